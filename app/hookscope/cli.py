@@ -1,0 +1,356 @@
+"""The `hookscope` command: argument parsing and the commands of DESIGN.md's CLI contract."""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import json
+import signal
+import sys
+import threading
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any, NoReturn
+
+from hookscope import __version__
+from hookscope.core.model import Capture, CaptureQuery, ResponseRule, iso_utc
+from hookscope.core.rules import check_rule
+from hookscope.engine import Engine, EngineError
+from hookscope.net.capture_server import is_loopback
+from hookscope.storage import captures as capture_store
+from hookscope.storage import settings as settings_store
+from hookscope.storage.db import StoreError, open_store
+from hookscope.storage.paths import data_dir
+
+Command = Callable[[argparse.Namespace], int]
+
+
+class UserError(Exception):
+    """A mistake the user can fix: printed as one sentence, exit status 1."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        self.print_usage(sys.stderr)
+        self.exit(2, f"hookscope: error: {message}\n")
+
+
+def _port(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port number") from None
+    if not 0 <= value <= 65535:
+        raise argparse.ArgumentTypeError(f"{value} is not a port number (0 to 65535)")
+    return value
+
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{value} must be 1 or more")
+    return value
+
+
+def build_parser() -> argparse.ArgumentParser:
+    common = _Parser(add_help=False)
+    common.add_argument(
+        "--data-dir",
+        metavar="DIR",
+        default=argparse.SUPPRESS,
+        help="where captures and settings live (default: the user data dir, or "
+        "$HOOKSCOPE_DATA_DIR)",
+    )
+    parser = _Parser(
+        prog="hookscope",
+        description="Capture, verify and replay webhooks (Kardow, Kudoz and any HTTP sender).",
+        parents=[common],
+    )
+    parser.add_argument("--version", action="version", version=f"hookscope {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+
+    serve = commands.add_parser(
+        "serve", parents=[common], help="run the capture listener headless (no window)"
+    )
+    serve.add_argument("--host", help="address to listen on (default 127.0.0.1)")
+    serve.add_argument("--port", type=_port, help="port to listen on (default 8787; 0: any free)")
+    serve.set_defaults(run=cmd_serve)
+
+    captures = commands.add_parser("captures", parents=[common], help="list and show captures")
+    what = captures.add_subparsers(dest="action", metavar="ACTION", parser_class=_Parser)
+    what.required = True
+    listing = what.add_parser("list", parents=[common], help="list captures, newest first")
+    listing.add_argument("--json", action="store_true", help="print a JSON array")
+    listing.add_argument("--limit", type=_positive, default=50, help="at most N (default 50)")
+    listing.add_argument("--provider", help="kardow, kudoz, or none")
+    listing.add_argument("--verdict", help="verified, failed, unsigned, no-secret, ...")
+    listing.add_argument("--method", help="HTTP method")
+    listing.add_argument("--search", default="", help="full-text words (path, headers, body)")
+    listing.set_defaults(run=cmd_captures_list)
+    show = what.add_parser("show", parents=[common], help="show one capture")
+    show.add_argument("id", type=_positive, metavar="ID")
+    form = show.add_mutually_exclusive_group()
+    form.add_argument("--json", action="store_true", help="print the whole capture as JSON")
+    form.add_argument("--body", action="store_true", help="write the raw body bytes to stdout")
+    show.set_defaults(run=cmd_captures_show)
+
+    rules = commands.add_parser(
+        "rules", parents=[common], help="how the listener answers (status, headers, body, delay)"
+    )
+    rule_what = rules.add_subparsers(dest="action", metavar="ACTION", parser_class=_Parser)
+    rule_what.required = True
+    rules_list = rule_what.add_parser("list", parents=[common], help="list the response rules")
+    rules_list.add_argument("--json", action="store_true")
+    rules_list.set_defaults(run=cmd_rules_list)
+    add = rule_what.add_parser("add", parents=[common], help="add a rule (first match answers)")
+    add.add_argument("pattern", help="path glob, e.g. /kardow/* (* matches every path)")
+    add.add_argument("--method", help="only for this HTTP method")
+    add.add_argument("--status", type=int, default=200)
+    add.add_argument(
+        "--header", action="append", default=[], metavar="NAME:VALUE", help="response header"
+    )
+    add.add_argument(
+        "--body", default=None, help="response body; {capture_id} is replaced by the capture's id"
+    )
+    add.add_argument("--delay-ms", type=int, default=0)
+    add.add_argument("--position", type=int, default=0, help="lower positions match first")
+    add.set_defaults(run=cmd_rules_add)
+    remove = rule_what.add_parser("remove", parents=[common], help="remove a rule")
+    remove.add_argument("id", type=_positive, metavar="ID")
+    remove.set_defaults(run=cmd_rules_remove)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        return cmd_gui(args)
+    run: Command = args.run
+    try:
+        return run(args)
+    except (UserError, StoreError, EngineError) as exc:
+        print(f"hookscope: {exc}", file=sys.stderr)
+        return 1
+    except BrokenPipeError:  # `hookscope captures list | head`
+        sys.stderr.close()
+        return 0
+
+
+def _directory(args: argparse.Namespace) -> Path:
+    return data_dir(getattr(args, "data_dir", None))
+
+
+def cmd_gui(args: argparse.Namespace) -> int:
+    print(
+        "hookscope: the desktop window is not part of this build yet; "
+        "run `hookscope serve` for the headless listener.",
+        file=sys.stderr,
+    )
+    return 1
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    overrides: dict[str, Any] = {}
+    if args.host is not None:
+        overrides["host"] = args.host
+    if args.port is not None:
+        overrides["port"] = args.port
+    engine = Engine(_directory(args), overrides=overrides)
+    stop = threading.Event()
+
+    def request_stop(signum: int, frame: object) -> None:
+        stop.set()
+
+    previous = {sig: signal.signal(sig, request_stop) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        engine.start()
+        listener = engine.listener
+        assert listener is not None
+        print(f"listening on {engine.url}", flush=True)
+        if not is_loopback(listener.settings.host):
+            print(
+                f"hookscope: warning: listening on {listener.settings.host}: captures (and the "
+                "secrets senders put in them) are exposed to the network.",
+                file=sys.stderr,
+                flush=True,
+            )
+        while not stop.wait(0.5):
+            pass
+    finally:
+        engine.stop()
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+    return 0
+
+
+def cmd_captures_list(args: argparse.Namespace) -> int:
+    db = open_store(_directory(args))
+    query = CaptureQuery(
+        provider=args.provider,
+        verdict=args.verdict,
+        method=args.method,
+        search=args.search,
+        limit=args.limit,
+    )
+    rows = capture_store.list_summaries(db, query)
+    if args.json:
+        print(json.dumps([row.as_json() for row in rows], indent=2))
+        return 0
+    if not rows:
+        print("No captures." if not _filtered(query) else "No captures match.")
+        return 0
+    print(
+        f"{'ID':>6}  {'RECEIVED (UTC)':<23}  {'METHOD':<7} {'STATUS':>6} {'SIZE':>9}  "
+        f"{'VERDICT':<9}  PATH"
+    )
+    for row in rows:
+        target = row.path + (f"?{row.query}" if row.query else "")
+        print(
+            f"{row.id:>6}  {iso_utc(row.received_at)[:23]:<23}  {row.method:<7} "
+            f"{row.response_status or '':>6} {row.body_size:>9}  {row.verdict:<9}  {target}"
+        )
+    return 0
+
+
+def _filtered(query: CaptureQuery) -> bool:
+    return bool(query.provider or query.verdict or query.method or query.search)
+
+
+def cmd_captures_show(args: argparse.Namespace) -> int:
+    db = open_store(_directory(args))
+    capture = capture_store.get_capture(db, args.id)
+    if capture is None:
+        raise UserError(f"No capture with id {args.id}.")
+    if args.body:
+        sys.stdout.flush()
+        sys.stdout.buffer.write(capture.body)
+        sys.stdout.buffer.flush()
+        return 0
+    if args.json:
+        print(json.dumps(capture_json(capture), indent=2))
+        return 0
+    print(_describe(capture))
+    return 0
+
+
+def capture_json(capture: Capture) -> dict[str, Any]:
+    """The whole capture as JSON: the body as base64 (exact) and as text when it is UTF-8."""
+    response = capture.response
+    return {
+        **capture.summary().as_json(),
+        "http_version": capture.http_version,
+        "headers": [list(pair) for pair in capture.headers],
+        "body_base64": base64.b64encode(capture.body).decode("ascii"),
+        "body_text": _text(capture.body),
+        "checks": [
+            {"step": c.step, "outcome": c.outcome, "ok": c.ok} for c in capture.verdict.checks
+        ],
+        "response": None
+        if response is None
+        else {
+            "status": response.status,
+            "headers": [list(pair) for pair in response.headers],
+            "body_text": _text(response.body),
+        },
+        "replay_of": capture.replay_of,
+    }
+
+
+def _text(body: bytes) -> str | None:
+    try:
+        return body.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+
+
+def _describe(capture: Capture) -> str:
+    lines = [
+        f"Capture {capture.id}  received {iso_utc(capture.received_at)} from {capture.remote}",
+        f"{capture.method} {capture.target} HTTP/{capture.http_version}",
+    ]
+    lines += [f"{name}: {value}" for name, value in capture.headers]
+    lines.append("")
+    text = _text(capture.body)
+    if not capture.body:
+        lines.append("(empty body)")
+    elif text is None:
+        lines.append(f"({capture.body_size} bytes of binary body; use --body to get them)")
+    else:
+        lines.append(text)
+    if capture.body_truncated:
+        lines.append(f"(body cut at {capture.body_size} bytes: the request was refused)")
+    lines.append("")
+    lines.append(f"Verdict: {capture.verdict.verdict} - {capture.verdict.detail}")
+    if capture.response:
+        lines.append(f"Answered: {capture.response.status}")
+    return "\n".join(lines)
+
+
+def cmd_rules_list(args: argparse.Namespace) -> int:
+    rules = settings_store.list_rules(open_store(_directory(args)))
+    if args.json:
+        print(json.dumps([_rule_json(r) for r in rules], indent=2))
+        return 0
+    if not rules:
+        print('No rules: every request is answered 200 {"ok": true, "capture_id": N}.')
+    for r in rules:
+        state = "" if r.enabled else " (disabled)"
+        print(
+            f"{r.id:>4}  #{r.position:<3} {r.method or '*':<7} {r.pattern}  -> {r.status}"
+            f"{f' after {r.delay_ms} ms' if r.delay_ms else ''}{state}"
+        )
+    return 0
+
+
+def _rule_json(rule: ResponseRule) -> dict[str, Any]:
+    return {
+        "id": rule.id,
+        "position": rule.position,
+        "pattern": rule.pattern,
+        "method": rule.method,
+        "status": rule.status,
+        "headers": [list(h) for h in rule.headers],
+        "body": rule.body,
+        "delay_ms": rule.delay_ms,
+        "enabled": rule.enabled,
+    }
+
+
+def cmd_rules_add(args: argparse.Namespace) -> int:
+    headers: list[tuple[str, str]] = []
+    for item in args.header:
+        name, sep, value = item.partition(":")
+        if not sep:
+            raise UserError(f"--header {item!r} is not NAME:VALUE.")
+        headers.append((name.strip(), value.strip()))
+    default = ResponseRule(pattern=args.pattern)
+    rule = ResponseRule(
+        pattern=args.pattern,
+        method=args.method,
+        status=args.status,
+        headers=tuple(headers) if headers else default.headers,
+        body=default.body if args.body is None else args.body,
+        delay_ms=args.delay_ms,
+        position=args.position,
+    )
+    problem = check_rule(rule)
+    if problem:
+        raise UserError(problem)
+    rule_id = settings_store.save_rule(open_store(_directory(args)), rule)
+    print(f"rule {rule_id} added")
+    return 0
+
+
+def cmd_rules_remove(args: argparse.Namespace) -> int:
+    if not settings_store.delete_rule(open_store(_directory(args)), args.id):
+        raise UserError(f"No rule with id {args.id}.")
+    print(f"rule {args.id} removed")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,185 @@
+"""The engine: a network thread with its own event loop, the listener, and the one DB writer."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+from collections.abc import Callable, Coroutine
+from concurrent.futures import Future
+from dataclasses import replace
+from pathlib import Path
+from typing import Any, TypeVar
+
+from sqlite_utils import Database
+
+from hookscope.core.model import Capture, ListenerSettings, ResponseRule, Verdict
+from hookscope.core.rules import match_rule
+from hookscope.core.tasks import spawn
+from hookscope.net.capture_server import CaptureServer, ListenError
+from hookscope.storage import settings as settings_store
+from hookscope.storage.db import StoreError, open_store
+from hookscope.storage.writer import CaptureWriter
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+CapturesListener = Callable[[list[int]], None]
+RELOAD_INTERVAL = 0.5
+
+
+class EngineError(Exception):
+    """The engine cannot start or do what was asked; the message is meant for the user."""
+
+
+class Engine:
+    """Owns the network thread, its loop, the capture listener and the single writer.
+
+    The GUI and the CLI talk to it only through `call()` (a coroutine run on the engine loop,
+    returning a concurrent future) and through listeners registered with `on_captures()`, which
+    are called with the ids of newly committed captures on a background thread.
+
+    Attributes:
+        directory: the data directory.
+        listener: the capture listener (None before `start`).
+    """
+
+    def __init__(self, directory: Path, *, overrides: dict[str, Any] | None = None) -> None:
+        self.directory = directory
+        self._overrides = overrides or {}
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._thread: threading.Thread | None = None
+        self._writer: CaptureWriter | None = None
+        self._reader: Database | None = None
+        self._rules: list[ResponseRule] = []
+        self._data_version = -1
+        self._listeners: list[CapturesListener] = []
+        self._reloader: asyncio.Task[None] | None = None
+        self.listener: CaptureServer | None = None
+
+    # -- life cycle -------------------------------------------------------------------------
+
+    def start(self, timeout: float = 15.0) -> None:
+        """Open the store, start the network thread and the listener; raise if it cannot."""
+        self._writer = CaptureWriter(self.directory, on_committed=self._committed)
+        try:
+            self._writer.start()
+        except StoreError as exc:
+            self._writer = None
+            raise EngineError(str(exc)) from exc
+        ready: Future[asyncio.AbstractEventLoop] = Future()
+        self._thread = threading.Thread(
+            target=self._run_loop, args=(ready,), name="hookscope-network", daemon=True
+        )
+        self._thread.start()
+        self._loop = ready.result(timeout)
+        try:
+            self.call(self._startup()).result(timeout)
+        except (ListenError, StoreError) as exc:
+            self.stop()
+            raise EngineError(str(exc)) from exc
+        except BaseException:
+            self.stop()
+            raise
+
+    def stop(self, timeout: float = 30.0) -> None:
+        """Stop accepting, commit and answer what is in flight, then close everything."""
+        if self._loop is not None and self._thread is not None:
+            try:
+                self.call(self._shutdown()).result(timeout)
+            except Exception:
+                log.exception("engine shutdown")
+            self._loop.call_soon_threadsafe(self._loop.stop)
+            self._thread.join(timeout)
+        if self._writer is not None:
+            self._writer.close(timeout)
+        self._loop = None
+        self._thread = None
+        self._writer = None
+
+    def call(self, coro: Coroutine[Any, Any, T]) -> Future[T]:
+        """Run a coroutine on the engine loop, from any thread."""
+        if self._loop is None:
+            coro.close()
+            raise EngineError("The engine is not running.")
+        return asyncio.run_coroutine_threadsafe(coro, self._loop)
+
+    def on_captures(self, listener: CapturesListener) -> None:
+        """Call `listener(ids)` after each commit of new captures (on a background thread)."""
+        self._listeners.append(listener)
+
+    @property
+    def url(self) -> str:
+        return self.listener.url if self.listener and self.listener.running else ""
+
+    # -- on the engine loop -----------------------------------------------------------------
+
+    def _run_loop(self, ready: Future[asyncio.AbstractEventLoop]) -> None:
+        loop = asyncio.new_event_loop()
+        asyncio.set_event_loop(loop)
+        ready.set_result(loop)
+        try:
+            loop.run_forever()
+        finally:
+            loop.run_until_complete(loop.shutdown_asyncgens())
+            loop.close()
+
+    async def _startup(self) -> None:
+        self._reader = open_store(self.directory)
+        self._reload()
+        await self.start_listener()
+        self._reloader = spawn(self._watch_store(), name="engine-store-watcher")
+
+    async def _shutdown(self) -> None:
+        if self._reloader is not None:
+            self._reloader.cancel()
+        await self.stop_listener()
+        if self._reader is not None:
+            self._reader.close()
+            self._reader = None
+
+    async def start_listener(self, settings: ListenerSettings | None = None) -> str:
+        """(Re)start the capture listener, with saved settings unless given; returns its URL."""
+        await self.stop_listener()
+        if settings is None:
+            assert self._reader is not None
+            settings = settings_store.load_listener_settings(self._reader)
+            settings = replace(settings, **self._overrides)
+        assert self._writer is not None
+        listener = CaptureServer(
+            settings, store=self._writer.submit, rule_for=self._rule_for, verify=self._verify
+        )
+        await listener.start()
+        self.listener = listener
+        return listener.url
+
+    async def stop_listener(self) -> None:
+        if self.listener is not None:
+            await self.listener.stop()
+
+    def _rule_for(self, method: str, path: str) -> ResponseRule:
+        return match_rule(self._rules, method, path)
+
+    def _verify(self, capture: Capture) -> Verdict:
+        return Verdict()
+
+    def _reload(self) -> None:
+        assert self._reader is not None
+        self._data_version = settings_store.data_version(self._reader)
+        self._rules = settings_store.list_rules(self._reader)
+
+    async def _watch_store(self) -> None:
+        """Pick up rules (and later secrets) that other processes or the GUI wrote."""
+        while True:
+            await asyncio.sleep(RELOAD_INTERVAL)
+            assert self._reader is not None
+            if settings_store.data_version(self._reader) != self._data_version:
+                self._reload()
+
+    def _committed(self, ids: list[int]) -> None:
+        for listener in self._listeners:
+            try:
+                listener(ids)
+            except Exception:
+                log.exception("captures listener")

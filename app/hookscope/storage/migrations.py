@@ -1,0 +1,103 @@
+"""The schema, as append-only migrations: never edit one that has shipped, add the next."""
+
+from __future__ import annotations
+
+from sqlite_utils import Database
+from sqlite_utils.migrations import Migrations
+
+migrations = Migrations("hookscope")
+
+
+def _run(db: Database, *statements: str) -> None:
+    # Not executescript(): it commits any open transaction first, and each migration must stay
+    # inside the one transaction that also records it as applied.
+    for statement in statements:
+        db.execute(statement)
+
+
+@migrations()
+def m001_captures(db: Database) -> None:
+    # AUTOINCREMENT: an id is never reused after a delete, so links (replay_of, notes, exports)
+    # keep pointing at the capture they meant.
+    _run(
+        db,
+        """
+        CREATE TABLE captures (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            received_at TEXT NOT NULL,
+            method TEXT NOT NULL,
+            path TEXT NOT NULL,
+            query TEXT NOT NULL DEFAULT '',
+            http_version TEXT NOT NULL,
+            remote TEXT NOT NULL DEFAULT '',
+            headers TEXT NOT NULL,
+            body BLOB NOT NULL,
+            body_size INTEGER NOT NULL,
+            body_truncated INTEGER NOT NULL DEFAULT 0,
+            fts_len INTEGER NOT NULL DEFAULT 0,
+            content_type TEXT NOT NULL DEFAULT '',
+            provider TEXT,
+            event TEXT,
+            verdict TEXT NOT NULL DEFAULT 'n/a',
+            verdict_detail TEXT NOT NULL DEFAULT '',
+            checks TEXT NOT NULL DEFAULT '[]',
+            response_status INTEGER,
+            response_headers TEXT NOT NULL DEFAULT '[]',
+            response_body BLOB,
+            replay_of INTEGER
+        )
+        """,
+        """
+        CREATE INDEX captures_provider ON captures(provider, id)
+        """,
+        """
+        CREATE INDEX captures_verdict ON captures(verdict, id)
+        """,
+        """
+        CREATE INDEX captures_method ON captures(method, id)
+        """,
+    )
+    # Full-text index over path, header text and the body's text. The body is a BLOB, so
+    # sqlite-utils' enable_fts() triggers would index binary junk; these index only the UTF-8
+    # prefix the writer measured (fts_len bytes; 0 for a binary body).
+    _run(
+        db,
+        """
+        CREATE VIRTUAL TABLE captures_fts USING fts5(
+            path, headers, body, content='captures', content_rowid='id'
+        )
+        """,
+        """
+        CREATE TRIGGER captures_ai AFTER INSERT ON captures BEGIN
+            INSERT INTO captures_fts(rowid, path, headers, body) VALUES (
+                new.id, new.path, new.headers,
+                CAST(substr(new.body, 1, new.fts_len) AS TEXT));
+        END
+        """,
+        """
+        CREATE TRIGGER captures_ad AFTER DELETE ON captures BEGIN
+            INSERT INTO captures_fts(captures_fts, rowid, path, headers, body) VALUES (
+                'delete', old.id, old.path, old.headers,
+                CAST(substr(old.body, 1, old.fts_len) AS TEXT));
+        END
+        """,
+    )
+    _run(
+        db,
+        """
+        CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL)
+        """,
+        """
+        CREATE TABLE rules (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            position INTEGER NOT NULL DEFAULT 0,
+            pattern TEXT NOT NULL,
+            method TEXT,
+            status INTEGER NOT NULL DEFAULT 200,
+            headers TEXT NOT NULL DEFAULT '[]',
+            body TEXT NOT NULL DEFAULT '',
+            delay_ms INTEGER NOT NULL DEFAULT 0,
+            enabled INTEGER NOT NULL DEFAULT 1
+        )
+        """,
+    )

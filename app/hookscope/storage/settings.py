@@ -1,0 +1,99 @@
+"""Settings and response rules: small tables any process may write (the engine reloads)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import fields, replace
+from typing import Any
+
+from sqlite_utils import Database
+
+from hookscope.core.model import ListenerSettings, ResponseRule
+from hookscope.storage.captures import headers_from_json, headers_json
+
+LISTENER_PREFIX = "listener."
+
+
+def get_setting(db: Database, key: str, default: Any = None) -> Any:
+    row = db.execute("SELECT value FROM settings WHERE key = ?", [key]).fetchone()
+    return json.loads(row[0]) if row else default
+
+
+def set_setting(db: Database, key: str, value: Any) -> None:
+    with db.atomic():
+        db.execute(
+            "INSERT INTO settings (key, value) VALUES (?, ?)"
+            " ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+            [key, json.dumps(value)],
+        )
+
+
+def load_listener_settings(db: Database) -> ListenerSettings:
+    """The saved listener settings, with defaults for anything never saved."""
+    defaults = ListenerSettings()
+    saved: dict[str, Any] = {}
+    for f in fields(ListenerSettings):
+        value = get_setting(db, LISTENER_PREFIX + f.name)
+        kind = type(getattr(defaults, f.name))
+        if kind is float and isinstance(value, int) and not isinstance(value, bool):
+            value = float(value)
+        if isinstance(value, kind) and not isinstance(value, bool):
+            saved[f.name] = value
+    return replace(defaults, **saved)
+
+
+def save_listener_settings(db: Database, settings: ListenerSettings) -> None:
+    with db.atomic():
+        for f in fields(ListenerSettings):
+            set_setting(db, LISTENER_PREFIX + f.name, getattr(settings, f.name))
+
+
+def list_rules(db: Database) -> list[ResponseRule]:
+    return [
+        ResponseRule(
+            id=row["id"],
+            position=row["position"],
+            pattern=row["pattern"],
+            method=row["method"],
+            status=row["status"],
+            headers=headers_from_json(row["headers"]),
+            body=row["body"],
+            delay_ms=row["delay_ms"],
+            enabled=bool(row["enabled"]),
+        )
+        for row in db.table("rules").rows_where(order_by="position, id")
+    ]
+
+
+def save_rule(db: Database, rule: ResponseRule) -> int:
+    """Insert or update a rule; returns its id."""
+    row = {
+        "position": rule.position,
+        "pattern": rule.pattern,
+        "method": rule.method.upper() if rule.method else None,
+        "status": rule.status,
+        "headers": headers_json(rule.headers),
+        "body": rule.body,
+        "delay_ms": rule.delay_ms,
+        "enabled": int(rule.enabled),
+    }
+    table = db.table("rules")
+    with db.atomic():
+        if rule.id is None:
+            table.insert(row)
+            assert table.last_pk is not None
+            return int(table.last_pk)
+        table.update(rule.id, row)
+        return rule.id
+
+
+def delete_rule(db: Database, rule_id: int) -> bool:
+    with db.atomic():
+        cursor = db.execute("DELETE FROM rules WHERE id = ?", [rule_id])
+        return cursor.rowcount > 0
+
+
+def data_version(db: Database) -> int:
+    """Changes when another connection commits: the cue to reload cached settings."""
+    (version,) = db.execute("PRAGMA data_version").fetchone()
+    return int(version)

@@ -1,0 +1,253 @@
+"""The single writer: one thread, one connection, captures committed in groups."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import queue
+import threading
+from collections.abc import Callable
+from concurrent.futures import Future as ThreadFuture
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any, TypeVar
+
+from sqlite_utils import Database
+
+from hookscope.core.model import Capture, ResponseRule, iso_utc
+from hookscope.core.rules import render
+from hookscope.storage.captures import headers_json
+from hookscope.storage.db import open_store
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+MAX_GROUP = 512
+# Index at most this much of a body's text: a 25 MB JSON body would otherwise hold up the
+# whole group's acknowledgements while FTS5 tokenises it.
+FTS_BODY_LIMIT = 1024 * 1024
+
+# Written with a prepared statement instead of sqlite-utils' insert_all(): this is the capture
+# hot path, and insert_all() re-reads the table's schema on every call.
+INSERT = """
+INSERT INTO captures (
+    id, received_at, method, path, query, http_version, remote, headers, body, body_size,
+    body_truncated, fts_len, content_type, provider, event, verdict, verdict_detail, checks,
+    response_status, response_headers, response_body, replay_of
+) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+"""
+
+
+def text_prefix_len(body: bytes, limit: int = FTS_BODY_LIMIT) -> int:
+    """How many leading bytes of `body` are UTF-8 text to index (0: not text)."""
+    head = body[:limit]
+    try:
+        head.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        # A body cut at the limit may end inside a character: index up to it. Anything else
+        # that fails to decode is binary (or another charset) and is not indexed.
+        if len(body) > limit and exc.start >= limit - 3 and exc.reason == "unexpected end of data":
+            return exc.start
+        return 0
+    if b"\x00" in head:
+        return 0
+    return len(head)
+
+
+@dataclass(slots=True)
+class _Pending:
+    capture: Capture
+    rule: ResponseRule
+    future: asyncio.Future[Capture]
+    loop: asyncio.AbstractEventLoop
+
+
+@dataclass(slots=True)
+class _Job:
+    fn: Callable[[Database], Any]
+    future: ThreadFuture[Any]
+
+
+_STOP = object()
+
+
+class CaptureWriter:
+    """Owns the only connection that writes captures.
+
+    Requests submit captures from the event loop; the writer thread commits everything queued
+    in one transaction and then resolves each request's future with the stored capture (its id
+    and the response it must get). A request is acknowledged only after that commit.
+    """
+
+    def __init__(
+        self, directory: Path, on_committed: Callable[[list[int]], None] | None = None
+    ) -> None:
+        self._directory = directory
+        self._queue: queue.SimpleQueue[object] = queue.SimpleQueue()
+        self._on_committed = on_committed
+        self._thread: threading.Thread | None = None
+        self._ready = threading.Event()
+        self._error: BaseException | None = None
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._run, name="hookscope-writer", daemon=True)
+        self._thread.start()
+        self._ready.wait()
+        if self._error is not None:
+            raise self._error
+
+    def submit(self, capture: Capture, rule: ResponseRule) -> asyncio.Future[Capture]:
+        """Queue a capture; the future gives the committed capture. Call on an event loop."""
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[Capture] = loop.create_future()
+        self._queue.put(_Pending(capture, rule, future, loop))
+        return future
+
+    def call(self, fn: Callable[[Database], T]) -> ThreadFuture[T]:
+        """Run `fn(db)` on the writer thread (for other writes that must not race captures)."""
+        future: ThreadFuture[T] = ThreadFuture()
+        self._queue.put(_Job(fn, future))
+        return future
+
+    def close(self, timeout: float = 30.0) -> None:
+        """Commit everything queued, then stop the thread."""
+        if self._thread is None:
+            return
+        self._queue.put(_STOP)
+        self._thread.join(timeout)
+        self._thread = None
+
+    def _run(self) -> None:
+        try:
+            db = open_store(self._directory)
+        except BaseException as exc:
+            self._error = exc
+            self._ready.set()
+            return
+        self._ready.set()
+        try:
+            self._loop(db)
+        finally:
+            db.close()
+
+    def _loop(self, db: Database) -> None:
+        while True:
+            item = self._queue.get()
+            group: list[_Pending] = []
+            stop = False
+            while True:
+                if item is _STOP:
+                    stop = True
+                elif isinstance(item, _Job):
+                    self._flush(db, group)
+                    group = []
+                    self._run_job(db, item)
+                elif isinstance(item, _Pending):
+                    group.append(item)
+                if stop or len(group) >= MAX_GROUP:
+                    break
+                try:
+                    item = self._queue.get_nowait()
+                except queue.Empty:
+                    break
+            self._flush(db, group)
+            if stop:
+                return
+
+    def _run_job(self, db: Database, job: _Job) -> None:
+        if not job.future.set_running_or_notify_cancel():
+            return
+        try:
+            job.future.set_result(job.fn(db))
+        except BaseException as exc:
+            job.future.set_exception(exc)
+
+    def _flush(self, db: Database, group: list[_Pending]) -> None:
+        if not group:
+            return
+        try:
+            stored = self._commit(db, group)
+        except Exception as exc:
+            log.exception("could not store %d captures", len(group))
+            for pending in group:
+                pending.loop.call_soon_threadsafe(_fail, pending.future, exc)
+            return
+        by_loop: dict[asyncio.AbstractEventLoop, list[tuple[_Pending, Capture]]] = {}
+        for pending, capture in zip(group, stored, strict=True):
+            by_loop.setdefault(pending.loop, []).append((pending, capture))
+        for loop, results in by_loop.items():
+            # RuntimeError: that loop is closed, so nobody is waiting any more.
+            with contextlib.suppress(RuntimeError):
+                loop.call_soon_threadsafe(_resolve, results)
+        if self._on_committed is not None:
+            self._on_committed([c.id for c in stored if c.id is not None])
+
+    def _commit(self, db: Database, group: list[_Pending]) -> list[Capture]:
+        conn = db.conn
+        # IMMEDIATE: take the write lock before reading the id sequence, so ids handed out
+        # here cannot collide with another writer's.
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            row = conn.execute("SELECT seq FROM sqlite_sequence WHERE name = 'captures'").fetchone()
+            next_id = (row[0] if row else 0) + 1
+            stored: list[Capture] = []
+            params: list[tuple[Any, ...]] = []
+            for offset, pending in enumerate(group):
+                capture_id = next_id + offset
+                capture = replace(
+                    pending.capture,
+                    id=capture_id,
+                    response=pending.capture.response or render(pending.rule, capture_id),
+                )
+                stored.append(capture)
+                params.append(_row(capture))
+            conn.executemany(INSERT, params)
+            conn.execute("COMMIT")
+        except BaseException:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise
+        return stored
+
+
+def _row(capture: Capture) -> tuple[Any, ...]:
+    verdict = capture.verdict
+    response = capture.response
+    assert response is not None
+    return (
+        capture.id,
+        iso_utc(capture.received_at),
+        capture.method,
+        capture.path,
+        capture.query,
+        capture.http_version,
+        capture.remote,
+        headers_json(capture.headers),
+        capture.body,
+        capture.body_size,
+        int(capture.body_truncated),
+        text_prefix_len(capture.body),
+        capture.content_type,
+        verdict.provider,
+        verdict.event,
+        verdict.verdict,
+        verdict.detail,
+        verdict.checks_json(),
+        response.status,
+        headers_json(response.headers),
+        response.body,
+        capture.replay_of,
+    )
+
+
+def _resolve(results: list[tuple[_Pending, Capture]]) -> None:
+    for pending, capture in results:
+        if not pending.future.done():
+            pending.future.set_result(capture)
+
+
+def _fail(future: asyncio.Future[Capture], exc: BaseException) -> None:
+    if not future.done():
+        future.set_exception(exc)

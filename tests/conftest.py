@@ -1,0 +1,50 @@
+"""Shared test set-up: offscreen Qt, real data directories, and record factories."""
+
+from __future__ import annotations
+
+import os
+
+# Before anything imports Qt: no display on CI machines.
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from hookscope.core.model import Capture
+from hookscope.engine import Engine
+
+
+def make_capture(**overrides: Any) -> Capture:
+    """A valid capture in one line, like mitmproxy's tflow(); override any field."""
+    fields: dict[str, Any] = {
+        "method": "POST",
+        "path": "/hooks/kardow",
+        "query": "",
+        "remote": "127.0.0.1:50000",
+        "headers": (("Host", "127.0.0.1"), ("Content-Type", "application/json")),
+        "body": b'{"event": "job.created", "organization_id": 42}',
+    }
+    fields.update(overrides)
+    return Capture(**fields)
+
+
+@pytest.fixture
+def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A fresh data directory, also set as $HOOKSCOPE_DATA_DIR for CLI calls in-process."""
+    directory = tmp_path / "data"
+    monkeypatch.setenv("HOOKSCOPE_DATA_DIR", str(directory))
+    return directory
+
+
+@pytest.fixture
+def engine(data_dir: Path) -> Iterator[Engine]:
+    """A running engine listening on 127.0.0.1 on a free port."""
+    running = Engine(data_dir, overrides={"host": "127.0.0.1", "port": 0})
+    running.start()
+    try:
+        yield running
+    finally:
+        running.stop()
