@@ -122,6 +122,12 @@ class Engine:
         try:
             loop.run_forever()
         finally:
+            # As asyncio.run() does: nothing left pending when the loop closes (aiohttp leaves
+            # tasks of connections the listener already hung up on).
+            leftovers = asyncio.all_tasks(loop)
+            for task in leftovers:
+                task.cancel()
+            loop.run_until_complete(asyncio.gather(*leftovers, return_exceptions=True))
             loop.run_until_complete(loop.shutdown_asyncgens())
             loop.close()
 

@@ -280,6 +280,8 @@ class CaptureServer:
                 f"The body stalled for {self.settings.body_timeout:g} s; what arrived was kept.",
             )
         except Exception as exc:  # a broken chunked body or a dropped upload
+            # read() raises before handing out what is buffered; keep that evidence too.
+            parts.append(request.content._read_nowait(limit - size))
             return b"".join(parts), _error_rule(
                 400, "incomplete_body", f"The body could not be read whole ({exc}); kept as cut."
             )

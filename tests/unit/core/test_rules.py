@@ -1,0 +1,165 @@
+"""Response rules: which rule answers a request, what it renders, and what cannot be saved."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from hookscope.core.model import DEFAULT_RULE, Response, ResponseRule
+from hookscope.core.rules import check_rule, match_rule, render
+
+
+class TestMatchRule:
+    def test_no_rules_falls_back_to_the_default_rule(self) -> None:
+        assert match_rule([], "POST", "/anything") is DEFAULT_RULE
+
+    def test_nothing_matching_falls_back_to_the_default_rule(self) -> None:
+        rules = [ResponseRule(pattern="/kardow/*", status=202, id=1)]
+        assert match_rule(rules, "POST", "/kudoz/x") is DEFAULT_RULE
+
+    def test_lowest_position_wins_whatever_the_list_order(self) -> None:
+        late = ResponseRule(pattern="*", status=500, position=5, id=1)
+        early = ResponseRule(pattern="*", status=201, position=1, id=2)
+        assert match_rule([late, early], "POST", "/x") is early
+        assert match_rule([early, late], "POST", "/x") is early
+
+    def test_same_position_is_ordered_by_id(self) -> None:
+        second = ResponseRule(pattern="*", status=502, position=0, id=2)
+        first = ResponseRule(pattern="*", status=501, position=0, id=1)
+        assert match_rule([second, first], "GET", "/") is first
+
+    def test_a_specific_rule_placed_first_shadows_a_catch_all(self) -> None:
+        specific = ResponseRule(pattern="/kardow/*", status=410, position=0, id=1)
+        catch_all = ResponseRule(pattern="*", status=204, position=1, id=2)
+        rules = [catch_all, specific]
+        assert match_rule(rules, "POST", "/kardow/jobs") is specific
+        assert match_rule(rules, "POST", "/other") is catch_all
+
+    def test_disabled_rules_are_skipped(self) -> None:
+        disabled = ResponseRule(pattern="*", status=500, position=0, enabled=False, id=1)
+        enabled = ResponseRule(pattern="*", status=202, position=1, id=2)
+        assert match_rule([disabled, enabled], "POST", "/x") is enabled
+        assert match_rule([disabled], "POST", "/x") is DEFAULT_RULE
+
+    @pytest.mark.parametrize("method", ["POST", "post", "Post"])
+    def test_method_filter_is_case_insensitive(self, method: str) -> None:
+        rule = ResponseRule(pattern="*", method="post", status=201, id=1)
+        assert match_rule([rule], method, "/x") is rule
+
+    def test_method_filter_excludes_other_methods(self) -> None:
+        rule = ResponseRule(pattern="*", method="POST", status=201, id=1)
+        assert match_rule([rule], "GET", "/x") is DEFAULT_RULE
+
+    def test_a_rule_without_method_matches_every_method(self) -> None:
+        rule = ResponseRule(pattern="*", status=201, id=1)
+        for method in ("GET", "POST", "PUT", "DELETE", "PATCH"):
+            assert match_rule([rule], method, "/x") is rule
+
+    @pytest.mark.parametrize(
+        ("pattern", "path", "matches"),
+        [
+            ("*", "/", True),
+            ("*", "/a/b/c", True),
+            ("/kardow/*", "/kardow/jobs", True),
+            ("/kardow/*", "/kardow", False),
+            ("/kardow/*", "/kudoz/jobs", False),
+            ("/hooks/?", "/hooks/1", True),
+            ("/hooks/?", "/hooks/12", False),
+            ("/v[12]/hook", "/v2/hook", True),
+            ("/v[12]/hook", "/v3/hook", False),
+            ("/exact", "/exact", True),
+            ("/exact", "/exact/more", False),
+            ("/Kardow/*", "/kardow/jobs", False),  # paths are case-sensitive
+        ],
+    )
+    def test_glob_patterns(self, pattern: str, path: str, matches: bool) -> None:
+        rule = ResponseRule(pattern=pattern, status=299, id=1)
+        assert (match_rule([rule], "POST", path) is rule) is matches
+
+
+class TestRender:
+    def test_default_rule_answers_ok_with_the_capture_id(self) -> None:
+        response = render(DEFAULT_RULE, 42)
+        assert response.status == 200
+        assert json.loads(response.body) == {"ok": True, "capture_id": 42}
+        assert response.headers == (("Content-Type", "application/json"),)
+
+    def test_capture_id_is_substituted_inside_json_braces(self) -> None:
+        rule = ResponseRule(
+            pattern="*", body='{"data": {"id": {capture_id}, "ref": "cap-{capture_id}"}}'
+        )
+        response = render(rule, 7)
+        assert response.body == b'{"data": {"id": 7, "ref": "cap-7"}}'
+        assert json.loads(response.body) == {"data": {"id": 7, "ref": "cap-7"}}
+
+    def test_other_braces_are_left_alone(self) -> None:
+        rule = ResponseRule(pattern="*", body='{"x": "{id}", "y": {}, "z": "{capture}"}')
+        assert render(rule, 3).body == b'{"x": "{id}", "y": {}, "z": "{capture}"}'
+
+    def test_body_is_encoded_as_utf8(self) -> None:
+        rule = ResponseRule(pattern="*", body="reçu n°{capture_id} ✓")
+        assert render(rule, 12).body == "reçu n°12 ✓".encode()
+
+    def test_empty_body(self) -> None:
+        assert render(ResponseRule(pattern="*", status=204, body=""), 1).body == b""
+
+    def test_status_headers_and_delay_are_carried(self) -> None:
+        headers = (("X-Trace", "a"), ("Set-Cookie", "a=1"), ("Set-Cookie", "b=2"))
+        rule = ResponseRule(
+            pattern="*", status=503, headers=headers, body="busy", delay_ms=1500, id=9
+        )
+        assert render(rule, 5) == Response(
+            status=503, headers=headers, body=b"busy", delay_ms=1500
+        )
+
+
+class TestCheckRule:
+    def test_a_valid_rule_passes(self) -> None:
+        assert check_rule(DEFAULT_RULE) is None
+        rule = ResponseRule(
+            pattern="/kardow/*",
+            status=418,
+            headers=(("X-A", "value with spaces: and colons"),),
+            delay_ms=600_000,
+        )
+        assert check_rule(rule) is None
+
+    def test_empty_pattern_is_refused(self) -> None:
+        problem = check_rule(ResponseRule(pattern=""))
+        assert problem is not None
+        assert "pattern" in problem
+
+    @pytest.mark.parametrize("status", [100, 200, 599])
+    def test_status_bounds_are_accepted(self, status: int) -> None:
+        assert check_rule(ResponseRule(pattern="*", status=status)) is None
+
+    @pytest.mark.parametrize("status", [-1, 0, 99, 600, 1000])
+    def test_status_outside_100_to_599_is_refused(self, status: int) -> None:
+        problem = check_rule(ResponseRule(pattern="*", status=status))
+        assert problem is not None
+        assert str(status) in problem
+
+    @pytest.mark.parametrize("delay_ms", [-1, 600_001])
+    def test_delay_out_of_range_is_refused(self, delay_ms: int) -> None:
+        problem = check_rule(ResponseRule(pattern="*", delay_ms=delay_ms))
+        assert problem is not None
+        assert "delay" in problem
+
+    @pytest.mark.parametrize("delay_ms", [0, 600_000])
+    def test_delay_bounds_are_accepted(self, delay_ms: int) -> None:
+        assert check_rule(ResponseRule(pattern="*", delay_ms=delay_ms)) is None
+
+    @pytest.mark.parametrize(
+        "name", ["", "X:Y", "X Y", "X-A\r\nX-Injected", "X\r", "X\n", " X-A", "X-A "]
+    )
+    def test_invalid_header_names_are_refused(self, name: str) -> None:
+        problem = check_rule(ResponseRule(pattern="*", headers=(("X-Ok", "1"), (name, "v"))))
+        assert problem is not None
+        assert repr(name) in problem
+
+    @pytest.mark.parametrize("value", ["a\r\nSet-Cookie: x=1", "a\rb", "a\nb", "\r\n"])
+    def test_header_values_with_line_breaks_are_refused(self, value: str) -> None:
+        problem = check_rule(ResponseRule(pattern="*", headers=(("X-A", value),)))
+        assert problem is not None
+        assert "'X-A'" in problem
