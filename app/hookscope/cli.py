@@ -121,6 +121,12 @@ def build_parser() -> argparse.ArgumentParser:
     remove = rule_what.add_parser("remove", parents=[common], help="remove a rule")
     remove.add_argument("id", type=_positive, metavar="ID")
     remove.set_defaults(run=cmd_rules_remove)
+    bench = commands.add_parser(
+        "bench", parents=[common], help="measure capture throughput and ack latency"
+    )
+    bench.add_argument("--json", action="store_true", help="print the figures as JSON")
+    bench.add_argument("--requests", type=_positive, default=4000, help=argparse.SUPPRESS)
+    bench.set_defaults(run=cmd_bench)
     return parser
 
 
@@ -349,6 +355,15 @@ def cmd_rules_remove(args: argparse.Namespace) -> int:
     if not settings_store.delete_rule(open_store(_directory(args)), args.id):
         raise UserError(f"No rule with id {args.id}.")
     print(f"rule {args.id} removed")
+    return 0
+
+
+def cmd_bench(args: argparse.Namespace) -> int:
+    from hookscope import bench  # imported here: it is only needed for this command
+
+    if not args.json:
+        print("measuring (about half a minute)...", file=sys.stderr, flush=True)
+    print(bench.report(bench.run(requests=args.requests), args.json))
     return 0
 
 

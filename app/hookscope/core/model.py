@@ -33,11 +33,13 @@ def utc_now() -> datetime:
 
 def iso_utc(moment: datetime) -> str:
     """ISO 8601 in UTC with microseconds and a `Z`, sortable as text."""
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    if moment.tzinfo is not UTC:
+        moment = moment.astimezone(UTC)
+    return moment.replace(tzinfo=None).isoformat(timespec="microseconds") + "Z"
 
 
 def parse_iso_utc(text: str) -> datetime:
-    return datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
+    return datetime.fromisoformat(text).astimezone(UTC)
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,6 +62,8 @@ class Verdict:
     checks: tuple[Check, ...] = ()
 
     def checks_json(self) -> str:
+        if not self.checks:
+            return "[]"
         return json.dumps([[c.step, c.outcome, c.ok] for c in self.checks])
 
 
@@ -71,6 +75,14 @@ class Response:
     headers: tuple[Header, ...] = ()
     body: bytes = b""
     delay_ms: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Stored:
+    """What a request learns once its capture is committed: its id and the answer to send."""
+
+    id: int
+    response: Response
 
 
 @dataclass(frozen=True, slots=True)

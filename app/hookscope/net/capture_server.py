@@ -18,6 +18,7 @@ from hookscope.core.model import (
     Capture,
     ListenerSettings,
     ResponseRule,
+    Stored,
     Verdict,
     decode_header,
     utc_now,
@@ -26,7 +27,7 @@ from hookscope.core.tasks import spawn
 
 log = logging.getLogger(__name__)
 
-StoreFn = Callable[[Capture, ResponseRule], Awaitable[Capture]]
+StoreFn = Callable[[Capture, ResponseRule], Awaitable[Stored]]
 RuleFn = Callable[[str, str], ResponseRule]
 VerifyFn = Callable[[Capture], Verdict]
 
@@ -219,6 +220,7 @@ class CaptureServer:
 
     async def _capture(self, request: web.BaseRequest) -> web.StreamResponse:
         received_at = utc_now()
+        body, problem = await self._read_body(request)
         path, _, query = request.raw_path.partition("?")
         peer = request.transport.get_extra_info("peername") if request.transport else None
         capture = Capture(
@@ -228,10 +230,10 @@ class CaptureServer:
             http_version=f"{request.version.major}.{request.version.minor}",
             remote=_format_peer(peer),
             headers=tuple((decode_header(k), decode_header(v)) for k, v in request.raw_headers),
+            body=body,
+            body_truncated=problem is not None,
             received_at=received_at,
         )
-        body, problem = await self._read_body(request)
-        capture = replace(capture, body=body, body_truncated=problem is not None)
         capture = replace(capture, verdict=self._safe_verify(capture))
         rule = problem or self._rule_for(capture.method, capture.path)
         try:
@@ -263,9 +265,9 @@ class CaptureServer:
         size = 0
         try:
             while True:
-                chunk = await asyncio.wait_for(
-                    request.content.read(READ_CHUNK), self.settings.body_timeout
-                )
+                # asyncio.timeout, not wait_for: wait_for wraps each read in a new task.
+                async with asyncio.timeout(self.settings.body_timeout):
+                    chunk = await request.content.read(READ_CHUNK)
                 if not chunk:
                     break
                 size += len(chunk)

@@ -26,18 +26,74 @@ SUMMARY_COLUMNS = (
 
 
 def headers_json(headers: tuple[Header, ...]) -> str:
-    # ensure_ascii keeps the surrogate escapes of non-UTF-8 header bytes representable.
-    return json.dumps([list(pair) for pair in headers])
+    text = json.dumps(headers, ensure_ascii=False)
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        # Header bytes that were not UTF-8 are kept as surrogate escapes, which SQLite cannot
+        # store as text: write them as \udcXX escapes instead (json.loads restores them).
+        text = json.dumps(headers)
+    return text
 
 
 def headers_from_json(text: str) -> tuple[Header, ...]:
     return tuple((str(name), str(value)) for name, value in json.loads(text))
 
 
-def fts_query(text: str) -> str:
+def fts_query(words: list[str]) -> str:
     """User words as an FTS5 query: every word required, each a quoted prefix."""
-    words = text.split()
     return " ".join('"' + word.replace('"', '""') + '"*' for word in words)
+
+
+# Rows the background indexer has not reached yet are searched by scanning them: the same
+# words, as case-insensitive substrings of path, headers or body text.
+_TAIL_WORD = (
+    "(instr(lower(path), ?) OR instr(lower(headers), ?)"
+    " OR instr(lower(CAST(substr(body, 1, fts_len) AS TEXT)), ?))"
+)
+
+
+def _search_clause(text: str) -> tuple[str, list[Any]]:
+    words = text.split()
+    if not words:
+        return "", []
+    tail = " AND ".join([_TAIL_WORD] * len(words))
+    params: list[Any] = [fts_query(words)]
+    for word in words:
+        params += [word.lower()] * 3
+    clause = (
+        "(id IN (SELECT rowid FROM captures_fts WHERE captures_fts MATCH ?)"
+        f" OR (id > (SELECT upto FROM fts_progress) AND {tail}))"
+    )
+    return clause, params
+
+
+def index_pending(db: Database, batch: int = 500) -> bool:
+    """Add up to `batch` unindexed captures to the full-text index; True if more remain."""
+    conn = db.conn
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        (upto,) = conn.execute("SELECT upto FROM fts_progress").fetchone()
+        ids = [
+            row[0]
+            for row in conn.execute(
+                "SELECT id FROM captures WHERE id > ? ORDER BY id LIMIT ?", [upto, batch]
+            )
+        ]
+        if ids:
+            conn.execute(
+                "INSERT INTO captures_fts (rowid, path, headers, body)"
+                " SELECT id, path, headers, CAST(substr(body, 1, fts_len) AS TEXT)"
+                " FROM captures WHERE id > ? AND id <= ? ORDER BY id",
+                [upto, ids[-1]],
+            )
+            conn.execute("UPDATE fts_progress SET upto = ?", [ids[-1]])
+        conn.execute("COMMIT")
+    except BaseException:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        raise
+    return len(ids) == batch
 
 
 def _where(query: CaptureQuery) -> tuple[str, list[Any]]:
@@ -54,10 +110,10 @@ def _where(query: CaptureQuery) -> tuple[str, list[Any]]:
     if query.method:
         clauses.append("method = ?")
         params.append(query.method.upper())
-    match = fts_query(query.search)
-    if match:
-        clauses.append("id IN (SELECT rowid FROM captures_fts WHERE captures_fts MATCH ?)")
-        params.append(match)
+    search, search_params = _search_clause(query.search)
+    if search:
+        clauses.append(search)
+        params += search_params
     return (" AND ".join(clauses) or "1"), params
 
 

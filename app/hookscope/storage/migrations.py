@@ -58,8 +58,10 @@ def m001_captures(db: Database) -> None:
         """,
     )
     # Full-text index over path, header text and the body's text. The body is a BLOB, so
-    # sqlite-utils' enable_fts() triggers would index binary junk; these index only the UTF-8
-    # prefix the writer measured (fts_len bytes; 0 for a binary body).
+    # sqlite-utils' enable_fts() triggers would index binary junk; the writer indexes only the
+    # UTF-8 prefix it measured (fts_len bytes; 0 for a binary body). Indexing happens in batches
+    # when the writer is idle, not in the capture's own commit: FTS5 doubled the cost of each
+    # acknowledged capture. Rows above fts_progress.upto are not indexed yet (search scans them).
     _run(
         db,
         """
@@ -68,14 +70,14 @@ def m001_captures(db: Database) -> None:
         )
         """,
         """
-        CREATE TRIGGER captures_ai AFTER INSERT ON captures BEGIN
-            INSERT INTO captures_fts(rowid, path, headers, body) VALUES (
-                new.id, new.path, new.headers,
-                CAST(substr(new.body, 1, new.fts_len) AS TEXT));
-        END
+        CREATE TABLE fts_progress (upto INTEGER NOT NULL)
         """,
         """
-        CREATE TRIGGER captures_ad AFTER DELETE ON captures BEGIN
+        INSERT INTO fts_progress (upto) VALUES (0)
+        """,
+        """
+        CREATE TRIGGER captures_ad AFTER DELETE ON captures
+        WHEN old.id <= (SELECT upto FROM fts_progress) BEGIN
             INSERT INTO captures_fts(captures_fts, rowid, path, headers, body) VALUES (
                 'delete', old.id, old.path, old.headers,
                 CAST(substr(old.body, 1, old.fts_len) AS TEXT));

@@ -9,15 +9,15 @@ import queue
 import threading
 from collections.abc import Callable
 from concurrent.futures import Future as ThreadFuture
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
 from sqlite_utils import Database
 
-from hookscope.core.model import Capture, ResponseRule, iso_utc
+from hookscope.core.model import Capture, Response, ResponseRule, Stored, iso_utc
 from hookscope.core.rules import render
-from hookscope.storage.captures import headers_json
+from hookscope.storage.captures import headers_json, index_pending
 from hookscope.storage.db import open_store
 
 log = logging.getLogger(__name__)
@@ -25,6 +25,7 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 MAX_GROUP = 512
+FTS_BATCH = 500
 # Index at most this much of a body's text: a 25 MB JSON body would otherwise hold up the
 # whole group's acknowledgements while FTS5 tokenises it.
 FTS_BODY_LIMIT = 1024 * 1024
@@ -60,7 +61,7 @@ def text_prefix_len(body: bytes, limit: int = FTS_BODY_LIMIT) -> int:
 class _Pending:
     capture: Capture
     rule: ResponseRule
-    future: asyncio.Future[Capture]
+    future: asyncio.Future[Stored]
     loop: asyncio.AbstractEventLoop
 
 
@@ -98,10 +99,10 @@ class CaptureWriter:
         if self._error is not None:
             raise self._error
 
-    def submit(self, capture: Capture, rule: ResponseRule) -> asyncio.Future[Capture]:
-        """Queue a capture; the future gives the committed capture. Call on an event loop."""
+    def submit(self, capture: Capture, rule: ResponseRule) -> asyncio.Future[Stored]:
+        """Queue a capture; the future gives its id and answer once committed. Call on a loop."""
         loop = asyncio.get_running_loop()
-        future: asyncio.Future[Capture] = loop.create_future()
+        future: asyncio.Future[Stored] = loop.create_future()
         self._queue.put(_Pending(capture, rule, future, loop))
         return future
 
@@ -133,8 +134,13 @@ class CaptureWriter:
             db.close()
 
     def _loop(self, db: Database) -> None:
+        behind = True  # the full-text index may lag after a crash or a restart
         while True:
-            item = self._queue.get()
+            try:
+                item = self._queue.get_nowait() if behind else self._queue.get()
+            except queue.Empty:
+                behind = self._index(db)
+                continue
             group: list[_Pending] = []
             stop = False
             while True:
@@ -153,8 +159,17 @@ class CaptureWriter:
                 except queue.Empty:
                     break
             self._flush(db, group)
+            behind = True
             if stop:
                 return
+
+    def _index(self, db: Database) -> bool:
+        """One batch of full-text indexing, done only while no capture waits."""
+        try:
+            return index_pending(db, FTS_BATCH)
+        except Exception:
+            log.exception("full-text indexing")
+            return False
 
     def _run_job(self, db: Database, job: _Job) -> None:
         if not job.future.set_running_or_notify_cancel():
@@ -174,7 +189,7 @@ class CaptureWriter:
             for pending in group:
                 pending.loop.call_soon_threadsafe(_fail, pending.future, exc)
             return
-        by_loop: dict[asyncio.AbstractEventLoop, list[tuple[_Pending, Capture]]] = {}
+        by_loop: dict[asyncio.AbstractEventLoop, list[tuple[_Pending, Stored]]] = {}
         for pending, capture in zip(group, stored, strict=True):
             by_loop.setdefault(pending.loop, []).append((pending, capture))
         for loop, results in by_loop.items():
@@ -182,9 +197,9 @@ class CaptureWriter:
             with contextlib.suppress(RuntimeError):
                 loop.call_soon_threadsafe(_resolve, results)
         if self._on_committed is not None:
-            self._on_committed([c.id for c in stored if c.id is not None])
+            self._on_committed([result.id for result in stored])
 
-    def _commit(self, db: Database, group: list[_Pending]) -> list[Capture]:
+    def _commit(self, db: Database, group: list[_Pending]) -> list[Stored]:
         conn = db.conn
         # IMMEDIATE: take the write lock before reading the id sequence, so ids handed out
         # here cannot collide with another writer's.
@@ -192,17 +207,13 @@ class CaptureWriter:
         try:
             row = conn.execute("SELECT seq FROM sqlite_sequence WHERE name = 'captures'").fetchone()
             next_id = (row[0] if row else 0) + 1
-            stored: list[Capture] = []
+            stored: list[Stored] = []
             params: list[tuple[Any, ...]] = []
             for offset, pending in enumerate(group):
                 capture_id = next_id + offset
-                capture = replace(
-                    pending.capture,
-                    id=capture_id,
-                    response=pending.capture.response or render(pending.rule, capture_id),
-                )
-                stored.append(capture)
-                params.append(_row(capture))
+                response = pending.capture.response or render(pending.rule, capture_id)
+                stored.append(Stored(capture_id, response))
+                params.append(row_values(pending.capture, capture_id, response))
             conn.executemany(INSERT, params)
             conn.execute("COMMIT")
         except BaseException:
@@ -212,12 +223,11 @@ class CaptureWriter:
         return stored
 
 
-def _row(capture: Capture) -> tuple[Any, ...]:
+def row_values(capture: Capture, capture_id: int, response: Response) -> tuple[Any, ...]:
+    """The INSERT parameters for one capture."""
     verdict = capture.verdict
-    response = capture.response
-    assert response is not None
     return (
-        capture.id,
+        capture_id,
         iso_utc(capture.received_at),
         capture.method,
         capture.path,
@@ -242,12 +252,12 @@ def _row(capture: Capture) -> tuple[Any, ...]:
     )
 
 
-def _resolve(results: list[tuple[_Pending, Capture]]) -> None:
-    for pending, capture in results:
+def _resolve(results: list[tuple[_Pending, Stored]]) -> None:
+    for pending, result in results:
         if not pending.future.done():
-            pending.future.set_result(capture)
+            pending.future.set_result(result)
 
 
-def _fail(future: asyncio.Future[Capture], exc: BaseException) -> None:
+def _fail(future: asyncio.Future[Stored], exc: BaseException) -> None:
     if not future.done():
         future.set_exception(exc)

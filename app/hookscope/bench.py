@@ -1,0 +1,192 @@
+"""`hookscope bench`: the speeds DESIGN.md sets targets for, measured against a bare baseline."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import hmac
+import json
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import aiohttp
+from aiohttp import web
+
+from hookscope.storage.db import open_store
+
+BENCH_SECRET = b"bench-secret-0123456789abcdef"
+CONCURRENCY = 32
+
+
+def kardow_delivery(size: int = 1024) -> tuple[bytes, dict[str, str]]:
+    """A signed Kardow `job.created` delivery of about `size` bytes."""
+    envelope = {
+        "event": "job.created",
+        "organization_id": 42,
+        "timestamp": "2025-07-19T12:00:00.000Z",
+        "data": {
+            "job_id": "abc-123",
+            "title": "Senior Engineer",
+            "company_name": "Acme Inc",
+            "status": "active",
+            "location": "Remote",
+            "description": "",
+        },
+    }
+    base = len(json.dumps(envelope).encode())
+    envelope["data"]["description"] = "x" * max(0, size - base)  # type: ignore[index]
+    body = json.dumps(envelope).encode()
+    signature = hmac.new(BENCH_SECRET, body, hashlib.sha256).hexdigest()
+    return body, {"Content-Type": "application/json", "X-Kardow-Signature": signature}
+
+
+@dataclass
+class BenchResult:
+    requests: int
+    bare_rps: float
+    hookscope_rps: float
+    throughput_ratio: float
+    paced_rate: int
+    ack_p50_ms: float
+    ack_p99_ms: float
+    ack_max_ms: float
+    stored: int
+
+
+async def _throughput(url: str, total: int) -> float:
+    body, headers = kardow_delivery()
+    connector = aiohttp.TCPConnector(limit=CONCURRENCY)
+    async with aiohttp.ClientSession(connector=connector) as session:
+        queue = iter(range(total))
+
+        async def worker() -> None:
+            for _ in queue:
+                async with session.post(url, data=body, headers=headers) as response:
+                    await response.read()
+                    if response.status != 200:
+                        raise RuntimeError(f"{url} answered {response.status}")
+
+        started = time.perf_counter()
+        await asyncio.gather(*(worker() for _ in range(CONCURRENCY)))
+        return total / (time.perf_counter() - started)
+
+
+async def _paced(url: str, rate: int, seconds: float) -> list[float]:
+    """Send at a fixed rate; latency counts from when each request was due (no omission)."""
+    body, headers = kardow_delivery()
+    latencies: list[float] = []
+    connector = aiohttp.TCPConnector(limit=256)
+    async with aiohttp.ClientSession(connector=connector) as session:
+        loop = asyncio.get_running_loop()
+        start = loop.time() + 0.1
+
+        async def one(due: float) -> None:
+            await asyncio.sleep(max(0.0, due - loop.time()))
+            async with session.post(url, data=body, headers=headers) as response:
+                await response.read()
+            latencies.append(loop.time() - due)
+
+        count = int(rate * seconds)
+        await asyncio.gather(*(one(start + i / rate) for i in range(count)))
+    return latencies
+
+
+def _bare_server() -> None:
+    """A bare aiohttp handler: read the body, answer JSON. The baseline Hookscope is held to."""
+
+    async def handle(request: web.BaseRequest) -> web.Response:
+        await request.read()
+        return web.json_response({"ok": True})
+
+    async def main() -> None:
+        runner = web.ServerRunner(web.Server(handle), shutdown_timeout=1)
+        await runner.setup()
+        site = web.TCPSite(runner, "127.0.0.1", 0)
+        await site.start()
+        print(f"listening on {runner.addresses[0][0]}:{runner.addresses[0][1]}", flush=True)
+        await asyncio.Event().wait()
+
+    asyncio.run(main())
+
+
+@contextmanager
+def _child(*args: str) -> Iterator[int]:
+    process = subprocess.Popen(
+        [sys.executable, *args], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True
+    )
+    try:
+        assert process.stdout is not None
+        line = process.stdout.readline().strip()
+        if not line.startswith("listening on"):
+            raise RuntimeError(f"the benchmark server did not start: {line!r}")
+        yield int(line.rsplit(":", 1)[1])
+    finally:
+        process.terminate()
+        process.wait(30)
+        if process.stdout is not None:
+            process.stdout.close()
+
+
+def run(requests: int = 4000, rate: int = 500, seconds: float = 4.0) -> BenchResult:
+    """Measure both servers with the same client, alternating, best of two rounds each."""
+    with tempfile.TemporaryDirectory(prefix="hookscope-bench-") as tmp:
+        data = Path(tmp)
+        with (
+            _child("-c", "from hookscope.bench import _bare_server; _bare_server()") as bare,
+            _child("-m", "hookscope", "serve", "--port", "0", "--data-dir", str(data)) as ours,
+        ):
+            bare_url = f"http://127.0.0.1:{bare}/hook"
+            our_url = f"http://127.0.0.1:{ours}/hook"
+            asyncio.run(_throughput(our_url, 300))  # warm up: imports, WAL, caches
+            asyncio.run(_throughput(bare_url, 300))
+            bare_rps, our_rps = 0.0, 0.0
+            for _ in range(2):
+                bare_rps = max(bare_rps, asyncio.run(_throughput(bare_url, requests)))
+                our_rps = max(our_rps, asyncio.run(_throughput(our_url, requests)))
+            latencies = sorted(asyncio.run(_paced(our_url, rate, seconds)))
+        stored = _count(data)
+    p99 = latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))]
+    return BenchResult(
+        requests=requests,
+        bare_rps=round(bare_rps, 1),
+        hookscope_rps=round(our_rps, 1),
+        throughput_ratio=round(our_rps / bare_rps, 3),
+        paced_rate=rate,
+        ack_p50_ms=round(statistics.median(latencies) * 1000, 2),
+        ack_p99_ms=round(p99 * 1000, 2),
+        ack_max_ms=round(latencies[-1] * 1000, 2),
+        stored=stored,
+    )
+
+
+def _count(data: Path) -> int:
+    db = open_store(data)
+    try:
+        return int(db.execute("SELECT count(*) FROM captures").fetchone()[0])
+    finally:
+        db.close()
+
+
+def report(result: BenchResult, as_json: bool) -> str:
+    if as_json:
+        return json.dumps(asdict(result), indent=2)
+    return "\n".join(
+        [
+            f"capture throughput, 1 KB signed Kardow delivery, {CONCURRENCY} connections, "
+            f"{result.requests} requests (best of 2):",
+            f"  bare aiohttp handler   {result.bare_rps:>9.1f} req/s",
+            f"  hookscope (committed)  {result.hookscope_rps:>9.1f} req/s",
+            f"  ratio                  {result.throughput_ratio:>9.3f}   (target >= 0.8)",
+            f"ack latency at {result.paced_rate} req/s:",
+            f"  p50 {result.ack_p50_ms} ms   p99 {result.ack_p99_ms} ms   (target p99 < 25 ms)"
+            f"   max {result.ack_max_ms} ms",
+            f"captures stored: {result.stored}",
+        ]
+    )
