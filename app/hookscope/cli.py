@@ -194,7 +194,6 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def cmd_captures_list(args: argparse.Namespace) -> int:
-    db = open_store(_directory(args))
     query = CaptureQuery(
         provider=args.provider,
         verdict=args.verdict,
@@ -202,7 +201,8 @@ def cmd_captures_list(args: argparse.Namespace) -> int:
         search=args.search,
         limit=args.limit,
     )
-    rows = capture_store.list_summaries(db, query)
+    with open_store(_directory(args)) as db:
+        rows = capture_store.list_summaries(db, query)
     if args.json:
         print(json.dumps([row.as_json() for row in rows], indent=2))
         return 0
@@ -227,8 +227,8 @@ def _filtered(query: CaptureQuery) -> bool:
 
 
 def cmd_captures_show(args: argparse.Namespace) -> int:
-    db = open_store(_directory(args))
-    capture = capture_store.get_capture(db, args.id)
+    with open_store(_directory(args)) as db:
+        capture = capture_store.get_capture(db, args.id)
     if capture is None:
         raise UserError(f"No capture with id {args.id}.")
     if args.body:
@@ -297,7 +297,8 @@ def _describe(capture: Capture) -> str:
 
 
 def cmd_rules_list(args: argparse.Namespace) -> int:
-    rules = settings_store.list_rules(open_store(_directory(args)))
+    with open_store(_directory(args)) as db:
+        rules = settings_store.list_rules(db)
     if args.json:
         print(json.dumps([_rule_json(r) for r in rules], indent=2))
         return 0
@@ -346,13 +347,16 @@ def cmd_rules_add(args: argparse.Namespace) -> int:
     problem = check_rule(rule)
     if problem:
         raise UserError(problem)
-    rule_id = settings_store.save_rule(open_store(_directory(args)), rule)
+    with open_store(_directory(args)) as db:
+        rule_id = settings_store.save_rule(db, rule)
     print(f"rule {rule_id} added")
     return 0
 
 
 def cmd_rules_remove(args: argparse.Namespace) -> int:
-    if not settings_store.delete_rule(open_store(_directory(args)), args.id):
+    with open_store(_directory(args)) as db:
+        removed = settings_store.delete_rule(db, args.id)
+    if not removed:
         raise UserError(f"No rule with id {args.id}.")
     print(f"rule {args.id} removed")
     return 0

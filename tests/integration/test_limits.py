@@ -45,7 +45,8 @@ def test_declared_oversized_body_is_refused_and_recorded(port: int, data_dir: Pa
     assert "1024-byte limit" in error["error"]["message"]
     capture = stored(data_dir, error["capture_id"])
     assert capture.body_truncated is True
-    assert capture.response is not None and capture.response.status == 413
+    assert capture.response is not None
+    assert capture.response.status == 413
     assert_still_captures(port, data_dir)
 
 

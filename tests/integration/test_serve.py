@@ -61,7 +61,8 @@ def test_sigint_commits_in_flight_captures_before_exiting(
     db = open_store(data_dir)
     capture = get_capture(db, capture_id)
     db.close()
-    assert capture is not None and capture.body == b"1234567890"
+    assert capture is not None
+    assert capture.body == b"1234567890"
 
 
 def test_port_in_use_is_one_clear_sentence(serve: StartServe, data_dir: Path) -> None:
@@ -101,7 +102,8 @@ def test_cli_reads_while_serve_runs(serve: StartServe, data_dir: Path) -> None:
     assert [r["path"] for r in rows] == ["/p/2", "/p/1", "/p/0"]
     for key in ("id", "received_at", "method", "query", "remote", "provider", "event"):
         assert key in rows[0]
-    assert rows[0]["verdict"] == "n/a" and rows[0]["response_status"] == 200
+    assert rows[0]["verdict"] == "n/a"
+    assert rows[0]["response_status"] == 200
     assert json.loads(shown.stdout)["body_text"] == '{"n": 1}'
     assert child.stop() == 0
 
@@ -121,16 +123,14 @@ async def _burst(port: int, total: int, kill_after: int, pid: int) -> list[tuple
                         acked.append((answer["capture_id"], hashlib.sha256(body).hexdigest()))
                         if len(acked) == kill_after:
                             os.kill(pid, signal.SIGKILL)
-            except (aiohttp.ClientError, ConnectionError, asyncio.TimeoutError):
+            except (TimeoutError, aiohttp.ClientError, ConnectionError):
                 pass  # the server died under this request: it was never acknowledged
 
         await asyncio.gather(*(one(n) for n in range(total)))
     return acked
 
 
-def test_sigkill_mid_burst_loses_no_acknowledged_capture(
-    serve: StartServe, data_dir: Path
-) -> None:
+def test_sigkill_mid_burst_loses_no_acknowledged_capture(serve: StartServe, data_dir: Path) -> None:
     child = serve("--port", "0")
     acked = asyncio.run(_burst(child.port, total=3000, kill_after=400, pid=child.process.pid))
     assert child.process.wait(10) == -signal.SIGKILL

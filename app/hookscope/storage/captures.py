@@ -42,30 +42,36 @@ def headers_from_json(text: str) -> tuple[Header, ...]:
 
 def fts_query(words: list[str]) -> str:
     """User words as an FTS5 query: every word required, each a quoted prefix."""
-    return " ".join('"' + word.replace('"', '""') + '"*' for word in words)
+    quoted = ('"' + word.replace("\x00", "").replace('"', '""') + '"*' for word in words)
+    return " ".join(q for q in quoted if q != '""*')
 
 
-# Rows the background indexer has not reached yet are searched by scanning them: the same
-# words, as case-insensitive substrings of path, headers or body text.
-_TAIL_WORD = (
-    "(instr(lower(path), ?) OR instr(lower(headers), ?)"
-    " OR instr(lower(CAST(substr(body, 1, fts_len) AS TEXT)), ?))"
-)
+def _refresh_tail(db: Database) -> None:
+    """Index, in this connection's temp space, the captures the writer has not indexed yet.
+
+    Same tokenizer, same query: a capture matches the same words before and after the
+    background indexer reaches it. The tail is normally a few rows (the writer indexes as soon
+    as it is idle).
+    """
+    db.execute("CREATE VIRTUAL TABLE IF NOT EXISTS temp.tail_fts USING fts5(path, headers, body)")
+    db.execute("DELETE FROM temp.tail_fts")
+    db.execute(
+        "INSERT INTO temp.tail_fts (rowid, path, headers, body)"
+        " SELECT id, path, headers, CAST(substr(body, 1, fts_len) AS TEXT) FROM captures"
+        " WHERE id > (SELECT upto FROM fts_progress)"
+    )
 
 
-def _search_clause(text: str) -> tuple[str, list[Any]]:
-    words = text.split()
-    if not words:
+def _search_clause(db: Database, text: str) -> tuple[str, list[Any]]:
+    match = fts_query(text.split())
+    if not match:
         return "", []
-    tail = " AND ".join([_TAIL_WORD] * len(words))
-    params: list[Any] = [fts_query(words)]
-    for word in words:
-        params += [word.lower()] * 3
+    _refresh_tail(db)
     clause = (
         "(id IN (SELECT rowid FROM captures_fts WHERE captures_fts MATCH ?)"
-        f" OR (id > (SELECT upto FROM fts_progress) AND {tail}))"
+        " OR id IN (SELECT rowid FROM temp.tail_fts WHERE tail_fts MATCH ?))"
     )
-    return clause, params
+    return clause, [match, match]
 
 
 def index_pending(db: Database, batch: int = 500) -> bool:
@@ -96,7 +102,7 @@ def index_pending(db: Database, batch: int = 500) -> bool:
     return len(ids) == batch
 
 
-def _where(query: CaptureQuery) -> tuple[str, list[Any]]:
+def _where(db: Database, query: CaptureQuery) -> tuple[str, list[Any]]:
     clauses: list[str] = []
     params: list[Any] = []
     if query.provider == "none":
@@ -110,7 +116,7 @@ def _where(query: CaptureQuery) -> tuple[str, list[Any]]:
     if query.method:
         clauses.append("method = ?")
         params.append(query.method.upper())
-    search, search_params = _search_clause(query.search)
+    search, search_params = _search_clause(db, query.search)
     if search:
         clauses.append(search)
         params += search_params
@@ -119,7 +125,7 @@ def _where(query: CaptureQuery) -> tuple[str, list[Any]]:
 
 def list_summaries(db: Database, query: CaptureQuery) -> list[CaptureSummary]:
     """One page of captures matching `query`, newest first (keyset: id < before_id)."""
-    where, params = _where(query)
+    where, params = _where(db, query)
     if query.before_id is not None:
         where += " AND id < ?"
         params.append(query.before_id)
@@ -129,7 +135,7 @@ def list_summaries(db: Database, query: CaptureQuery) -> list[CaptureSummary]:
 
 
 def count(db: Database, query: CaptureQuery) -> int:
-    where, params = _where(query)
+    where, params = _where(db, query)
     row = db.execute(f"SELECT count(*) FROM captures WHERE {where}", params).fetchone()
     return int(row[0])
 

@@ -58,10 +58,8 @@ def m001_captures(db: Database) -> None:
         """,
     )
     # Full-text index over path, header text and the body's text. The body is a BLOB, so
-    # sqlite-utils' enable_fts() triggers would index binary junk; the writer indexes only the
-    # UTF-8 prefix it measured (fts_len bytes; 0 for a binary body). Indexing happens in batches
-    # when the writer is idle, not in the capture's own commit: FTS5 doubled the cost of each
-    # acknowledged capture. Rows above fts_progress.upto are not indexed yet (search scans them).
+    # sqlite-utils' enable_fts() triggers would index binary junk; these index only the UTF-8
+    # prefix the writer measured (fts_len bytes; 0 for a binary body).
     _run(
         db,
         """
@@ -70,14 +68,14 @@ def m001_captures(db: Database) -> None:
         )
         """,
         """
-        CREATE TABLE fts_progress (upto INTEGER NOT NULL)
+        CREATE TRIGGER captures_ai AFTER INSERT ON captures BEGIN
+            INSERT INTO captures_fts(rowid, path, headers, body) VALUES (
+                new.id, new.path, new.headers,
+                CAST(substr(new.body, 1, new.fts_len) AS TEXT));
+        END
         """,
         """
-        INSERT INTO fts_progress (upto) VALUES (0)
-        """,
-        """
-        CREATE TRIGGER captures_ad AFTER DELETE ON captures
-        WHEN old.id <= (SELECT upto FROM fts_progress) BEGIN
+        CREATE TRIGGER captures_ad AFTER DELETE ON captures BEGIN
             INSERT INTO captures_fts(captures_fts, rowid, path, headers, body) VALUES (
                 'delete', old.id, old.path, old.headers,
                 CAST(substr(old.body, 1, old.fts_len) AS TEXT));
@@ -101,5 +99,35 @@ def m001_captures(db: Database) -> None:
             delay_ms INTEGER NOT NULL DEFAULT 0,
             enabled INTEGER NOT NULL DEFAULT 1
         )
+        """,
+    )
+
+
+@migrations()
+def m002_index_when_idle(db: Database) -> None:
+    # FTS5 indexing inside each capture's commit doubled the cost of an acknowledged capture.
+    # The writer now indexes in batches while idle; fts_progress.upto is the newest capture in
+    # the index (everything so far was indexed by the old trigger). Search covers the rest.
+    _run(
+        db,
+        """
+        DROP TRIGGER captures_ai
+        """,
+        """
+        DROP TRIGGER captures_ad
+        """,
+        """
+        CREATE TABLE fts_progress (upto INTEGER NOT NULL)
+        """,
+        """
+        INSERT INTO fts_progress (upto) SELECT coalesce(max(id), 0) FROM captures
+        """,
+        """
+        CREATE TRIGGER captures_ad AFTER DELETE ON captures
+        WHEN old.id <= (SELECT upto FROM fts_progress) BEGIN
+            INSERT INTO captures_fts(captures_fts, rowid, path, headers, body) VALUES (
+                'delete', old.id, old.path, old.headers,
+                CAST(substr(old.body, 1, old.fts_len) AS TEXT));
+        END
         """,
     )

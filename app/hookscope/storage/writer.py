@@ -185,9 +185,14 @@ class CaptureWriter:
         try:
             stored = self._commit(db, group)
         except Exception as exc:
-            log.exception("could not store %d captures", len(group))
-            for pending in group:
-                pending.loop.call_soon_threadsafe(_fail, pending.future, exc)
+            if len(group) > 1:
+                # One bad capture must not cost the others their commit: retry one by one.
+                for pending in group:
+                    self._flush(db, [pending])
+                return
+            log.exception("could not store a capture")
+            with contextlib.suppress(RuntimeError):
+                group[0].loop.call_soon_threadsafe(_fail, group[0].future, exc)
             return
         by_loop: dict[asyncio.AbstractEventLoop, list[tuple[_Pending, Stored]]] = {}
         for pending, capture in zip(group, stored, strict=True):
