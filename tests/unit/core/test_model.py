@@ -8,7 +8,6 @@ from datetime import UTC, datetime, timedelta, timezone
 import pytest
 
 from hookscope.core.model import (
-    Capture,
     Check,
     Response,
     Verdict,
@@ -87,7 +86,9 @@ class TestCaptureHeaders:
         ("Set-Cookie", "a=1"),
     )
 
-    @pytest.mark.parametrize("name", ["x-kardow-signature", "X-KARDOW-SIGNATURE", "X-Kardow-Signature"])
+    @pytest.mark.parametrize(
+        "name", ["x-kardow-signature", "X-KARDOW-SIGNATURE", "X-Kardow-Signature"]
+    )
     def test_header_is_the_first_value_by_case_insensitive_name(self, name: str) -> None:
         assert make_capture(headers=self.HEADERS).header(name) == "first"
 
@@ -155,7 +156,7 @@ class TestTimestamps:
 class TestSummaryJson:
     def test_as_json_has_the_keys_the_cli_contract_requires(self) -> None:
         summary = make_capture(id=3).summary()
-        assert LIST_JSON_KEYS <= summary.as_json().keys()
+        assert summary.as_json().keys() >= LIST_JSON_KEYS
 
     def test_as_json_values(self) -> None:
         moment = datetime(2024, 3, 9, 7, 5, 4, 500, tzinfo=UTC)

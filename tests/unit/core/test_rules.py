@@ -109,9 +109,7 @@ class TestRender:
         rule = ResponseRule(
             pattern="*", status=503, headers=headers, body="busy", delay_ms=1500, id=9
         )
-        assert render(rule, 5) == Response(
-            status=503, headers=headers, body=b"busy", delay_ms=1500
-        )
+        assert render(rule, 5) == Response(status=503, headers=headers, body=b"busy", delay_ms=1500)
 
 
 class TestCheckRule:
