@@ -25,7 +25,9 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 MAX_GROUP = 512
-FTS_BATCH = 500
+FTS_BATCH = 200  # rows per indexing transaction: a few milliseconds
+INDEX_AFTER_QUIET = 0.25  # seconds without a capture before indexing starts
+MAX_UNINDEXED = 5000  # past this, index a batch even while busy (search scans the rest)
 # Index at most this much of a body's text: a 25 MB JSON body would otherwise hold up the
 # whole group's acknowledgements while FTS5 tokenises it.
 FTS_BODY_LIMIT = 1024 * 1024
@@ -134,13 +136,28 @@ class CaptureWriter:
             db.close()
 
     def _loop(self, db: Database) -> None:
-        behind = True  # the full-text index may lag after a crash or a restart
+        # Full-text indexing waits for a quiet moment, so it never sits between a burst of
+        # deliveries and their acknowledgements; a long busy spell still indexes now and then.
+        behind = True  # the index may lag after a crash or a restart
+        quiet = False
+        unindexed = 0
         while True:
             try:
-                item = self._queue.get_nowait() if behind else self._queue.get()
+                if not behind:
+                    item = self._queue.get()
+                elif quiet:
+                    item = self._queue.get_nowait()
+                else:
+                    item = self._queue.get(timeout=INDEX_AFTER_QUIET)
             except queue.Empty:
+                quiet = True
                 behind = self._index(db)
+                unindexed = 0 if not behind else max(0, unindexed - FTS_BATCH)
                 continue
+            quiet = False
+            if unindexed > MAX_UNINDEXED:
+                behind = self._index(db)
+                unindexed = 0 if not behind else unindexed - FTS_BATCH
             group: list[_Pending] = []
             stop = False
             while True:
@@ -160,6 +177,7 @@ class CaptureWriter:
                     break
             self._flush(db, group)
             behind = True
+            unindexed += len(group)
             if stop:
                 return
 
