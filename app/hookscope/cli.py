@@ -12,15 +12,30 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, NoReturn
 
+from sqlite_utils import Database
+
 from hookscope import __version__
-from hookscope.core.model import Capture, CaptureQuery, ResponseRule, iso_utc
+from hookscope.core.model import (
+    PROVIDERS,
+    Capture,
+    CaptureQuery,
+    Credential,
+    ResponseRule,
+    iso_utc,
+)
+from hookscope.core.providers import Reverifier
+from hookscope.core.providers.kudoz import check_template
 from hookscope.core.rules import check_rule
+from hookscope.core.vault import VaultError
 from hookscope.engine import Engine, EngineError
 from hookscope.net.capture_server import is_loopback
 from hookscope.storage import captures as capture_store
+from hookscope.storage import credentials as credential_store
 from hookscope.storage import settings as settings_store
+from hookscope.storage.credentials import CredentialError
 from hookscope.storage.db import StoreError, open_store
-from hookscope.storage.paths import data_dir
+from hookscope.storage.keyfile import KeyFileError, load_vault
+from hookscope.storage.paths import data_dir, key_path
 
 Command = Callable[[argparse.Namespace], int]
 
@@ -96,6 +111,67 @@ def build_parser() -> argparse.ArgumentParser:
     form.add_argument("--json", action="store_true", help="print the whole capture as JSON")
     form.add_argument("--body", action="store_true", help="write the raw body bytes to stdout")
     show.set_defaults(run=cmd_captures_show)
+
+    reverify = what.add_parser(
+        "reverify", parents=[common], help="verify stored captures again with today's secrets"
+    )
+    reverify.add_argument("ids", type=_positive, nargs="*", metavar="ID", help="default: all")
+    reverify.set_defaults(run=cmd_captures_reverify)
+
+    secrets = commands.add_parser(
+        "secrets", parents=[common], help="Kardow secrets and Kudoz credentials (stored encrypted)"
+    )
+    secret_what = secrets.add_subparsers(dest="action", metavar="ACTION", parser_class=_Parser)
+    secret_what.required = True
+    secret_add = secret_what.add_parser("add", parents=[common], help="store a secret")
+    provider = secret_add.add_subparsers(dest="provider", metavar="PROVIDER", parser_class=_Parser)
+    provider.required = True
+    add_kardow = provider.add_parser(
+        "kardow", parents=[common], help="a Kardow webhook secret (X-Kardow-Signature)"
+    )
+    add_kardow.add_argument("name", metavar="NAME")
+    add_kardow.add_argument(
+        "--secret", required=True, metavar="S", help="the secret; - reads it from standard input"
+    )
+    add_kardow.set_defaults(run=cmd_secrets_add)
+    add_kudoz = provider.add_parser(
+        "kudoz", parents=[common], help="a Kudoz API key and secret (Authorization: TOKEN)"
+    )
+    add_kudoz.add_argument("name", metavar="NAME")
+    add_kudoz.add_argument("--api-key", required=True, metavar="K")
+    add_kudoz.add_argument(
+        "--api-secret", required=True, metavar="S", help="the secret; - reads it from stdin"
+    )
+    add_kudoz.add_argument(
+        "--template",
+        metavar="T",
+        help="the signed string (default {api_key}:{uuid}:{timestamp}); \\n is a newline; "
+        "placeholders: {api_key} {uuid} {timestamp} {method} {path} {body} {body_sha256}",
+    )
+    add_kudoz.set_defaults(run=cmd_secrets_add)
+    secret_list = secret_what.add_parser(
+        "list", parents=[common], help="list stored secrets (never their values)"
+    )
+    secret_list.add_argument("--json", action="store_true")
+    secret_list.set_defaults(run=cmd_secrets_list)
+    secret_remove = secret_what.add_parser("remove", parents=[common], help="remove a secret")
+    secret_remove.add_argument("name", metavar="NAME")
+    secret_remove.set_defaults(run=cmd_secrets_remove)
+
+    paths = commands.add_parser(
+        "paths", parents=[common], help="assume a provider for paths it cannot be told from"
+    )
+    path_what = paths.add_subparsers(dest="action", metavar="ACTION", parser_class=_Parser)
+    path_what.required = True
+    path_set = path_what.add_parser("set", parents=[common], help="assume PROVIDER for GLOB")
+    path_set.add_argument("pattern", metavar="GLOB")
+    path_set.add_argument("provider", choices=PROVIDERS, metavar="PROVIDER")
+    path_set.set_defaults(run=cmd_paths_set)
+    path_clear = path_what.add_parser("clear", parents=[common], help="drop the assumption")
+    path_clear.add_argument("pattern", metavar="GLOB")
+    path_clear.set_defaults(run=cmd_paths_clear)
+    path_list = path_what.add_parser("list", parents=[common], help="list path assumptions")
+    path_list.set_defaults(run=cmd_paths_list)
 
     rules = commands.add_parser(
         "rules", parents=[common], help="how the listener answers (status, headers, body, delay)"
@@ -177,6 +253,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
         listener = engine.listener
         assert listener is not None
         print(f"listening on {engine.url}", flush=True)
+        for warning in engine.warnings:
+            print(f"hookscope: warning: {warning}", file=sys.stderr, flush=True)
         if not is_loopback(listener.settings.host):
             print(
                 f"hookscope: warning: listening on {listener.settings.host}: captures (and the "
@@ -211,13 +289,14 @@ def cmd_captures_list(args: argparse.Namespace) -> int:
         return 0
     print(
         f"{'ID':>6}  {'RECEIVED (UTC)':<23}  {'METHOD':<7} {'STATUS':>6} {'SIZE':>9}  "
-        f"{'VERDICT':<9}  PATH"
+        f"{'PROVIDER':<8} {'EVENT':<26} {'VERDICT':<9}  PATH"
     )
     for row in rows:
         target = row.path + (f"?{row.query}" if row.query else "")
         print(
             f"{row.id:>6}  {iso_utc(row.received_at)[:23]:<23}  {row.method:<7} "
-            f"{row.response_status or '':>6} {row.body_size:>9}  {row.verdict:<9}  {target}"
+            f"{row.response_status or '':>6} {row.body_size:>9}  {row.provider or '-':<8} "
+            f"{(row.event or '-')[:26]:<26} {row.verdict:<9}  {target}"
         )
     return 0
 
@@ -294,6 +373,130 @@ def _describe(capture: Capture) -> str:
     if capture.response:
         lines.append(f"Answered: {capture.response.status}")
     return "\n".join(lines)
+
+
+def cmd_captures_reverify(args: argparse.Namespace) -> int:
+    directory = _directory(args)
+    with open_store(directory) as db:
+        credentials = _credentials(db, directory)
+        judge = Reverifier(credentials, settings_store.provider_paths(db))
+        counts = capture_store.update_verdicts(db, judge, args.ids or None)
+    if args.ids and sum(counts.values()) < len(set(args.ids)):
+        missing = len(set(args.ids)) - sum(counts.values())
+        print(f"hookscope: {missing} of the given ids are not in the store.", file=sys.stderr)
+    summary = ", ".join(f"{n} {verdict}" for verdict, n in sorted(counts.items()))
+    print(f"re-verified {sum(counts.values())} captures" + (f": {summary}" if summary else ""))
+    return 0
+
+
+def _credentials(db: Database, directory: Path) -> list[Credential]:
+    if credential_store.count_credentials(db) == 0:
+        return []
+    try:
+        vault = load_vault(key_path(directory), create=False)
+        if vault is None:
+            raise UserError(
+                f"The secrets key {key_path(directory)} is missing: the stored secrets cannot "
+                "be decrypted."
+            )
+        return credential_store.load_credentials(db, vault)
+    except (KeyFileError, VaultError) as exc:
+        raise UserError(str(exc)) from exc
+
+
+def _read_secret(value: str, what: str) -> str:
+    if value == "-":
+        value = sys.stdin.readline().rstrip("\r\n")
+    if not value:
+        raise UserError(f"The {what} is empty.")
+    return value
+
+
+def cmd_secrets_add(args: argparse.Namespace) -> int:
+    directory = _directory(args)
+    if not args.name.strip():
+        raise UserError("The name is empty.")
+    if args.provider == "kardow":
+        secret = _read_secret(args.secret, "secret")
+        credential = Credential("kardow", args.name, secret)
+        if len(secret) < 16:
+            print(
+                "hookscope: warning: Kardow requires secrets of at least 16 characters; "
+                "stored anyway.",
+                file=sys.stderr,
+            )
+    else:
+        template = None
+        if args.template is not None:
+            template = args.template.replace("\\n", "\n")
+            problem = check_template(template)
+            if problem:
+                raise UserError(problem)
+        if not args.api_key.strip() or ":" in args.api_key:
+            raise UserError("The API key must be non-empty and contain no colon.")
+        credential = Credential(
+            "kudoz", args.name, _read_secret(args.api_secret, "API secret"), args.api_key, template
+        )
+    try:
+        with open_store(directory) as db:
+            vault = load_vault(key_path(directory), create=True)
+            assert vault is not None
+            credential_store.add_credential(db, vault, credential)
+    except (CredentialError, KeyFileError) as exc:
+        raise UserError(str(exc)) from exc
+    print(f"{credential.provider} secret {credential.name!r} stored (encrypted)")
+    return 0
+
+
+def cmd_secrets_list(args: argparse.Namespace) -> int:
+    with open_store(_directory(args)) as db:
+        stored = credential_store.list_credentials(db)
+    if args.json:
+        print(json.dumps([info.as_json() for info in stored], indent=2))
+        return 0
+    if not stored:
+        print("No secrets stored.")
+    for info in stored:
+        extra = f"  api key {info.api_key}" if info.api_key else ""
+        if info.template:
+            extra += "  template " + info.template.replace("\n", "\\n")
+        print(f"{info.provider:<7} {info.name}{extra}  (added {iso_utc(info.created_at)[:19]}Z)")
+    return 0
+
+
+def cmd_secrets_remove(args: argparse.Namespace) -> int:
+    with open_store(_directory(args)) as db:
+        removed = credential_store.remove_credential(db, args.name)
+    if not removed:
+        raise UserError(f"No secret named {args.name!r}.")
+    print(f"secret {args.name!r} removed")
+    return 0
+
+
+def cmd_paths_set(args: argparse.Namespace) -> int:
+    with open_store(_directory(args)) as db:
+        settings_store.set_provider_path(db, args.pattern, args.provider)
+    print(f"paths matching {args.pattern} are assumed to be {args.provider}")
+    return 0
+
+
+def cmd_paths_clear(args: argparse.Namespace) -> int:
+    with open_store(_directory(args)) as db:
+        if args.pattern not in settings_store.provider_paths(db):
+            raise UserError(f"No assumption for {args.pattern}.")
+        settings_store.set_provider_path(db, args.pattern, None)
+    print(f"no provider assumed for {args.pattern}")
+    return 0
+
+
+def cmd_paths_list(args: argparse.Namespace) -> int:
+    with open_store(_directory(args)) as db:
+        paths = settings_store.provider_paths(db)
+    if not paths:
+        print("No path assumptions: providers are recognised by headers and body shape.")
+    for pattern, provider in paths.items():
+        print(f"{pattern}  ->  {provider}")
+    return 0
 
 
 def cmd_rules_list(args: argparse.Namespace) -> int:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import threading
+import time
 from collections.abc import Callable, Coroutine
 from concurrent.futures import Future
 from dataclasses import replace
@@ -13,12 +14,19 @@ from typing import Any, TypeVar
 
 from sqlite_utils import Database
 
-from hookscope.core.model import Capture, ListenerSettings, ResponseRule, Verdict
+from hookscope.core import providers
+from hookscope.core.model import Capture, Credential, ListenerSettings, ResponseRule, Verdict
+from hookscope.core.providers import NonceMemory, VerifyContext
 from hookscope.core.rules import match_rule
 from hookscope.core.tasks import spawn
+from hookscope.core.vault import VaultError
 from hookscope.net.capture_server import CaptureServer, ListenError
+from hookscope.storage import captures as capture_store
+from hookscope.storage import credentials as credential_store
 from hookscope.storage import settings as settings_store
 from hookscope.storage.db import StoreError, open_store
+from hookscope.storage.keyfile import KeyFileError, load_vault
+from hookscope.storage.paths import key_path
 from hookscope.storage.writer import CaptureWriter
 
 log = logging.getLogger(__name__)
@@ -56,6 +64,11 @@ class Engine:
         self._data_version = -1
         self._listeners: list[CapturesListener] = []
         self._reloader: asyncio.Task[None] | None = None
+        self._credentials: list[Credential] = []
+        self._provider_paths: dict[str, str] = {}
+        self._nonces = NonceMemory()
+        self.key_file = key_path(directory)
+        self.warnings: list[str] = []
         self.listener: CaptureServer | None = None
 
     # -- life cycle -------------------------------------------------------------------------
@@ -133,6 +146,8 @@ class Engine:
 
     async def _startup(self) -> None:
         self._reader = open_store(self.directory)
+        for api_key, uuid, expires in credential_store.live_nonces(self._reader):
+            self._nonces.remember(api_key, uuid, expires, time.time())
         self._reload()
         await self.start_listener()
         self._reloader = spawn(self._watch_store(), name="engine-store-watcher")
@@ -168,12 +183,48 @@ class Engine:
         return match_rule(self._rules, method, path)
 
     def _verify(self, capture: Capture) -> Verdict:
-        return Verdict()
+        """Verify on arrival (on the engine loop, so a UUID is checked and remembered at once)."""
+        context = VerifyContext(self._credentials, now=capture.received_at, seen=self._nonces.seen)
+        verdict = providers.verify(capture, context, self._provider_paths)
+        if verdict.nonce is not None:
+            nonce = verdict.nonce
+            self._nonces.remember(nonce.api_key, nonce.uuid, nonce.expires, time.time())
+        return verdict
 
     def _reload(self) -> None:
+        """Re-read what other processes (or the GUI) may have changed."""
         assert self._reader is not None
         self._data_version = settings_store.data_version(self._reader)
         self._rules = settings_store.list_rules(self._reader)
+        self._provider_paths = settings_store.provider_paths(self._reader)
+        self._credentials = self._load_credentials(self._reader)
+
+    def _load_credentials(self, db: Database) -> list[Credential]:
+        self.warnings = []
+        if credential_store.count_credentials(db) == 0:
+            return []
+        try:
+            vault = load_vault(self.key_file, create=False)
+            if vault is None:
+                raise KeyFileError(
+                    f"The secrets key {self.key_file} is missing, so stored secrets cannot be "
+                    "used: signed deliveries are recorded without verification."
+                )
+            return credential_store.load_credentials(db, vault)
+        except (KeyFileError, VaultError) as exc:
+            log.warning("%s", exc)
+            self.warnings.append(str(exc))
+            return []
+
+    async def reverify(self, ids: list[int] | None = None) -> dict[str, int]:
+        """Judge stored captures again with the current secrets; counts per verdict."""
+        assert self._writer is not None
+        assert self._reader is not None
+        judge = providers.Reverifier(self._load_credentials(self._reader), self._provider_paths)
+        counts = await asyncio.wrap_future(
+            self._writer.call(lambda db: capture_store.update_verdicts(db, judge, ids))
+        )
+        return dict(counts)
 
     async def _watch_store(self) -> None:
         """Pick up rules (and later secrets) that other processes or the GUI wrote."""

@@ -119,7 +119,8 @@ def test_list_shows_captures_newest_first(
     )
     assert main(["captures", "list"]) == 0
     lines = capsys.readouterr().out.splitlines()
-    header = ["ID", "RECEIVED", "(UTC)", "METHOD", "STATUS", "SIZE", "VERDICT", "PATH"]
+    header = ["ID", "RECEIVED", "(UTC)", "METHOD", "STATUS", "SIZE", "PROVIDER", "EVENT"]
+    header += ["VERDICT", "PATH"]
     assert lines[0].split() == header
     assert lines[1].split()[0] == str(second)
     assert lines[1].endswith("/second?x=1")

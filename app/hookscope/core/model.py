@@ -44,11 +44,26 @@ def parse_iso_utc(text: str) -> datetime:
 
 @dataclass(frozen=True, slots=True)
 class Check:
-    """One step of a verification, shown to the user as it happened."""
+    """One step of a verification, shown to the user as it happened.
+
+    Attributes:
+        ok: True passed, False failed, None informational.
+        assumed: the step rests on our assumption, not on the provider's documentation.
+    """
 
     step: str
     outcome: str
-    ok: bool | None = None  # None: informational
+    ok: bool | None = None
+    assumed: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Nonce:
+    """A Kudoz token's nonce: unique per API key until `expires` (Unix seconds)."""
+
+    api_key: str
+    uuid: str
+    expires: float
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,11 +75,16 @@ class Verdict:
     provider: str | None = None
     event: str | None = None
     checks: tuple[Check, ...] = ()
+    nonce: Nonce | None = None  # a verified Kudoz token's (api_key, uuid), to remember
 
     def checks_json(self) -> str:
         if not self.checks:
             return "[]"
-        return json.dumps([[c.step, c.outcome, c.ok] for c in self.checks])
+        return json.dumps([[c.step, c.outcome, c.ok, c.assumed] for c in self.checks])
+
+    @staticmethod
+    def checks_from_json(text: str) -> tuple[Check, ...]:
+        return tuple(Check(*item) for item in json.loads(text))
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,6 +95,53 @@ class Response:
     headers: tuple[Header, ...] = ()
     body: bytes = b""
     delay_ms: int = 0
+
+
+PROVIDERS = ("kardow", "kudoz")
+
+
+@dataclass(frozen=True, slots=True)
+class Credential:
+    """A stored secret, decrypted (it only lives in memory like this).
+
+    Kardow: `secret` is the webhook secret. Kudoz: `api_key` identifies the pair, `secret` is
+    the API secret, `template` the signed string (None: the assumed default).
+
+    Attributes:
+        name: the user's name for it, unique across providers.
+    """
+
+    provider: str
+    name: str
+    secret: str
+    api_key: str = ""
+    template: str | None = None
+    id: int | None = None
+
+    def __repr__(self) -> str:  # never let a secret reach a log or a traceback
+        return f"Credential({self.provider!r}, {self.name!r}, api_key={self.api_key!r})"
+
+
+@dataclass(frozen=True, slots=True)
+class CredentialInfo:
+    """What may be shown of a stored credential: everything but the secret."""
+
+    id: int
+    provider: str
+    name: str
+    api_key: str
+    template: str | None
+    created_at: datetime
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "provider": self.provider,
+            "name": self.name,
+            "api_key": self.api_key or None,
+            "template": self.template,
+            "created_at": iso_utc(self.created_at),
+        }
 
 
 @dataclass(frozen=True, slots=True)

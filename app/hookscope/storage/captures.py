@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections import Counter
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from sqlite_utils import Database
@@ -12,7 +13,6 @@ from hookscope.core.model import (
     Capture,
     CaptureQuery,
     CaptureSummary,
-    Check,
     Header,
     Response,
     Verdict,
@@ -166,7 +166,7 @@ def capture_from_row(row: dict[str, Any]) -> Capture:
             headers=headers_from_json(row["response_headers"]),
             body=bytes(row["response_body"] or b""),
         )
-    checks = tuple(Check(step, outcome, ok) for step, outcome, ok in json.loads(row["checks"]))
+    checks = Verdict.checks_from_json(row["checks"])
     return Capture(
         id=int(row["id"]),
         received_at=parse_iso_utc(row["received_at"]),
@@ -207,3 +207,39 @@ def _summary(row: tuple[Any, ...]) -> CaptureSummary:
         content_type=row[12],
         response_status=row[13],
     )
+
+
+def update_verdicts(
+    db: Database, judge: Callable[[Capture], Verdict], ids: list[int] | None = None
+) -> Counter[str]:
+    """Judge stored captures again (oldest first) and store the new verdicts; count them."""
+    counts: Counter[str] = Counter()
+    batch: list[tuple[Any, ...]] = []
+
+    def flush() -> None:
+        with db.atomic():
+            db.conn.executemany(
+                "UPDATE captures SET provider = ?, event = ?, verdict = ?, verdict_detail = ?,"
+                " checks = ? WHERE id = ?",
+                batch,
+            )
+        batch.clear()
+
+    for capture in iter_captures(db, ids):
+        verdict = judge(capture)
+        counts[verdict.verdict] += 1
+        batch.append(
+            (
+                verdict.provider,
+                verdict.event,
+                verdict.verdict,
+                verdict.detail,
+                verdict.checks_json(),
+                capture.id,
+            )
+        )
+        if len(batch) >= 500:
+            flush()
+    if batch:
+        flush()
+    return counts

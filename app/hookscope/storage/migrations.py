@@ -131,3 +131,31 @@ def m002_index_when_idle(db: Database) -> None:
         END
         """,
     )
+
+
+@migrations()
+def m003_credentials_and_nonces(db: Database) -> None:
+    # Secrets are Fernet tokens; the key is in a file outside the data directory (keyfile.py).
+    # A Kudoz API key is stored in clear: it travels in clear in every Authorization header.
+    _run(
+        db,
+        """
+        CREATE TABLE credentials (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            provider TEXT NOT NULL,
+            name TEXT NOT NULL UNIQUE,
+            api_key TEXT NOT NULL DEFAULT '',
+            secret BLOB NOT NULL,
+            template TEXT,
+            created_at TEXT NOT NULL
+        )
+        """,
+        """
+        CREATE TABLE nonces (
+            api_key TEXT NOT NULL,
+            uuid TEXT NOT NULL,
+            expires REAL NOT NULL,
+            PRIMARY KEY (api_key, uuid)
+        )
+        """,
+    )

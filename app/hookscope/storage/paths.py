@@ -21,3 +21,15 @@ def data_dir(override: str | os.PathLike[str] | None = None) -> Path:
 
 def db_path(directory: Path) -> Path:
     return directory / DB_NAME
+
+
+def key_path(directory: Path) -> Path:
+    """Where the secrets key lives: never inside the data directory, so a copy of the data
+    (a backup, a bug report) does not carry the key that opens its secrets.
+
+    The platform's data dir pairs with the platform's config dir; any other data dir has the
+    key beside it, as `<dir>.key`.
+    """
+    if directory == Path(platformdirs.user_data_dir("hookscope", appauthor=False)):
+        return Path(platformdirs.user_config_dir("hookscope", appauthor=False)) / "secrets.key"
+    return directory.with_name(directory.name + ".key")

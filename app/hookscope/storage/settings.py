@@ -93,6 +93,25 @@ def delete_rule(db: Database, rule_id: int) -> bool:
         return cursor.rowcount > 0
 
 
+PROVIDER_PATHS = "provider_paths"
+
+
+def provider_paths(db: Database) -> dict[str, str]:
+    """The user's per-path provider overrides: path glob -> provider name."""
+    value = get_setting(db, PROVIDER_PATHS, {})
+    return {str(k): str(v) for k, v in value.items()} if isinstance(value, dict) else {}
+
+
+def set_provider_path(db: Database, pattern: str, provider: str | None) -> None:
+    """Set (or with None, clear) the provider assumed for paths matching `pattern`."""
+    paths = provider_paths(db)
+    if provider is None:
+        paths.pop(pattern, None)
+    else:
+        paths[pattern] = provider
+    set_setting(db, PROVIDER_PATHS, paths)
+
+
 def data_version(db: Database) -> int:
     """Changes when another connection commits: the cue to reload cached settings."""
     (version,) = db.execute("PRAGMA data_version").fetchone()

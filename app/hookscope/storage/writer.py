@@ -238,6 +238,16 @@ class CaptureWriter:
                 stored.append(Stored(capture_id, response))
                 params.append(row_values(pending.capture, capture_id, response))
             conn.executemany(INSERT, params)
+            nonces = [
+                (n.api_key, n.uuid, n.expires)
+                for n in (pending.capture.verdict.nonce for pending in group)
+                if n is not None
+            ]
+            if nonces:  # in the same commit: a replay after a crash is still caught
+                conn.executemany(
+                    "INSERT OR REPLACE INTO nonces (api_key, uuid, expires) VALUES (?, ?, ?)",
+                    nonces,
+                )
             conn.execute("COMMIT")
         except BaseException:
             if conn.in_transaction:

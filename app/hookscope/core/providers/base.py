@@ -1,0 +1,102 @@
+"""What every provider module offers, and what verification is given to work with."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any, Protocol
+
+from hookscope.core.model import Capture, Check, Credential, Nonce, Verdict
+
+
+class Provider(Protocol):
+    """A webhook sender Hookscope understands. Adding one touches one module and its vectors."""
+
+    name: str
+
+    def detect_headers(self, capture: Capture) -> bool:
+        """True when the request's headers say it is this provider's (a signature or token)."""
+        ...
+
+    def detect_body(self, capture: Capture) -> bool:
+        """True when the body has this provider's shape."""
+        ...
+
+    def event(self, capture: Capture) -> str | None:
+        """The event (or kind) the body names, if it can be read."""
+        ...
+
+    def verify(self, capture: Capture, context: VerifyContext) -> Verdict:
+        """The verdict on this capture, with a detail sentence and every check tried."""
+        ...
+
+
+NonceSeen = Callable[[str, str], bool]
+
+
+@dataclass(frozen=True, slots=True)
+class VerifyContext:
+    """Everything verification may consult besides the capture itself.
+
+    Attributes:
+        now: the moment to judge timestamps against (arrival time when re-verifying).
+        seen: whether (api_key, uuid) was already used within the window.
+    """
+
+    credentials: Sequence[Credential] = ()
+    now: datetime = field(default_factory=lambda: datetime.now(UTC))
+    seen: NonceSeen = lambda api_key, uuid: False
+    tolerance: int = 300
+
+    def of(self, provider: str) -> list[Credential]:
+        return [c for c in self.credentials if c.provider == provider]
+
+
+def json_object(body: bytes) -> dict[str, Any] | None:
+    """The body as a JSON object, or None when it is not one."""
+    if not body or body[:1] not in (b"{", b" ", b"\n", b"\r", b"\t"):
+        return None
+    try:
+        value = json.loads(body)
+    except (ValueError, UnicodeDecodeError, RecursionError):
+        return None
+    return value if isinstance(value, dict) else None
+
+
+class NonceMemory:
+    """Which (api_key, uuid) pairs were used; each is kept until its token could no longer
+    be accepted anyway (its timestamp plus the tolerance)."""
+
+    def __init__(self) -> None:
+        self._expires: dict[tuple[str, str], float] = {}
+        self._pruned = 0.0
+
+    def seen(self, api_key: str, uuid: str) -> bool:
+        return (api_key, uuid) in self._expires
+
+    def remember(self, api_key: str, uuid: str, expires: float, now: float) -> None:
+        self._expires[(api_key, uuid)] = expires
+        if now - self._pruned > 30:
+            self._pruned = now
+            for key in [k for k, t in self._expires.items() if t < now]:
+                del self._expires[key]
+
+    def __len__(self) -> int:
+        return len(self._expires)
+
+
+@dataclass(slots=True)
+class Report:
+    """The checks of one verification as they happen, and the verdict they end in."""
+
+    provider: str
+    event: str | None
+    checks: list[Check] = field(default_factory=list)
+
+    def check(self, step: str, outcome: str, ok: bool | None = None, assumed: bool = False) -> None:
+        self.checks.append(Check(step, outcome, ok, assumed))
+
+    def verdict(self, kind: str, detail: str, nonce: Nonce | None = None) -> Verdict:
+        return Verdict(kind, detail, self.provider, self.event, tuple(self.checks), nonce)
