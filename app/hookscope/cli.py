@@ -432,6 +432,12 @@ def cmd_secrets_add(args: argparse.Namespace) -> int:
             problem = check_template(template)
             if problem:
                 raise UserError(problem)
+            if "{uuid}" not in template or "{timestamp}" not in template:
+                print(
+                    "hookscope: warning: a template without {uuid} and {timestamp} leaves "
+                    "the token open to replays.",
+                    file=sys.stderr,
+                )
         if not args.api_key.strip() or ":" in args.api_key:
             raise UserError("The API key must be non-empty and contain no colon.")
         credential = Credential(

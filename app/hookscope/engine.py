@@ -184,7 +184,12 @@ class Engine:
 
     def _verify(self, capture: Capture) -> Verdict:
         """Verify on arrival (on the engine loop, so a UUID is checked and remembered at once)."""
-        context = VerifyContext(self._credentials, now=capture.received_at, seen=self._nonces.seen)
+        now = capture.received_at.timestamp()
+        context = VerifyContext(
+            self._credentials,
+            now=capture.received_at,
+            seen=lambda api_key, uuid: self._nonces.seen(api_key, uuid, now),
+        )
         verdict = providers.verify(capture, context, self._provider_paths)
         if verdict.nonce is not None:
             nonce = verdict.nonce

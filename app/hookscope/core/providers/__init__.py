@@ -43,7 +43,11 @@ def verify(
     provider = detect(capture, overrides)
     if provider is None:
         return Verdict()
-    return provider.verify(capture, context)
+    try:
+        return provider.verify(capture, context)
+    except Exception as exc:  # a verifier bug must never lose a delivery or stop a re-check
+        detail = f"Verification could not run ({type(exc).__name__}: {exc})."
+        return Verdict("n/a", detail, provider.name, provider.event(capture))
 
 
 class Reverifier:
@@ -58,10 +62,14 @@ class Reverifier:
         self._nonces = NonceMemory()
 
     def __call__(self, capture: Capture) -> Verdict:
-        context = VerifyContext(self._credentials, now=capture.received_at, seen=self._nonces.seen)
+        arrived = capture.received_at.timestamp()
+        context = VerifyContext(
+            self._credentials,
+            now=capture.received_at,
+            seen=lambda api_key, uuid: self._nonces.seen(api_key, uuid, arrived),
+        )
         verdict = verify(capture, context, self._overrides)
         if verdict.nonce is not None:
-            arrived = capture.received_at.timestamp()
             self._nonces.remember(
                 verdict.nonce.api_key, verdict.nonce.uuid, verdict.nonce.expires, arrived
             )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hmac
 import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -54,6 +55,13 @@ class VerifyContext:
         return [c for c in self.credentials if c.provider == provider]
 
 
+def same(given: str, expected: str) -> bool:
+    """Constant-time comparison of two texts, whatever characters the sender put in them."""
+    return hmac.compare_digest(
+        given.encode("utf-8", "surrogateescape"), expected.encode("utf-8", "surrogateescape")
+    )
+
+
 def json_object(body: bytes) -> dict[str, Any] | None:
     """The body as a JSON object, or None when it is not one."""
     if not body or body[:1] not in (b"{", b" ", b"\n", b"\r", b"\t"):
@@ -73,8 +81,10 @@ class NonceMemory:
         self._expires: dict[tuple[str, str], float] = {}
         self._pruned = 0.0
 
-    def seen(self, api_key: str, uuid: str) -> bool:
-        return (api_key, uuid) in self._expires
+    def seen(self, api_key: str, uuid: str, now: float | None = None) -> bool:
+        """Used before, and (given `now`) still within the window that makes a reuse a replay."""
+        expires = self._expires.get((api_key, uuid))
+        return expires is not None and (now is None or expires >= now)
 
     def remember(self, api_key: str, uuid: str, expires: float, now: float) -> None:
         self._expires[(api_key, uuid)] = expires

@@ -65,8 +65,8 @@ def event(capture: Capture) -> str | None:
 def verify(capture: Capture, context: VerifyContext) -> Verdict:
     report = Report(name, event(capture))
     raw = capture.header(HEADER)
-    if raw is None:
-        report.check(f"{HEADER} header", "absent", False)
+    if raw is None or not raw.strip():
+        report.check(f"{HEADER} header", "absent" if raw is None else "empty", False)
         return report.verdict(
             "unsigned",
             f"A Kardow delivery without {HEADER}: the target was registered without a secret.",

@@ -15,7 +15,7 @@ import uuid as uuidlib
 from dataclasses import dataclass
 
 from hookscope.core.model import Capture, Credential, Nonce, Verdict
-from hookscope.core.providers.base import Report, VerifyContext, json_object
+from hookscope.core.providers.base import Report, VerifyContext, json_object, same
 
 name = "kudoz"
 HEADER = "Authorization"
@@ -58,10 +58,11 @@ def signed_string(
 ) -> bytes:
     """The exact bytes a template describes (the body is inserted as raw bytes)."""
     values = {
-        "api_key": api_key.encode("utf-8"),
-        "uuid": uuid.encode("utf-8"),
-        "timestamp": timestamp.encode("utf-8"),
-        "method": method.encode("utf-8"),
+        # surrogateescape: header fields may carry any bytes; they are signed as received.
+        "api_key": api_key.encode("utf-8", "surrogateescape"),
+        "uuid": uuid.encode("utf-8", "surrogateescape"),
+        "timestamp": timestamp.encode("utf-8", "surrogateescape"),
+        "method": method.encode("utf-8", "surrogateescape"),
         "path": path.encode("utf-8", "surrogateescape"),
         "body": body,
         "body_sha256": hashlib.sha256(body).hexdigest().encode("ascii"),
@@ -242,9 +243,11 @@ def _unknown_key(stored: list[Credential], token: Token, capture: Capture, repor
 
 
 def _timestamp(text: str) -> tuple[float | None, str]:
-    if text.isdigit() and len(text) == 10:
+    if not (text.isascii() and text.isdigit()):  # "²" and other digits are not Unix time
+        return None, ""
+    if len(text) == 10:
         return float(text), "seconds"
-    if text.isdigit() and len(text) == 13:
+    if len(text) == 13:
         return int(text) / 1000, "milliseconds (accepted; Kudoz's examples use seconds)"
     return None, ""
 
@@ -266,7 +269,7 @@ def _match(credential: Credential, token: Token, capture: Capture) -> str | None
             path=capture.path,
             body=capture.body,
         )
-        if hmac.compare_digest(compute_token(credential.secret, message), token.token):
+        if same(compute_token(credential.secret, message), token.token):
             return template
     return None
 
@@ -295,16 +298,14 @@ def _mismatch_cause(
                 )
 
             digest = _digest(credential.secret, message(token.timestamp))
-            if hmac.compare_digest(digest.hex(), token.token.lower()):
+            if same(digest.hex(), token.token.lower()):
                 report.check("same HMAC, hex-encoded", f"match with {credential.name!r}")
                 return (
                     f"The token is the right HMAC with {credential.name!r}, but hex-encoded; "
                     "Kudoz uses base64."
                 )
             for other, unit in _other_units(token.timestamp):
-                if hmac.compare_digest(
-                    compute_token(credential.secret, message(other)), token.token
-                ):
+                if same(compute_token(credential.secret, message(other)), token.token):
                     report.check(f"timestamp as {unit}", f"match with {credential.name!r}")
                     return (
                         f"The token was computed over the timestamp in {unit} ({other}) while "
@@ -318,7 +319,7 @@ def _mismatch_cause(
                 f"The API key {token.api_key!r} is known ({names}), but the token was signed "
                 f"with the secret of {credential.name!r}: the key is paired with the wrong secret."
             )
-    tried = ", ".join(_show(t) for t in TEMPLATES)
+    tried = ", ".join(_show(t) for t in dict.fromkeys(t for c in own for t in _candidates(c)))
     return (
         f"The API key {token.api_key!r} is known ({names}), but its secret yields this token "
         f"with no template (tried {tried}): the secret is wrong, or Kudoz signs another string."
