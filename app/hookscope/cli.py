@@ -23,7 +23,7 @@ from hookscope.core.model import (
     ResponseRule,
     iso_utc,
 )
-from hookscope.core.providers import Reverifier
+from hookscope.core.providers import Verifier
 from hookscope.core.providers.kudoz import check_template
 from hookscope.core.rules import check_rule
 from hookscope.core.vault import VaultError
@@ -379,7 +379,7 @@ def cmd_captures_reverify(args: argparse.Namespace) -> int:
     directory = _directory(args)
     with open_store(directory) as db:
         credentials = _credentials(db, directory)
-        judge = Reverifier(credentials, settings_store.provider_paths(db))
+        judge = Verifier(credentials, settings_store.provider_paths(db))
         counts = capture_store.update_verdicts(db, judge, args.ids or None)
     if args.ids and sum(counts.values()) < len(set(args.ids)):
         missing = len(set(args.ids)) - sum(counts.values())
@@ -390,16 +390,8 @@ def cmd_captures_reverify(args: argparse.Namespace) -> int:
 
 
 def _credentials(db: Database, directory: Path) -> list[Credential]:
-    if credential_store.count_credentials(db) == 0:
-        return []
     try:
-        vault = load_vault(key_path(directory), create=False)
-        if vault is None:
-            raise UserError(
-                f"The secrets key {key_path(directory)} is missing: the stored secrets cannot "
-                "be decrypted."
-            )
-        return credential_store.load_credentials(db, vault)
+        return credential_store.load_with_key(db, key_path(directory))
     except (KeyFileError, VaultError) as exc:
         raise UserError(str(exc)) from exc
 

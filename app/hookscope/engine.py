@@ -14,9 +14,8 @@ from typing import Any, TypeVar
 
 from sqlite_utils import Database
 
-from hookscope.core import providers
 from hookscope.core.model import Capture, Credential, ListenerSettings, ResponseRule, Verdict
-from hookscope.core.providers import NonceMemory, VerifyContext
+from hookscope.core.providers import NonceMemory, Verifier
 from hookscope.core.rules import match_rule
 from hookscope.core.tasks import spawn
 from hookscope.core.vault import VaultError
@@ -25,7 +24,7 @@ from hookscope.storage import captures as capture_store
 from hookscope.storage import credentials as credential_store
 from hookscope.storage import settings as settings_store
 from hookscope.storage.db import StoreError, open_store
-from hookscope.storage.keyfile import KeyFileError, load_vault
+from hookscope.storage.keyfile import KeyFileError
 from hookscope.storage.paths import key_path
 from hookscope.storage.writer import CaptureWriter
 
@@ -67,6 +66,7 @@ class Engine:
         self._credentials: list[Credential] = []
         self._provider_paths: dict[str, str] = {}
         self._nonces = NonceMemory()
+        self._verifier = Verifier([], nonces=self._nonces)
         self.key_file = key_path(directory)
         self.warnings: list[str] = []
         self.listener: CaptureServer | None = None
@@ -169,7 +169,7 @@ class Engine:
             settings = replace(settings, **self._overrides)
         assert self._writer is not None
         listener = CaptureServer(
-            settings, store=self._writer.submit, rule_for=self._rule_for, verify=self._verify
+            settings, store=self._writer.submit, rule_for=self._rule_for, verify=self._judge
         )
         await listener.start()
         self.listener = listener
@@ -182,19 +182,9 @@ class Engine:
     def _rule_for(self, method: str, path: str) -> ResponseRule:
         return match_rule(self._rules, method, path)
 
-    def _verify(self, capture: Capture) -> Verdict:
-        """Verify on arrival (on the engine loop, so a UUID is checked and remembered at once)."""
-        now = capture.received_at.timestamp()
-        context = VerifyContext(
-            self._credentials,
-            now=capture.received_at,
-            seen=lambda api_key, uuid: self._nonces.seen(api_key, uuid, now),
-        )
-        verdict = providers.verify(capture, context, self._provider_paths)
-        if verdict.nonce is not None:
-            nonce = verdict.nonce
-            self._nonces.remember(nonce.api_key, nonce.uuid, nonce.expires, time.time())
-        return verdict
+    def _judge(self, capture: Capture) -> Verdict:
+        """Verify on arrival, on the engine loop: a UUID is checked and remembered at once."""
+        return self._verifier(capture)
 
     def _reload(self) -> None:
         """Re-read what other processes (or the GUI) may have changed."""
@@ -202,30 +192,26 @@ class Engine:
         self._data_version = settings_store.data_version(self._reader)
         self._rules = settings_store.list_rules(self._reader)
         self._provider_paths = settings_store.provider_paths(self._reader)
-        self._credentials = self._load_credentials(self._reader)
+        # The nonce memory outlives reloads: a new secret must not make a replay look new.
+        self._verifier = Verifier(
+            self._load_credentials(self._reader), self._provider_paths, self._nonces
+        )
 
     def _load_credentials(self, db: Database) -> list[Credential]:
         self.warnings = []
-        if credential_store.count_credentials(db) == 0:
-            return []
         try:
-            vault = load_vault(self.key_file, create=False)
-            if vault is None:
-                raise KeyFileError(
-                    f"The secrets key {self.key_file} is missing, so stored secrets cannot be "
-                    "used: signed deliveries are recorded without verification."
-                )
-            return credential_store.load_credentials(db, vault)
+            return credential_store.load_with_key(db, self.key_file)
         except (KeyFileError, VaultError) as exc:
-            log.warning("%s", exc)
-            self.warnings.append(str(exc))
+            message = f"{exc} Signed deliveries are recorded without verification."
+            log.warning("%s", message)
+            self.warnings.append(message)
             return []
 
     async def reverify(self, ids: list[int] | None = None) -> dict[str, int]:
         """Judge stored captures again with the current secrets; counts per verdict."""
         assert self._writer is not None
         assert self._reader is not None
-        judge = providers.Reverifier(self._load_credentials(self._reader), self._provider_paths)
+        judge = Verifier(self._load_credentials(self._reader), self._provider_paths)
         counts = await asyncio.wrap_future(
             self._writer.call(lambda db: capture_store.update_verdicts(db, judge, ids))
         )

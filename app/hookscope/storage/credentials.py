@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import sqlite3
 import time
+from pathlib import Path
 
 from sqlite_utils import Database
 
 from hookscope.core.model import Credential, CredentialInfo, iso_utc, parse_iso_utc, utc_now
 from hookscope.core.vault import Vault
+from hookscope.storage.keyfile import KeyFileError, load_vault
 
 
 class CredentialError(Exception):
@@ -67,6 +69,18 @@ def load_credentials(db: Database, vault: Vault) -> list[Credential]:
         )
         for row in rows
     ]
+
+
+def load_with_key(db: Database, key_file: Path) -> list[Credential]:
+    """Every credential decrypted with the key in `key_file` (none stored: no key needed)."""
+    if count_credentials(db) == 0:
+        return []
+    vault = load_vault(key_file, create=False)
+    if vault is None:
+        raise KeyFileError(
+            f"The secrets key {key_file} is missing, so the stored secrets cannot be decrypted."
+        )
+    return load_credentials(db, vault)
 
 
 def remove_credential(db: Database, name: str) -> bool:

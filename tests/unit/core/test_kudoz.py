@@ -12,7 +12,7 @@ import pytest
 
 from hookscope.core import providers
 from hookscope.core.model import Capture, Credential, Nonce, Verdict, decode_header
-from hookscope.core.providers import NonceMemory, Reverifier, VerifyContext, kudoz
+from hookscope.core.providers import NonceMemory, Verifier, VerifyContext, kudoz
 from tests.conftest import make_capture
 
 API_KEY = "kdz_live_key_A1"
@@ -505,9 +505,9 @@ def stored(uuid: str, stamp: int, received: int, api_key: str = API_KEY) -> Capt
     return callback(header, received_at=datetime.fromtimestamp(received, UTC))
 
 
-class TestReverifier:
+class TestVerifier:
     def test_the_second_use_of_a_uuid_is_replayed(self) -> None:
-        judge_all = Reverifier([MAIN, SECOND])
+        judge_all = Verifier([MAIN, SECOND])
         verdicts = [
             judge_all(stored(UUID, T, T)),
             judge_all(stored(UUID, T + 60, T + 60)),
@@ -517,14 +517,14 @@ class TestReverifier:
         assert UUID in verdicts[1].detail
 
     def test_the_same_uuid_under_another_key_is_not_a_replay(self) -> None:
-        judge_all = Reverifier([MAIN, SECOND])
+        judge_all = Verifier([MAIN, SECOND])
         first = judge_all(stored(UUID, T, T))
         second = judge_all(stored(UUID, T + 5, T + 5, api_key=OTHER_KEY))
         assert (first.verdict, second.verdict) == ("verified", "verified")
 
     def test_judges_staleness_against_each_captures_arrival(self) -> None:
         # Years later, a capture is still judged as it was when it arrived.
-        judge_all = Reverifier([MAIN])
+        judge_all = Verifier([MAIN])
         assert judge_all(stored("u1", T, T + 10)).verdict == "verified"
         late = judge_all(stored("u2", T, T + 301))
         assert late.verdict == "stale"
@@ -534,22 +534,22 @@ class TestReverifier:
         assert "301 s ahead of" in early.detail
 
     def test_a_stale_capture_does_not_burn_its_uuid(self) -> None:
-        judge_all = Reverifier([MAIN])
+        judge_all = Verifier([MAIN])
         assert judge_all(stored(UUID, T, T + 400)).verdict == "stale"
         assert judge_all(stored(UUID, T + 500, T + 500)).verdict == "verified"
 
     def test_other_providers_pass_through(self) -> None:
-        judge_all = Reverifier([MAIN, Credential("kardow", "kd", "kardow-test-secret-alpha")])
+        judge_all = Verifier([MAIN, Credential("kardow", "kd", "kardow-test-secret-alpha")])
         plain = make_capture(headers=(), body=b"hello")
         assert judge_all(plain).verdict == "n/a"
         assert judge_all(callback(None)).verdict == "unsigned"
 
     def test_a_uuid_reused_after_its_window_is_judged_the_same_either_way(self) -> None:
-        alone = Reverifier([MAIN])
+        alone = Verifier([MAIN])
         alone(stored(UUID, T, T))
         without_other = alone(stored(UUID, T + 400, T + 400)).verdict
 
-        with_other = Reverifier([MAIN])
+        with_other = Verifier([MAIN])
         with_other(stored(UUID, T, T))
         with_other(stored("unrelated", T + 350, T + 350))
         after_other = with_other(stored(UUID, T + 400, T + 400)).verdict

@@ -15,7 +15,7 @@ __all__ = [
     "REGISTRY",
     "NonceMemory",
     "Provider",
-    "Reverifier",
+    "Verifier",
     "VerifyContext",
     "detect",
     "verify",
@@ -50,27 +50,33 @@ def verify(
         return Verdict("n/a", detail, provider.name, provider.event(capture))
 
 
-class Reverifier:
-    """Verifies stored captures again, oldest first, as they were judged on arrival: each
-    timestamp against its capture's arrival time, each UUID against the captures before it."""
+class Verifier:
+    """Judges captures in arrival order, each as of its arrival: timestamps against its
+    received_at, UUIDs against the captures judged before it (kept in `nonces`).
+
+    The engine keeps one for live captures (sharing its NonceMemory across secret reloads);
+    re-verification uses a fresh one over stored captures, oldest first.
+    """
 
     def __init__(
-        self, credentials: list[Credential], overrides: Mapping[str, str] | None = None
+        self,
+        credentials: list[Credential],
+        overrides: Mapping[str, str] | None = None,
+        nonces: NonceMemory | None = None,
     ) -> None:
         self._credentials = credentials
         self._overrides = overrides
-        self._nonces = NonceMemory()
+        self.nonces = NonceMemory() if nonces is None else nonces
 
     def __call__(self, capture: Capture) -> Verdict:
         arrived = capture.received_at.timestamp()
         context = VerifyContext(
             self._credentials,
             now=capture.received_at,
-            seen=lambda api_key, uuid: self._nonces.seen(api_key, uuid, arrived),
+            seen=lambda api_key, uuid: self.nonces.seen(api_key, uuid, arrived),
         )
         verdict = verify(capture, context, self._overrides)
         if verdict.nonce is not None:
-            self._nonces.remember(
-                verdict.nonce.api_key, verdict.nonce.uuid, verdict.nonce.expires, arrived
-            )
+            nonce = verdict.nonce
+            self.nonces.remember(nonce.api_key, nonce.uuid, nonce.expires, arrived)
         return verdict
