@@ -16,7 +16,7 @@ from sqlite_utils import Database
 
 from hookscope.core.model import Capture, Credential, ListenerSettings, ResponseRule, Verdict
 from hookscope.core.providers import NonceMemory, Verifier
-from hookscope.core.rules import match_rule
+from hookscope.core.rules import check_rule, match_rule
 from hookscope.core.tasks import spawn
 from hookscope.core.vault import VaultError
 from hookscope.net.capture_server import CaptureServer, ListenError
@@ -190,7 +190,15 @@ class Engine:
         """Re-read what other processes (or the GUI) may have changed."""
         assert self._reader is not None
         self._data_version = settings_store.data_version(self._reader)
-        self._rules = settings_store.list_rules(self._reader)
+        # A rule written around check_rule (by hand, by an old version) must never turn into a
+        # malformed answer: it is skipped, and said so.
+        self._rules = []
+        for rule in settings_store.list_rules(self._reader):
+            problem = check_rule(rule)
+            if problem is None:
+                self._rules.append(rule)
+            else:
+                log.warning("response rule %s skipped: %s", rule.id, problem)
         self._provider_paths = settings_store.provider_paths(self._reader)
         # The nonce memory outlives reloads: a new secret must not make a replay look new.
         self._verifier = Verifier(

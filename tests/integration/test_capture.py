@@ -6,6 +6,7 @@ import gzip
 import hashlib
 import json
 import os
+import time
 from pathlib import Path
 
 import pytest
@@ -14,7 +15,7 @@ from hookscope.core.model import ResponseRule
 from hookscope.engine import Engine
 from hookscope.storage.db import open_store
 from hookscope.storage.settings import save_rule
-from tests.integration.conftest import http, raw_request, stored, wait_for
+from tests.integration.conftest import http, listener_port, raw_request, stored, wait_for
 
 
 def sha(data: bytes) -> str:
@@ -186,3 +187,19 @@ def test_response_rules_apply_and_reload_while_running(engine: Engine, data_dir:
 
     assert http(port, "DELETE", "/any").status == 500
     assert http(port, "POST", "/other", body=b"x").status == 200
+
+
+def test_an_invalid_stored_rule_is_skipped_not_sent(engine: Engine, data_dir: Path) -> None:
+    port = listener_port(engine)
+    db = open_store(data_dir)
+    with db.atomic():  # written around check_rule, as a hand edit or an old version might
+        db.execute(
+            "INSERT INTO rules (pattern, status, headers, body) VALUES ('*', 99, ?, ?)",
+            [json.dumps([["Content-Length", "3"]]), "x"],
+        )
+    db.close()
+    time.sleep(0.8)  # past the engine's reload interval
+
+    reply = http(port, "POST", "/still-fine", body=b"{}")
+    assert reply.status == 200
+    assert reply.json()["ok"] is True

@@ -8,6 +8,8 @@ from fnmatch import fnmatchcase
 from hookscope.core.model import DEFAULT_RULE, Response, ResponseRule
 
 CAPTURE_ID = "{capture_id}"
+# Headers that frame the message: the listener computes them, a rule must not contradict them.
+FRAMING_HEADERS = ("content-length", "transfer-encoding")
 
 
 def match_rule(rules: Iterable[ResponseRule], method: str, path: str) -> ResponseRule:
@@ -39,4 +41,6 @@ def check_rule(rule: ResponseRule) -> str | None:
     for name, value in rule.headers:
         if not name or any(c in name for c in ":\r\n ") or any(c in value for c in "\r\n"):
             return f"Header {name!r} is not a valid header line."
+        if name.lower() in FRAMING_HEADERS:
+            return f"{name} is set by the listener from the body; leave it out of the rule."
     return None

@@ -243,7 +243,6 @@ class CaptureServer:
             return json_error(503, "not_stored", f"The capture could not be stored: {exc}")
         self.captured += 1
         response = stored.response
-        assert response is not None
         if response.delay_ms:
             await asyncio.sleep(response.delay_ms / 1000)
         answer = web.Response(status=response.status, body=response.body)

@@ -161,3 +161,10 @@ class TestCheckRule:
         problem = check_rule(ResponseRule(pattern="*", headers=(("X-A", value),)))
         assert problem is not None
         assert "'X-A'" in problem
+
+
+@pytest.mark.parametrize("name", ["Content-Length", "transfer-encoding"])
+def test_rules_cannot_set_framing_headers(name: str) -> None:
+    problem = check_rule(ResponseRule(pattern="*", headers=((name, "5"),)))
+    assert problem is not None
+    assert name in problem
