@@ -60,7 +60,7 @@ class Engine:
         self._writer: CaptureWriter | None = None
         self._reader: Database | None = None
         self._rules: list[ResponseRule] = []
-        self._data_version = -1
+        self._config_revision = -1
         self._listeners: list[CapturesListener] = []
         self._reloader: asyncio.Task[None] | None = None
         self._credentials: list[Credential] = []
@@ -189,7 +189,7 @@ class Engine:
     def _reload(self) -> None:
         """Re-read what other processes (or the GUI) may have changed."""
         assert self._reader is not None
-        self._data_version = settings_store.data_version(self._reader)
+        self._config_revision = settings_store.config_revision(self._reader)
         # A rule written around check_rule (by hand, by an old version) must never turn into a
         # malformed answer: it is skipped, and said so.
         self._rules = []
@@ -230,7 +230,7 @@ class Engine:
         while True:
             await asyncio.sleep(RELOAD_INTERVAL)
             assert self._reader is not None
-            if settings_store.data_version(self._reader) != self._data_version:
+            if settings_store.config_revision(self._reader) != self._config_revision:
                 self._reload()
 
     def _committed(self, ids: list[int]) -> None:

@@ -159,3 +159,21 @@ def m003_credentials_and_nonces(db: Database) -> None:
         )
         """,
     )
+
+
+@migrations()
+def m004_config_revision(db: Database) -> None:
+    # The engine reloads rules, settings and secrets when this number moves. PRAGMA data_version
+    # also moved on every capture commit (the writer is another connection), which made the
+    # engine decrypt every secret twice a second while capturing.
+    statements = [
+        "CREATE TABLE config_revision (n INTEGER NOT NULL)",
+        "INSERT INTO config_revision (n) VALUES (0)",
+    ]
+    for table in ("rules", "credentials", "settings"):
+        for action in ("INSERT", "UPDATE", "DELETE"):
+            statements.append(
+                f"CREATE TRIGGER {table}_{action.lower()}_revision AFTER {action} ON {table}"
+                " BEGIN UPDATE config_revision SET n = n + 1; END"
+            )
+    _run(db, *statements)

@@ -112,7 +112,7 @@ def set_provider_path(db: Database, pattern: str, provider: str | None) -> None:
     set_setting(db, PROVIDER_PATHS, paths)
 
 
-def data_version(db: Database) -> int:
-    """Changes when another connection commits: the cue to reload cached settings."""
-    (version,) = db.execute("PRAGMA data_version").fetchone()
-    return int(version)
+def config_revision(db: Database) -> int:
+    """Moves whenever rules, settings or secrets change, from any process: the reload cue."""
+    (revision,) = db.execute("SELECT n FROM config_revision").fetchone()
+    return int(revision)

@@ -790,17 +790,19 @@ class TestRules:
         assert settings_store.delete_rule(db, 12345) is False
 
 
-def test_data_version_changes_when_another_connection_commits(
+def test_config_revision_changes_when_another_connection_commits(
     store_dir: Path, db: Database
 ) -> None:
-    before = settings_store.data_version(db)
-    assert settings_store.data_version(db) == before  # nothing changed: no reload
+    before = settings_store.config_revision(db)
+    assert settings_store.config_revision(db) == before  # nothing changed: no reload
+    store(store_dir, make_capture())
+    assert settings_store.config_revision(db) == before  # a capture is not a config change
     other = open_store(store_dir)
     try:
         settings_store.save_rule(other, ResponseRule(pattern="/new"))
     finally:
         other.close()
-    after = settings_store.data_version(db)
+    after = settings_store.config_revision(db)
     assert after != before
     # The engine reloads its rules on that cue, and finds the new one.
     assert [r.pattern for r in settings_store.list_rules(db)] == ["/new"]
