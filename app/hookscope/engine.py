@@ -9,6 +9,7 @@ import time
 from collections.abc import Callable, Coroutine
 from concurrent.futures import Future
 from dataclasses import replace
+from functools import partial
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -73,8 +74,11 @@ class Engine:
 
     # -- life cycle -------------------------------------------------------------------------
 
-    def start(self, timeout: float = 15.0) -> None:
-        """Open the store, start the network thread and the listener; raise if it cannot."""
+    def start(self, timeout: float = 15.0, *, listen: bool = True) -> None:
+        """Open the store, start the network thread and (unless told not to) the listener.
+
+        Raises EngineError, with a sentence for the user, when it cannot.
+        """
         self._writer = CaptureWriter(self.directory, on_committed=self._committed)
         try:
             self._writer.start()
@@ -88,7 +92,7 @@ class Engine:
         self._thread.start()
         self._loop = ready.result(timeout)
         try:
-            self.call(self._startup()).result(timeout)
+            self.call(self._startup(listen)).result(timeout)
         except (ListenError, StoreError) as exc:
             self.stop()
             raise EngineError(str(exc)) from exc
@@ -144,12 +148,13 @@ class Engine:
             loop.run_until_complete(loop.shutdown_asyncgens())
             loop.close()
 
-    async def _startup(self) -> None:
+    async def _startup(self, listen: bool) -> None:
         self._reader = open_store(self.directory)
         for api_key, uuid, expires in credential_store.live_nonces(self._reader):
             self._nonces.remember(api_key, uuid, expires, time.time())
         self._reload()
-        await self.start_listener()
+        if listen:
+            await self.start_listener()
         self._reloader = spawn(self._watch_store(), name="engine-store-watcher")
 
     async def _shutdown(self) -> None:
@@ -160,13 +165,23 @@ class Engine:
             self._reader.close()
             self._reader = None
 
+    def listener_settings(self) -> ListenerSettings:
+        """The saved listener settings with this run's overrides (command-line flags) applied."""
+        assert self._reader is not None
+        return replace(settings_store.load_listener_settings(self._reader), **self._overrides)
+
+    def forget_overrides(self) -> None:
+        """Use the saved settings from now on (the user saved new ones over the flags)."""
+        self._overrides = {}
+
     async def start_listener(self, settings: ListenerSettings | None = None) -> str:
-        """(Re)start the capture listener, with saved settings unless given; returns its URL."""
+        """(Re)start the capture listener, with saved settings unless given; returns its URL.
+
+        Raises ListenError (a sentence for the user) when the address cannot be bound.
+        """
         await self.stop_listener()
         if settings is None:
-            assert self._reader is not None
-            settings = settings_store.load_listener_settings(self._reader)
-            settings = replace(settings, **self._overrides)
+            settings = self.listener_settings()
         assert self._writer is not None
         listener = CaptureServer(
             settings, store=self._writer.submit, rule_for=self._rule_for, verify=self._judge
@@ -224,6 +239,42 @@ class Engine:
             self._writer.call(lambda db: capture_store.update_verdicts(db, judge, ids))
         )
         return dict(counts)
+
+    # -- what the user says of captures (through the one writer) ----------------------------
+
+    async def _write(self, fn: Callable[[Database], T]) -> T:
+        assert self._writer is not None
+        return await asyncio.wrap_future(self._writer.call(fn))
+
+    async def set_starred(self, ids: list[int], starred: bool) -> None:
+        await self._write(lambda db: capture_store.set_starred(db, ids, starred))
+
+    async def set_note(self, capture_id: int, note: str) -> None:
+        await self._write(lambda db: capture_store.set_note(db, capture_id, note))
+
+    async def delete_captures(self, ids: list[int]) -> int:
+        """Delete these captures; at most 500 per commit, so deliveries keep flowing between."""
+        deleted = 0
+        for start in range(0, len(ids), 500):
+            chunk = ids[start : start + 500]
+            deleted += await self._write(partial(capture_store.delete_captures, ids=chunk))
+        return deleted
+
+    async def delete_all(self, progress: Callable[[int, int], None] | None = None) -> int:
+        """Delete every capture stored so far (not those arriving meanwhile), in batches.
+
+        `progress(done, total)` is called on the engine loop after each batch.
+        """
+        upto, total = await self._write(capture_store.newest_and_count)
+        deleted = 0
+        while deleted < total:
+            batch = await self._write(lambda db: capture_store.delete_oldest(db, upto, 2000))
+            if batch == 0:  # someone else deleted some meanwhile
+                break
+            deleted += batch
+            if progress is not None:
+                progress(deleted, total)
+        return deleted
 
     async def _watch_store(self) -> None:
         """Pick up rules (and later secrets) that other processes or the GUI wrote."""

@@ -10,6 +10,7 @@ import signal
 import socket
 import subprocess
 import sys
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -48,8 +49,13 @@ def test_sigint_commits_in_flight_captures_before_exiting(
 ) -> None:
     child = serve("--port", "0")
     sock = socket.create_connection(("127.0.0.1", child.port), timeout=10)
+    # A first request answered proves the connection is accepted (a signal that came before
+    # the accept would leave nothing in flight, and the test would race).
+    sock.sendall(b"POST /first HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\n{}")
+    assert b" 200 " in sock.recv(4096)
     # A request whose body is still arriving when the signal comes.
     sock.sendall(b"POST /in-flight HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\n12345")
+    time.sleep(0.2)  # let the listener read the head: the request is now in flight
     child.process.send_signal(signal.SIGINT)
     sock.sendall(b"67890")
     answer = sock.recv(4096)

@@ -174,6 +174,8 @@ class Capture:
     response: Response | None = None
     replay_of: int | None = None
     id: int | None = None
+    starred: bool = False
+    note: str = ""
 
     @property
     def body_size(self) -> int:
@@ -216,6 +218,8 @@ class Capture:
             body_truncated=self.body_truncated,
             content_type=self.content_type,
             response_status=self.response.status if self.response else None,
+            starred=self.starred,
+            note=self.note,
         )
 
 
@@ -237,6 +241,8 @@ class CaptureSummary:
     body_truncated: bool
     content_type: str
     response_status: int | None
+    starred: bool = False
+    note: str = ""
 
     def as_json(self) -> dict[str, Any]:
         """The JSON shape of `captures list --json` (a CLI contract, see DESIGN.md)."""
@@ -255,6 +261,8 @@ class CaptureSummary:
             "body_truncated": self.body_truncated,
             "content_type": self.content_type,
             "response_status": self.response_status,
+            "starred": self.starred,
+            "note": self.note,
         }
 
 
@@ -301,6 +309,8 @@ class CaptureQuery:
         provider: a provider name, or "none" for captures no provider recognised.
         search: full-text words (each matched as a prefix, all required).
         before_id: only captures older than this id (the keyset cursor).
+        after_id: only captures newer than this id (what arrived since a page was read).
+        starred: only starred captures.
     """
 
     provider: str | None = None
@@ -308,4 +318,6 @@ class CaptureQuery:
     method: str | None = None
     search: str = ""
     before_id: int | None = None
+    after_id: int | None = None
+    starred: bool = False
     limit: int = 100

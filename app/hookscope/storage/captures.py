@@ -21,7 +21,7 @@ from hookscope.core.model import (
 
 SUMMARY_COLUMNS = (
     "id, received_at, method, path, query, remote, verdict, verdict_detail, provider, event,"
-    " body_size, body_truncated, content_type, response_status"
+    " body_size, body_truncated, content_type, response_status, starred, note"
 )
 
 
@@ -116,6 +116,8 @@ def _where(db: Database, query: CaptureQuery) -> tuple[str, list[Any]]:
     if query.method:
         clauses.append("method = ?")
         params.append(query.method.upper())
+    if query.starred:
+        clauses.append("starred")
     search, search_params = _search_clause(db, query.search)
     if search:
         clauses.append(search)
@@ -129,6 +131,9 @@ def list_summaries(db: Database, query: CaptureQuery) -> list[CaptureSummary]:
     if query.before_id is not None:
         where += " AND id < ?"
         params.append(query.before_id)
+    if query.after_id is not None:
+        where += " AND id > ?"
+        params.append(query.after_id)
     sql = f"SELECT {SUMMARY_COLUMNS} FROM captures WHERE {where} ORDER BY id DESC LIMIT ?"
     params.append(query.limit)
     return [_summary(row) for row in db.execute(sql, params).fetchall()]
@@ -187,6 +192,8 @@ def capture_from_row(row: dict[str, Any]) -> Capture:
         ),
         response=response,
         replay_of=row["replay_of"],
+        starred=bool(row["starred"]),
+        note=row["note"],
     )
 
 
@@ -206,6 +213,8 @@ def _summary(row: tuple[Any, ...]) -> CaptureSummary:
         body_truncated=bool(row[11]),
         content_type=row[12],
         response_status=row[13],
+        starred=bool(row[14]),
+        note=row[15],
     )
 
 
@@ -243,3 +252,43 @@ def update_verdicts(
     if batch:
         flush()
     return counts
+
+
+def set_starred(db: Database, ids: list[int], starred: bool) -> None:
+    with db.atomic():
+        db.conn.executemany(
+            "UPDATE captures SET starred = ? WHERE id = ?", [(int(starred), i) for i in ids]
+        )
+
+
+def set_note(db: Database, capture_id: int, note: str) -> None:
+    with db.atomic():
+        db.execute("UPDATE captures SET note = ? WHERE id = ?", [note, capture_id])
+
+
+def delete_captures(db: Database, ids: list[int]) -> int:
+    """Delete the given captures (their full-text entries go with them); how many were."""
+    deleted = 0
+    with db.atomic():
+        for start in range(0, len(ids), 500):
+            chunk = ids[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            deleted += db.execute(f"DELETE FROM captures WHERE id IN ({marks})", chunk).rowcount
+    return deleted
+
+
+def delete_oldest(db: Database, upto_id: int, batch: int) -> int:
+    """Delete up to `batch` of the oldest captures with id <= upto_id; how many were."""
+    with db.atomic():
+        cursor = db.execute(
+            "DELETE FROM captures WHERE id IN"
+            " (SELECT id FROM captures WHERE id <= ? ORDER BY id LIMIT ?)",
+            [upto_id, batch],
+        )
+    return cursor.rowcount
+
+
+def newest_and_count(db: Database) -> tuple[int, int]:
+    """The newest id and how many captures there are."""
+    row = db.execute("SELECT max(id), count(*) FROM captures").fetchone()
+    return int(row[0] or 0), int(row[1])

@@ -177,3 +177,14 @@ def m004_config_revision(db: Database) -> None:
                 " BEGIN UPDATE config_revision SET n = n + 1; END"
             )
     _run(db, *statements)
+
+
+@migrations()
+def m005_star_and_note(db: Database) -> None:
+    # What the user says of a capture; captures themselves stay as received.
+    _run(
+        db,
+        "ALTER TABLE captures ADD COLUMN starred INTEGER NOT NULL DEFAULT 0",
+        "ALTER TABLE captures ADD COLUMN note TEXT NOT NULL DEFAULT ''",
+        "CREATE INDEX captures_starred ON captures (id) WHERE starred",
+    )

@@ -26,7 +26,17 @@ from hookscope.core.model import (
     header_bytes,
 )
 from hookscope.storage import settings as settings_store
-from hookscope.storage.captures import count, get_capture, index_pending, list_summaries
+from hookscope.storage.captures import (
+    count,
+    delete_captures,
+    delete_oldest,
+    get_capture,
+    index_pending,
+    list_summaries,
+    newest_and_count,
+    set_note,
+    set_starred,
+)
 from hookscope.storage.db import open_store
 from hookscope.storage.writer import FTS_BODY_LIMIT, CaptureWriter, text_prefix_len
 from tests.conftest import make_capture
@@ -552,6 +562,40 @@ def test_deleting_a_capture_removes_it_from_the_index(store_dir: Path, db: Datab
     assert fts_rowids(db, "cormorant") == []
     assert fts_rowids(db, "albatross") == []
     assert fts_rowids(db, "doomed") == []
+
+
+def test_after_id_reads_only_what_arrived_since(store_dir: Path, db: Database) -> None:
+    first, second, third = store(store_dir, *(make_capture(path=f"/{n}") for n in range(3)))
+    assert ids(db, after_id=first.id) == [third.id, second.id]
+    assert ids(db, after_id=third.id) == []
+
+
+def test_star_and_note_are_kept_and_filterable(store_dir: Path, db: Database) -> None:
+    plain, starred = store(store_dir, make_capture(), make_capture())
+    assert plain.id is not None and starred.id is not None
+    set_starred(db, [starred.id], True)
+    set_note(db, starred.id, "the one that failed in staging — look at the nonce")
+    assert ids(db, starred=True) == [starred.id]
+    summary = list_summaries(db, CaptureQuery(starred=True))[0]
+    assert summary.starred
+    assert summary.note.startswith("the one that failed")
+    kept = get_capture(db, starred.id)
+    assert kept is not None and kept.starred and kept.note == summary.note
+    set_starred(db, [starred.id], False)
+    assert ids(db, starred=True) == []
+
+
+def test_deleting_captures_by_id_and_oldest_first(store_dir: Path, db: Database) -> None:
+    stored = store(store_dir, *(make_capture(path=f"/{n}", body=b"heron") for n in range(6)))
+    numbers = [c.id for c in stored if c.id is not None]
+    catch_up_index(store_dir)
+    assert delete_captures(db, [numbers[1], numbers[3], 999_999]) == 2
+    assert ids(db) == [numbers[5], numbers[4], numbers[2], numbers[0]]
+    assert delete_oldest(db, upto_id=numbers[4], batch=2) == 2
+    assert ids(db) == [numbers[5], numbers[4]]
+    assert newest_and_count(db) == (numbers[5], 2)
+    assert ids(db, search="heron") == [numbers[5], numbers[4]]
+    assert len(fts_rowids(db, "heron")) == 2
 
 
 # -- how much of a body is indexed --------------------------------------------------------------
