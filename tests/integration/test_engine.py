@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import socket
 import threading
+import time
 from dataclasses import replace
 from pathlib import Path
 
@@ -13,7 +14,7 @@ from hookscope.core.model import CaptureQuery, ListenerSettings
 from hookscope.engine import Engine, EngineError
 from hookscope.storage.captures import list_summaries
 from hookscope.storage.db import open_store
-from tests.integration.conftest import http, listener_port
+from tests.integration.conftest import http, listener_port, read_reply, stored, wait_for
 
 
 def test_listeners_hear_of_new_captures_after_they_are_committed(
@@ -89,3 +90,23 @@ def test_saved_listener_settings_are_used(data_dir: Path) -> None:
         assert http(port, "POST", "/x", body=b"0123456789").status == 200
     finally:
         engine.stop()
+
+
+def test_stopping_waits_for_a_body_still_arriving(data_dir: Path) -> None:
+    running = Engine(data_dir, overrides={"host": "127.0.0.1", "port": 0})
+    running.start()
+    sock = socket.create_connection(("127.0.0.1", listener_port(running)), timeout=10)
+    sock.sendall(b"POST /in-flight HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\n12345")
+    wait_for(lambda: running.listener is not None and running.listener.in_flight() == 1)
+    stopping = threading.Thread(target=running.stop)
+    stopping.start()
+    time.sleep(0.2)  # the stop has begun: no new connections
+    with pytest.raises(OSError):
+        socket.create_connection(("127.0.0.1", listener_port(running)), timeout=2).close()
+    sock.sendall(b"67890")
+    reply = read_reply(sock)
+    sock.close()
+    stopping.join(30)
+
+    assert reply.status == 200
+    assert stored(data_dir, reply.json()["capture_id"]).body == b"1234567890"

@@ -131,6 +131,7 @@ class CaptureServer:
         self._rule_for = rule_for
         self._verify = verify
         self._runner: web.ServerRunner | None = None
+        self._site: _Site | None = None
         self._server: web.Server | None = None
         self._activity: dict[RequestHandler, _Activity] = {}
         self._sweeper: asyncio.Task[None] | None = None
@@ -169,7 +170,8 @@ class CaptureServer:
             reason = exc.strerror or str(exc)
             raise ListenError(f"Cannot listen on {s.host}:{s.port}: {reason}.") from exc
         self.port = sock.getsockname()[1]
-        await _Site(self._runner, self._make_protocol, sock).start()
+        self._site = _Site(self._runner, self._make_protocol, sock)
+        await self._site.start()
         self._sweeper = spawn(self._sweep(), name="capture-idle-sweeper")
 
     async def stop(self) -> None:
@@ -177,10 +179,24 @@ class CaptureServer:
         if self._sweeper is not None:
             self._sweeper.cancel()
             self._sweeper = None
+        if self._site is not None:
+            # Stop accepting, then let requests already in flight finish arriving: aiohttp's
+            # own shutdown stops reading from connections at once, which would cut a body
+            # mid-upload and lose a delivery the sender is still sending.
+            await self._site.stop()
+            self._site = None
+            loop = asyncio.get_running_loop()
+            deadline = loop.time() + SHUTDOWN_TIMEOUT
+            while self.in_flight() and loop.time() < deadline:
+                await asyncio.sleep(0.02)
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
         self._activity.clear()
+
+    def in_flight(self) -> int:
+        """Requests whose head has arrived and which are not answered yet."""
+        return sum(activity.in_flight for activity in self._activity.values())
 
     def _make_protocol(self) -> asyncio.BaseProtocol:
         assert self._server is not None
