@@ -28,8 +28,8 @@ def _run(*command: str) -> subprocess.CompletedProcess[str]:
 @pytest.mark.parametrize(
     "command",
     [
-        ("ruff", "check", "app", "tests"),
-        ("ruff", "format", "--check", "app", "tests"),
+        ("ruff", "check", "app", "tests", "packaging"),
+        ("ruff", "format", "--check", "app", "tests", "packaging"),
         ("mypy",),
         ("lint-imports",),
     ],

@@ -85,7 +85,23 @@ def build_parser() -> argparse.ArgumentParser:
         parents=[common],
     )
     parser.add_argument("--version", action="version", version=f"hookscope {__version__}")
+    listen = _Parser(add_help=False)
+    listen.add_argument(
+        "--host", default=argparse.SUPPRESS, help="listen on this address for this run"
+    )
+    listen.add_argument(
+        "--port", type=_port, default=argparse.SUPPRESS, help="listen on this port for this run"
+    )
+    for action in listen._actions:
+        parser._add_action(action)
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+
+    gui = commands.add_parser(
+        "gui",
+        parents=[common, listen],
+        help="open the desktop window (the default with no command)",
+    )
+    gui.set_defaults(run=cmd_gui)
 
     serve = commands.add_parser(
         "serve", parents=[common], help="run the capture listener headless (no window)"
@@ -209,9 +225,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    if args.command is None:
-        return cmd_gui(args)
-    run: Command = args.run
+    run: Command = args.run if args.command is not None else cmd_gui
     try:
         return run(args)
     except (UserError, StoreError, EngineError) as exc:
@@ -227,12 +241,15 @@ def _directory(args: argparse.Namespace) -> Path:
 
 
 def cmd_gui(args: argparse.Namespace) -> int:
-    print(
-        "hookscope: the desktop window is not part of this build yet; "
-        "run `hookscope serve` for the headless listener.",
-        file=sys.stderr,
-    )
-    return 1
+    overrides: dict[str, Any] = {}
+    if getattr(args, "host", None) is not None:
+        overrides["host"] = args.host
+    if getattr(args, "port", None) is not None:
+        overrides["port"] = args.port
+    # Imported here: the headless commands never load Qt.
+    from hookscope.ui.app import run
+
+    return run(_directory(args), overrides)
 
 
 def cmd_serve(args: argparse.Namespace) -> int:

@@ -165,10 +165,14 @@ class Engine:
             self._reader.close()
             self._reader = None
 
-    def listener_settings(self) -> ListenerSettings:
-        """The saved listener settings with this run's overrides (command-line flags) applied."""
-        assert self._reader is not None
-        return replace(settings_store.load_listener_settings(self._reader), **self._overrides)
+    def listener_settings(self, db: Database | None = None) -> ListenerSettings:
+        """The saved listener settings with this run's overrides (command-line flags) applied.
+
+        Other threads pass their own connection (the engine's is for the engine loop).
+        """
+        reader = db or self._reader
+        assert reader is not None
+        return replace(settings_store.load_listener_settings(reader), **self._overrides)
 
     def forget_overrides(self) -> None:
         """Use the saved settings from now on (the user saved new ones over the flags)."""

@@ -101,7 +101,7 @@ def test_stopping_waits_for_a_body_still_arriving(data_dir: Path) -> None:
     stopping = threading.Thread(target=running.stop)
     stopping.start()
     time.sleep(0.2)  # the stop has begun: no new connections
-    with pytest.raises(OSError):
+    with pytest.raises(ConnectionRefusedError):
         socket.create_connection(("127.0.0.1", listener_port(running)), timeout=2).close()
     sock.sendall(b"67890")
     reply = read_reply(sock)

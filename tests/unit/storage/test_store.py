@@ -572,7 +572,8 @@ def test_after_id_reads_only_what_arrived_since(store_dir: Path, db: Database) -
 
 def test_star_and_note_are_kept_and_filterable(store_dir: Path, db: Database) -> None:
     plain, starred = store(store_dir, make_capture(), make_capture())
-    assert plain.id is not None and starred.id is not None
+    assert plain.id is not None
+    assert starred.id is not None
     set_starred(db, [starred.id], True)
     set_note(db, starred.id, "the one that failed in staging — look at the nonce")
     assert ids(db, starred=True) == [starred.id]
@@ -580,7 +581,9 @@ def test_star_and_note_are_kept_and_filterable(store_dir: Path, db: Database) ->
     assert summary.starred
     assert summary.note.startswith("the one that failed")
     kept = get_capture(db, starred.id)
-    assert kept is not None and kept.starred and kept.note == summary.note
+    assert kept is not None
+    assert kept.starred
+    assert kept.note == summary.note
     set_starred(db, [starred.id], False)
     assert ids(db, starred=True) == []
 

@@ -1,0 +1,104 @@
+"""The desktop app's composition root: Qt application, qasync loop, engine, main window."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import sys
+import threading
+from pathlib import Path
+from typing import Any
+
+os.environ.setdefault("QT_API", "pyside6")  # qasync picks its Qt binding from this
+
+import qasync
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtWidgets import QApplication, QMessageBox
+
+from hookscope import __version__
+from hookscope.engine import Engine, EngineError
+from hookscope.storage.db import StoreError, open_store
+from hookscope.ui.window import MainWindow
+
+
+def application() -> QApplication:
+    """The one QApplication (made once; tests and the app share it)."""
+    existing = QApplication.instance()
+    if isinstance(existing, QApplication):
+        return existing
+    app = QApplication(sys.argv[:1])
+    app.setApplicationName("Hookscope")
+    app.setApplicationDisplayName("Hookscope")
+    app.setApplicationVersion(__version__)
+    app.setDesktopFileName("hookscope")
+    return app
+
+
+def run(directory: Path, overrides: dict[str, Any] | None = None) -> int:
+    """Open the window and run until it is closed; the exit status."""
+    app = application()
+    with asyncio.Runner(loop_factory=lambda: qasync.QEventLoop(app)) as runner:
+        return runner.run(main(directory, overrides or {}))
+
+
+async def main(directory: Path, overrides: dict[str, Any]) -> int:
+    # Closing the window must not stop the loop before the engine has shut down (STYLE.md).
+    application().setQuitOnLastWindowClosed(False)
+    engine = Engine(directory, overrides=overrides)
+    try:
+        # The listener starts once the window shows, so a port in use is explained there.
+        await asyncio.to_thread(engine.start, listen=False)
+        db = open_store(directory)
+    except (EngineError, StoreError) as exc:
+        await asyncio.to_thread(engine.stop)
+        print(f"hookscope: {exc}", file=sys.stderr)
+        if QApplication.platformName() != "offscreen":  # somebody is there to read it
+            await tell_and_wait("Hookscope cannot start", str(exc))
+        return 1
+    previous: dict[int, Any] = {}
+    try:
+        window = MainWindow(engine, db)
+        closed = asyncio.Event()
+        window.closed.connect(closed.set)
+        window.show()
+        previous = _close_on_signals(window)
+        for warning in engine.warnings:
+            window.statusBar().showMessage(warning)
+        await window.start_listener()
+        await closed.wait()
+        await window.settle()
+    finally:
+        for number, handler in previous.items():
+            signal.signal(number, handler)
+        # In-flight deliveries are answered and committed before the engine lets go.
+        await asyncio.to_thread(engine.stop)
+        db.close()
+    return 0
+
+
+def _close_on_signals(window: MainWindow) -> dict[int, Any]:
+    """Ctrl+C in the terminal (or SIGTERM) closes the window as its close button does.
+
+    Python runs signal handlers between bytecodes; the window's status timer (every 0.5 s)
+    gives it that chance while Qt's loop waits.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        return {}
+
+    def request_close(signum: int, frame: object) -> None:
+        QTimer.singleShot(0, window.close)
+
+    return {
+        number: signal.signal(number, request_close) for number in (signal.SIGINT, signal.SIGTERM)
+    }
+
+
+async def tell_and_wait(title: str, text: str) -> None:
+    """Show an error and wait until it is dismissed, without blocking the loop."""
+    box = QMessageBox(QMessageBox.Icon.Critical, title, text)
+    box.setTextFormat(Qt.TextFormat.PlainText)
+    done = asyncio.Event()
+    box.finished.connect(lambda _: done.set())
+    box.open()
+    await done.wait()

@@ -1,0 +1,39 @@
+"""The engine's notifications, re-emitted as Qt signals on the GUI thread."""
+
+from __future__ import annotations
+
+import threading
+
+from PySide6.QtCore import QObject, Signal
+
+from hookscope.engine import Engine
+
+
+class EngineBridge(QObject):
+    """Turns the engine's callbacks (on its writer thread) into queued Qt signals.
+
+    The engine calls back once per committed group, so a burst costs one signal per group,
+    not one per request; the window then reads what is new at most every 50 ms.
+
+    Signals:
+        captured(int, int): the newest committed id, and how many were committed in that group.
+    """
+
+    captured = Signal(int, int)
+
+    def __init__(self, engine: Engine, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._attached = True
+        self._lock = threading.Lock()
+        engine.on_captures(self._committed)
+
+    def detach(self) -> None:
+        """Stop forwarding (the window is going away; the engine may still commit)."""
+        with self._lock:
+            self._attached = False
+
+    def _committed(self, ids: list[int]) -> None:
+        # On the writer thread: the signal is queued to the thread this object lives in.
+        with self._lock:
+            if self._attached and ids:
+                self.captured.emit(max(ids), len(ids))

@@ -1,0 +1,363 @@
+"""The detail pane: one capture's overview, headers, body, verification and our response."""
+
+from __future__ import annotations
+
+import html
+
+from PySide6.QtCore import QEvent, Qt, QTimer, Signal
+from PySide6.QtGui import QGuiApplication, QKeySequence, QPalette, QShortcut
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QFormLayout,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QPushButton,
+    QTableView,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from hookscope.core.model import Capture, Header
+from hookscope.ui.bodyview import BodyView
+from hookscope.ui.models import ChecksModel, HeadersModel
+from hookscope.ui.style import VERDICT_HINTS, human_size, local_time, verdict_colour
+
+
+def plain_label(text: str = "", *, selectable: bool = True, wrap: bool = False) -> QLabel:
+    """A label that never interprets captured text as HTML."""
+    label = QLabel(text)
+    label.setTextFormat(Qt.TextFormat.PlainText)
+    if selectable:
+        label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+    label.setWordWrap(wrap)
+    return label
+
+
+class ValueField(QLineEdit):
+    """A read-only value in the overview: plain text, selectable, scrolls when long."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setReadOnly(True)
+        self.setFrame(False)
+        self.setStyleSheet("QLineEdit { background: transparent; }")
+        self.setCursorPosition(0)
+
+    def set_value(self, text: str) -> None:
+        self.setText(text)
+        long = self.fontMetrics().horizontalAdvance(text) > max(self.width(), 300)
+        self.setToolTip(_plain_tooltip(text) if long else "")
+        self.setCursorPosition(0)
+
+
+def _plain_tooltip(text: str) -> str:
+    """A tooltip that shows captured text literally (Qt renders tooltips that look like HTML)."""
+    return f"<p style='white-space:pre-wrap'>{html.escape(text[:2000])}</p>"
+
+
+def headers_text(headers: tuple[Header, ...]) -> str:
+    return "".join(f"{name}: {value}\n" for name, value in headers)
+
+
+class HeadersTable(QTableView):
+    """A read-only table of header pairs; Ctrl+C copies the selected rows as `Name: value`."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.headers_model = HeadersModel(self)
+        self.setModel(self.headers_model)
+        self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.setWordWrap(False)
+        self.verticalHeader().hide()
+        self.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 6)
+        self.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
+        self.horizontalHeader().setStretchLastSection(True)
+        copy = QShortcut(QKeySequence.StandardKey.Copy, self)
+        copy.setContext(Qt.ShortcutContext.WidgetShortcut)
+        copy.activated.connect(self.copy_selection)
+
+    def copy_selection(self) -> None:
+        rows = sorted({index.row() for index in self.selectionModel().selectedIndexes()})
+        headers = self.headers_model.headers()
+        chosen = tuple(headers[row] for row in rows) if rows else headers
+        QGuiApplication.clipboard().setText(headers_text(chosen))
+
+
+class Badge(QLabel):
+    """A verdict in words on a soft colour."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setTextFormat(Qt.TextFormat.PlainText)
+        self.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.setMargin(4)
+
+    def set_verdict(self, verdict: str) -> None:
+        self.setText(verdict)
+        # The application's palette: a widget with a style sheet keeps the palette it had.
+        palette = QGuiApplication.palette()
+        colour = verdict_colour(verdict, palette)
+        text = palette.color(QPalette.ColorRole.Text)
+        self.setStyleSheet(
+            f"background: {colour.name()}; color: {text.name()}; border-radius: 9px;"
+            " padding: 1px 10px; font-weight: 600"
+        )
+        self.setToolTip(VERDICT_HINTS.get(verdict, ""))
+
+
+class DetailPane(QTabWidget):
+    """Everything about the selected capture, in five tabs.
+
+    Signals:
+        star_toggled(int, bool): the user starred or unstarred the capture with that id.
+        note_edited(int, str): the user changed the note of the capture with that id.
+        reverify_requested(int): the user asked to verify this capture again.
+
+    Attributes:
+        capture: the capture shown, or None.
+    """
+
+    star_toggled = Signal(int, bool)
+    note_edited = Signal(int, str)
+    reverify_requested = Signal(int)
+
+    OVERVIEW, HEADERS, BODY, VERIFICATION, RESPONSE = range(5)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.capture: Capture | None = None
+        self.setDocumentMode(True)
+        self.addTab(self._build_overview(), "Overview")
+        self.addTab(self._build_headers(), "Headers")
+        self.body = BodyView(self)
+        self.addTab(self.body, "Body")
+        self.addTab(self._build_verification(), "Verification")
+        self.addTab(self._build_response(), "Response")
+        self._note_timer = QTimer(self, singleShot=True, interval=600)
+        self._note_timer.timeout.connect(self._save_note)
+        self.show_capture(None)
+
+    # -- building -----------------------------------------------------------------------------
+
+    def _build_overview(self) -> QWidget:
+        page = QWidget()
+        layout = QVBoxLayout(page)
+        self.empty = plain_label("Select a capture to see it here.", selectable=False)
+        self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        layout.addWidget(self.empty)
+        self.form_widget = QWidget()
+        form = QFormLayout(self.form_widget)
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.ExpandingFieldsGrow)
+        self.fields: dict[str, ValueField] = {}
+        for name in (
+            "Capture",
+            "Received",
+            "Request",
+            "From",
+            "Content type",
+            "Body",
+            "Provider",
+            "Event",
+            "Answered",
+        ):
+            self.fields[name] = ValueField()
+            form.addRow(name, self.fields[name])
+        self.overview_badge = Badge()
+        badge_row = QHBoxLayout()
+        badge_row.addWidget(self.overview_badge)
+        self.overview_verdict = plain_label(wrap=True)
+        badge_row.addWidget(self.overview_verdict, 1)
+        form.addRow("Verdict", badge_row)
+        self.star_button = QPushButton("☆ Star")
+        self.star_button.setCheckable(True)
+        self.star_button.setToolTip("Star this capture (S)")
+        self.star_button.toggled.connect(self._star_clicked)
+        form.addRow("", self.star_button)
+        self.note = QPlainTextEdit()
+        self.note.setPlaceholderText("A note for this capture (saved as you type)")
+        self.note.setMaximumHeight(90)
+        self.note.textChanged.connect(self._note_changed)
+        form.addRow("Note", self.note)
+        layout.addWidget(self.form_widget)
+        layout.addStretch(1)
+        return page
+
+    def _build_headers(self) -> QWidget:
+        page = QWidget()
+        layout = QVBoxLayout(page)
+        self.headers = HeadersTable()
+        layout.addWidget(self.headers)
+        row = QHBoxLayout()
+        self.headers_count = plain_label(selectable=False)
+        row.addWidget(self.headers_count, 1)
+        copy = QPushButton("Copy all")
+        copy.setToolTip("Copy every header as Name: value lines (select rows and Ctrl+C for some)")
+        copy.clicked.connect(self._copy_all_headers)
+        row.addWidget(copy)
+        layout.addLayout(row)
+        return page
+
+    def _build_verification(self) -> QWidget:
+        page = QWidget()
+        layout = QVBoxLayout(page)
+        top = QHBoxLayout()
+        self.badge = Badge()
+        top.addWidget(self.badge)
+        self.provider_label = plain_label()
+        top.addWidget(self.provider_label, 1)
+        self.reverify_button = QPushButton("Verify again")
+        self.reverify_button.setToolTip("Judge this capture again with the secrets stored now")
+        self.reverify_button.clicked.connect(self._reverify_clicked)
+        top.addWidget(self.reverify_button)
+        layout.addLayout(top)
+        self.verdict_detail = plain_label(wrap=True)
+        layout.addWidget(self.verdict_detail)
+        self.matched = plain_label(wrap=True)
+        layout.addWidget(self.matched)
+        self.checks_model = ChecksModel(self)
+        self.checks = QTableView()
+        self.checks.setModel(self.checks_model)
+        self.checks.verticalHeader().hide()
+        self.checks.setWordWrap(True)
+        self.checks.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.checks.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        self.checks.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        self.checks.horizontalHeader().setSectionResizeMode(
+            2, QHeaderView.ResizeMode.ResizeToContents
+        )
+        layout.addWidget(self.checks, 1)
+        self.assumed_note = plain_label(
+            "Steps marked (assumed) rest on what the provider does not document; "
+            "Hookscope assumes the most likely reading.",
+            selectable=False,
+            wrap=True,
+        )
+        layout.addWidget(self.assumed_note)
+        return page
+
+    def _build_response(self) -> QWidget:
+        page = QWidget()
+        layout = QVBoxLayout(page)
+        self.response_status = plain_label()
+        layout.addWidget(self.response_status)
+        self.response_headers = HeadersTable()
+        self.response_headers.setMaximumHeight(140)
+        layout.addWidget(self.response_headers)
+        self.response_body = QPlainTextEdit()
+        self.response_body.setReadOnly(True)
+        layout.addWidget(self.response_body, 1)
+        return page
+
+    # -- showing ------------------------------------------------------------------------------
+
+    def show_capture(self, capture: Capture | None) -> None:
+        """Fill every tab with this capture (None: the empty state)."""
+        if self._note_timer.isActive():
+            self._note_timer.stop()
+            self._save_note()
+        self.capture = capture
+        self.empty.setVisible(capture is None)
+        self.form_widget.setVisible(capture is not None)
+        for index in range(1, self.count()):
+            self.setTabEnabled(index, capture is not None)
+        if capture is None:
+            self.headers.headers_model.set_headers(())
+            self.body.clear()
+            self.checks_model.set_checks(())
+            return
+        verdict = capture.verdict
+        self.fields["Capture"].set_value(
+            f"#{capture.id}" + (f" (replay of #{capture.replay_of})" if capture.replay_of else "")
+        )
+        self.fields["Received"].set_value(local_time(capture.received_at, date=True))
+        self.fields["Request"].set_value(
+            f"{capture.method} {capture.target} HTTP/{capture.http_version}"
+        )
+        self.fields["From"].set_value(capture.remote)
+        self.fields["Content type"].set_value(capture.content_type or "(none)")
+        size = human_size(capture.body_size)
+        if capture.body_truncated:
+            size += " — cut at the size limit (the request was refused)"
+        self.fields["Body"].set_value(size)
+        self.fields["Provider"].set_value((verdict.provider or "none recognised").capitalize())
+        self.fields["Event"].set_value(verdict.event or "")
+        self.fields["Answered"].set_value(
+            str(capture.response.status) if capture.response else "(no answer recorded)"
+        )
+        self.overview_badge.set_verdict(verdict.verdict)
+        self.overview_verdict.setText(verdict.detail)
+        self.star_button.blockSignals(True)
+        self.star_button.setChecked(capture.starred)
+        self.star_button.setText("★ Starred" if capture.starred else "☆ Star")
+        self.star_button.blockSignals(False)
+        self.note.blockSignals(True)
+        self.note.setPlainText(capture.note)
+        self.note.blockSignals(False)
+
+        self.headers.headers_model.set_headers(capture.headers)
+        self.headers_count.setText(f"{len(capture.headers)} headers, in the order received")
+        self.body.set_body(capture.body, capture.content_type, truncated=capture.body_truncated)
+
+        self.badge.set_verdict(verdict.verdict)
+        provider = (verdict.provider or "no provider").capitalize()
+        self.provider_label.setText(
+            f"{provider}" + (f" · {verdict.event}" if verdict.event else "")
+        )
+        self.verdict_detail.setText(verdict.detail)
+        matched = next((check.step for check in verdict.checks if check.ok), None)
+        self.matched.setText(f"Matched by: {matched}" if matched else "")
+        self.matched.setVisible(matched is not None)
+        self.checks_model.set_checks(verdict.checks)
+        self.checks.resizeRowsToContents()
+        self.assumed_note.setVisible(any(check.assumed for check in verdict.checks))
+        self.reverify_button.setEnabled(capture.id is not None)
+
+        response = capture.response
+        if response is None:
+            self.response_status.setText("No answer was recorded for this request.")
+            self.response_headers.headers_model.set_headers(())
+            self.response_body.setPlainText("")
+        else:
+            self.response_status.setText(f"Answered {response.status}")
+            self.response_headers.headers_model.set_headers(response.headers)
+            self.response_body.setPlainText(response.body.decode("utf-8", "replace"))
+
+    def changeEvent(self, event: QEvent) -> None:
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.PaletteChange and self.capture is not None:
+            # Light or dark changed: the badges pick colours for the new palette.
+            self.badge.set_verdict(self.capture.verdict.verdict)
+            self.overview_badge.set_verdict(self.capture.verdict.verdict)
+
+    # -- user actions -------------------------------------------------------------------------
+
+    def _copy_all_headers(self) -> None:
+        if self.capture is not None:
+            QGuiApplication.clipboard().setText(headers_text(self.capture.headers))
+
+    def _star_clicked(self, starred: bool) -> None:
+        self.star_button.setText("★ Starred" if starred else "☆ Star")
+        if self.capture is not None and self.capture.id is not None:
+            self.star_toggled.emit(self.capture.id, starred)
+
+    def _note_changed(self) -> None:
+        self._note_timer.start()
+
+    def _save_note(self) -> None:
+        if self.capture is not None and self.capture.id is not None:
+            self.note_edited.emit(self.capture.id, self.note.toPlainText())
+
+    def flush_note(self) -> None:
+        """Save a note still being typed (the window is closing or the selection moves)."""
+        if self._note_timer.isActive():
+            self._note_timer.stop()
+            self._save_note()
+
+    def _reverify_clicked(self) -> None:
+        if self.capture is not None and self.capture.id is not None:
+            self.reverify_requested.emit(self.capture.id)

@@ -1,0 +1,60 @@
+"""Colours, fonts and text formats the windows share; they follow the light or dark palette."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from PySide6.QtGui import QColor, QFont, QFontDatabase, QGuiApplication, QPalette
+
+# A verdict is told by its word first; the colour only helps the eye (never colour alone).
+_VERDICT_COLOURS = {
+    # verdict: (light background, dark background)
+    "verified": ("#d8f3dc", "#1f4d2b"),
+    "failed": ("#fbd5d5", "#6b1f1f"),
+    "stale": ("#fde7c7", "#6b4413"),
+    "replayed": ("#fde7c7", "#6b4413"),
+    "no-secret": ("#e3e8f8", "#2b3a66"),
+    "unsigned": ("#eeeeee", "#444444"),
+    "n/a": ("#f4f4f4", "#3a3a3a"),
+}
+
+VERDICT_HINTS = {
+    "verified": "the signature or token matches a stored secret",
+    "failed": "signed, but no stored secret produces this signature or token",
+    "unsigned": "the provider was recognised but the request carries no signature or token",
+    "no-secret": "signed, but no secret is stored for this provider",
+    "stale": "the token matches but its timestamp is outside the tolerance window",
+    "replayed": "the token matches but its nonce was seen before",
+    "n/a": "no provider recognised",
+}
+
+
+def is_dark(palette: QPalette | None = None) -> bool:
+    palette = palette or QGuiApplication.palette()
+    return palette.color(QPalette.ColorRole.Window).lightness() < 128
+
+
+def verdict_colour(verdict: str, palette: QPalette | None = None) -> QColor:
+    light, dark = _VERDICT_COLOURS.get(verdict, _VERDICT_COLOURS["n/a"])
+    return QColor(dark if is_dark(palette) else light)
+
+
+def monospace() -> QFont:
+    font = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
+    font.setStyleHint(QFont.StyleHint.Monospace)
+    return font
+
+
+def human_size(size: int) -> str:
+    if size < 1024:
+        return f"{size} B"
+    if size < 1024 * 1024:
+        return f"{size / 1024:.1f} KB"
+    return f"{size / (1024 * 1024):.1f} MB"
+
+
+def local_time(moment: datetime, *, date: bool = False) -> str:
+    """A capture time in the user's time zone, to the millisecond."""
+    local = moment.astimezone()
+    text = local.strftime("%H:%M:%S.") + f"{local.microsecond // 1000:03d}"
+    return f"{local:%Y-%m-%d} {text}" if date else text

@@ -1,0 +1,197 @@
+"""Render the main window offscreen to PNGs: empty, mixed verdicts, each tab, a 5 MB body, dark.
+
+Usage: python packaging/screenshots.py OUT_DIR
+
+A real engine on a free port receives real deliveries over sockets, as in use; the images are
+for looking at (after any change to the window), not for comparing pixels.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import socket
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+os.environ.setdefault("QT_API", "pyside6")
+
+import qasync
+from PySide6.QtGui import QColor, QPalette
+from PySide6.QtWidgets import QApplication, QWidget
+
+from hookscope.core.model import Credential
+from hookscope.core.providers import kardow, kudoz
+from hookscope.engine import Engine
+from hookscope.storage import credentials as credential_store
+from hookscope.storage.db import open_store
+from hookscope.storage.keyfile import load_vault
+from hookscope.ui.window import MainWindow
+
+SECRET = "whsec-screenshots"
+KUDOZ = Credential("kudoz", "kudoz-prod", "kudoz-secret", api_key="ak_live_42")
+
+
+def send(port: int, method: str, target: str, headers: list[tuple[str, str]], body: bytes) -> None:
+    head = [f"{method} {target} HTTP/1.1", "Host: 127.0.0.1", f"Content-Length: {len(body)}"]
+    head += [f"{name}: {value}" for name, value in headers]
+    head.append("Connection: close")
+    with socket.create_connection(("127.0.0.1", port), timeout=30) as sock:
+        sock.sendall(("\r\n".join(head) + "\r\n\r\n").encode() + body)
+        while sock.recv(65536):
+            pass
+
+
+def deliveries(port: int, big: bool) -> None:
+    def kardow_event(event: str, secret: str, **data: object) -> None:
+        body = json.dumps(
+            {"event": event, "organization_id": 42, "timestamp": int(time.time()), "data": data}
+        ).encode()
+        headers = [("Content-Type", "application/json")]
+        headers.append(("X-Kardow-Signature", kardow.sign(secret, body)))
+        send(port, "POST", "/hooks/kardow", headers, body)
+
+    kardow_event("job.created", SECRET, id=981, title="Senior welder (night shift)", city="Lyon")
+    kardow_event("candidate.applied", SECRET, candidate={"name": "Ada Lovelace", "id": 7})
+    kardow_event("job.closed", "an-old-secret", id=981)
+    body = json.dumps({"id": "cb_1", "kind": "application.received", "data": {"job": 5}}).encode()
+    token = kudoz.sign(KUDOZ, method="POST", path="/hooks/kudoz", body=body)
+    send(port, "POST", "/hooks/kudoz", [("Authorization", token)], body)
+    send(port, "POST", "/hooks/kudoz", [("Authorization", token)], body)  # a replay
+    send(port, "GET", "/health?probe=" + "x" * 180, [], b"")
+    send(
+        port,
+        "POST",
+        "/forms/apply",
+        [("Content-Type", "application/x-www-form-urlencoded")],
+        b"name=Grace+Hopper&role=engineer&note=%3Cb%3Ehi%3C%2Fb%3E",
+    )
+    if big:
+        items = [
+            {"id": n, "title": f"Welder, night shift {n}", "tags": ["a", "b"]}
+            for n in range(110_000)
+        ]
+        big_body = json.dumps({"event": "job.imported", "data": items}).encode()
+        send(port, "POST", "/hooks/bulk", [("Content-Type", "application/json")], big_body)
+
+
+async def settle(seconds: float = 0.4) -> None:
+    """Let Qt paint and the body views render for a while."""
+    await asyncio.sleep(seconds)
+
+
+def dark_palette() -> QPalette:
+    palette = QPalette()
+    role = QPalette.ColorRole
+    for name, colour in (
+        (role.Window, "#2b2b2b"),
+        (role.WindowText, "#e6e6e6"),
+        (role.Base, "#1e1e1e"),
+        (role.AlternateBase, "#262626"),
+        (role.Text, "#e6e6e6"),
+        (role.Button, "#353535"),
+        (role.ButtonText, "#e6e6e6"),
+        (role.Highlight, "#2f65ca"),
+        (role.HighlightedText, "#ffffff"),
+        (role.ToolTipBase, "#353535"),
+        (role.ToolTipText, "#e6e6e6"),
+        (role.PlaceholderText, "#8a8a8a"),
+        (role.Link, "#6ea8fe"),
+    ):
+        palette.setColor(name, QColor(colour))
+    palette.setColor(QPalette.ColorGroup.Disabled, role.Text, QColor("#777777"))
+    palette.setColor(QPalette.ColorGroup.Disabled, role.WindowText, QColor("#777777"))
+    return palette
+
+
+def grab(widget: QWidget, path: Path) -> None:
+    widget.grab().save(str(path))
+    print(path)
+
+
+async def shoot(out: Path, directory: Path) -> None:
+    db = open_store(directory)
+    engine = Engine(directory, overrides={"host": "127.0.0.1", "port": 0})
+    vault = load_vault(engine.key_file, create=True)
+    assert vault is not None
+    credential_store.add_credential(db, vault, Credential("kardow", "prod", SECRET))
+    credential_store.add_credential(db, vault, KUDOZ)
+    await asyncio.to_thread(engine.start)
+    window = MainWindow(engine, db)
+    window.resize(1400, 820)
+    window.show()
+    await settle()
+    grab(window, out / "01-empty.png")
+
+    assert engine.listener is not None
+    await asyncio.to_thread(deliveries, engine.listener.port, True)
+    await settle(1.0)
+    window.table.selectRow(window.model.rowCount() - 1)
+    await settle()
+    grab(window, out / "02-mixed-overview.png")
+    for tab, name in ((1, "headers"), (3, "verification"), (4, "response")):
+        window.detail.setCurrentIndex(tab)
+        await settle(0.2)
+        grab(window, out / f"03-tab-{name}.png")
+    window.table.selectRow(window.model.row_of(window.model.summary(0).id + 0) or 0)
+    window.detail.setCurrentIndex(window.detail.BODY)
+    await settle(3.0)
+    grab(window, out / "04-body-5mb.png")
+    failed = next(
+        r for r in range(window.model.rowCount()) if window.model.summary(r).verdict == "failed"
+    )
+    window.table.selectRow(failed)
+    window.detail.setCurrentIndex(window.detail.VERIFICATION)
+    await settle()
+    grab(window, out / "05-failed-verification.png")
+
+    # The offscreen platform has no system colour scheme to follow: set a dark palette as a
+    # dark desktop would hand it to Fusion.
+    light = QApplication.palette()
+    QApplication.setPalette(dark_palette())
+    await settle(0.5)
+    window.detail.show_capture(window.detail.capture)
+    await settle(0.5)
+    grab(window, out / "06-dark-verification.png")
+    kardow_row = next(
+        r for r in range(window.model.rowCount()) if window.model.summary(r).event == "job.created"
+    )
+    window.table.selectRow(kardow_row)
+    window.detail.setCurrentIndex(window.detail.BODY)
+    await settle(1.0)
+    grab(window, out / "07-dark-body.png")
+    window.search.setText("no-such-word")
+    window.apply_filters()
+    await settle()
+    grab(window, out / "08-dark-no-match.png")
+    QApplication.setPalette(light)
+
+    window.close()
+    await asyncio.to_thread(engine.stop)
+    db.close()
+
+
+def main() -> int:
+    if len(sys.argv) != 2:
+        print(__doc__, file=sys.stderr)
+        return 2
+    out = Path(sys.argv[1])
+    out.mkdir(parents=True, exist_ok=True)
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    assert isinstance(app, QApplication)
+    app.setStyle("Fusion")
+    app.setQuitOnLastWindowClosed(False)
+    with (
+        tempfile.TemporaryDirectory() as directory,
+        asyncio.Runner(loop_factory=lambda: qasync.QEventLoop(app)) as runner,
+    ):
+        runner.run(shoot(out, Path(directory)))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,31 @@
+"""Qt tests: async tests run on a qasync loop over the one QApplication, as the app does."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import pytest
+import qasync
+from PySide6.QtWidgets import QApplication
+
+
+def _qt_loop() -> asyncio.AbstractEventLoop:
+    app = QApplication.instance() or QApplication(["hookscope-tests"])
+    loop: asyncio.AbstractEventLoop = qasync.QEventLoop(app)
+    return loop
+
+
+def pytest_asyncio_loop_factories(config: pytest.Config, item: pytest.Item) -> Mapping[str, Any]:
+    return {"qasync": _qt_loop}
+
+
+async def wait_until(condition: Callable[[], object], within: float = 10.0) -> None:
+    """Let the Qt and asyncio loop run until `condition()` is true; fail after `within` s."""
+    deadline = time.monotonic() + within
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"not true after {within} s: {condition}")
+        await asyncio.sleep(0.01)

@@ -1,0 +1,518 @@
+"""The settings dialog against a real engine, real sockets and a real store."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import replace
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLineEdit, QMessageBox
+from pytestqt.modeltest import ModelTester
+from pytestqt.qtbot import QtBot
+from sqlite_utils import Database
+
+from hookscope.core.model import Credential, ListenerSettings, ResponseRule
+from hookscope.core.tasks import spawn
+from hookscope.engine import Engine
+from hookscope.storage import credentials as credential_store
+from hookscope.storage import settings as settings_store
+from hookscope.storage.db import open_store
+from hookscope.storage.keyfile import load_vault
+from hookscope.ui.settings import (
+    RuleEditor,
+    SecretEditor,
+    SettingsDialog,
+    parse_headers,
+)
+from tests.ui.conftest import wait_until
+
+SAVE = QDialogButtonBox.StandardButton.Save
+
+
+@pytest.fixture
+def gui_db(engine: Engine) -> Iterator[Database]:
+    """The GUI's own connection to the engine's store."""
+    db = open_store(engine.directory)
+    try:
+        yield db
+    finally:
+        db.close()
+
+
+@pytest.fixture
+def dialog(engine: Engine, gui_db: Database, qtbot: QtBot) -> SettingsDialog:
+    shown = SettingsDialog(engine, gui_db)
+    qtbot.addWidget(shown)
+    shown.show()
+    return shown
+
+
+def show_tab(dialog: SettingsDialog, title: str) -> None:
+    titles = [dialog.tabs.tabText(i) for i in range(dialog.tabs.count())]
+    dialog.tabs.setCurrentIndex(titles.index(title))
+
+
+def open_now(dialog: SettingsDialog) -> list[QDialog]:
+    """The editors and questions the dialog has open."""
+    found = (dialog.rule_editor, dialog.secret_editor, dialog.confirmation)
+    return [d for d in found if d is not None]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+    return port
+
+
+def _post(url: str) -> tuple[int, bytes]:
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))  # no proxy from env
+    request = urllib.request.Request(url, data=b'{"hello": 1}', method="POST")
+    try:
+        with opener.open(request, timeout=5) as reply:
+            return reply.status, reply.read()
+    except urllib.error.HTTPError as error:
+        with error:
+            return error.code, error.read()
+
+
+async def post(url: str) -> tuple[int, bytes]:
+    return await asyncio.to_thread(_post, url)
+
+
+def store_secret(db: Database, engine: Engine, credential: Credential) -> None:
+    vault = load_vault(engine.key_file, create=True)
+    assert vault is not None
+    credential_store.add_credential(db, vault, credential)
+
+
+def fill_rule(editor: RuleEditor, pattern: str, status: int, headers: str = "") -> None:
+    editor.pattern_edit.setText(pattern)
+    editor.status_spin.setValue(status)
+    editor.headers_edit.setPlainText(headers)
+
+
+def fill_secret(editor: SecretEditor, name: str, secret: str, api_key: str = "") -> None:
+    editor.name_edit.setText(name)
+    editor.secret_field.edit.setText(secret)
+    editor.api_key_edit.setText(api_key)
+
+
+# -- models ------------------------------------------------------------------------------------
+
+
+def test_both_models_pass_the_model_tester(
+    dialog: SettingsDialog, gui_db: Database, engine: Engine, qtmodeltester: ModelTester
+) -> None:
+    qtmodeltester.check(dialog.rules_model)
+    qtmodeltester.check(dialog.secrets_model)
+    settings_store.save_rule(gui_db, ResponseRule(pattern="/a/*", status=201, delay_ms=5))
+    settings_store.save_rule(
+        gui_db, ResponseRule(pattern="*", method="POST", body="", position=3, enabled=False)
+    )
+    store_secret(gui_db, engine, Credential("kardow", "prod", "k" * 32))
+    store_secret(gui_db, engine, Credential("kudoz", "kz", "s3cret", "key-1", "{api_key}\n{uuid}"))
+    dialog.reload()
+
+    qtmodeltester.check(dialog.rules_model)
+    qtmodeltester.check(dialog.secrets_model)
+    rules = dialog.rules_model
+    row = [rules.index(0, c).data() for c in range(rules.columnCount())]
+    assert row == ["0", "any", "/a/*", "201", "5 ms", '{"ok": true, "capture_id": {capture_id}}']
+    assert rules.index(1, 5).data() == "(empty)"
+    assert rules.index(1, 1).data() == "POST"
+    assert isinstance(rules.index(0, 0).data(Qt.ItemDataRole.UserRole), ResponseRule)
+    secrets = dialog.secrets_model
+    assert [secrets.index(1, c).data() for c in range(4)] == [
+        "kz",
+        "Kudoz",
+        "key-1",
+        "{api_key}\\n{uuid}",
+    ]
+    assert secrets.index(0, 3).data() == ""
+    shown = [secrets.index(r, c).data() for r in range(2) for c in range(4)]
+    assert "s3cret" not in shown
+    assert "k" * 32 not in shown
+
+
+# -- listener ----------------------------------------------------------------------------------
+
+
+def test_the_form_shows_the_effective_settings(dialog: SettingsDialog, engine: Engine) -> None:
+    assert dialog.host_edit.text() == "127.0.0.1"
+    assert dialog.port_spin.value() == 0  # the fixture's override, not the saved 8787
+    assert dialog.limit_spin.value() == 25.0
+    assert dialog.status_label.text() == f"Listening on {engine.url}"
+    assert dialog.overrides_label.isVisibleTo(dialog)
+    assert "127.0.0.1:8787" in dialog.overrides_label.text()
+
+
+def test_a_host_other_machines_can_reach_is_warned_about(dialog: SettingsDialog) -> None:
+    assert not dialog.exposure_label.isVisibleTo(dialog)
+    dialog.host_edit.setText("0.0.0.0")
+    assert dialog.exposure_label.isVisibleTo(dialog)
+    assert "other machines" in dialog.exposure_label.text()
+    dialog.host_edit.setText("localhost")
+    assert not dialog.exposure_label.isVisibleTo(dialog)
+
+
+@pytest.mark.asyncio
+async def test_applying_a_new_port_restarts_the_listener_there_and_saves_it(
+    dialog: SettingsDialog, engine: Engine
+) -> None:
+    changed: list[str] = []
+    dialog.listener_changed.connect(changed.append)
+    port = free_port()
+    dialog.port_spin.setValue(port)
+    dialog.limit_spin.setValue(1.5)
+
+    assert await dialog.apply_listener()
+
+    assert changed == [f"http://127.0.0.1:{port}"]
+    assert engine.url == changed[0]
+    assert dialog.status_label.text() == f"Listening on {changed[0]}"
+    assert not dialog.listener_error.isVisibleTo(dialog)
+    assert not dialog.overrides_label.isVisibleTo(dialog)
+    status, body = await post(f"http://127.0.0.1:{port}/hooks/x")
+    assert status == 200
+    assert b"capture_id" in body
+    with open_store(engine.directory) as fresh:
+        saved = settings_store.load_listener_settings(fresh)
+    assert saved == replace(ListenerSettings(), port=port, body_limit=int(1.5 * 1024 * 1024))
+
+
+@pytest.mark.asyncio
+async def test_the_apply_button_restarts_the_listener(dialog: SettingsDialog) -> None:
+    changed: list[str] = []
+    dialog.listener_changed.connect(changed.append)
+    dialog.apply_button.click()
+    await wait_until(lambda: changed)
+    assert changed[0].startswith("http://127.0.0.1:")
+    assert dialog.apply_button.isEnabled()
+
+
+@pytest.mark.asyncio
+async def test_a_second_apply_during_a_restart_is_ignored(dialog: SettingsDialog) -> None:
+    changed: list[str] = []
+    dialog.listener_changed.connect(changed.append)
+    first = spawn(dialog.apply_listener(), name="first-apply")
+    await asyncio.sleep(0)  # the first one is now waiting for the engine
+    assert not dialog.apply_button.isEnabled()
+    assert not await dialog.apply_listener()
+    assert await first
+    assert len(changed) == 1
+    assert dialog.apply_button.isEnabled()
+
+
+@pytest.mark.asyncio
+async def test_a_taken_port_is_said_in_the_dialog_and_another_can_be_tried(
+    dialog: SettingsDialog, engine: Engine, gui_db: Database
+) -> None:
+    changed: list[str] = []
+    dialog.listener_changed.connect(changed.append)
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        dialog.port_spin.setValue(port)
+
+        assert not await dialog.apply_listener()
+
+        assert dialog.listener_error.isVisibleTo(dialog)
+        assert dialog.listener_error.text().startswith(f"Cannot listen on 127.0.0.1:{port}: ")
+        assert "settings are saved" in dialog.listener_error.text()
+        assert changed == [""]
+        assert dialog.status_label.text() == "The listener is stopped."
+        assert settings_store.load_listener_settings(gui_db).port == port
+        assert dialog.apply_button.isEnabled()
+
+    dialog.port_spin.setValue(free_port())
+    assert await dialog.apply_listener()
+    assert not dialog.listener_error.isVisibleTo(dialog)
+    status, _ = await post(engine.url + "/again")
+    assert status == 200
+
+
+@pytest.mark.asyncio
+async def test_an_empty_host_is_refused_before_anything_is_saved(
+    dialog: SettingsDialog, gui_db: Database
+) -> None:
+    dialog.host_edit.setText("  ")
+    assert not await dialog.apply_listener()
+    assert dialog.listener_error.text().startswith("The host is empty")
+    assert settings_store.load_listener_settings(gui_db) == ListenerSettings()
+
+
+# -- response rules ----------------------------------------------------------------------------
+
+
+@pytest.mark.asyncio
+async def test_a_rule_added_in_the_dialog_answers_within_seconds(
+    dialog: SettingsDialog, engine: Engine, gui_db: Database
+) -> None:
+    show_tab(dialog, "Response rules")
+    editor = dialog.add_rule()
+    assert dialog.rule_editor is editor
+    fill_rule(editor, "/teapot/*", 418, "Content-Type: text/plain\nX-Brewed: yes")
+    editor.body_edit.setPlainText("short and stout #{capture_id}")
+    editor.delay_spin.setValue(10)
+    editor.buttons.button(SAVE).click()
+
+    assert open_now(dialog) == []
+    assert dialog.rules_model.rowCount() == 1
+    assert dialog.selected_rule() == settings_store.list_rules(gui_db)[0]
+    assert not dialog.rules_empty.isVisibleTo(dialog)
+    replies: list[tuple[int, bytes]] = []
+
+    async def answered() -> bool:
+        replies.append(await post(engine.url + "/teapot/pot"))
+        return replies[-1][0] == 418
+
+    deadline = asyncio.get_running_loop().time() + 5
+    while not await answered():
+        assert asyncio.get_running_loop().time() < deadline, replies
+        await asyncio.sleep(0.1)
+    assert replies[-1][1].startswith(b"short and stout #")
+    status, _ = await post(engine.url + "/elsewhere")
+    assert status == 200
+
+
+def test_invalid_rule_input_is_said_and_nothing_is_saved(
+    dialog: SettingsDialog, gui_db: Database
+) -> None:
+    editor = dialog.add_rule()
+    fill_rule(editor, "/x", 99, "Content-Type: text/plain")
+    editor.buttons.button(SAVE).click()
+    assert editor.error_label.isVisibleTo(editor)
+    assert editor.error_label.text() == "Status 99 is not an HTTP status (100 to 599)."
+
+    fill_rule(editor, "/x", 200, "Content-Type: text/plain\nno colon here")
+    assert not editor.save()
+    assert editor.error_label.text() == "The header line 'no colon here' is not Name: value."
+
+    fill_rule(editor, "/x", 200, "Content-Length: 3")
+    assert not editor.save()
+    assert "leave it out" in editor.error_label.text()
+
+    fill_rule(editor, "  ", 200)
+    assert not editor.save()
+    assert editor.error_label.text().startswith("The path pattern is empty")
+
+    assert settings_store.list_rules(gui_db) == []
+    assert editor.isVisible()
+    assert dialog.rule_editor is editor
+    editor.buttons.button(QDialogButtonBox.StandardButton.Cancel).click()
+    assert open_now(dialog) == []
+
+
+def test_parse_headers_keeps_order_and_duplicates() -> None:
+    assert parse_headers("A: 1\n\n  B :two: parts \nA: 3") == (
+        ("A", "1"),
+        ("B", "two: parts"),
+        ("A", "3"),
+    )
+    assert parse_headers("") == ()
+
+
+def test_a_rule_is_edited_and_removed_after_confirmation(
+    dialog: SettingsDialog, gui_db: Database
+) -> None:
+    show_tab(dialog, "Response rules")
+    rule_id = settings_store.save_rule(
+        gui_db, ResponseRule(pattern="/k/*", method="PROPFIND", status=500, position=2)
+    )
+    dialog.reload()
+    assert dialog.edit_rule() is None  # nothing selected
+    assert not dialog.edit_rule_button.isEnabled()
+    dialog.rules_view.selectRow(0)
+    assert dialog.edit_rule_button.isEnabled()
+
+    editor = dialog.edit_rule()
+    assert editor is not None
+    assert editor.method_combo.currentText() == "PROPFIND"
+    assert editor.status_spin.value() == 500
+    assert editor.position_spin.value() == 2
+    assert editor.headers_edit.toPlainText() == "Content-Type: application/json"
+    editor.status_spin.setValue(202)
+    editor.method_combo.setCurrentIndex(0)
+    editor.buttons.button(SAVE).click()
+    (saved,) = settings_store.list_rules(gui_db)
+    assert (saved.id, saved.status, saved.method) == (rule_id, 202, None)
+    assert dialog.rules_model.index(0, 3).data() == "202"
+
+    box = dialog.remove_rule()
+    assert box is not None
+    assert dialog.confirmation is box
+    assert box.textFormat() == Qt.TextFormat.PlainText
+    box.button(QMessageBox.StandardButton.Cancel).click()
+    assert len(settings_store.list_rules(gui_db)) == 1
+    assert open_now(dialog) == []
+
+    dialog.rules_view.selectRow(0)
+    box = dialog.remove_rule()
+    assert box is not None
+    box.button(QMessageBox.StandardButton.Yes).click()
+    assert settings_store.list_rules(gui_db) == []
+    assert dialog.rules_model.rowCount() == 0
+    assert dialog.rules_empty.isVisibleTo(dialog)
+
+
+def test_a_new_rule_goes_after_the_existing_ones(dialog: SettingsDialog, gui_db: Database) -> None:
+    settings_store.save_rule(gui_db, ResponseRule(pattern="/a", position=4))
+    dialog.reload()
+    editor = dialog.add_rule()
+    assert editor.position_spin.value() == 5
+    assert editor.pattern_edit.text() == ""
+    assert editor.status_spin.value() == 200
+
+
+# -- secrets -----------------------------------------------------------------------------------
+
+
+def test_a_kardow_secret_is_added_encrypted_revealed_and_removed(
+    dialog: SettingsDialog, gui_db: Database
+) -> None:
+    show_tab(dialog, "Secrets")
+    plaintext = "whsec-0123456789abcdef"
+    editor = dialog.add_kardow()
+    assert dialog.secret_editor is editor
+    assert not editor.api_key_edit.isVisibleTo(editor)
+    fill_secret(editor, " staging ", plaintext)
+    assert editor.secret_field.edit.echoMode() == QLineEdit.EchoMode.Password
+    editor.secret_field.toggle.click()
+    assert editor.secret_field.edit.echoMode() == QLineEdit.EchoMode.Normal
+    assert editor.secret_field.toggle.text() == "Hide"
+    editor.buttons.button(SAVE).click()
+
+    assert open_now(dialog) == []
+    (info,) = credential_store.list_credentials(gui_db)
+    assert (info.provider, info.name) == ("kardow", "staging")
+    (raw,) = gui_db.execute("SELECT secret FROM credentials").fetchone()
+    assert plaintext.encode() not in bytes(raw)
+    assert dialog.selected_secret() == info
+
+    assert not dialog.revealed_edit.isVisibleTo(dialog)
+    dialog.reveal_button.click()
+    assert dialog.revealed_edit.text() == plaintext
+    assert dialog.revealed_edit.isVisibleTo(dialog)
+    assert dialog.revealed_edit.isReadOnly()
+    assert dialog.reveal_button.text() == "Hide"
+    dialog.reveal_button.click()
+    assert dialog.revealed_edit.text() == ""
+    assert not dialog.revealed_edit.isVisibleTo(dialog)
+
+    dialog.reveal_button.click()
+    dialog.hide()  # a revealed secret does not outlive the dialog on screen
+    assert dialog.revealed_edit.text() == ""
+    dialog.show()
+
+    dialog.secrets_view.selectRow(0)
+    box = dialog.remove_secret()
+    assert box is not None
+    assert "'staging'" in box.text()
+    box.button(QMessageBox.StandardButton.Yes).click()
+    assert credential_store.list_credentials(gui_db) == []
+    assert dialog.secrets_empty.isVisibleTo(dialog)
+    assert not dialog.reveal_button.isEnabled()
+
+
+def test_a_duplicate_name_is_refused_with_a_sentence(
+    dialog: SettingsDialog, gui_db: Database
+) -> None:
+    first = dialog.add_kardow()
+    fill_secret(first, "ci", "a" * 20)
+    assert first.save()
+    second = dialog.add_kudoz()
+    fill_secret(second, "ci", "b" * 20, api_key="key")
+    assert not second.save()
+    assert second.error_label.text() == "A secret named 'ci' already exists."
+    assert len(credential_store.list_credentials(gui_db)) == 1
+
+
+def test_a_short_kardow_secret_is_advised_against_but_stored(
+    dialog: SettingsDialog, gui_db: Database
+) -> None:
+    editor = dialog.add_kardow()
+    fill_secret(editor, "short", "abc")
+    assert "at least 16 characters" in editor.hint_label.text()
+    assert editor.hint_label.isVisibleTo(editor)
+    assert editor.save()
+    assert [c.name for c in credential_store.list_credentials(gui_db)] == ["short"]
+
+
+def test_kudoz_credentials_check_their_template(
+    dialog: SettingsDialog, gui_db: Database, engine: Engine
+) -> None:
+    editor = dialog.add_kudoz()
+    assert editor.api_key_edit.isVisibleTo(editor)
+    fill_secret(editor, "kz", "api-secret", api_key="key-1")
+    editor.template_combo.setEditText("{api_key}:{nonce}")
+    editor.buttons.button(SAVE).click()
+    assert editor.error_label.text().startswith("Unknown placeholder {nonce} in the template")
+    assert "replays" in editor.hint_label.text()
+    assert credential_store.list_credentials(gui_db) == []
+
+    editor.api_key_edit.setText("has:colon")
+    editor.template_combo.setEditText("{method}\\n{api_key}:{uuid}:{timestamp}")
+    assert not editor.save()
+    assert editor.error_label.text() == "The API key must be non-empty and contain no colon."
+
+    editor.api_key_edit.setText("key-1")
+    assert editor.save()
+    (info,) = credential_store.list_credentials(gui_db)
+    assert info.template == "{method}\n{api_key}:{uuid}:{timestamp}"
+    assert dialog.secrets_model.index(0, 3).data() == "{method}\\n{api_key}:{uuid}:{timestamp}"
+
+    default = dialog.add_kudoz()
+    fill_secret(default, "kz2", "other", api_key="key-2")
+    assert default.save()  # the default template is stored as "none given"
+    assert credential_store.list_credentials(gui_db)[1].template is None
+    dialog.secrets_view.selectRow(1)
+    assert dialog.reveal_secret()
+    assert dialog.revealed_edit.text() == "other"
+    assert dialog.revealed_label.text() == "API secret of kz2:"
+
+
+def test_reveal_without_the_key_says_why(
+    dialog: SettingsDialog, gui_db: Database, engine: Engine
+) -> None:
+    show_tab(dialog, "Secrets")
+    store_secret(gui_db, engine, Credential("kardow", "lost", "x" * 20))
+    dialog.reload()
+    dialog.secrets_view.selectRow(0)
+    engine.key_file.unlink()
+    assert not dialog.reveal_secret()
+    assert "is missing" in dialog.secrets_error.text()
+    assert dialog.secrets_error.isVisibleTo(dialog)
+    assert dialog.revealed_edit.text() == ""
+    assert not dialog.reveal_button.isChecked()
+
+    engine.key_file.write_bytes(b"not a fernet key\n")
+    dialog.reveal_button.click()
+    assert dialog.secrets_error.text() == "The secrets key is not a valid Fernet key."
+    assert dialog.reveal_button.text() == "Reveal"
+
+
+def test_user_data_is_shown_as_plain_text(dialog: SettingsDialog, gui_db: Database) -> None:
+    settings_store.save_rule(gui_db, ResponseRule(pattern="<b>bold</b>/*"))
+    dialog.reload()
+    dialog.rules_view.selectRow(0)
+    box = dialog.remove_rule()
+    assert box is not None
+    assert box.textFormat() == Qt.TextFormat.PlainText
+    assert "<b>bold</b>/*" in box.text()
+    box.button(QMessageBox.StandardButton.Cancel).click()
+    for label in (
+        dialog.listener_error,
+        dialog.rules_error,
+        dialog.secrets_error,
+        dialog.revealed_label,
+        dialog.status_label,
+        dialog.exposure_label,
+    ):
+        assert label.textFormat() == Qt.TextFormat.PlainText

@@ -1,0 +1,666 @@
+"""The main window, driven for real: deliveries over sockets, a real store, a qasync loop."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import socket
+import time
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import pytest_asyncio
+from PySide6.QtCore import QPoint, QTimer
+from PySide6.QtGui import QGuiApplication
+from PySide6.QtWidgets import QApplication
+from pytestqt.qtbot import QtBot
+from sqlite_utils import Database
+
+from hookscope.core.model import Credential, ListenerSettings
+from hookscope.core.providers import kardow
+from hookscope.core.tasks import spawn
+from hookscope.engine import Engine
+from hookscope.storage import captures as capture_store
+from hookscope.storage import credentials as credential_store
+from hookscope.storage import settings as settings_store
+from hookscope.storage.db import open_store
+from hookscope.storage.keyfile import load_vault
+from hookscope.ui.models import CaptureTableModel, ChecksModel, HeadersModel, RecordRole
+from hookscope.ui.window import MainWindow
+from tests.integration.conftest import Reply, http, read_reply
+from tests.ui.conftest import wait_until
+
+SECRET = "whsec-test-0123456789"
+C = CaptureTableModel
+
+
+def kardow_body(event: str = "job.created", **data: Any) -> bytes:
+    envelope = {"event": event, "organization_id": 42, "timestamp": 1700000000, "data": data}
+    return json.dumps(envelope).encode()
+
+
+def signed(body: bytes, secret: str = SECRET) -> list[tuple[str, str]]:
+    return [
+        ("Content-Type", "application/json"),
+        ("X-Kardow-Signature", kardow.sign(secret, body)),
+    ]
+
+
+@pytest.fixture
+def live_engine(data_dir: Path) -> Iterator[Engine]:
+    """A running engine on a free port that knows one Kardow secret."""
+    db = open_store(data_dir)
+    vault = load_vault(Engine(data_dir).key_file, create=True)
+    assert vault is not None
+    credential_store.add_credential(db, vault, Credential("kardow", "prod", SECRET))
+    db.close()
+    engine = Engine(data_dir, overrides={"host": "127.0.0.1", "port": 0})
+    engine.start()
+    try:
+        yield engine
+    finally:
+        engine.stop()
+
+
+@pytest.fixture
+def gui_db(data_dir: Path) -> Iterator[Database]:
+    db = open_store(data_dir)
+    try:
+        yield db
+    finally:
+        db.close()
+
+
+@pytest_asyncio.fixture
+async def window(live_engine: Engine, gui_db: Database, qtbot: QtBot) -> AsyncIterator[MainWindow]:
+    shown = MainWindow(live_engine, gui_db)
+    qtbot.addWidget(shown)
+    shown.show()
+    yield shown
+    await shown.settle()
+    shown.bridge.detach()
+
+
+def port_of(engine: Engine) -> int:
+    assert engine.listener is not None
+    return engine.listener.port
+
+
+async def post(engine: Engine, path: str, body: bytes, headers: Any = None) -> Reply:
+    return await asyncio.to_thread(http, port_of(engine), "POST", path, headers or [], body)
+
+
+async def deliver_mix(engine: Engine) -> None:
+    """A verified Kardow delivery, a badly signed one, a Kudoz callback, and a plain GET."""
+    good = kardow_body("job.created", title="Welder")
+    await post(engine, "/kardow", good, signed(good))
+    bad = kardow_body("candidate.hired", name="Ada")
+    await post(engine, "/kardow", bad, signed(bad, "not-the-secret"))
+    await post(
+        engine,
+        "/kudoz/callback",
+        b'{"id": "a1", "kind": "application.received"}',
+        [("Content-Type", "application/json")],
+    )
+    await asyncio.to_thread(http, port_of(engine), "GET", "/health?probe=1")
+
+
+def column(window: MainWindow, row: int, col: int) -> str:
+    return str(window.model.index(row, col).data())
+
+
+def rows(window: MainWindow, col: int) -> list[str]:
+    return [column(window, row, col) for row in range(window.model.rowCount())]
+
+
+# -- the live list ------------------------------------------------------------------------------
+
+
+@pytest.mark.asyncio
+async def test_a_delivery_posted_over_a_socket_appears_in_the_list(
+    window: MainWindow, live_engine: Engine
+) -> None:
+    assert "Hookscope" in window.windowTitle()
+    assert window.url.text() == live_engine.url
+    assert window.model.rowCount() == 0
+    assert window.empty_hint.isVisible()
+    assert live_engine.url in window.empty_hint.text()
+
+    body = kardow_body(title="Welder")
+    reply = await post(live_engine, "/hooks/kardow", body, signed(body))
+    assert reply.status == 200
+
+    await wait_until(lambda: window.model.rowCount() == 1)
+    assert column(window, 0, C.METHOD) == "POST"
+    assert column(window, 0, C.PATH) == "/hooks/kardow"
+    assert column(window, 0, C.PROVIDER) == "Kardow"
+    assert column(window, 0, C.EVENT) == "job.created"
+    assert column(window, 0, C.VERDICT) == "verified"
+    assert column(window, 0, C.STATUS) == "200"
+    assert column(window, 0, C.SIZE) == f"{len(body)} B"
+    assert window.model.index(0, 0).data(RecordRole).id == reply.json()["capture_id"]
+    assert not window.empty_hint.isVisible()
+    await wait_until(lambda: "1 captured" in window.stats.text())
+
+
+@pytest.mark.asyncio
+async def test_a_burst_is_inserted_in_batches_newest_first(
+    window: MainWindow, live_engine: Engine
+) -> None:
+    inserts: list[int] = []
+    window.model.rowsInserted.connect(lambda _p, first, last: inserts.append(last - first + 1))
+
+    def burst() -> None:
+        for n in range(60):
+            http(port_of(live_engine), "POST", f"/burst/{n}", body=b"{}")
+
+    await asyncio.to_thread(burst)
+    await wait_until(lambda: window.model.rowCount() == 60)
+    assert rows(window, C.PATH) == [f"/burst/{n}" for n in reversed(range(60))]
+    # Never one insert per request: 60 requests arrive in fewer inserts.
+    assert sum(inserts) == 60
+    assert len(inserts) < 60
+
+
+@pytest.mark.asyncio
+async def test_new_captures_keep_the_selection_and_what_the_user_reads_in_place(
+    window: MainWindow, live_engine: Engine, qtbot: QtBot
+) -> None:
+    def burst(prefix: str, count: int) -> None:
+        for n in range(count):
+            http(port_of(live_engine), "POST", f"/{prefix}/{n}", body=b"{}")
+
+    await asyncio.to_thread(burst, "old", 120)
+    await wait_until(lambda: window.model.rowCount() == 120)
+    window.follow.setChecked(False)
+    window.table.verticalScrollBar().setValue(600)
+    await asyncio.sleep(0.05)
+    top = window.table.indexAt(QPoint(5, 5)).row()
+    reading = window.model.summary(top).id
+    window.table.selectRow(top + 2)
+    chosen = window.current_id()
+
+    await asyncio.to_thread(burst, "new", 15)
+    await wait_until(lambda: window.model.rowCount() == 135)
+    await asyncio.sleep(0.05)
+
+    assert window.current_id() == chosen
+    assert window.selected_ids() == [chosen]
+    assert window.model.summary(window.table.indexAt(QPoint(5, 5)).row()).id == reading
+    assert not window.follow.isChecked()
+
+
+@pytest.mark.asyncio
+async def test_auto_follow_keeps_the_newest_in_view(
+    window: MainWindow, live_engine: Engine
+) -> None:
+    await asyncio.to_thread(lambda: [http(port_of(live_engine), "GET", f"/{n}") for n in range(80)])
+    await wait_until(lambda: window.model.rowCount() == 80)
+    assert window.follow.isChecked()
+    await post(live_engine, "/newest", b"{}")
+    await wait_until(lambda: window.model.rowCount() == 81)
+    assert window.table.verticalScrollBar().value() == 0
+    assert column(window, window.table.indexAt(QPoint(5, 5)).row(), C.PATH) == "/newest"
+
+
+@pytest.mark.asyncio
+async def test_the_list_reads_pages_lazily(
+    live_engine: Engine, gui_db: Database, qtbot: QtBot
+) -> None:
+    await asyncio.to_thread(
+        lambda: [http(port_of(live_engine), "GET", f"/{n}") for n in range(450)]
+    )
+    model = CaptureTableModel(gui_db, page=200)
+    model.set_query(model.query)
+    assert model.rowCount() == 200
+    assert model.matching == 450
+    assert model.canFetchMore()
+    model.fetchMore()
+    model.fetchMore()
+    assert model.rowCount() == 450
+    assert not model.canFetchMore()
+    ids = [model.summary(row).id for row in range(450)]
+    assert ids == sorted(ids, reverse=True)
+    assert len(set(ids)) == 450
+
+
+# -- filters ------------------------------------------------------------------------------------
+
+
+@pytest.mark.asyncio
+async def test_filters_narrow_the_list_and_count_the_matches(
+    window: MainWindow, live_engine: Engine
+) -> None:
+    await deliver_mix(live_engine)
+    await wait_until(lambda: window.model.rowCount() == 4)
+    assert window.matches.text() == "4 captures"
+
+    window.verdict.setCurrentIndex(window.verdict.findData("failed"))
+    assert rows(window, C.EVENT) == ["candidate.hired"]
+    assert window.matches.text() == "1 matching"
+
+    window.verdict.setCurrentIndex(0)
+    window.provider.setCurrentIndex(window.provider.findData("kudoz"))
+    assert rows(window, C.PATH) == ["/kudoz/callback"]
+    window.provider.setCurrentIndex(window.provider.findData("none"))
+    assert rows(window, C.PATH) == ["/health?probe=1"]
+
+    window.provider.setCurrentIndex(0)
+    window.method.setCurrentIndex(window.method.findData("POST"))
+    assert window.model.rowCount() == 3
+
+    window.search.setText("Welder")
+    await wait_until(lambda: window.model.rowCount() == 1)
+    assert rows(window, C.EVENT) == ["job.created"]
+    assert window.matches.text() == "1 matching"
+
+    window.search.setText("nothing-like-this")
+    await wait_until(lambda: window.model.rowCount() == 0)
+    assert window.empty_hint.isVisible()
+    assert "No capture matches" in window.empty_hint.text()
+
+    window.clear_filters_action.trigger()
+    assert window.model.rowCount() == 4
+
+
+@pytest.mark.asyncio
+async def test_new_captures_respect_the_filter(window: MainWindow, live_engine: Engine) -> None:
+    window.method.setCurrentIndex(window.method.findData("GET"))
+    await post(live_engine, "/ignored", b"{}")
+    await asyncio.to_thread(http, port_of(live_engine), "GET", "/shown")
+    await wait_until(lambda: window.model.rowCount() == 1)
+    await asyncio.sleep(0.2)
+    assert rows(window, C.PATH) == ["/shown"]
+    assert window.matches.text() == "1 matching"
+
+
+# -- the detail pane ----------------------------------------------------------------------------
+
+
+@pytest.mark.asyncio
+async def test_selecting_a_capture_fills_every_tab(window: MainWindow, live_engine: Engine) -> None:
+    body = kardow_body(title="Welder <b>night shift</b>")
+    headers = [*signed(body), ("X-Trace", "one"), ("x-trace", "<img src=x>")]
+    reply = await post(live_engine, "/hooks/kardow?x=<i>1</i>", body, headers)
+    await wait_until(lambda: window.model.rowCount() == 1)
+    window.table.selectRow(0)
+    detail = window.detail
+    assert detail.capture is not None
+    assert detail.capture.id == reply.json()["capture_id"]
+
+    # Captured text is shown as it came, never interpreted as HTML.
+    assert detail.fields["Request"].text() == "POST /hooks/kardow?x=<i>1</i> HTTP/1.1"
+    assert detail.fields["Provider"].text() == "Kardow"
+    assert detail.fields["Event"].text() == "job.created"
+    assert detail.overview_badge.text() == "verified"
+
+    sent = [(name, value) for name, value in detail.headers.headers_model.headers()]
+    assert sent[-4:-2] == [("X-Trace", "one"), ("x-trace", "<img src=x>")]
+    assert detail.headers.headers_model.rowCount() == len(sent)
+
+    await wait_until(lambda: detail.body.raw.toPlainText() == body.decode())
+
+    assert detail.badge.text() == "verified"
+    assert detail.verdict_detail.text() == "Signature matches the secret 'prod'."
+    assert detail.checks_model.rowCount() >= 2
+    steps = [detail.checks_model.index(r, 0).data() for r in range(detail.checks_model.rowCount())]
+    assert any("prod" in step for step in steps)
+    assert "prod" in detail.matched.text()
+
+    assert detail.response_status.text() == "Answered 200"
+    assert json.loads(detail.response_body.toPlainText())["capture_id"] == detail.capture.id
+    for tab in range(detail.count()):
+        assert detail.isTabEnabled(tab)
+
+
+@pytest.mark.asyncio
+async def test_a_failed_signature_is_explained(window: MainWindow, live_engine: Engine) -> None:
+    body = kardow_body()
+    await post(live_engine, "/kardow", body, signed(body, "an-old-secret"))
+    await wait_until(lambda: window.model.rowCount() == 1)
+    window.table.selectRow(0)
+    detail = window.detail
+    assert detail.badge.text() == "failed"
+    assert "prod" in detail.verdict_detail.text()
+    results = [
+        detail.checks_model.index(r, 2).data() for r in range(detail.checks_model.rowCount())
+    ]
+    assert any("fail" in result for result in results)
+
+
+@pytest.mark.asyncio
+async def test_the_empty_state_before_anything_is_selected(window: MainWindow) -> None:
+    assert window.detail.capture is None
+    assert window.detail.empty.isVisible()
+    assert not window.detail.isTabEnabled(window.detail.BODY)
+
+
+@pytest.mark.asyncio
+async def test_a_5mb_body_keeps_the_window_responsive(
+    window: MainWindow, live_engine: Engine
+) -> None:
+    items = [
+        {"id": n, "title": f"Welder, night shift {n}", "tags": ["a", "b"]} for n in range(90_000)
+    ]
+    body = json.dumps({"event": "job.created", "data": items}).encode()
+    assert len(body) > 5 * 1024 * 1024
+    await post(live_engine, "/big", body, [("Content-Type", "application/json")])
+    await wait_until(lambda: window.model.rowCount() == 1)
+
+    ticks: list[float] = []
+    timer = QTimer(interval=10)
+    timer.timeout.connect(lambda: ticks.append(time.monotonic()))
+    timer.start()
+    started = time.monotonic()
+    window.table.selectRow(0)
+    window.detail.setCurrentIndex(window.detail.BODY)
+    await wait_until(lambda: window.detail.body.limit_bar.isVisible(), within=30)
+    await asyncio.sleep(0.3)
+    timer.stop()
+    gaps = [b - a for a, b in zip([started, *ticks], ticks, strict=False)]
+    # Generous: a frozen window stalls for seconds; a responsive one ticks every few ms.
+    assert max(gaps) < 0.5, f"the loop stalled for {max(gaps):.2f} s"
+    assert len(window.detail.body.raw.toPlainText()) < len(body)
+
+
+# -- models -------------------------------------------------------------------------------------
+
+
+@pytest.mark.asyncio
+async def test_models_pass_qt_model_tester(
+    window: MainWindow, live_engine: Engine, qtmodeltester: Any
+) -> None:
+    await deliver_mix(live_engine)
+    await wait_until(lambda: window.model.rowCount() == 4)
+    qtmodeltester.check(window.model)
+    window.table.selectRow(0)
+    qtmodeltester.check(window.detail.headers.headers_model)
+    window.table.selectRow(3)
+    qtmodeltester.check(window.detail.checks_model)
+    qtmodeltester.check(HeadersModel())
+    qtmodeltester.check(ChecksModel())
+
+
+# -- what the user does to captures -------------------------------------------------------------
+
+
+def answer(window: MainWindow, button_text: str) -> None:
+    box = window.question
+    assert box is not None
+    assert box.isVisible()
+    button = next(b for b in box.buttons() if b.text().replace("&", "") == button_text)
+    button.click()
+
+
+@pytest.mark.asyncio
+async def test_delete_one_after_confirming_and_the_next_is_selected(
+    window: MainWindow, live_engine: Engine, gui_db: Database
+) -> None:
+    await deliver_mix(live_engine)
+    await wait_until(lambda: window.model.rowCount() == 4)
+    window.table.setFocus()
+    window.table.selectRow(1)
+    doomed = window.current_id()
+    window.delete_action.trigger()
+    answer(window, "Cancel")
+    await window.settle()
+    assert window.model.rowCount() == 4
+
+    window.delete_action.trigger()
+    assert window.question is not None
+    assert "#" in window.question.text()
+    answer(window, "Delete")
+    await window.settle()
+    assert window.model.rowCount() == 3
+    assert doomed is not None
+    assert capture_store.get_capture(gui_db, doomed) is None
+    assert window.current_id() is not None
+    assert window.current_id() != doomed
+
+
+@pytest.mark.asyncio
+async def test_delete_selected_and_delete_all(
+    window: MainWindow, live_engine: Engine, gui_db: Database
+) -> None:
+    await deliver_mix(live_engine)
+    await deliver_mix(live_engine)
+    await wait_until(lambda: window.model.rowCount() == 8)
+    window.table.selectAll()
+    window.table.clearSelection()
+    for row in (0, 2):
+        window.table.selectionModel().select(
+            window.model.index(row, 0),
+            window.table.selectionModel().SelectionFlag.Select
+            | window.table.selectionModel().SelectionFlag.Rows,
+        )
+    window.ask_delete_selected()
+    assert window.question is not None
+    assert "these 2 captures" in window.question.text()
+    answer(window, "Delete")
+    await window.settle()
+    assert capture_store.newest_and_count(gui_db)[1] == 6
+    assert window.model.rowCount() == 6
+
+    window.delete_all_action.trigger()
+    assert window.question is not None
+    assert "all 6 captures" in window.question.text()
+    answer(window, "Delete")
+    await window.settle()
+    assert capture_store.newest_and_count(gui_db)[1] == 0
+    assert window.model.rowCount() == 0
+    assert window.detail.capture is None
+    # The listener still captures after a delete-all.
+    await post(live_engine, "/after", b"{}")
+    await wait_until(lambda: window.model.rowCount() == 1)
+
+
+@pytest.mark.asyncio
+async def test_star_and_note_are_saved(
+    window: MainWindow, live_engine: Engine, gui_db: Database
+) -> None:
+    await deliver_mix(live_engine)
+    await wait_until(lambda: window.model.rowCount() == 4)
+    window.table.setFocus()
+    window.table.selectRow(0)
+    capture_id = window.current_id()
+    assert capture_id is not None
+    window.star_action.trigger()
+    await window.settle()
+    assert column(window, 0, C.STAR) == "★"
+    assert window.detail.star_button.isChecked()
+    window.starred_only.setChecked(True)
+    assert window.model.rowCount() == 1
+    window.starred_only.setChecked(False)
+
+    window.table.selectRow(window.model.row_of(capture_id) or 0)
+    window.detail.note.setPlainText("retry with the staging secret")
+    await wait_until(lambda: window.model.summary(0).note != "")
+    await window.settle()
+    stored = capture_store.get_capture(gui_db, capture_id)
+    assert stored is not None
+    assert stored.starred
+    assert stored.note == "retry with the staging secret"
+
+
+@pytest.mark.asyncio
+async def test_ctrl_c_on_a_row_copies_the_body(window: MainWindow, live_engine: Engine) -> None:
+    body = kardow_body(title="Copy me")
+    await post(live_engine, "/copy", body)
+    await wait_until(lambda: window.model.rowCount() == 1)
+    window.table.selectRow(0)
+    window.copy_body_action.trigger()
+    assert QGuiApplication.clipboard().text() == body.decode()
+    assert window.copy_body_action.shortcut().toString() == "Ctrl+C"
+    assert window.delete_action.shortcut().toString() == "Del"
+    assert window.find_action.shortcut().toString() == "Ctrl+F"
+    assert window.quit_action.shortcut().toString() == "Ctrl+Q"
+
+
+@pytest.mark.asyncio
+async def test_ctrl_f_focuses_the_search(window: MainWindow, qtbot: QtBot) -> None:
+    window.activateWindow()
+    window.find_action.trigger()
+    assert window.search.hasFocus() or QApplication.focusWidget() is window.search
+
+
+@pytest.mark.asyncio
+async def test_verify_again_uses_the_secrets_stored_now(
+    window: MainWindow, live_engine: Engine, gui_db: Database
+) -> None:
+    body = kardow_body()
+    await post(live_engine, "/kardow", body, signed(body, "staging-secret"))
+    await wait_until(lambda: window.model.rowCount() == 1)
+    assert column(window, 0, C.VERDICT) == "failed"
+    vault = load_vault(live_engine.key_file, create=False)
+    assert vault is not None
+    credential_store.add_credential(
+        gui_db, vault, Credential("kardow", "staging", "staging-secret")
+    )
+    window.table.selectRow(0)
+    await window.reverify(window.selected_ids())
+    assert column(window, 0, C.VERDICT) == "verified"
+    assert window.detail.badge.text() == "verified"
+
+
+# -- the listener -------------------------------------------------------------------------------
+
+
+@pytest.mark.asyncio
+async def test_stop_and_start_the_listener(window: MainWindow, live_engine: Engine) -> None:
+    port = port_of(live_engine)
+    await window.stop_listener()
+    assert window.listen_button.text() == "Start"
+    assert "Stopped" in window.listen_state.text()
+    with pytest.raises(ConnectionRefusedError):
+        await asyncio.to_thread(http, port, "GET", "/closed")
+    assert await window.start_listener()
+    assert window.listen_button.text() == "Stop"
+    reply = await asyncio.to_thread(http, port_of(live_engine), "GET", "/open")
+    assert reply.status == 200
+
+
+@pytest.mark.asyncio
+async def test_a_port_in_use_is_explained_not_fatal(
+    data_dir: Path, gui_db: Database, qtbot: QtBot
+) -> None:
+    taken = socket.socket()
+    taken.bind(("127.0.0.1", 0))
+    taken.listen()
+    engine = Engine(data_dir, overrides={"host": "127.0.0.1", "port": taken.getsockname()[1]})
+    engine.start(listen=False)
+    try:
+        window = MainWindow(engine, gui_db)
+        qtbot.addWidget(window)
+        window.show()
+        assert not await window.start_listener()
+        assert "in use" in window.listen_error or "port" in window.listen_error.lower()
+        assert window.listen_button.text() == "Start"
+        assert window.listen_error in window.url.text()
+        window.bridge.detach()
+    finally:
+        engine.stop()
+        taken.close()
+
+
+# -- state and shutdown -------------------------------------------------------------------------
+
+
+@pytest.mark.asyncio
+async def test_filters_and_layout_persist(
+    live_engine: Engine, gui_db: Database, qtbot: QtBot
+) -> None:
+    first = MainWindow(live_engine, gui_db)
+    qtbot.addWidget(first)
+    first.show()
+    first.verdict.setCurrentIndex(first.verdict.findData("failed"))
+    first.search.setText("welder")
+    first.follow.setChecked(False)
+    first.splitter.setSizes([700, 300])
+    sizes = first.splitter.sizes()
+    first.close()
+    assert isinstance(settings_store.get_setting(gui_db, "ui.window"), dict)
+
+    second = MainWindow(live_engine, gui_db)
+    qtbot.addWidget(second)
+    second.show()
+    assert second.verdict.currentData() == "failed"
+    assert second.search.text() == "welder"
+    assert not second.follow.isChecked()
+    shown = second.splitter.sizes()
+    assert abs(shown[0] / sum(shown) - sizes[0] / sum(sizes)) < 0.02
+    second.bridge.detach()
+
+
+@pytest.mark.asyncio
+async def test_broken_saved_state_is_ignored(
+    live_engine: Engine, gui_db: Database, qtbot: QtBot
+) -> None:
+    settings_store.set_setting(gui_db, "ui.window", {"geometry": "not base64!", "filters": 3})
+    window = MainWindow(live_engine, gui_db)
+    qtbot.addWidget(window)
+    assert window.verdict.currentIndex() == 0
+    window.bridge.detach()
+
+
+@pytest.mark.asyncio
+async def test_closing_the_window_commits_in_flight_deliveries_and_exits_cleanly(
+    data_dir: Path, qtbot: QtBot
+) -> None:
+    from hookscope.ui import app as gui_app
+
+    settings_db = open_store(data_dir)
+    settings_store.save_listener_settings(settings_db, ListenerSettings(port=0))
+    settings_db.close()
+    running = asyncio.get_running_loop().create_future()
+
+    async def run_app() -> None:
+        running.set_result(await gui_app.main(data_dir, {}))
+
+    task = spawn(run_app(), name="the app")
+
+    def main_window() -> MainWindow | None:
+        found = [w for w in QApplication.topLevelWidgets() if isinstance(w, MainWindow)]
+        return found[0] if found and found[0].engine.url else None
+
+    await wait_until(lambda: main_window() is not None)
+    window = main_window()
+    assert window is not None
+    port = port_of(window.engine)
+    sock = socket.create_connection(("127.0.0.1", port), timeout=10)
+    sock.sendall(b"POST /in-flight HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\n12345")
+    await asyncio.sleep(0.2)
+    window.close()
+    await asyncio.sleep(0.1)
+    sock.sendall(b"67890")
+    reply = await asyncio.to_thread(read_reply, sock)
+    sock.close()
+    assert await asyncio.wait_for(running, 30) == 0
+    await task
+    assert reply.status == 200
+    db = open_store(data_dir)
+    stored = capture_store.get_capture(db, reply.json()["capture_id"])
+    db.close()
+    assert stored is not None
+    assert stored.body == b"1234567890"
+
+
+@pytest.mark.asyncio
+async def test_settings_open_from_the_window_and_a_new_port_shows_in_the_bar(
+    window: MainWindow, live_engine: Engine
+) -> None:
+    window.settings_action.trigger()
+    dialog = window.settings_dialog
+    assert dialog is not None
+    assert dialog.isVisible()
+    probe = socket.socket()
+    probe.bind(("127.0.0.1", 0))
+    port = probe.getsockname()[1]
+    probe.close()
+    dialog.port_spin.setValue(port)
+    assert await dialog.apply_listener()
+    assert window.url.text() == f"http://127.0.0.1:{port}"
+    reply = await asyncio.to_thread(http, port, "GET", "/moved")
+    assert reply.status == 200
+    await wait_until(lambda: column(window, 0, C.PATH) == "/moved")
