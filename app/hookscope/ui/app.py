@@ -65,7 +65,9 @@ async def main(directory: Path, overrides: dict[str, Any]) -> int:
         previous = _close_on_signals(window)
         for warning in engine.warnings:
             window.statusBar().showMessage(warning)
-        await window.start_listener()
+        if await window.start_listener() and sys.stdout is not None:
+            # As `serve` does: scripts and terminals learn the port (also with --port 0).
+            print(f"listening on {engine.url}", flush=True)
         await closed.wait()
         await window.settle()
     finally:
