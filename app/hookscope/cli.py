@@ -217,6 +217,11 @@ def build_parser() -> argparse.ArgumentParser:
         "bench", parents=[common], help="measure capture throughput and ack latency"
     )
     bench.add_argument("--json", action="store_true", help="print the figures as JSON")
+    bench.add_argument(
+        "--gui",
+        action="store_true",
+        help="measure the window instead: event-loop lag and list latency at 500 req/s",
+    )
     bench.add_argument("--requests", type=_positive, default=4000, help=argparse.SUPPRESS)
     bench.set_defaults(run=cmd_bench)
     return parser
@@ -581,6 +586,13 @@ def cmd_rules_remove(args: argparse.Namespace) -> int:
 
 
 def cmd_bench(args: argparse.Namespace) -> int:
+    if args.gui:
+        from hookscope.ui import benchgui  # Qt, only for this measurement
+
+        if not args.json:
+            print("measuring the window (about ten seconds)...", file=sys.stderr, flush=True)
+        print(benchgui.report(benchgui.run(), args.json))
+        return 0
     from hookscope import bench  # imported here: it is only needed for this command
 
     if not args.json:

@@ -1,0 +1,146 @@
+"""`hookscope bench --gui`: the window's event-loop lag and list latency while capturing."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from PySide6.QtCore import QModelIndex, Qt, QTimer
+from PySide6.QtWidgets import QApplication
+
+from hookscope.bench import BENCH_SECRET
+from hookscope.core.model import Credential
+from hookscope.engine import Engine
+from hookscope.storage.credentials import add_credential
+from hookscope.storage.db import open_store
+from hookscope.storage.keyfile import load_vault
+from hookscope.storage.paths import key_path
+from hookscope.ui.models import RecordRole
+from hookscope.ui.window import MainWindow
+
+TICK_MS = 10
+
+
+@dataclass(frozen=True, slots=True)
+class GuiBenchResult:
+    rate: int
+    seconds: float
+    captured: int
+    shown: int
+    lag_p50_ms: float
+    lag_p99_ms: float
+    lag_max_ms: float
+    list_p50_ms: float
+    list_p99_ms: float
+
+
+def _percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(len(ordered) * share))] if ordered else 0.0
+
+
+async def measure(rate: int = 500, seconds: float = 5.0) -> GuiBenchResult:
+    """Capture `rate` deliveries a second for `seconds` with the window open; measure it.
+
+    The load client runs in its own process (as real senders do); the window, its model and
+    the engine share this one, as in use.
+    """
+    # Closing the window at the end must not stop the loop under us.
+    QApplication.instance().setQuitOnLastWindowClosed(False)  # type: ignore[union-attr]
+    with tempfile.TemporaryDirectory(prefix="hookscope-guibench-") as tmp:
+        data = Path(tmp) / "data"
+        with open_store(data) as db:
+            vault = load_vault(key_path(data), create=True)
+            assert vault is not None
+            add_credential(db, vault, Credential("kardow", "bench", BENCH_SECRET.decode()))
+        engine = Engine(data, overrides={"host": "127.0.0.1", "port": 0})
+        await asyncio.to_thread(engine.start)
+        db = open_store(data)
+        window = MainWindow(engine, db)
+        window.resize(1280, 760)
+        window.show()
+        list_latency: list[float] = []
+
+        def inserted(parent: QModelIndex, first: int, last: int) -> None:
+            now = datetime.now(UTC)
+            for row in range(first, last + 1):
+                summary = window.model.index(row, 0).data(RecordRole)
+                list_latency.append((now - summary.received_at).total_seconds())
+
+        window.model.rowsInserted.connect(inserted)
+        ticks: list[float] = []
+        timer = QTimer(interval=TICK_MS)
+        timer.setTimerType(Qt.TimerType.PreciseTimer)
+        timer.timeout.connect(lambda: ticks.append(time.perf_counter()))
+        try:
+            assert engine.listener is not None
+            url = f"http://127.0.0.1:{engine.listener.port}/hook"
+            client = (
+                "import asyncio, sys; from hookscope.bench import _paced; "
+                f"asyncio.run(_paced({url!r}, {rate}, {seconds}))"
+            )
+            await asyncio.sleep(0.5)  # the window is painted and idle
+            timer.start()
+            await asyncio.to_thread(
+                subprocess.run,
+                [sys.executable, "-c", client],
+                stdout=subprocess.DEVNULL,
+                check=True,
+            )
+            await asyncio.sleep(0.3)  # the last batch reaches the list
+            timer.stop()
+            captured = engine.listener.captured
+            shown = window.model.rowCount()
+        finally:
+            window.close()
+            await asyncio.to_thread(engine.stop)
+            db.close()
+    lags = [(b - a) * 1000 - TICK_MS for a, b in itertools.pairwise(ticks)]
+    return GuiBenchResult(
+        rate=rate,
+        seconds=seconds,
+        captured=captured,
+        shown=shown,
+        lag_p50_ms=round(statistics.median(lags), 2) if lags else 0.0,
+        lag_p99_ms=round(_percentile(lags, 0.99), 2),
+        lag_max_ms=round(max(lags, default=0.0), 2),
+        list_p50_ms=round(statistics.median(list_latency) * 1000, 1) if list_latency else 0.0,
+        list_p99_ms=round(_percentile(list_latency, 0.99) * 1000, 1),
+    )
+
+
+def run(rate: int = 500, seconds: float = 5.0) -> GuiBenchResult:
+    if not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY"):
+        os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    import qasync
+
+    from hookscope.ui.app import application
+
+    app = application()
+    with asyncio.Runner(loop_factory=lambda: qasync.QEventLoop(app)) as runner:
+        return runner.run(measure(rate, seconds))
+
+
+def report(result: GuiBenchResult, as_json: bool) -> str:
+    if as_json:
+        return json.dumps(asdict(result), indent=2)
+    return "\n".join(
+        [
+            f"the window open while capturing {result.rate} req/s for {result.seconds:g} s:",
+            f"  event-loop lag  p50 {result.lag_p50_ms} ms   p99 {result.lag_p99_ms} ms"
+            f"   (target p99 < 50 ms)   max {result.lag_max_ms} ms",
+            f"  arrival to row in the list  p50 {result.list_p50_ms} ms"
+            f"   p99 {result.list_p99_ms} ms   (target < 100 ms)",
+            f"  captured {result.captured}, shown {result.shown}",
+        ]
+    )
