@@ -621,8 +621,15 @@ async def test_closing_the_window_commits_in_flight_deliveries_and_exits_cleanly
     task = spawn(run_app(), name="the app")
 
     def main_window() -> MainWindow | None:
-        found = [w for w in QApplication.topLevelWidgets() if isinstance(w, MainWindow)]
-        return found[0] if found and found[0].engine.url else None
+        # Windows of earlier tests may still be around (closed, not yet deleted): find ours.
+        found = [
+            widget
+            for widget in QApplication.topLevelWidgets()
+            if isinstance(widget, MainWindow)
+            and widget.engine.directory == data_dir
+            and widget.engine.url
+        ]
+        return found[0] if found else None
 
     await wait_until(lambda: main_window() is not None)
     window = main_window()
