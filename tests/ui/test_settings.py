@@ -23,6 +23,7 @@ from hookscope.storage import credentials as credential_store
 from hookscope.storage import settings as settings_store
 from hookscope.storage.db import open_store
 from hookscope.storage.keyfile import load_vault
+from hookscope.ui.models import RecordRole
 from hookscope.ui.settings import (
     RuleEditor,
     SecretEditor,
@@ -126,7 +127,7 @@ def test_both_models_pass_the_model_tester(
     assert row == ["0", "any", "/a/*", "201", "5 ms", '{"ok": true, "capture_id": {capture_id}}']
     assert rules.index(1, 5).data() == "(empty)"
     assert rules.index(1, 1).data() == "POST"
-    assert isinstance(rules.index(0, 0).data(Qt.ItemDataRole.UserRole), ResponseRule)
+    assert isinstance(rules.index(0, 0).data(RecordRole), ResponseRule)
     secrets = dialog.secrets_model
     assert [secrets.index(1, c).data() for c in range(4)] == [
         "kz",

@@ -296,7 +296,7 @@ async def test_selecting_a_capture_fills_every_tab(window: MainWindow, live_engi
     assert detail.fields["Event"].text() == "job.created"
     assert detail.overview_badge.text() == "verified"
 
-    sent = [(name, value) for name, value in detail.headers.headers_model.headers()]
+    sent = [(name, value) for name, value in detail.headers.headers_model.rows()]
     assert sent[-4:-2] == [("X-Trace", "one"), ("x-trace", "<img src=x>")]
     assert detail.headers.headers_model.rowCount() == len(sent)
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import html
+from collections.abc import Sequence
 
 from PySide6.QtCore import QEvent, Qt, QTimer, Signal
 from PySide6.QtGui import QGuiApplication, QKeySequence, QPalette, QShortcut
@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
 
 from hookscope.core.model import Capture, Header
 from hookscope.ui.bodyview import BodyView
-from hookscope.ui.models import ChecksModel, HeadersModel
+from hookscope.ui.models import ChecksModel, HeadersModel, plain_tooltip
 from hookscope.ui.style import VERDICT_HINTS, human_size, local_time, verdict_colour
 
 
@@ -50,16 +50,11 @@ class ValueField(QLineEdit):
     def set_value(self, text: str) -> None:
         self.setText(text)
         long = self.fontMetrics().horizontalAdvance(text) > max(self.width(), 300)
-        self.setToolTip(_plain_tooltip(text) if long else "")
+        self.setToolTip(plain_tooltip(text) if long else "")
         self.setCursorPosition(0)
 
 
-def _plain_tooltip(text: str) -> str:
-    """A tooltip that shows captured text literally (Qt renders tooltips that look like HTML)."""
-    return f"<p style='white-space:pre-wrap'>{html.escape(text[:2000])}</p>"
-
-
-def headers_text(headers: tuple[Header, ...]) -> str:
+def headers_text(headers: Sequence[Header]) -> str:
     return "".join(f"{name}: {value}\n" for name, value in headers)
 
 
@@ -83,7 +78,7 @@ class HeadersTable(QTableView):
 
     def copy_selection(self) -> None:
         rows = sorted({index.row() for index in self.selectionModel().selectedIndexes()})
-        headers = self.headers_model.headers()
+        headers = self.headers_model.rows()
         chosen = tuple(headers[row] for row in rows) if rows else headers
         QGuiApplication.clipboard().setText(headers_text(chosen))
 
@@ -266,9 +261,9 @@ class DetailPane(QTabWidget):
         for index in range(1, self.count()):
             self.setTabEnabled(index, capture is not None)
         if capture is None:
-            self.headers.headers_model.set_headers(())
+            self.headers.headers_model.set_rows(())
             self.body.clear()
-            self.checks_model.set_checks(())
+            self.checks_model.set_rows(())
             return
         verdict = capture.verdict
         self.fields["Capture"].set_value(
@@ -299,7 +294,7 @@ class DetailPane(QTabWidget):
         self.note.setPlainText(capture.note)
         self.note.blockSignals(False)
 
-        self.headers.headers_model.set_headers(capture.headers)
+        self.headers.headers_model.set_rows(capture.headers)
         self.headers_count.setText(f"{len(capture.headers)} headers, in the order received")
         self.body.set_body(capture.body, capture.content_type, truncated=capture.body_truncated)
 
@@ -312,7 +307,7 @@ class DetailPane(QTabWidget):
         matched = next((check.step for check in verdict.checks if check.ok), None)
         self.matched.setText(f"Matched by: {matched}" if matched else "")
         self.matched.setVisible(matched is not None)
-        self.checks_model.set_checks(verdict.checks)
+        self.checks_model.set_rows(verdict.checks)
         self.checks.resizeRowsToContents()
         self.assumed_note.setVisible(any(check.assumed for check in verdict.checks))
         self.reverify_button.setEnabled(capture.id is not None)
@@ -320,11 +315,11 @@ class DetailPane(QTabWidget):
         response = capture.response
         if response is None:
             self.response_status.setText("No answer was recorded for this request.")
-            self.response_headers.headers_model.set_headers(())
+            self.response_headers.headers_model.set_rows(())
             self.response_body.setPlainText("")
         else:
             self.response_status.setText(f"Answered {response.status}")
-            self.response_headers.headers_model.set_headers(response.headers)
+            self.response_headers.headers_model.set_rows(response.headers)
             self.response_body.setPlainText(response.body.decode("utf-8", "replace"))
 
     def changeEvent(self, event: QEvent) -> None:

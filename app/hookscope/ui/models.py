@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import html
+from collections.abc import Sequence
 from dataclasses import replace
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from PySide6.QtCore import (
     QAbstractTableModel,
@@ -14,6 +15,7 @@ from PySide6.QtCore import (
     Qt,
     Signal,
 )
+from PySide6.QtGui import QColor
 from sqlite_utils import Database
 
 from hookscope.core.model import CaptureQuery, CaptureSummary, Check, Header
@@ -21,6 +23,7 @@ from hookscope.storage import captures as capture_store
 from hookscope.ui.style import VERDICT_HINTS, human_size, local_time
 
 Index = QModelIndex | QPersistentModelIndex
+T = TypeVar("T")
 
 # The raw record behind a row lives under this role; DisplayRole is always a string.
 RecordRole = Qt.ItemDataRole.UserRole + 1
@@ -229,100 +232,109 @@ class CaptureTableModel(QAbstractTableModel):
         return ""
 
 
-class HeadersModel(QAbstractTableModel):
-    """Header pairs in arrival order, duplicates and case kept; (name, value) under RecordRole."""
+class RecordTableModel(QAbstractTableModel, Generic[T]):
+    """A read-only table over a list of records; the record itself is under RecordRole.
+
+    Subclasses name their COLUMNS and say how a record reads in each (`_text`); `RIGHT` columns
+    are right-aligned.
+    """
+
+    COLUMNS: tuple[str, ...] = ()
+    RIGHT: frozenset[int] = frozenset()
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._rows: list[T] = []
+
+    def set_rows(self, rows: Sequence[T]) -> None:
+        self.beginResetModel()
+        self._rows = list(rows)
+        self.endResetModel()
+
+    def rows(self) -> list[T]:
+        return list(self._rows)
+
+    def item(self, row: int) -> T:
+        return self._rows[row]
+
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self._rows)
+
+    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self.COLUMNS)
+
+    def headerData(
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
+        if (
+            orientation == Qt.Orientation.Horizontal
+            and role == Qt.ItemDataRole.DisplayRole
+            and 0 <= section < len(self.COLUMNS)
+        ):
+            return self.COLUMNS[section]
+        return None
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid() or not 0 <= index.row() < len(self._rows):
+            return None
+        column = index.column()
+        if not 0 <= column < len(self.COLUMNS):
+            return None
+        item = self._rows[index.row()]
+        if role == Qt.ItemDataRole.DisplayRole:
+            return self._text(item, column)
+        if role == RecordRole:
+            return item
+        if role == Qt.ItemDataRole.TextAlignmentRole and column in self.RIGHT:
+            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        if role == Qt.ItemDataRole.ForegroundRole:
+            return self._foreground(item)
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return self._tooltip(item, column)
+        return None
+
+    def _text(self, item: T, column: int) -> str:
+        raise NotImplementedError
+
+    def _foreground(self, item: T) -> QColor | None:
+        return None
+
+    def _tooltip(self, item: T, column: int) -> str | None:
+        return None
+
+
+def plain_tooltip(text: str) -> str:
+    """A tooltip that shows captured text literally (Qt renders tooltips that look like HTML)."""
+    return f"<p style='white-space:pre-wrap'>{html.escape(text[:2000])}</p>"
+
+
+class HeadersModel(RecordTableModel[Header]):
+    """Header pairs in arrival order, duplicates and case kept."""
 
     COLUMNS = ("Name", "Value")
 
-    def __init__(self, parent: QObject | None = None) -> None:
-        super().__init__(parent)
-        self._headers: tuple[Header, ...] = ()
+    def _text(self, item: Header, column: int) -> str:
+        return item[column]
 
-    def set_headers(self, headers: tuple[Header, ...]) -> None:
-        self.beginResetModel()
-        self._headers = headers
-        self.endResetModel()
-
-    def headers(self) -> tuple[Header, ...]:
-        return self._headers
-
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self._headers)
-
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self.COLUMNS)
-
-    def headerData(
-        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> Any:
-        if (
-            orientation == Qt.Orientation.Horizontal
-            and role == Qt.ItemDataRole.DisplayRole
-            and 0 <= section < len(self.COLUMNS)
-        ):
-            return self.COLUMNS[section]
-        return None
-
-    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or index.row() >= len(self._headers):
-            return None
-        pair = self._headers[index.row()]
-        if role == Qt.ItemDataRole.DisplayRole:
-            return pair[index.column()]
-        if role == Qt.ItemDataRole.ToolTipRole and len(pair[index.column()]) > 40:
-            # Escaped: Qt renders a tooltip that looks like HTML as HTML.
-            text = html.escape(pair[index.column()][:2000])
-            return f"<p style='white-space:pre-wrap'>{text}</p>"
-        if role == RecordRole:
-            return pair
-        return None
+    def _tooltip(self, item: Header, column: int) -> str | None:
+        return plain_tooltip(item[column]) if len(item[column]) > 40 else None
 
 
-class ChecksModel(QAbstractTableModel):
-    """The steps a verification tried, with their outcomes; the Check under RecordRole."""
+class ChecksModel(RecordTableModel[Check]):
+    """The steps a verification tried, with their outcomes."""
 
     COLUMNS = ("Step", "Outcome", "Result")
 
-    def __init__(self, parent: QObject | None = None) -> None:
-        super().__init__(parent)
-        self._checks: tuple[Check, ...] = ()
+    def _text(self, item: Check, column: int) -> str:
+        if column == 0:
+            return item.step
+        if column == 1:
+            return item.outcome
+        return result_text(item)
 
-    def set_checks(self, checks: tuple[Check, ...]) -> None:
-        self.beginResetModel()
-        self._checks = checks
-        self.endResetModel()
-
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self._checks)
-
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self.COLUMNS)
-
-    def headerData(
-        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> Any:
-        if (
-            orientation == Qt.Orientation.Horizontal
-            and role == Qt.ItemDataRole.DisplayRole
-            and 0 <= section < len(self.COLUMNS)
-        ):
-            return self.COLUMNS[section]
-        return None
-
-    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or index.row() >= len(self._checks):
-            return None
-        check = self._checks[index.row()]
-        if role == Qt.ItemDataRole.DisplayRole:
-            if index.column() == 0:
-                return check.step
-            if index.column() == 1:
-                return check.outcome
-            return result_text(check)
-        if role == Qt.ItemDataRole.ToolTipRole and check.assumed:
+    def _tooltip(self, item: Check, column: int) -> str | None:
+        if item.assumed:
             return "Assumed: the provider's documentation does not say this; Hookscope assumes it."
-        if role == RecordRole:
-            return check
         return None
 
 

@@ -4,17 +4,16 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
-from typing import Any, Generic, TypeVar
+from typing import Any, TypeVar
 
 from PySide6.QtCore import (
     QAbstractTableModel,
     QEvent,
     QItemSelectionModel,
     QModelIndex,
-    QPersistentModelIndex,
     Qt,
     Signal,
 )
@@ -54,6 +53,7 @@ from hookscope.storage import credentials as credential_store
 from hookscope.storage import settings as settings_store
 from hookscope.storage.credentials import CredentialError
 from hookscope.storage.keyfile import KeyFileError, load_vault
+from hookscope.ui.models import RecordTableModel
 from hookscope.ui.style import is_dark, monospace
 
 T = TypeVar("T")
@@ -130,79 +130,10 @@ def parse_headers(text: str) -> tuple[tuple[str, str], ...] | str:
 # -- models ------------------------------------------------------------------------------------
 
 
-class _TableModel(QAbstractTableModel, Generic[T]):
-    """A read-only table over a list of records; the record itself is under Qt.UserRole."""
-
-    HEADERS: tuple[str, ...] = ()
-    RIGHT: frozenset[int] = frozenset()
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self._rows: list[T] = []
-
-    def set_rows(self, rows: Sequence[T]) -> None:
-        self.beginResetModel()
-        self._rows = list(rows)
-        self.endResetModel()
-
-    def rows(self) -> list[T]:
-        return list(self._rows)
-
-    def item(self, row: int) -> T:
-        return self._rows[row]
-
-    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = _ROOT) -> int:
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = _ROOT) -> int:
-        return 0 if parent.isValid() else len(self.HEADERS)
-
-    def data(
-        self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> Any:
-        if not index.isValid() or not 0 <= index.row() < len(self._rows):
-            return None
-        column = index.column()
-        if not 0 <= column < len(self.HEADERS):
-            return None
-        item = self._rows[index.row()]
-        if role == Qt.ItemDataRole.DisplayRole:
-            return self._text(item, column)
-        if role == Qt.ItemDataRole.UserRole:
-            return item
-        if role == Qt.ItemDataRole.TextAlignmentRole and column in self.RIGHT:
-            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-        if role == Qt.ItemDataRole.ForegroundRole:
-            return self._foreground(item)
-        if role == Qt.ItemDataRole.ToolTipRole:
-            return self._tooltip(item)
-        return None
-
-    def headerData(
-        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> Any:
-        if (
-            orientation == Qt.Orientation.Horizontal
-            and role == Qt.ItemDataRole.DisplayRole
-            and 0 <= section < len(self.HEADERS)
-        ):
-            return self.HEADERS[section]
-        return None
-
-    def _text(self, item: T, column: int) -> str:
-        raise NotImplementedError
-
-    def _foreground(self, item: T) -> QColor | None:
-        return None
-
-    def _tooltip(self, item: T) -> str | None:
-        return None
-
-
-class RulesModel(_TableModel[ResponseRule]):
+class RulesModel(RecordTableModel[ResponseRule]):
     """The response rules in match order (position, then age); a ResponseRule per row."""
 
-    HEADERS = ("Position", "Method", "Path glob", "Status", "Delay", "Body")
+    COLUMNS = ("Position", "Method", "Path glob", "Status", "Delay", "Body")
     RIGHT = frozenset({0, 3, 4})
 
     def _text(self, item: ResponseRule, column: int) -> str:
@@ -226,14 +157,14 @@ class RulesModel(_TableModel[ResponseRule]):
             QPalette.ColorGroup.Disabled, QPalette.ColorRole.Text
         )
 
-    def _tooltip(self, item: ResponseRule) -> str | None:
+    def _tooltip(self, item: ResponseRule, column: int) -> str | None:
         return None if item.enabled else "This rule is disabled: it answers nothing."
 
 
-class SecretsModel(_TableModel[CredentialInfo]):
+class SecretsModel(RecordTableModel[CredentialInfo]):
     """The stored credentials, without their secrets; a CredentialInfo per row."""
 
-    HEADERS = ("Name", "Provider", "API key", "Template")
+    COLUMNS = ("Name", "Provider", "API key", "Template")
 
     def _text(self, item: CredentialInfo, column: int) -> str:
         if column == 0:
@@ -815,24 +746,15 @@ class SettingsDialog(QDialog):
         if rule is None or rule.id is None:
             return None
         rule_id = rule.id
-
-        def answered(yes: bool) -> None:
-            if not yes:
-                return
-            try:
-                removed = settings_store.delete_rule(self._db, rule_id)
-            except sqlite3.Error as exc:
-                _say(self.rules_error, f"The rule cannot be removed: {exc}.")
-                return
-            if not removed:
-                _say(self.rules_error, f"No rule with id {rule_id}: it was already removed.")
-            self._load_rules()
-
-        return self._confirm(
+        return self._confirm_removal(
             "Remove response rule",
             f"Remove the rule for {rule.pattern} (position {rule.position})? Requests it "
             "answered will get the next matching rule, or the default 200.",
-            answered,
+            remove=lambda: settings_store.delete_rule(self._db, rule_id),
+            what="The rule",
+            gone=f"No rule with id {rule_id}: it was already removed.",
+            error_label=self.rules_error,
+            reload=self._load_rules,
         )
 
     # -- secrets ----------------------------------------------------------------------------
@@ -980,24 +902,15 @@ class SettingsDialog(QDialog):
         if info is None:
             return None
         name = info.name
-
-        def answered(yes: bool) -> None:
-            if not yes:
-                return
-            try:
-                removed = credential_store.remove_credential(self._db, name)
-            except sqlite3.Error as exc:
-                _say(self.secrets_error, f"The secret cannot be removed: {exc}.")
-                return
-            if not removed:
-                _say(self.secrets_error, f"No secret named {name!r}: it was already removed.")
-            self._load_secrets()
-
-        return self._confirm(
+        return self._confirm_removal(
             "Remove secret",
             f"Remove the {info.provider.capitalize()} secret {name!r}? Deliveries signed with "
             "it will no longer verify.",
-            answered,
+            remove=lambda: credential_store.remove_credential(self._db, name),
+            what="The secret",
+            gone=f"No secret named {name!r}: it was already removed.",
+            error_label=self.secrets_error,
+            reload=self._load_secrets,
         )
 
     # -- shared -----------------------------------------------------------------------------
@@ -1008,6 +921,33 @@ class SettingsDialog(QDialog):
         self._host_changed(self.host_edit.text())
         self._load_rules()
         self._load_secrets()
+
+    def _confirm_removal(
+        self,
+        title: str,
+        question: str,
+        *,
+        remove: Callable[[], bool],
+        what: str,
+        gone: str,
+        error_label: QLabel,
+        reload: Callable[[], None],
+    ) -> QMessageBox:
+        """Ask, then remove; a store error or a row already gone is said, then the list reloads."""
+
+        def answered(yes: bool) -> None:
+            if not yes:
+                return
+            try:
+                removed = remove()
+            except sqlite3.Error as exc:
+                _say(error_label, f"{what} cannot be removed: {exc}.")
+                return
+            if not removed:
+                _say(error_label, gone)
+            reload()
+
+        return self._confirm(title, question, answered)
 
     def _confirm(self, title: str, text: str, answered: Callable[[bool], None]) -> QMessageBox:
         """Ask without blocking (`open()`, not `exec()`); `answered(yes)` runs on the reply."""
@@ -1079,14 +1019,14 @@ def _fit_columns(view: QTableView) -> None:
         view.setColumnWidth(column, min(view.columnWidth(column), widest))
 
 
-def _selected(view: QTableView, model: _TableModel[T]) -> T | None:
+def _selected(view: QTableView, model: RecordTableModel[T]) -> T | None:
     rows = view.selectionModel().selectedRows()
     if not rows or not 0 <= rows[0].row() < model.rowCount():
         return None
     return model.item(rows[0].row())
 
 
-def _select(view: QTableView, model: _TableModel[T], which: Callable[[T], bool]) -> None:
+def _select(view: QTableView, model: RecordTableModel[T], which: Callable[[T], bool]) -> None:
     for row, item in enumerate(model.rows()):
         if which(item):
             view.selectionModel().select(
