@@ -288,6 +288,23 @@ def delete_oldest(db: Database, upto_id: int, batch: int) -> int:
     return cursor.rowcount
 
 
+def newest_id(db: Database) -> int:
+    """The newest capture's id (0 for none): one index lookup, cheap at any size."""
+    row = db.execute("SELECT max(id) FROM captures").fetchone()
+    return int(row[0] or 0)
+
+
+def summaries_of(db: Database, ids: list[int]) -> list[CaptureSummary]:
+    """The summaries of these captures (those that still exist), without reading bodies."""
+    found: list[CaptureSummary] = []
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        marks = ",".join("?" * len(chunk))
+        sql = f"SELECT {SUMMARY_COLUMNS} FROM captures WHERE id IN ({marks})"
+        found += [_summary(row) for row in db.execute(sql, chunk).fetchall()]
+    return found
+
+
 def newest_and_count(db: Database) -> tuple[int, int]:
     """The newest id and how many captures there are."""
     row = db.execute("SELECT max(id), count(*) FROM captures").fetchone()

@@ -71,7 +71,7 @@ class CaptureTableModel(QAbstractTableModel):
         """Show the captures matching `query`, from the newest."""
         self.beginResetModel()
         self.query = replace(query, before_id=None, after_id=None, limit=self._page)
-        self._seen_upto, _ = capture_store.newest_and_count(self._db)
+        self._seen_upto = capture_store.newest_id(self._db)
         self._rows = capture_store.list_summaries(
             self._db, replace(self.query, before_id=self._seen_upto + 1)
         )
@@ -102,7 +102,7 @@ class CaptureTableModel(QAbstractTableModel):
     def fetch_new(self) -> int:
         """Insert, at the top, the matching captures committed since the last look; how many."""
         # The bound first: a capture committed between two reads is left for the next look.
-        newest, _ = capture_store.newest_and_count(self._db)
+        newest = capture_store.newest_id(self._db)
         fresh = capture_store.list_summaries(
             self._db,
             replace(self.query, after_id=self._seen_upto, before_id=newest + 1, limit=newest + 1),
@@ -147,14 +147,11 @@ class CaptureTableModel(QAbstractTableModel):
 
     def refresh_rows(self, ids: list[int]) -> None:
         """Read these captures' summaries again (a star, a note, a new verdict)."""
-        for capture_id in ids:
-            row = self.row_of(capture_id)
+        for summary in capture_store.summaries_of(self._db, ids):
+            row = self.row_of(summary.id)
             if row is None:
                 continue
-            capture = capture_store.get_capture(self._db, capture_id)
-            if capture is None:
-                continue
-            self._rows[row] = capture.summary()
+            self._rows[row] = summary
             self.dataChanged.emit(self.index(row, 0), self.index(row, len(self.COLUMNS) - 1))
 
     def row_of(self, capture_id: int) -> int | None:

@@ -34,8 +34,10 @@ from hookscope.storage.captures import (
     index_pending,
     list_summaries,
     newest_and_count,
+    newest_id,
     set_note,
     set_starred,
+    summaries_of,
 )
 from hookscope.storage.db import open_store
 from hookscope.storage.writer import FTS_BODY_LIMIT, CaptureWriter, text_prefix_len
@@ -597,6 +599,8 @@ def test_deleting_captures_by_id_and_oldest_first(store_dir: Path, db: Database)
     assert delete_oldest(db, upto_id=numbers[4], batch=2) == 2
     assert ids(db) == [numbers[5], numbers[4]]
     assert newest_and_count(db) == (numbers[5], 2)
+    assert newest_id(db) == numbers[5]
+    assert [s.id for s in summaries_of(db, [numbers[0], numbers[4]])] == [numbers[4]]
     assert ids(db, search="heron") == [numbers[5], numbers[4]]
     assert len(fts_rowids(db, "heron")) == 2
 
