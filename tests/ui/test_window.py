@@ -671,3 +671,27 @@ async def test_settings_open_from_the_window_and_a_new_port_shows_in_the_bar(
     reply = await asyncio.to_thread(http, port, "GET", "/moved")
     assert reply.status == 200
     await wait_until(lambda: column(window, 0, C.PATH) == "/moved")
+
+
+def test_the_app_collects_garbage_on_the_gui_thread_only(qtbot: QtBot) -> None:
+    import gc
+
+    from hookscope.ui.app import GarbageCollector
+
+    collector = GarbageCollector()
+    collector.start()
+    try:
+        assert not gc.isenabled()
+        cycle: list[Any] = []
+        cycle.append(cycle)
+        del cycle
+        threshold = gc.get_threshold()[0]
+        for _ in range(threshold + 1):
+            junk: list[Any] = []
+            junk.append(junk)
+        before = gc.get_count()[0]
+        collector.check()
+        assert gc.get_count()[0] < before
+    finally:
+        collector.stop()
+    assert gc.isenabled()

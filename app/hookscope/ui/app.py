@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import os
 import signal
 import sys
@@ -13,7 +14,7 @@ from typing import Any
 os.environ.setdefault("QT_API", "pyside6")  # qasync picks its Qt binding from this
 
 import qasync
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import QObject, Qt, QTimer
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from hookscope import __version__
@@ -35,11 +36,46 @@ def application() -> QApplication:
     return app
 
 
+class GarbageCollector(QObject):
+    """Python's cycle collector, run on the GUI thread only.
+
+    The engine's threads allocate all the time, so an automatic collection could run there and
+    destroy a Qt object (and its timers) off the GUI thread, which Qt refuses. As qutebrowser
+    does: automatic collection off, the same generations collected from a GUI-thread timer.
+    """
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._thresholds = gc.get_threshold()
+        self._timer = QTimer(self, interval=1000)
+        self._timer.timeout.connect(self.check)
+
+    def start(self) -> None:
+        gc.disable()
+        self._timer.start()
+
+    def stop(self) -> None:
+        self._timer.stop()
+        gc.enable()
+
+    def check(self) -> None:
+        counts = gc.get_count()
+        for generation in (2, 1, 0):
+            if counts[generation] > self._thresholds[generation]:
+                gc.collect(generation)
+                return
+
+
 def run(directory: Path, overrides: dict[str, Any] | None = None) -> int:
     """Open the window and run until it is closed; the exit status."""
     app = application()
-    with asyncio.Runner(loop_factory=lambda: qasync.QEventLoop(app)) as runner:
-        return runner.run(main(directory, overrides or {}))
+    collector = GarbageCollector(app)
+    collector.start()
+    try:
+        with asyncio.Runner(loop_factory=lambda: qasync.QEventLoop(app)) as runner:
+            return runner.run(main(directory, overrides or {}))
+    finally:
+        collector.stop()
 
 
 async def main(directory: Path, overrides: dict[str, Any]) -> int:
