@@ -49,6 +49,7 @@ from PySide6.QtWidgets import (
 )
 
 from hookscope.core.tasks import spawn
+from hookscope.ui.models import column_title
 from hookscope.ui.style import human_size, is_dark, monospace
 
 log = logging.getLogger(__name__)
@@ -479,13 +480,7 @@ class JsonTreeModel(QAbstractItemModel):
         orientation: Qt.Orientation,
         role: int = Qt.ItemDataRole.DisplayRole,
     ) -> Any:
-        if (
-            orientation == Qt.Orientation.Horizontal
-            and role == Qt.ItemDataRole.DisplayRole
-            and 0 <= section < len(self.COLUMNS)
-        ):
-            return self.COLUMNS[section]
-        return None
+        return column_title(self.COLUMNS, section, orientation, role)
 
     def set_dark(self, dark: bool) -> None:
         """Value colours for a dark (or light) palette; a palette change repaints the view."""

@@ -286,10 +286,7 @@ class DetailPane(QTabWidget):
         )
         self.overview_badge.set_verdict(verdict.verdict)
         self.overview_verdict.setText(verdict.detail)
-        self.star_button.blockSignals(True)
-        self.star_button.setChecked(capture.starred)
-        self.star_button.setText("★ Starred" if capture.starred else "☆ Star")
-        self.star_button.blockSignals(False)
+        self.show_starred(capture.starred)
         self.note.blockSignals(True)
         self.note.setPlainText(capture.note)
         self.note.blockSignals(False)
@@ -334,6 +331,13 @@ class DetailPane(QTabWidget):
     def _copy_all_headers(self) -> None:
         if self.capture is not None:
             QGuiApplication.clipboard().setText(headers_text(self.capture.headers))
+
+    def show_starred(self, starred: bool) -> None:
+        """Show the star as stored, without it counting as the user's click."""
+        self.star_button.blockSignals(True)
+        self.star_button.setChecked(starred)
+        self.star_button.setText("★ Starred" if starred else "☆ Star")
+        self.star_button.blockSignals(False)
 
     def _star_clicked(self, starred: bool) -> None:
         self.star_button.setText("★ Starred" if starred else "☆ Star")

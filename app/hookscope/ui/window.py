@@ -438,10 +438,7 @@ class MainWindow(QMainWindow):
         await asyncio.wrap_future(self.engine.call(self.engine.set_starred(ids, starred)))
         self.model.refresh_rows(ids)
         if self.detail.capture is not None and self.detail.capture.id in ids:
-            self.detail.star_button.blockSignals(True)
-            self.detail.star_button.setChecked(starred)
-            self.detail.star_button.setText("★ Starred" if starred else "☆ Star")
-            self.detail.star_button.blockSignals(False)
+            self.detail.show_starred(starred)
 
     async def set_note(self, capture_id: int, note: str) -> None:
         await asyncio.wrap_future(self.engine.call(self.engine.set_note(capture_id, note)))
