@@ -299,6 +299,7 @@ class ListenerSettings:
     max_connections: int = 512
     header_timeout: float = 30.0  # seconds a connection may stay without a full request head
     body_timeout: float = 30.0  # seconds a body upload may stall between two reads
+    api_port: int = 8788  # the Kardow API emulator, on the same host; 0: not started
 
 
 @dataclass(frozen=True, slots=True)
@@ -320,4 +321,194 @@ class CaptureQuery:
     before_id: int | None = None
     after_id: int | None = None
     starred: bool = False
+    limit: int = 100
+
+
+TARGET_TYPES = ("webhook", "discord", "slack")
+ANY_EVENT = "*"
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    """A subscription in the emulator's registry: where a Kardow event is fanned out to.
+
+    Attributes:
+        id: a UUID, as Kardow's API returns it.
+        event: a Kardow event, or "*" for every event.
+        secret: signs `webhook` deliveries; None sends them unsigned. Unused for chat targets.
+    """
+
+    id: str
+    event: str
+    target_type: str
+    target_url: str
+    secret: str | None = None
+    is_enabled: bool = True
+    created_at: datetime = field(default_factory=utc_now)
+    updated_at: datetime = field(default_factory=utc_now)
+    sealed: bool = False  # a secret is stored but was not decrypted (read without the key)
+
+    @property
+    def has_secret(self) -> bool:
+        return self.secret is not None or self.sealed
+
+    def matches(self, event: str) -> bool:
+        return self.is_enabled and self.event in (event, ANY_EVENT)
+
+    def as_json(self) -> dict[str, Any]:
+        """Kardow's response shape, plus what our extensions show; never the secret itself."""
+        return {
+            "id": self.id,
+            "event": self.event,
+            "target_type": self.target_type,
+            "target_url": self.target_url,
+            "has_secret": self.has_secret,
+            "is_enabled": self.is_enabled,
+            "created_at": iso_millis(self.created_at),
+            "updated_at": iso_millis(self.updated_at),
+        }
+
+    def __repr__(self) -> str:  # never let a secret reach a log or a traceback
+        return f"Target({self.id!r}, {self.event!r}, {self.target_type!r}, {self.target_url!r})"
+
+
+def iso_millis(moment: datetime) -> str:
+    """ISO 8601 in UTC with milliseconds and a `Z`, as Kardow writes its timestamps."""
+    if moment.tzinfo is not UTC:
+        moment = moment.astimezone(UTC)
+    return moment.replace(tzinfo=None).isoformat(timespec="milliseconds") + "Z"
+
+
+OUTGOING_KINDS = ("webhook", "discord", "slack", "kudoz", "replay")
+
+
+@dataclass(frozen=True, slots=True)
+class Outgoing:
+    """One request Hookscope is about to send: exactly these bytes and headers.
+
+    Attributes:
+        kind: "webhook", "discord", "slack" (a Kardow target), "kudoz" or "replay".
+        note: how it was made, for the user ("signed with the target's secret", ...).
+        replay_of: the capture this request re-sends.
+    """
+
+    url: str
+    body: bytes
+    headers: tuple[Header, ...] = ()
+    method: str = "POST"
+    kind: str = "webhook"
+    target_id: str | None = None
+    event: str | None = None
+    note: str = ""
+    replay_of: int | None = None
+
+    def header(self, name: str) -> str | None:
+        lower = name.lower()
+        for key, value in self.headers:
+            if key.lower() == lower:
+                return value
+        return None
+
+
+@dataclass(frozen=True, slots=True)
+class Plan:
+    """What one fire will send: the requests, built once, so a preview is what goes out.
+
+    Attributes:
+        fire_id: names the fire; every attempt of its requests is logged under it.
+        payload: the event as the provider would send it (before chat formatting or signing).
+        problems: why some targets get nothing, or why nothing is sent at all.
+    """
+
+    fire_id: str
+    provider: str
+    event: str
+    payload: bytes
+    requests: tuple[Outgoing, ...] = ()
+    problems: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class SendPolicy:
+    """Timeouts and retries for outgoing requests (seconds).
+
+    `retries` is how many more tries follow a failed one (0: none, the default for manual
+    fires). Connection errors, timeouts, 429 and 5xx answers are retried; other answers are not.
+    The wait before retry n (1-based) is `backoff * 2**(n-1)`, at most `max_backoff`, scaled
+    by a random factor in [1 - jitter, 1].
+    """
+
+    connect_timeout: float = 5.0
+    total_timeout: float = 10.0
+    retries: int = 0
+    backoff: float = 0.5
+    max_backoff: float = 30.0
+    jitter: float = 0.5
+    response_limit: int = 64 * 1024
+
+    def delay(self, retry: int, rand: float) -> float:
+        """The wait before retry `retry` (1-based); `rand` is uniform in [0, 1)."""
+        base: float = min(self.max_backoff, self.backoff * 2.0 ** (retry - 1))
+        return base * (1.0 - self.jitter * rand)
+
+
+@dataclass(frozen=True, slots=True)
+class Attempt:
+    """One try at sending an `Outgoing`, as it went.
+
+    Attributes:
+        number: 1 for the first try, 2 for the first retry, ...
+        final: no retry follows this attempt.
+        error: why no HTTP answer came (refused, timed out, TLS, ...), None when one came.
+    """
+
+    fire_id: str
+    request: Outgoing
+    number: int = 1
+    started_at: datetime = field(default_factory=utc_now)
+    latency_ms: float = 0.0
+    status: int | None = None
+    response_headers: tuple[Header, ...] = ()
+    response_body: bytes = b""
+    response_truncated: bool = False
+    error: str | None = None
+    final: bool = True
+    id: int | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None and self.status is not None and 200 <= self.status < 300
+
+    @property
+    def outcome(self) -> str:
+        """One short phrase: "delivered (200)", "HTTP 500", "redirected (301)", the error."""
+        if self.error is not None:
+            return self.error
+        assert self.status is not None
+        if self.ok:
+            return f"delivered ({self.status})"
+        if 300 <= self.status < 400:
+            location = _header(self.response_headers, "location")
+            where = f" to {location}" if location else ""
+            return f"redirected ({self.status}){where}, not followed"
+        return f"HTTP {self.status}"
+
+
+def _header(headers: tuple[Header, ...], name: str) -> str | None:
+    lower = name.lower()
+    for key, value in headers:
+        if key.lower() == lower:
+            return value
+    return None
+
+
+@dataclass(frozen=True, slots=True)
+class DeliveryQuery:
+    """A filter over the delivery log, newest first, one keyset page at a time."""
+
+    fire_id: str | None = None
+    target_id: str | None = None
+    failed: bool = False
+    before_id: int | None = None
+    after_id: int | None = None
     limit: int = 100

@@ -1,0 +1,294 @@
+"""What a fire sends: Kardow events fanned out to targets, Kudoz callbacks, replays (pure)."""
+
+from __future__ import annotations
+
+import json
+import uuid as uuidlib
+from collections.abc import Iterable, Mapping
+from datetime import datetime
+from typing import Any
+from urllib.parse import urlsplit
+
+from hookscope import __version__
+from hookscope.core import chat
+from hookscope.core.model import (
+    Capture,
+    Credential,
+    Header,
+    Outgoing,
+    Plan,
+    Target,
+    iso_millis,
+)
+from hookscope.core.providers import kardow, kudoz
+from hookscope.core.registration import check_target_url
+
+USER_AGENT = f"Hookscope/{__version__}"
+DELIVERY_HEADER = "X-Hookscope-Delivery"
+REPLAY_HEADER = "X-Hookscope-Replay-Of"
+# Not the sender's to choose: the HTTP client computes them for the new connection.
+HOP_BY_HOP = frozenset(
+    {
+        "host",
+        "content-length",
+        "transfer-encoding",
+        "connection",
+        "keep-alive",
+        "proxy-connection",
+        "te",
+        "trailer",
+        "upgrade",
+        "expect",
+    }
+)
+
+
+class FireError(Exception):
+    """Nothing can be sent as asked; the message is meant for the user."""
+
+
+def new_fire_id() -> str:
+    return str(uuidlib.uuid4())
+
+
+def encode(value: Any) -> bytes:
+    """JSON as a Node sender writes it (JSON.stringify): compact, UTF-8."""
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
+def check_kardow_event(event: str) -> str | None:
+    if event not in kardow.EVENTS:
+        return f"Unknown Kardow event {event!r}; use one of {', '.join(kardow.EVENTS)}."
+    return None
+
+
+def check_org_id(org_id: object) -> str | None:
+    if not isinstance(org_id, int) or isinstance(org_id, bool):
+        return "The organization id must be an integer, as in Kardow's API."
+    return None
+
+
+def kardow_envelope(event: str, data: Any, org_id: int, now: datetime) -> dict[str, Any]:
+    return {"event": event, "organization_id": org_id, "timestamp": iso_millis(now), "data": data}
+
+
+def plan_kardow(
+    event: str,
+    data: Any,
+    *,
+    org_id: int,
+    targets: Iterable[Target],
+    now: datetime,
+    fire_id: str | None = None,
+) -> Plan:
+    """One request per enabled target subscribed to `event` or `*`, each made for its type.
+
+    The event body is built once: every webhook target gets the same bytes, signed with its
+    own secret. Raises FireError when the event itself cannot be sent.
+    """
+    problem = check_kardow_event(event) or check_org_id(org_id)
+    if problem:
+        raise FireError(problem)
+    if not isinstance(data, dict):
+        raise FireError("The event data must be a JSON object.")
+    fire_id = fire_id or new_fire_id()
+    envelope = kardow_envelope(event, data, org_id, now)
+    payload = encode(envelope)
+    requests: list[Outgoing] = []
+    problems: list[str] = []
+    for target in targets:
+        if not target.matches(event):
+            continue
+        if target.target_type == "webhook":
+            outgoing = _webhook(target, event, payload, fire_id)
+            if outgoing is None:
+                problems.append(
+                    f"Target {target.id[:8]} ({target.target_url}) was not sent to: its secret"
+                    " cannot be decrypted without the secrets key."
+                )
+                continue
+            requests.append(outgoing)
+        else:
+            requests.append(_chat(target, event, envelope))
+    if not requests and not problems:
+        problems.append(
+            f"No enabled target is subscribed to {event} or *. Register one through the Kardow"
+            " API emulator, `hookscope targets add`, or the Targets view."
+        )
+    return Plan(fire_id, "kardow", event, payload, tuple(requests), tuple(problems))
+
+
+def _webhook(target: Target, event: str, payload: bytes, fire_id: str) -> Outgoing | None:
+    headers: list[Header] = [("Content-Type", "application/json"), ("User-Agent", USER_AGENT)]
+    if target.secret is not None:
+        headers.append((kardow.HEADER, kardow.sign(target.secret, payload)))
+        note = "signed with the target's secret"
+    elif target.sealed:
+        return None
+    else:
+        note = "unsigned: the target has no secret"
+    headers.append((DELIVERY_HEADER, fire_id))
+    return Outgoing(
+        url=target.target_url,
+        body=payload,
+        headers=tuple(headers),
+        kind="webhook",
+        target_id=target.id,
+        event=event,
+        note=note,
+    )
+
+
+def _chat(target: Target, event: str, envelope: Mapping[str, Any]) -> Outgoing:
+    if target.target_type == "discord":
+        message = chat.discord_message(envelope)
+        note = "Discord embed, mentions disabled (chat targets are not signed)"
+    else:
+        message = chat.slack_message(envelope)
+        note = "Slack blocks, mrkdwn escaped (chat targets are not signed)"
+    return Outgoing(
+        url=target.target_url,
+        body=encode(message),
+        headers=(("Content-Type", "application/json"), ("User-Agent", USER_AGENT)),
+        kind=target.target_type,
+        target_id=target.id,
+        event=event,
+        note=note,
+    )
+
+
+def plan_kudoz(
+    kind: str,
+    data: Any,
+    *,
+    url: str,
+    credential: Credential,
+    now: datetime,
+    fire_id: str | None = None,
+    callback_id: str | None = None,
+    nonce: str | None = None,
+) -> Plan:
+    """A Kudoz callback to `url`, authorised with `credential` as Kudoz would."""
+    if kind not in kudoz.KINDS:
+        raise FireError(f"Unknown Kudoz kind {kind!r}; use one of {', '.join(kudoz.KINDS)}.")
+    problem = check_target_url(url)
+    if problem:
+        raise FireError(f"The callback URL {problem}.")
+    if credential.provider != "kudoz":
+        raise FireError(f"The secret {credential.name!r} is not a Kudoz credential.")
+    if data is not None and not isinstance(data, dict):
+        raise FireError("The callback data must be a JSON object.")
+    fire_id = fire_id or new_fire_id()
+    envelope: dict[str, Any] = {"id": callback_id or str(uuidlib.uuid4()), "kind": kind}
+    if data is not None:
+        envelope["data"] = data
+    body = encode(envelope)
+    path = urlsplit(url).path or "/"
+    authorization = kudoz.sign(
+        credential, method="POST", path=path, body=body, uuid=nonce, now=now.timestamp()
+    )
+    headers: tuple[Header, ...] = (
+        ("Content-Type", "application/json"),
+        ("User-Agent", USER_AGENT),
+        (kudoz.HEADER, authorization),
+        (DELIVERY_HEADER, fire_id),
+    )
+    outgoing = Outgoing(
+        url=url,
+        body=body,
+        headers=headers,
+        kind="kudoz",
+        event=kind,
+        note=f"token from the Kudoz credential {credential.name!r}",
+    )
+    return Plan(fire_id, "kudoz", kind, body, (outgoing,))
+
+
+def wire_headers(request: Outgoing) -> tuple[Header, ...]:
+    """The headers as they go out: the HTTP client adds Host first and Content-Length last."""
+    parts = urlsplit(request.url)
+    host = parts.hostname or ""
+    if ":" in host:
+        host = f"[{host}]"
+    default = {"http": 80, "https": 443}.get(parts.scheme.lower())
+    if parts.port is not None and parts.port != default:
+        host += f":{parts.port}"
+    return (("Host", host), *request.headers, ("Content-Length", str(len(request.body))))
+
+
+def can_resign(capture: Capture, credential: Credential | None) -> str | None:
+    """Why `capture` cannot be re-signed with `credential`, or None."""
+    provider = capture.verdict.provider
+    if provider is None:
+        return "Only Kardow and Kudoz deliveries can be re-signed; no provider was recognised."
+    if credential is None:
+        return f"Re-signing needs a stored {provider.capitalize()} secret; add one first."
+    if credential.provider != provider:
+        return f"The secret {credential.name!r} is for {credential.provider}, not {provider}."
+    return None
+
+
+def plan_replay(
+    capture: Capture,
+    *,
+    url: str,
+    now: datetime,
+    resign_with: Credential | None = None,
+    resign: bool = False,
+    body: bytes | None = None,
+    fire_id: str | None = None,
+) -> Plan:
+    """Send `capture` again to `url`: as it came, with an edited body, or re-signed."""
+    problem = check_target_url(url)
+    if problem:
+        raise FireError(f"The replay URL {problem}.")
+    if resign:
+        why = can_resign(capture, resign_with)
+        if why:
+            raise FireError(why)
+    fire_id = fire_id or new_fire_id()
+    payload = capture.body if body is None else body
+    headers = [(name, value) for name, value in capture.headers if name.lower() not in HOP_BY_HOP]
+    note = "as captured" if body is None else "body edited"
+    if resign and resign_with is not None:
+        if capture.verdict.provider == "kardow":
+            value = kardow.sign(resign_with.secret, payload)
+            headers = _replace(headers, kardow.HEADER, value)
+        else:
+            path = urlsplit(url).path or "/"
+            value = kudoz.sign(
+                resign_with, method=capture.method, path=path, body=payload, now=now.timestamp()
+            )
+            headers = _replace(headers, kudoz.HEADER, value)
+        note += f", re-signed with {resign_with.name!r}"
+    elif body is not None and capture.verdict.provider is not None:
+        note += " (the old signature no longer matches: re-sign to fix)"
+    headers.append((REPLAY_HEADER, str(capture.id)))
+    outgoing = Outgoing(
+        url=url,
+        body=payload,
+        headers=tuple(headers),
+        method=capture.method,
+        kind="replay",
+        event=capture.verdict.event,
+        note=note,
+        replay_of=capture.id,
+    )
+    return Plan(fire_id, capture.verdict.provider or "", "replay", payload, (outgoing,))
+
+
+def _replace(headers: list[Header], name: str, value: str) -> list[Header]:
+    """`headers` with every `name` dropped and one `name: value` where the first one was."""
+    lower = name.lower()
+    out: list[Header] = []
+    placed = False
+    for key, old in headers:
+        if key.lower() == lower:
+            if not placed:
+                out.append((key, value))
+                placed = True
+            continue
+        out.append((key, old))
+    if not placed:
+        out.append((name, value))
+    return out

@@ -1,0 +1,117 @@
+"""Kardow's `POST /webhooks` body, validated field by field as the documented API does."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+from hookscope.core.model import ANY_EVENT, TARGET_TYPES
+from hookscope.core.providers.kardow import EVENTS
+
+MIN_SECRET = 16
+MAX_URL = 2048
+FIELDS = ("event", "target_type", "target_url", "secret")
+
+
+@dataclass(frozen=True, slots=True)
+class Registration:
+    """A valid subscription request: what `POST /webhooks` (or `targets add`) asked for."""
+
+    event: str
+    target_type: str
+    target_url: str
+    secret: str | None = None
+
+    def __repr__(self) -> str:  # never let a secret reach a log or a traceback
+        return f"Registration({self.event!r}, {self.target_type!r}, {self.target_url!r})"
+
+
+def check_event(value: Any) -> str | None:
+    if value is None:
+        return "is required"
+    if not isinstance(value, str):
+        return "must be a string"
+    if value != ANY_EVENT and value not in EVENTS:
+        return f"must be one of {', '.join(EVENTS)}, or * for all events"
+    return None
+
+
+def check_target_type(value: Any) -> str | None:
+    if value is None:
+        return "is required"
+    if not isinstance(value, str) or value not in TARGET_TYPES:
+        return f"must be one of {', '.join(TARGET_TYPES)}"
+    return None
+
+
+def check_target_url(value: Any) -> str | None:
+    """An absolute URI; only http and https can be delivered to, so only those are taken."""
+    if value is None:
+        return "is required"
+    if not isinstance(value, str):
+        return "must be a string"
+    if not value:
+        return "must not be empty"
+    if len(value) > MAX_URL:
+        return f"must be at most {MAX_URL} characters"
+    if any(ch.isspace() or ord(ch) < 0x20 for ch in value):
+        return "must not contain spaces or control characters"
+    try:
+        parts = urlsplit(value)
+        parts.port  # noqa: B018 - raises ValueError for a port out of range
+    except ValueError as exc:
+        return f"is not a valid URI ({exc})"
+    if not parts.scheme:
+        return "must be an absolute URI with a scheme, e.g. https://example.com/hook"
+    if parts.scheme.lower() not in ("http", "https"):
+        return f"must use http or https, not {parts.scheme}"
+    if not parts.hostname:
+        return "must name a host"
+    return None
+
+
+def check_secret(value: Any) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        return "must be a string"
+    if len(value) < MIN_SECRET:
+        return f"must be at least {MIN_SECRET} characters (got {len(value)})"
+    return None
+
+
+CHECKS = {
+    "event": check_event,
+    "target_type": check_target_type,
+    "target_url": check_target_url,
+    "secret": check_secret,
+}
+
+
+def validate(body: Any) -> Registration | dict[str, str]:
+    """The registration, or the reason for each invalid field (the 422 `fields`)."""
+    if not isinstance(body, dict):
+        return {"body": "must be a JSON object with event, target_type and target_url"}
+    problems = {name: why for name, check in CHECKS.items() if (why := check(body.get(name)))}
+    if problems:
+        return problems
+    return Registration(
+        event=body["event"],
+        target_type=body["target_type"],
+        target_url=body["target_url"],
+        secret=body.get("secret"),
+    )
+
+
+def parse_body(raw: bytes) -> Any:
+    """The request's JSON, or raise ValueError with a sentence saying why it is not JSON."""
+    if not raw.strip():
+        raise ValueError("The request body is empty; send a JSON object.")
+    try:
+        return json.loads(raw)
+    except UnicodeDecodeError as exc:
+        raise ValueError("The request body is not UTF-8 text.") from exc
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"The request body is not valid JSON: {exc.msg} at {exc.pos}.") from exc

@@ -1,0 +1,1 @@
+"""Data files shipped with Hookscope: the event catalogue's templates under events/."""
