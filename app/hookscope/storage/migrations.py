@@ -188,3 +188,67 @@ def m005_star_and_note(db: Database) -> None:
         "ALTER TABLE captures ADD COLUMN note TEXT NOT NULL DEFAULT ''",
         "CREATE INDEX captures_starred ON captures (id) WHERE starred",
     )
+
+
+@migrations()
+def m006_targets_and_deliveries(db: Database) -> None:
+    # targets: the emulator's registry (the same rows `hookscope targets` and the GUI edit).
+    # A subscription is one (event, target_type, target_url): registering it again returns it.
+    # Secrets are Fernet tokens, as in `credentials`.
+    # deliveries: one row per outgoing attempt, never updated; attempts of one fire share fire_id.
+    # api_keys: the emulator's accepted x-api-key values, kept as SHA-256 digests only.
+    statements = [
+        """
+        CREATE TABLE targets (
+            id TEXT PRIMARY KEY,
+            event TEXT NOT NULL,
+            target_type TEXT NOT NULL,
+            target_url TEXT NOT NULL,
+            secret BLOB,
+            is_enabled INTEGER NOT NULL DEFAULT 1,
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL,
+            UNIQUE (event, target_type, target_url)
+        )
+        """,
+        """
+        CREATE TABLE deliveries (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            fire_id TEXT NOT NULL,
+            number INTEGER NOT NULL,
+            final INTEGER NOT NULL,
+            started_at TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            target_id TEXT,
+            event TEXT,
+            method TEXT NOT NULL,
+            url TEXT NOT NULL,
+            request_headers TEXT NOT NULL,
+            request_body BLOB NOT NULL,
+            note TEXT NOT NULL DEFAULT '',
+            replay_of INTEGER,
+            status INTEGER,
+            response_headers TEXT NOT NULL DEFAULT '[]',
+            response_body BLOB NOT NULL DEFAULT x'',
+            response_truncated INTEGER NOT NULL DEFAULT 0,
+            error TEXT,
+            latency_ms REAL NOT NULL
+        )
+        """,
+        "CREATE INDEX deliveries_fire ON deliveries (fire_id, id)",
+        "CREATE INDEX deliveries_target ON deliveries (target_id, id)",
+        """
+        CREATE TABLE api_keys (
+            digest TEXT PRIMARY KEY,
+            hint TEXT NOT NULL,
+            created_at TEXT NOT NULL
+        )
+        """,
+    ]
+    for table in ("targets", "api_keys"):
+        for action in ("INSERT", "UPDATE", "DELETE"):
+            statements.append(
+                f"CREATE TRIGGER {table}_{action.lower()}_revision AFTER {action} ON {table}"
+                " BEGIN UPDATE config_revision SET n = n + 1; END"
+            )
+    _run(db, *statements)

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import json
 from dataclasses import fields, replace
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlite_utils import Database
 
-from hookscope.core.model import ListenerSettings, ResponseRule
+from hookscope.core.model import ListenerSettings, ResponseRule, SendPolicy
 from hookscope.storage.captures import headers_from_json, headers_json
 
 LISTENER_PREFIX = "listener."
+SENDER_PREFIX = "sender."
+T = TypeVar("T")
 
 
 def get_setting(db: Database, key: str, default: Any = None) -> Any:
@@ -28,24 +30,41 @@ def set_setting(db: Database, key: str, value: Any) -> None:
         )
 
 
-def load_listener_settings(db: Database) -> ListenerSettings:
-    """The saved listener settings, with defaults for anything never saved."""
-    defaults = ListenerSettings()
+def _load(db: Database, prefix: str, defaults: T) -> T:
+    """Saved fields over `defaults`; a value of the wrong type (a hand edit) is ignored."""
     saved: dict[str, Any] = {}
-    for f in fields(ListenerSettings):
-        value = get_setting(db, LISTENER_PREFIX + f.name)
+    for f in fields(defaults):  # type: ignore[arg-type]
+        value = get_setting(db, prefix + f.name)
         kind = type(getattr(defaults, f.name))
         if kind is float and isinstance(value, int) and not isinstance(value, bool):
             value = float(value)
         if isinstance(value, kind) and not isinstance(value, bool):
             saved[f.name] = value
-    return replace(defaults, **saved)
+    return replace(defaults, **saved)  # type: ignore[type-var]
+
+
+def _save(db: Database, prefix: str, values: Any) -> None:
+    with db.atomic():
+        for f in fields(values):
+            set_setting(db, prefix + f.name, getattr(values, f.name))
+
+
+def load_listener_settings(db: Database) -> ListenerSettings:
+    """The saved listener settings, with defaults for anything never saved."""
+    return _load(db, LISTENER_PREFIX, ListenerSettings())
 
 
 def save_listener_settings(db: Database, settings: ListenerSettings) -> None:
-    with db.atomic():
-        for f in fields(ListenerSettings):
-            set_setting(db, LISTENER_PREFIX + f.name, getattr(settings, f.name))
+    _save(db, LISTENER_PREFIX, settings)
+
+
+def load_send_policy(db: Database) -> SendPolicy:
+    """Timeouts and retries for fires and replays (retries off unless the user turned them on)."""
+    return _load(db, SENDER_PREFIX, SendPolicy())
+
+
+def save_send_policy(db: Database, policy: SendPolicy) -> None:
+    _save(db, SENDER_PREFIX, policy)
 
 
 def list_rules(db: Database) -> list[ResponseRule]:

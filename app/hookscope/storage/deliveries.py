@@ -1,0 +1,137 @@
+"""The delivery log: one row per outgoing attempt, written once and never updated."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlite_utils import Database
+
+from hookscope.core.model import Attempt, DeliveryQuery, Outgoing, iso_utc, parse_iso_utc
+from hookscope.storage.captures import headers_from_json, headers_json
+
+COLUMNS = (
+    "id, fire_id, number, final, started_at, kind, target_id, event, method, url,"
+    " request_headers, request_body, note, replay_of, status, response_headers, response_body,"
+    " response_truncated, error, latency_ms"
+)
+
+
+def insert_attempts(db: Database, attempts: list[Attempt]) -> list[int]:
+    """Store attempts in one transaction; their new ids, in order."""
+    ids: list[int] = []
+    with db.atomic():
+        for attempt in attempts:
+            request = attempt.request
+            cursor = db.execute(
+                f"INSERT INTO deliveries ({COLUMNS}) VALUES"
+                " (NULL, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [
+                    attempt.fire_id,
+                    attempt.number,
+                    int(attempt.final),
+                    iso_utc(attempt.started_at),
+                    request.kind,
+                    request.target_id,
+                    request.event,
+                    request.method,
+                    request.url,
+                    headers_json(request.headers),
+                    request.body,
+                    request.note,
+                    request.replay_of,
+                    attempt.status,
+                    headers_json(attempt.response_headers),
+                    attempt.response_body,
+                    int(attempt.response_truncated),
+                    attempt.error,
+                    attempt.latency_ms,
+                ],
+            )
+            assert cursor.lastrowid is not None
+            ids.append(cursor.lastrowid)
+    return ids
+
+
+def _attempt(row: tuple[Any, ...]) -> Attempt:
+    request = Outgoing(
+        kind=row[5],
+        target_id=row[6],
+        event=row[7],
+        method=row[8],
+        url=row[9],
+        headers=headers_from_json(row[10]),
+        body=bytes(row[11]),
+        note=row[12],
+        replay_of=row[13],
+    )
+    return Attempt(
+        id=row[0],
+        fire_id=row[1],
+        number=row[2],
+        final=bool(row[3]),
+        started_at=parse_iso_utc(row[4]),
+        request=request,
+        status=row[14],
+        response_headers=headers_from_json(row[15]),
+        response_body=bytes(row[16]),
+        response_truncated=bool(row[17]),
+        error=row[18],
+        latency_ms=float(row[19]),
+    )
+
+
+def _where(query: DeliveryQuery) -> tuple[str, list[Any]]:
+    clauses: list[str] = []
+    params: list[Any] = []
+    if query.fire_id is not None:
+        clauses.append("fire_id = ?")
+        params.append(query.fire_id)
+    if query.target_id is not None:
+        clauses.append("target_id = ?")
+        params.append(query.target_id)
+    if query.failed:
+        clauses.append("(error IS NOT NULL OR status IS NULL OR status < 200 OR status >= 300)")
+    if query.before_id is not None:
+        clauses.append("id < ?")
+        params.append(query.before_id)
+    if query.after_id is not None:
+        clauses.append("id > ?")
+        params.append(query.after_id)
+    return (" WHERE " + " AND ".join(clauses) if clauses else ""), params
+
+
+def list_attempts(db: Database, query: DeliveryQuery) -> list[Attempt]:
+    """A page of attempts, newest first."""
+    where, params = _where(query)
+    rows = db.execute(
+        f"SELECT {COLUMNS} FROM deliveries{where} ORDER BY id DESC LIMIT ?",
+        [*params, query.limit],
+    ).fetchall()
+    return [_attempt(row) for row in rows]
+
+
+def count(db: Database, query: DeliveryQuery) -> int:
+    where, params = _where(query)
+    (n,) = db.execute(f"SELECT count(*) FROM deliveries{where}", params).fetchone()
+    return int(n)
+
+
+def get_attempt(db: Database, attempt_id: int) -> Attempt | None:
+    row = db.execute(f"SELECT {COLUMNS} FROM deliveries WHERE id = ?", [attempt_id]).fetchone()
+    return _attempt(row) if row else None
+
+
+def attempts_of(db: Database, ids: list[int]) -> list[Attempt]:
+    """These attempts, newest first (the rows a live view inserts)."""
+    if not ids:
+        return []
+    marks = ", ".join("?" for _ in ids)
+    rows = db.execute(
+        f"SELECT {COLUMNS} FROM deliveries WHERE id IN ({marks}) ORDER BY id DESC", ids
+    ).fetchall()
+    return [_attempt(row) for row in rows]
+
+
+def delete_all(db: Database) -> int:
+    with db.atomic():
+        return db.execute("DELETE FROM deliveries").rowcount
