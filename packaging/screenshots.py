@@ -115,7 +115,7 @@ def grab(widget: QWidget, path: Path) -> None:
 
 async def shoot(out: Path, directory: Path) -> None:
     db = open_store(directory)
-    engine = Engine(directory, overrides={"host": "127.0.0.1", "port": 0})
+    engine = Engine(directory, overrides={"host": "127.0.0.1", "port": 0, "api_port": 0})
     vault = load_vault(engine.key_file, create=True)
     assert vault is not None
     credential_store.add_credential(db, vault, Credential("kardow", "prod", SECRET))

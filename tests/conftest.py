@@ -42,7 +42,7 @@ def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 @pytest.fixture
 def engine(data_dir: Path) -> Iterator[Engine]:
     """A running engine listening on 127.0.0.1 on a free port."""
-    running = Engine(data_dir, overrides={"host": "127.0.0.1", "port": 0})
+    running = Engine(data_dir, overrides={"host": "127.0.0.1", "port": 0, "api_port": 0})
     running.start()
     try:
         yield running

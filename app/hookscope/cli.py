@@ -10,11 +10,13 @@ import sys
 import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any
 
 from sqlite_utils import Database
 
 from hookscope import __version__
+from hookscope.cliargs import Parser, UserError, port_number, positive
+from hookscope.commands import add_export_command, add_sending_commands
 from hookscope.core.model import (
     PROVIDERS,
     Capture,
@@ -32,6 +34,7 @@ from hookscope.net.capture_server import is_loopback
 from hookscope.storage import captures as capture_store
 from hookscope.storage import credentials as credential_store
 from hookscope.storage import settings as settings_store
+from hookscope.storage import targets as target_store
 from hookscope.storage.credentials import CredentialError
 from hookscope.storage.db import StoreError, open_store
 from hookscope.storage.keyfile import KeyFileError, load_vault
@@ -40,38 +43,8 @@ from hookscope.storage.paths import data_dir, key_path
 Command = Callable[[argparse.Namespace], int]
 
 
-class UserError(Exception):
-    """A mistake the user can fix: printed as one sentence, exit status 1."""
-
-
-class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> NoReturn:
-        self.print_usage(sys.stderr)
-        self.exit(2, f"hookscope: error: {message}\n")
-
-
-def _port(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a port number") from None
-    if not 0 <= value <= 65535:
-        raise argparse.ArgumentTypeError(f"{value} is not a port number (0 to 65535)")
-    return value
-
-
-def _positive(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"{value} must be 1 or more")
-    return value
-
-
 def build_parser() -> argparse.ArgumentParser:
-    common = _Parser(add_help=False)
+    common = Parser(add_help=False)
     common.add_argument(
         "--data-dir",
         metavar="DIR",
@@ -79,22 +52,31 @@ def build_parser() -> argparse.ArgumentParser:
         help="where captures and settings live (default: the user data dir, or "
         "$HOOKSCOPE_DATA_DIR)",
     )
-    parser = _Parser(
+    parser = Parser(
         prog="hookscope",
         description="Capture, verify and replay webhooks (Kardow, Kudoz and any HTTP sender).",
         parents=[common],
     )
     parser.add_argument("--version", action="version", version=f"hookscope {__version__}")
-    listen = _Parser(add_help=False)
+    listen = Parser(add_help=False)
     listen.add_argument(
         "--host", default=argparse.SUPPRESS, help="listen on this address for this run"
     )
     listen.add_argument(
-        "--port", type=_port, default=argparse.SUPPRESS, help="listen on this port for this run"
+        "--port",
+        type=port_number,
+        default=argparse.SUPPRESS,
+        help="listen on this port for this run",
+    )
+    listen.add_argument(
+        "--api-port",
+        type=port_number,
+        default=argparse.SUPPRESS,
+        help="run the Kardow API emulator on this port for this run (0: not at all)",
     )
     for action in listen._actions:
         parser._add_action(action)
-    commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
 
     gui = commands.add_parser(
         "gui",
@@ -107,22 +89,37 @@ def build_parser() -> argparse.ArgumentParser:
         "serve", parents=[common], help="run the capture listener headless (no window)"
     )
     serve.add_argument("--host", help="address to listen on (default 127.0.0.1)")
-    serve.add_argument("--port", type=_port, help="port to listen on (default 8787; 0: any free)")
+    serve.add_argument(
+        "--port", type=port_number, help="port to listen on (default 8787; 0: any free)"
+    )
+    serve.add_argument(
+        "--api-port",
+        type=port_number,
+        help="port of the Kardow API emulator (default 8788; 0: do not run it)",
+    )
+    serve.add_argument(
+        "--api-key",
+        action="append",
+        default=[],
+        metavar="K",
+        help="accept this x-api-key in the emulator for this run (repeatable; Settings keeps"
+        " keys for good)",
+    )
     serve.set_defaults(run=cmd_serve)
 
     captures = commands.add_parser("captures", parents=[common], help="list and show captures")
-    what = captures.add_subparsers(dest="action", metavar="ACTION", parser_class=_Parser)
+    what = captures.add_subparsers(dest="action", metavar="ACTION", parser_class=Parser)
     what.required = True
     listing = what.add_parser("list", parents=[common], help="list captures, newest first")
     listing.add_argument("--json", action="store_true", help="print a JSON array")
-    listing.add_argument("--limit", type=_positive, default=50, help="at most N (default 50)")
+    listing.add_argument("--limit", type=positive, default=50, help="at most N (default 50)")
     listing.add_argument("--provider", help="kardow, kudoz, or none")
     listing.add_argument("--verdict", help="verified, failed, unsigned, no-secret, ...")
     listing.add_argument("--method", help="HTTP method")
     listing.add_argument("--search", default="", help="full-text words (path, headers, body)")
     listing.set_defaults(run=cmd_captures_list)
     show = what.add_parser("show", parents=[common], help="show one capture")
-    show.add_argument("id", type=_positive, metavar="ID")
+    show.add_argument("id", type=positive, metavar="ID")
     form = show.add_mutually_exclusive_group()
     form.add_argument("--json", action="store_true", help="print the whole capture as JSON")
     form.add_argument("--body", action="store_true", help="write the raw body bytes to stdout")
@@ -131,16 +128,17 @@ def build_parser() -> argparse.ArgumentParser:
     reverify = what.add_parser(
         "reverify", parents=[common], help="verify stored captures again with today's secrets"
     )
-    reverify.add_argument("ids", type=_positive, nargs="*", metavar="ID", help="default: all")
+    reverify.add_argument("ids", type=positive, nargs="*", metavar="ID", help="default: all")
     reverify.set_defaults(run=cmd_captures_reverify)
+    add_export_command(what, common)
 
     secrets = commands.add_parser(
         "secrets", parents=[common], help="Kardow secrets and Kudoz credentials (stored encrypted)"
     )
-    secret_what = secrets.add_subparsers(dest="action", metavar="ACTION", parser_class=_Parser)
+    secret_what = secrets.add_subparsers(dest="action", metavar="ACTION", parser_class=Parser)
     secret_what.required = True
     secret_add = secret_what.add_parser("add", parents=[common], help="store a secret")
-    provider = secret_add.add_subparsers(dest="provider", metavar="PROVIDER", parser_class=_Parser)
+    provider = secret_add.add_subparsers(dest="provider", metavar="PROVIDER", parser_class=Parser)
     provider.required = True
     add_kardow = provider.add_parser(
         "kardow", parents=[common], help="a Kardow webhook secret (X-Kardow-Signature)"
@@ -177,7 +175,7 @@ def build_parser() -> argparse.ArgumentParser:
     paths = commands.add_parser(
         "paths", parents=[common], help="assume a provider for paths it cannot be told from"
     )
-    path_what = paths.add_subparsers(dest="action", metavar="ACTION", parser_class=_Parser)
+    path_what = paths.add_subparsers(dest="action", metavar="ACTION", parser_class=Parser)
     path_what.required = True
     path_set = path_what.add_parser("set", parents=[common], help="assume PROVIDER for GLOB")
     path_set.add_argument("pattern", metavar="GLOB")
@@ -192,7 +190,7 @@ def build_parser() -> argparse.ArgumentParser:
     rules = commands.add_parser(
         "rules", parents=[common], help="how the listener answers (status, headers, body, delay)"
     )
-    rule_what = rules.add_subparsers(dest="action", metavar="ACTION", parser_class=_Parser)
+    rule_what = rules.add_subparsers(dest="action", metavar="ACTION", parser_class=Parser)
     rule_what.required = True
     rules_list = rule_what.add_parser("list", parents=[common], help="list the response rules")
     rules_list.add_argument("--json", action="store_true")
@@ -211,8 +209,10 @@ def build_parser() -> argparse.ArgumentParser:
     add.add_argument("--position", type=int, default=0, help="lower positions match first")
     add.set_defaults(run=cmd_rules_add)
     remove = rule_what.add_parser("remove", parents=[common], help="remove a rule")
-    remove.add_argument("id", type=_positive, metavar="ID")
+    remove.add_argument("id", type=positive, metavar="ID")
     remove.set_defaults(run=cmd_rules_remove)
+    add_sending_commands(commands, common)
+
     bench = commands.add_parser(
         "bench", parents=[common], help="measure capture throughput and ack latency"
     )
@@ -222,7 +222,7 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="measure the window instead: event-loop lag and list latency at 500 req/s",
     )
-    bench.add_argument("--requests", type=_positive, default=4000, help=argparse.SUPPRESS)
+    bench.add_argument("--requests", type=positive, default=4000, help=argparse.SUPPRESS)
     bench.set_defaults(run=cmd_bench)
     return parser
 
@@ -251,6 +251,8 @@ def cmd_gui(args: argparse.Namespace) -> int:
         overrides["host"] = args.host
     if getattr(args, "port", None) is not None:
         overrides["port"] = args.port
+    if getattr(args, "api_port", None) is not None:
+        overrides["api_port"] = args.api_port
     # Imported here: the headless commands never load Qt.
     from hookscope.ui.app import run
 
@@ -263,7 +265,12 @@ def cmd_serve(args: argparse.Namespace) -> int:
         overrides["host"] = args.host
     if args.port is not None:
         overrides["port"] = args.port
-    engine = Engine(_directory(args), overrides=overrides)
+    if args.api_port is not None:
+        overrides["api_port"] = args.api_port
+    for key in args.api_key:
+        if problem := target_store.check_api_key(key):
+            raise UserError(problem)
+    engine = Engine(_directory(args), overrides=overrides, api_keys=args.api_key)
     stop = threading.Event()
 
     def request_stop(signum: int, frame: object) -> None:
@@ -275,6 +282,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
         listener = engine.listener
         assert listener is not None
         print(f"listening on {engine.url}", flush=True)
+        if engine.api_url:
+            print(f"kardow api on {engine.api_url}", flush=True)
         for warning in engine.warnings:
             print(f"hookscope: warning: {warning}", file=sys.stderr, flush=True)
         if not is_loopback(listener.settings.host):

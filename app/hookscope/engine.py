@@ -15,17 +15,34 @@ from typing import Any, TypeVar
 
 from sqlite_utils import Database
 
-from hookscope.core.model import Capture, Credential, ListenerSettings, ResponseRule, Verdict
+from hookscope.core import fire
+from hookscope.core.model import (
+    Attempt,
+    Capture,
+    Credential,
+    ListenerSettings,
+    Plan,
+    ResponseRule,
+    SendPolicy,
+    Target,
+    Verdict,
+    utc_now,
+)
 from hookscope.core.providers import NonceMemory, Verifier
+from hookscope.core.registration import Registration
 from hookscope.core.rules import check_rule, match_rule
 from hookscope.core.tasks import spawn
-from hookscope.core.vault import VaultError
+from hookscope.core.vault import Vault, VaultError
 from hookscope.net.capture_server import CaptureServer, ListenError
+from hookscope.net.kardow_api import KardowApi, same_key
+from hookscope.net.sender import Sender
 from hookscope.storage import captures as capture_store
 from hookscope.storage import credentials as credential_store
+from hookscope.storage import deliveries as delivery_store
 from hookscope.storage import settings as settings_store
+from hookscope.storage import targets as target_store
 from hookscope.storage.db import StoreError, open_store
-from hookscope.storage.keyfile import KeyFileError
+from hookscope.storage.keyfile import KeyFileError, load_vault
 from hookscope.storage.paths import key_path
 from hookscope.storage.writer import CaptureWriter
 
@@ -34,6 +51,7 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 CapturesListener = Callable[[list[int]], None]
+DeliveriesListener = Callable[[list[int]], None]
 RELOAD_INTERVAL = 0.5
 
 
@@ -53,9 +71,22 @@ class Engine:
         listener: the capture listener (None before `start`).
     """
 
-    def __init__(self, directory: Path, *, overrides: dict[str, Any] | None = None) -> None:
+    def __init__(
+        self,
+        directory: Path,
+        *,
+        overrides: dict[str, Any] | None = None,
+        api_keys: list[str] | None = None,
+    ) -> None:
         self.directory = directory
         self._overrides = overrides or {}
+        self._api_keys = list(api_keys or [])  # this run's keys (serve --api-key), never stored
+        self._key_digests: set[str] = set()
+        self._targets: list[Target] = []
+        self._delivery_listeners: list[DeliveriesListener] = []
+        self.sender = Sender()
+        self.api: KardowApi | None = None
+        self.api_error = ""
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
         self._writer: CaptureWriter | None = None
@@ -126,9 +157,17 @@ class Engine:
         """Call `listener(ids)` after each commit of new captures (on a background thread)."""
         self._listeners.append(listener)
 
+    def on_deliveries(self, listener: DeliveriesListener) -> None:
+        """Call `listener(ids)` after each outgoing attempt is logged (on the engine thread)."""
+        self._delivery_listeners.append(listener)
+
     @property
     def url(self) -> str:
         return self.listener.url if self.listener and self.listener.running else ""
+
+    @property
+    def api_url(self) -> str:
+        return self.api.url if self.api and self.api.running else ""
 
     # -- on the engine loop -----------------------------------------------------------------
 
@@ -155,12 +194,15 @@ class Engine:
         self._reload()
         if listen:
             await self.start_listener()
+            await self.start_api()
         self._reloader = spawn(self._watch_store(), name="engine-store-watcher")
 
     async def _shutdown(self) -> None:
         if self._reloader is not None:
             self._reloader.cancel()
         await self.stop_listener()
+        await self.stop_api()
+        await self.sender.close()
         if self._reader is not None:
             self._reader.close()
             self._reader = None
@@ -198,6 +240,32 @@ class Engine:
         if self.listener is not None:
             await self.listener.stop()
 
+    async def start_api(self, port: int | None = None) -> str:
+        """(Re)start the Kardow API emulator; its URL, or "" when it is turned off.
+
+        `port` None: the saved (or overridden) `api_port`, where 0 means off. An explicit port
+        is bound as given (0: any free port). Raises ListenError when it cannot bind.
+        """
+        await self.stop_api()
+        settings = self.listener_settings()
+        chosen = settings.api_port if port is None else port
+        if port is None and chosen == 0:
+            return ""
+        api = KardowApi(settings.host, chosen, self)
+        try:
+            await api.start()
+        except ListenError as exc:
+            self.api_error = str(exc)
+            raise
+        self.api_error = ""
+        self.api = api
+        return api.url
+
+    async def stop_api(self) -> None:
+        if self.api is not None:
+            await self.api.stop()
+            self.api = None
+
     def _rule_for(self, method: str, path: str) -> ResponseRule:
         return match_rule(self._rules, method, path)
 
@@ -219,9 +287,12 @@ class Engine:
             else:
                 log.warning("response rule %s skipped: %s", rule.id, problem)
         self._provider_paths = settings_store.provider_paths(self._reader)
+        self._key_digests = {key.digest for key in target_store.list_api_keys(self._reader)}
+        self._credentials = self._load_credentials(self._reader)
+        self._targets = self._load_targets(self._reader)
         # The nonce memory outlives reloads: a new secret must not make a replay look new.
         self._verifier = Verifier(
-            self._load_credentials(self._reader), self._provider_paths, self._nonces
+            self._credentials + self._target_secrets(), self._provider_paths, self._nonces
         )
 
     def _load_credentials(self, db: Database) -> list[Credential]:
@@ -233,6 +304,173 @@ class Engine:
             log.warning("%s", message)
             self.warnings.append(message)
             return []
+
+    def _load_targets(self, db: Database) -> list[Target]:
+        """Targets with their secrets; without the key, webhook targets with one stay sealed."""
+        vault: Vault | None = None
+        if target_store.has_secrets(db):
+            try:
+                vault = load_vault(self.key_file, create=False)
+            except KeyFileError as exc:
+                self.warnings.append(f"{exc} Targets with a secret are not sent to.")
+        try:
+            return target_store.list_targets(db, vault)
+        except VaultError as exc:
+            self.warnings.append(f"{exc} Targets with a secret are not sent to.")
+            return target_store.list_targets(db, None)
+
+    def _target_secrets(self) -> list[Credential]:
+        """A target's secret also verifies what arrives signed with it (a fire to ourselves)."""
+        return [
+            Credential("kardow", f"target {target.id[:8]}", target.secret)
+            for target in self._targets
+            if target.secret is not None and target.target_type == "webhook"
+        ]
+
+    def credentials(self) -> list[Credential]:
+        """The stored secrets, decrypted (for signing fires and replays)."""
+        return list(self._credentials)
+
+    def credential(self, name: str, provider: str | None = None) -> Credential:
+        """The stored secret called `name` (of `provider`); EngineError says what exists."""
+        for credential in self._credentials:
+            if credential.name == name and provider in (None, credential.provider):
+                return credential
+        known = [repr(c.name) for c in self._credentials if provider in (None, c.provider)]
+        kind = f"{provider.capitalize()} " if provider else ""
+        listed = f"stored: {', '.join(known)}" if known else "none is stored"
+        raise EngineError(f"No {kind}secret is called {name!r} ({listed}).")
+
+    def targets(self) -> list[Target]:
+        return list(self._targets)
+
+    # -- the Kardow API emulator's registry (net.kardow_api.Registry) -----------------------
+
+    def api_key_state(self, key: str | None) -> str | None:
+        if not self._api_keys and not self._key_digests:
+            return "unconfigured"
+        if not key:
+            return "missing"
+        if target_store.digest(key) in self._key_digests:
+            return None
+        if any(same_key(key, known) for known in self._api_keys):
+            return None
+        return "unknown"
+
+    async def register(self, registration: Registration) -> tuple[Target, bool]:
+        vault = load_vault(self.key_file, create=True) if registration.secret else None
+        result = await self._write(lambda db: target_store.register(db, registration, vault))
+        self._reload()  # a fire right after registering must see the new target
+        return result
+
+    async def add_target(self, registration: Registration) -> tuple[Target, bool]:
+        return await self.register(registration)
+
+    async def list_targets(self) -> list[Target]:
+        assert self._reader is not None
+        return target_store.list_targets(self._reader)
+
+    async def target(self, target_id: str) -> Target | None:
+        assert self._reader is not None
+        return target_store.get(self._reader, target_id)
+
+    async def update_target(
+        self, target_id: str, *, enabled: bool | None, secret: str | None, clear_secret: bool
+    ) -> Target | None:
+        vault = load_vault(self.key_file, create=True) if secret else None
+
+        def change(db: Database) -> Target | None:
+            if target_store.get(db, target_id) is None:
+                return None
+            if enabled is not None:
+                target_store.set_enabled(db, target_id, enabled)
+            if secret is not None or clear_secret:
+                target_store.set_secret(db, target_id, secret, vault)
+            return target_store.get(db, target_id)
+
+        result = await self._write(change)
+        self._reload()
+        return result
+
+    async def set_target_enabled(self, target_id: str, enabled: bool) -> Target | None:
+        return await self.update_target(target_id, enabled=enabled, secret=None, clear_secret=False)
+
+    async def remove_target(self, target_id: str) -> bool:
+        removed = await self._write(lambda db: target_store.remove(db, target_id))
+        self._reload()
+        return removed
+
+    # -- firing -----------------------------------------------------------------------------
+
+    def send_policy(self) -> SendPolicy:
+        assert self._reader is not None
+        return settings_store.load_send_policy(self._reader)
+
+    async def plan_kardow(self, event: str, data: Any, org_id: int) -> Plan:
+        """What firing `event` sends now (raises fire.FireError for an unusable event)."""
+        self._reload_if_changed()
+        return fire.plan_kardow(event, data, org_id=org_id, targets=self._targets, now=utc_now())
+
+    async def plan_kudoz(self, kind: str, data: Any, url: str, credential: str) -> Plan:
+        self._reload_if_changed()
+        chosen = self.credential(credential, "kudoz")
+        return fire.plan_kudoz(kind, data, url=url, credential=chosen, now=utc_now())
+
+    async def plan_replay(
+        self,
+        capture_id: int,
+        url: str,
+        *,
+        resign: bool = False,
+        credential: str | None = None,
+        body: bytes | None = None,
+    ) -> Plan:
+        assert self._reader is not None
+        self._reload_if_changed()
+        capture = capture_store.get_capture(self._reader, capture_id)
+        if capture is None:
+            raise EngineError(f"There is no capture {capture_id}.")
+        signer: Credential | None = None
+        provider = capture.verdict.provider
+        if resign and provider is not None:
+            if credential is not None:
+                signer = self.credential(credential, provider)
+            else:
+                signer = self._default_signer(capture)
+        return fire.plan_replay(
+            capture, url=url, now=utc_now(), resign=resign, resign_with=signer, body=body
+        )
+
+    def _default_signer(self, capture: Capture) -> Credential | None:
+        """The secret that verified the capture, else the only one of its provider."""
+        provider = capture.verdict.provider
+        mine = [c for c in self._credentials if c.provider == provider]
+        for check in capture.verdict.checks:
+            for credential in mine:
+                if check.ok and repr(credential.name) in f"{check.step} {check.outcome}":
+                    return credential
+        return mine[0] if len(mine) == 1 else None
+
+    async def send(self, plan: Plan, policy: SendPolicy | None = None) -> list[Attempt]:
+        """Send a plan; every attempt is logged as it ends. The last attempt of each request."""
+        chosen = policy or self.send_policy()
+        return await self.sender.send(plan, chosen, self._log_attempt)
+
+    async def _log_attempt(self, attempt: Attempt) -> None:
+        ids = await self._write(lambda db: delivery_store.insert_attempts(db, [attempt]))
+        for listener in self._delivery_listeners:
+            try:
+                listener(ids)
+            except Exception:
+                log.exception("deliveries listener")
+
+    async def clear_deliveries(self) -> int:
+        return await self._write(delivery_store.delete_all)
+
+    def _reload_if_changed(self) -> None:
+        assert self._reader is not None
+        if settings_store.config_revision(self._reader) != self._config_revision:
+            self._reload()
 
     async def reverify(self, ids: list[int] | None = None) -> dict[str, int]:
         """Judge stored captures again with the current secrets; counts per verdict."""
@@ -284,9 +522,7 @@ class Engine:
         """Pick up rules (and later secrets) that other processes or the GUI wrote."""
         while True:
             await asyncio.sleep(RELOAD_INTERVAL)
-            assert self._reader is not None
-            if settings_store.config_revision(self._reader) != self._config_revision:
-                self._reload()
+            self._reload_if_changed()
 
     def _committed(self, ids: list[int]) -> None:
         for listener in self._listeners:

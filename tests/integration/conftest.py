@@ -109,6 +109,7 @@ def small_engine(data_dir: Path) -> Iterator[Engine]:
         overrides={
             "host": "127.0.0.1",
             "port": 0,
+            "api_port": 0,
             "body_limit": 1024,
             "header_timeout": 0.5,
             "body_timeout": 0.5,
@@ -129,6 +130,8 @@ class Serve:
 
     def __init__(self, data_dir: Path, *args: str) -> None:
         env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+        if not any(arg.startswith("--api-port") for arg in args):
+            args = (*args, "--api-port", "0")  # the emulator only where a test asks for it
         self.process = subprocess.Popen(
             [sys.executable, "-m", "hookscope", "serve", "--data-dir", str(data_dir), *args],
             stdout=subprocess.PIPE,

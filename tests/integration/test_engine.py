@@ -63,7 +63,7 @@ def test_engine_reports_a_taken_port_as_one_sentence(data_dir: Path) -> None:
         taken.bind(("127.0.0.1", 0))
         taken.listen()
         port = taken.getsockname()[1]
-        engine = Engine(data_dir, overrides={"host": "127.0.0.1", "port": port})
+        engine = Engine(data_dir, overrides={"host": "127.0.0.1", "port": port, "api_port": 0})
         with pytest.raises(EngineError, match=f"Cannot listen on 127.0.0.1:{port}"):
             engine.start()
 
@@ -71,7 +71,7 @@ def test_engine_reports_a_taken_port_as_one_sentence(data_dir: Path) -> None:
 def test_engine_reports_an_unusable_data_dir(tmp_path: Path) -> None:
     blocker = tmp_path / "file"
     blocker.write_text("not a directory")
-    engine = Engine(blocker / "data", overrides={"port": 0})
+    engine = Engine(blocker / "data", overrides={"port": 0, "api_port": 0})
     with pytest.raises(EngineError, match="Cannot open the data directory"):
         engine.start()
 
@@ -80,7 +80,9 @@ def test_saved_listener_settings_are_used(data_dir: Path) -> None:
     from hookscope.storage.settings import save_listener_settings
 
     db = open_store(data_dir)
-    save_listener_settings(db, ListenerSettings(host="127.0.0.1", port=0, body_limit=10))
+    save_listener_settings(
+        db, ListenerSettings(host="127.0.0.1", port=0, body_limit=10, api_port=0)
+    )
     db.close()
     engine = Engine(data_dir)
     engine.start()
@@ -93,7 +95,7 @@ def test_saved_listener_settings_are_used(data_dir: Path) -> None:
 
 
 def test_stopping_waits_for_a_body_still_arriving(data_dir: Path) -> None:
-    running = Engine(data_dir, overrides={"host": "127.0.0.1", "port": 0})
+    running = Engine(data_dir, overrides={"host": "127.0.0.1", "port": 0, "api_port": 0})
     running.start()
     sock = socket.create_connection(("127.0.0.1", listener_port(running)), timeout=10)
     sock.sendall(b"POST /in-flight HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\n12345")

@@ -17,7 +17,17 @@ from tests.integration.conftest import http, stored
 def test_the_app_starts_captures_and_stops_cleanly_on_sigterm(data_dir: Path) -> None:
     env = {**os.environ, "PYTHONUNBUFFERED": "1", "QT_QPA_PLATFORM": "offscreen"}
     child = subprocess.Popen(
-        [sys.executable, "-m", "hookscope", "--data-dir", str(data_dir), "--port", "0"],
+        [
+            sys.executable,
+            "-m",
+            "hookscope",
+            "--data-dir",
+            str(data_dir),
+            "--port",
+            "0",
+            "--api-port",
+            "0",
+        ],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,

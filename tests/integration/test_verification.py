@@ -81,7 +81,7 @@ def verdict_of(data_dir: Path, reply: Reply) -> tuple[str, str]:
 def secured(data_dir: Path) -> Engine:
     """Secrets stored before the engine starts."""
     add_secrets()
-    return Engine(data_dir, overrides={"host": "127.0.0.1", "port": 0})
+    return Engine(data_dir, overrides={"host": "127.0.0.1", "port": 0, "api_port": 0})
 
 
 def test_every_verdict_end_to_end(secured: Engine, data_dir: Path) -> None:
@@ -127,7 +127,7 @@ def test_a_replay_is_caught_after_a_restart(secured: Engine, data_dir: Path) -> 
         first = post_kudoz(listener_port(secured), token)
     finally:
         secured.stop()
-    again = Engine(data_dir, overrides={"host": "127.0.0.1", "port": 0})
+    again = Engine(data_dir, overrides={"host": "127.0.0.1", "port": 0, "api_port": 0})
     again.start()
     try:
         second = post_kudoz(listener_port(again), token)
@@ -222,7 +222,7 @@ def test_secrets_list_never_prints_a_secret(
 def test_a_missing_key_file_warns_and_capture_goes_on(data_dir: Path) -> None:
     add_secrets()
     key_path(data_dir).unlink()
-    engine = Engine(data_dir, overrides={"host": "127.0.0.1", "port": 0})
+    engine = Engine(data_dir, overrides={"host": "127.0.0.1", "port": 0, "api_port": 0})
     engine.start()
     try:
         assert any("secrets key" in w and "missing" in w for w in engine.warnings)

@@ -56,7 +56,7 @@ def live_engine(data_dir: Path) -> Iterator[Engine]:
     assert vault is not None
     credential_store.add_credential(db, vault, Credential("kardow", "prod", SECRET))
     db.close()
-    engine = Engine(data_dir, overrides={"host": "127.0.0.1", "port": 0})
+    engine = Engine(data_dir, overrides={"host": "127.0.0.1", "port": 0, "api_port": 0})
     engine.start()
     try:
         yield engine
@@ -548,7 +548,9 @@ async def test_a_port_in_use_is_explained_not_fatal(
     taken = socket.socket()
     taken.bind(("127.0.0.1", 0))
     taken.listen()
-    engine = Engine(data_dir, overrides={"host": "127.0.0.1", "port": taken.getsockname()[1]})
+    engine = Engine(
+        data_dir, overrides={"host": "127.0.0.1", "port": taken.getsockname()[1], "api_port": 0}
+    )
     engine.start(listen=False)
     try:
         window = MainWindow(engine, gui_db)

@@ -63,7 +63,7 @@ async def measure(rate: int = 500, seconds: float = 5.0) -> GuiBenchResult:
             vault = load_vault(key_path(data), create=True)
             assert vault is not None
             add_credential(db, vault, Credential("kardow", "bench", BENCH_SECRET.decode()))
-        engine = Engine(data, overrides={"host": "127.0.0.1", "port": 0})
+        engine = Engine(data, overrides={"host": "127.0.0.1", "port": 0, "api_port": 0})
         await asyncio.to_thread(engine.start)
         db = open_store(data)
         window = MainWindow(engine, db)
