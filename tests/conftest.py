@@ -31,6 +31,14 @@ def make_capture(**overrides: Any) -> Capture:
     return Capture(**fields)
 
 
+@pytest.fixture(autouse=True)
+def _never_the_users_data(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """No test may read or write the real user data dir, even one that forgets `data_dir`."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("HOOKSCOPE_DATA_DIR", str(tmp_path_factory.mktemp("default-data")))
+        yield
+
+
 @pytest.fixture
 def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A fresh data directory, also set as $HOOKSCOPE_DATA_DIR for CLI calls in-process."""

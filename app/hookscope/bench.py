@@ -15,11 +15,14 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Any
 
 import aiohttp
 from aiohttp import web
 
-from hookscope.core.model import Credential
+from hookscope.core.model import Credential, SendPolicy
+from hookscope.core.registration import Registration
+from hookscope.engine import Engine
 from hookscope.storage.credentials import add_credential
 from hookscope.storage.db import open_store
 from hookscope.storage.keyfile import load_vault
@@ -65,6 +68,11 @@ class BenchResult:
     ack_max_ms: float
     stored: int
     verified: int
+    fanout_targets: int
+    fanout_best_ms: float
+    fanout_median_ms: float
+    fanout_bare_median_ms: float
+    fanout_delivered: int
 
 
 async def _throughput(url: str, total: int) -> float:
@@ -177,6 +185,7 @@ def run(requests: int = 4000, rate: int = 500, seconds: float = 4.0) -> BenchRes
                 for name, url in urls.items():
                     best[name] = max(best[name], asyncio.run(_throughput(url, requests)))
             latencies = sorted(asyncio.run(_paced(urls["ours"], rate, seconds)))
+            fanout = _fanout(Path(tmp) / "fanout", server_port)
         stored, verified = _count(data)
     p99 = latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))]
     return BenchResult(
@@ -192,7 +201,57 @@ def run(requests: int = 4000, rate: int = 500, seconds: float = 4.0) -> BenchRes
         ack_max_ms=round(latencies[-1] * 1000, 2),
         stored=stored,
         verified=verified,
+        **fanout,
     )
+
+
+def _fanout(data: Path, port: int, targets: int = 200, rounds: int = 7) -> dict[str, Any]:
+    """One Kardow event to `targets` local webhook targets, each with its own secret.
+
+    Timed from planning (the composer's Fire) until every attempt is answered and logged;
+    against a bare aiohttp client posting the same body to the same URLs at once.
+    """
+    engine = Engine(data, overrides={"host": "127.0.0.1", "port": 0, "api_port": 0})
+    engine.start(listen=False)
+    try:
+        for n in range(targets):
+            url = f"http://127.0.0.1:{port}/target/{n}"
+            registration = Registration("job.created", "webhook", url, f"bench-secret-{n:04d}")
+            engine.call(engine.add_target(registration)).result(30)
+        data_json = {"job_id": "abc-123", "title": "Senior Engineer"}
+        took: list[float] = []
+        delivered = 0
+        for _ in range(rounds):
+            started = time.perf_counter()
+            plan = engine.call(engine.plan_kardow("job.created", data_json, 42)).result(30)
+            attempts = engine.call(engine.send(plan, SendPolicy())).result(60)
+            took.append(time.perf_counter() - started)
+            delivered = sum(attempt.ok for attempt in attempts)
+        urls = [f"http://127.0.0.1:{port}/target/{n}" for n in range(targets)]
+        bare = [asyncio.run(_bare_fanout(urls, plan.payload)) for _ in range(rounds)]
+    finally:
+        engine.stop()
+    return {
+        "fanout_targets": targets,
+        "fanout_best_ms": round(min(took[1:]) * 1000, 1),  # the first round warms up
+        "fanout_median_ms": round(statistics.median(took[1:]) * 1000, 1),
+        "fanout_bare_median_ms": round(statistics.median(bare[1:]) * 1000, 1),
+        "fanout_delivered": delivered,
+    }
+
+
+async def _bare_fanout(urls: list[str], body: bytes) -> float:
+    """The baseline: the same POSTs, all at once, with a fresh aiohttp session."""
+    started = time.perf_counter()
+    connector = aiohttp.TCPConnector(limit=256)
+    async with aiohttp.ClientSession(connector=connector) as session:
+
+        async def one(url: str) -> None:
+            async with session.post(url, data=body) as response:
+                await response.read()
+
+        await asyncio.gather(*(one(url) for url in urls))
+    return time.perf_counter() - started
 
 
 def _count(data: Path) -> tuple[int, int]:
@@ -219,5 +278,11 @@ def report(result: BenchResult, as_json: bool) -> str:
             f"  p50 {result.ack_p50_ms} ms   p99 {result.ack_p99_ms} ms   (target p99 < 25 ms)"
             f"   max {result.ack_max_ms} ms",
             f"captures stored: {result.stored} ({result.verified} verified)",
+            f"fan-out of one Kardow event to {result.fanout_targets} local webhook targets,"
+            " each signed, every attempt logged:",
+            f"  median {result.fanout_median_ms} ms   best {result.fanout_best_ms} ms"
+            f"   (target < 1000 ms)   delivered {result.fanout_delivered}",
+            f"  bare aiohttp client, same {result.fanout_targets} POSTs at once:"
+            f" median {result.fanout_bare_median_ms} ms",
         ]
     )

@@ -431,19 +431,25 @@ class Engine:
         if capture is None:
             raise EngineError(f"There is no capture {capture_id}.")
         signer: Credential | None = None
-        provider = capture.verdict.provider
+        provider = fire.provider_of(capture)
         if resign and provider is not None:
             if credential is not None:
                 signer = self.credential(credential, provider)
             else:
                 signer = self._default_signer(capture)
+                mine = [repr(c.name) for c in self._credentials if c.provider == provider]
+                if signer is None and len(mine) > 1:
+                    raise EngineError(
+                        f"Several {provider.capitalize()} secrets are stored; choose one"
+                        f" (stored: {', '.join(mine)})."
+                    )
         return fire.plan_replay(
             capture, url=url, now=utc_now(), resign=resign, resign_with=signer, body=body
         )
 
     def _default_signer(self, capture: Capture) -> Credential | None:
         """The secret that verified the capture, else the only one of its provider."""
-        provider = capture.verdict.provider
+        provider = fire.provider_of(capture)
         mine = [c for c in self._credentials if c.provider == provider]
         for check in capture.verdict.checks:
             for credential in mine:

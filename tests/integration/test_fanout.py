@@ -371,3 +371,15 @@ class TestKudozAndReplay:
         assert fixed.body == body
         (log,) = logged(data_dir, fire_id=resigned.fire_id)
         assert log.request.replay_of == original
+
+
+def test_the_fanout_benchmark_measures_real_deliveries(
+    tmp_path: Path, receiver: Receiver
+) -> None:
+    from hookscope.bench import _fanout
+
+    figures = _fanout(tmp_path / "bench", receiver.port, targets=10, rounds=2)
+    assert figures["fanout_delivered"] == 10
+    assert len(receiver.received) == 2 * 10 + 2 * 10  # two timed rounds, two bare rounds
+    signed = [r for r in receiver.received if r.header("X-Kardow-Signature")]
+    assert len(signed) == 20

@@ -20,7 +20,7 @@ from hookscope.core.model import (
     Target,
     iso_millis,
 )
-from hookscope.core.providers import kardow, kudoz
+from hookscope.core.providers import detect, kardow, kudoz
 from hookscope.core.registration import check_target_url
 
 USER_AGENT = f"Hookscope/{__version__}"
@@ -216,9 +216,17 @@ def wire_headers(request: Outgoing) -> tuple[Header, ...]:
     return (("Host", host), *request.headers, ("Content-Length", str(len(request.body))))
 
 
+def provider_of(capture: Capture) -> str | None:
+    """The capture's provider: as judged on arrival, else as its headers and body say now."""
+    if capture.verdict.provider is not None:
+        return capture.verdict.provider
+    found = detect(capture)
+    return found.name if found is not None else None
+
+
 def can_resign(capture: Capture, credential: Credential | None) -> str | None:
     """Why `capture` cannot be re-signed with `credential`, or None."""
-    provider = capture.verdict.provider
+    provider = provider_of(capture)
     if provider is None:
         return "Only Kardow and Kudoz deliveries can be re-signed; no provider was recognised."
     if credential is None:
@@ -250,8 +258,9 @@ def plan_replay(
     payload = capture.body if body is None else body
     headers = [(name, value) for name, value in capture.headers if name.lower() not in HOP_BY_HOP]
     note = "as captured" if body is None else "body edited"
+    provider = provider_of(capture)
     if resign and resign_with is not None:
-        if capture.verdict.provider == "kardow":
+        if provider == "kardow":
             value = kardow.sign(resign_with.secret, payload)
             headers = _replace(headers, kardow.HEADER, value)
         else:
@@ -261,7 +270,7 @@ def plan_replay(
             )
             headers = _replace(headers, kudoz.HEADER, value)
         note += f", re-signed with {resign_with.name!r}"
-    elif body is not None and capture.verdict.provider is not None:
+    elif body is not None and provider is not None:
         note += " (the old signature no longer matches: re-sign to fix)"
     headers.append((REPLAY_HEADER, str(capture.id)))
     outgoing = Outgoing(
@@ -274,7 +283,7 @@ def plan_replay(
         note=note,
         replay_of=capture.id,
     )
-    return Plan(fire_id, capture.verdict.provider or "", "replay", payload, (outgoing,))
+    return Plan(fire_id, provider or "", "replay", payload, (outgoing,))
 
 
 def _replace(headers: list[Header], name: str, value: str) -> list[Header]:
