@@ -284,6 +284,13 @@ def cmd_serve(args: argparse.Namespace) -> int:
         print(f"listening on {engine.url}", flush=True)
         if engine.api_url:
             print(f"kardow api on {engine.api_url}", flush=True)
+            if engine.api_key_state(None) == "unconfigured":
+                print(
+                    "hookscope: warning: the Kardow API emulator has no API key, so it answers"
+                    " 401 to everything; pass --api-key KEY or add one in Settings.",
+                    file=sys.stderr,
+                    flush=True,
+                )
         for warning in engine.warnings:
             print(f"hookscope: warning: {warning}", file=sys.stderr, flush=True)
         if not is_loopback(listener.settings.host):
