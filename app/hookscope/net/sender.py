@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import io
 import logging
 import random
 import ssl
@@ -85,7 +86,8 @@ class Sender:
             async with session.request(
                 request.method,
                 request.url,
-                data=request.body,
+                # A file-like body: aiohttp refuses to write megabytes of raw bytes in one go.
+                data=io.BytesIO(request.body),
                 headers=CIMultiDict(request.headers),
                 # What the preview shows is what goes out: no default Accept, Accept-Encoding
                 # or User-Agent of the client's own.
@@ -144,7 +146,14 @@ def describe_error(exc: BaseException, policy: SendPolicy) -> str:
     if isinstance(exc, aiohttp.ClientConnectorDNSError):
         return f"could not resolve the host {exc.host}"
     if isinstance(exc, aiohttp.ClientConnectorError):
-        return f"could not connect to {exc.host}:{exc.port}: {_reason(exc.os_error)}"
+        cause = exc.os_error
+        if isinstance(cause, ConnectionRefusedError):
+            why = "connection refused (nothing listens there)"
+        elif isinstance(cause, OSError) and cause.strerror:
+            why = cause.strerror.lower()
+        else:
+            why = str(cause) or type(cause).__name__
+        return f"could not connect to {exc.host}:{exc.port}: {why}"
     if isinstance(exc, aiohttp.ServerDisconnectedError):
         return "the target closed the connection without answering"
     if isinstance(exc, aiohttp.ClientResponseError):
