@@ -1,0 +1,476 @@
+"""The replay dialog: send a capture again, as captured, with an edited body, or re-signed."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Coroutine
+from typing import Any
+
+from PySide6.QtCore import QEvent, Qt, QTimer, Signal
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QButtonGroup,
+    QCheckBox,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QHBoxLayout,
+    QLineEdit,
+    QPlainTextEdit,
+    QPushButton,
+    QRadioButton,
+    QSplitter,
+    QVBoxLayout,
+    QWidget,
+)
+from shiboken6 import Shiboken
+from sqlite_utils import Database
+
+from hookscope.core.fire import FireError, can_resign
+from hookscope.core.model import Attempt, Capture, Credential, Plan
+from hookscope.core.tasks import spawn
+from hookscope.engine import Engine, EngineError
+from hookscope.storage import captures as capture_store
+from hookscope.storage import credentials as credential_store
+from hookscope.ui.composer import (
+    FIRE_KEYS,
+    PREVIEW_PAUSE_MS,
+    RequestPreview,
+    heading,
+    retint,
+    say,
+)
+from hookscope.ui.settings import async_slot, plain_label
+from hookscope.ui.style import human_size, monospace
+
+log = logging.getLogger(__name__)
+
+AUTOMATIC = "Automatic: the secret that verified it, or the only one"
+EDIT_LIMIT = 1024 * 1024  # larger bodies are replayed as captured: an editor would crawl
+# The last URL a replay was sent to in this session: the next replay offers it first.
+_memory: dict[str, str] = {}
+
+
+def forget_last_url() -> None:
+    """Forget the URL remembered from the last replay (a new session, or a test)."""
+    _memory.clear()
+
+
+def default_url(engine: Engine, capture: Capture) -> str:
+    """The last replay URL of this session, else the listener's URL with the capture's path."""
+    remembered = _memory.get("url")
+    if remembered:
+        return remembered
+    return f"{engine.url}{capture.target}" if engine.url else ""
+
+
+def editable_text(capture: Capture) -> str | None:
+    """The body as text to edit, or None when it cannot be (binary, or too large)."""
+    if capture.body_size > EDIT_LIMIT:
+        return None
+    try:
+        text = capture.body.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    return None if "\x00" in text else text
+
+
+class ReplayDialog(QDialog):
+    """Sends one capture again: to any URL, as captured, with an edited body, and/or re-signed.
+
+    Open it with `.open()` (never `.exec()`: the app runs on qasync). The preview is the kept
+    Plan; Send sends that very plan, then a new one is made (a new fire id; a re-signed Kudoz
+    token gets a fresh nonce and timestamp). Keyboard: Ctrl+Return (or Ctrl+Enter) sends.
+
+    Signals:
+        sent(str): a replay went out (its fire_id): the window may show its delivery.
+
+    Attributes:
+        capture: the capture replayed (None when it no longer exists).
+        plan: the plan the preview shows and Send sends, or None.
+        url_edit: where the replay goes.
+        as_captured_radio, edit_body_radio: the body sent (the second enables body_edit).
+        body_edit: the body as text, for editing.
+        body_label: why the body cannot be edited (binary) or what was kept of it (cut).
+        resign_check, credential_combo: re-sign with a secret of the capture's provider
+            (Automatic lets the engine choose); disabled with the reason when impossible.
+        resign_label: why re-signing is impossible, or a warning that an edited body breaks
+            the old signature.
+        preview: the RequestPreview of `plan`.
+        send_button: sends `plan`; disabled with the reason as its tooltip.
+        result_label: "Sending…", then the outcome, status and latency in words.
+        buttons: Close.
+    """
+
+    sent = Signal(str)
+
+    def __init__(
+        self, engine: Engine, db: Database, capture_id: int, parent: QWidget | None = None
+    ) -> None:
+        super().__init__(parent)
+        self.engine = engine
+        self.db = db
+        self.capture_id = capture_id
+        self.capture = capture_store.get_capture(db, capture_id)
+        self.plan: Plan | None = None
+        self._original_text = ""
+        self._input_problem: str | None = None
+        self._resign_problem: str | None = None
+        self._plan_error: str | None = None
+        self._sending = False
+        self._dirty = True
+        self._generation = 0
+        self._applied = -1
+        self._tasks: set[asyncio.Task[Any]] = set()
+        self.setWindowTitle(f"Replay capture #{capture_id}")
+        self.resize(1000, 680)
+
+        self._pause = QTimer(self, singleShot=True, interval=PREVIEW_PAUSE_MS)
+        self._pause.timeout.connect(lambda: self._background(self.refresh_preview()))
+        self._build()
+        for keys in FIRE_KEYS:
+            shortcut = QShortcut(QKeySequence(keys), self)
+            shortcut.activated.connect(self._send_clicked)
+        self._load()
+
+    # -- building -------------------------------------------------------------------------------
+
+    def _build(self) -> None:
+        self.about_label = plain_label()
+        self.url_edit = QLineEdit()
+        self.url_edit.setPlaceholderText("https://where.to/send/it")
+        self.as_captured_radio = QRadioButton("As captured")
+        self.as_captured_radio.setToolTip("Send the body byte for byte as it was received")
+        self.edit_body_radio = QRadioButton("Edit body")
+        self.edit_body_radio.setToolTip("Send the text in the editor below instead")
+        self._body_group = QButtonGroup(self)
+        self._body_group.addButton(self.as_captured_radio)
+        self._body_group.addButton(self.edit_body_radio)
+        self.as_captured_radio.setChecked(True)
+        self.body_label = plain_label()
+        self.body_label.hide()
+        self.resign_check = QCheckBox("Re-sign with")
+        self.credential_combo = QComboBox()
+        self.credential_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+        self.resign_label = plain_label()
+        self.resign_label.hide()
+
+        body_row = QHBoxLayout()
+        body_row.addWidget(self.as_captured_radio)
+        body_row.addWidget(self.edit_body_radio)
+        body_row.addStretch(1)
+        resign_row = QHBoxLayout()
+        resign_row.addWidget(self.resign_check)
+        resign_row.addWidget(self.credential_combo)
+        resign_row.addStretch(1)
+        form = QFormLayout()
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.ExpandingFieldsGrow)
+        form.addRow("Send to", self.url_edit)
+        form.addRow("Body", body_row)
+        form.addRow(self.body_label)
+        form.addRow("Signature", resign_row)
+        form.addRow(self.resign_label)
+
+        self.body_edit = QPlainTextEdit()
+        self.body_edit.setFont(monospace())
+        self.body_edit.setTabChangesFocus(True)
+        self.body_edit.setLineWrapMode(QPlainTextEdit.LineWrapMode.WidgetWidth)
+        left = QWidget()
+        left_layout = QVBoxLayout(left)
+        left_layout.setContentsMargins(0, 0, 4, 0)
+        left_layout.addWidget(heading("Body to send"))
+        left_layout.addWidget(self.body_edit, 1)
+        self.preview = RequestPreview(show_list=False)
+        right = QWidget()
+        right_layout = QVBoxLayout(right)
+        right_layout.setContentsMargins(4, 0, 0, 0)
+        right_layout.addWidget(heading("Preview: exactly what will be sent"))
+        right_layout.addWidget(self.preview, 1)
+        self.splitter = QSplitter(Qt.Orientation.Horizontal)
+        self.splitter.setChildrenCollapsible(False)
+        self.splitter.addWidget(left)
+        self.splitter.addWidget(right)
+        self.splitter.setStretchFactor(0, 2)
+        self.splitter.setStretchFactor(1, 3)
+
+        self.send_button = QPushButton("Send  (Ctrl+Return)")
+        self.send_button.clicked.connect(self._send_clicked)
+        self.result_label = plain_label()
+        self.result_label.hide()
+        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        self.buttons.rejected.connect(self.reject)
+        bottom = QHBoxLayout()
+        bottom.addWidget(self.send_button)
+        bottom.addWidget(self.result_label, 1)
+        bottom.addWidget(self.buttons)
+
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.about_label)
+        layout.addLayout(form)
+        layout.addWidget(self.splitter, 1)
+        layout.addLayout(bottom)
+        # Enter in the URL field must neither close the dialog nor send by surprise.
+        for button in self.findChildren(QPushButton):
+            button.setAutoDefault(False)
+            button.setDefault(False)
+
+        self.url_edit.textChanged.connect(lambda _: self._changed())
+        self._body_group.buttonToggled.connect(lambda _button, _on: self._mode_changed())
+        self.body_edit.textChanged.connect(self._changed)
+        self.resign_check.toggled.connect(lambda _: self._mode_changed())
+        self.credential_combo.currentIndexChanged.connect(lambda _: self._changed())
+
+    def _load(self) -> None:
+        capture = self.capture
+        if capture is None:
+            say(self.about_label, f"There is no capture #{self.capture_id}: it was deleted.")
+            for widget in (self.url_edit, self.as_captured_radio, self.edit_body_radio):
+                widget.setEnabled(False)
+            self.resign_check.setEnabled(False)
+            self.credential_combo.setEnabled(False)
+            self.body_edit.setEnabled(False)
+            self._input_problem = f"There is no capture #{self.capture_id}."
+            self._update_send()
+            return
+        verdict = capture.verdict
+        provider = (verdict.provider or "no provider").capitalize()
+        event = f" {verdict.event}" if verdict.event else ""
+        self.about_label.setText(
+            f"Capture #{self.capture_id}: {capture.method} {capture.target} · {provider}{event}"
+            f" · {verdict.verdict} · {human_size(capture.body_size)}"
+        )
+        self.url_edit.setText(default_url(self.engine, capture))
+        text = editable_text(capture)
+        if text is None:
+            why = self.can_edit_body() or ""
+            self.edit_body_radio.setEnabled(False)
+            self.edit_body_radio.setToolTip(why)
+            say(self.body_label, why, "warning")
+            self.body_edit.setPlaceholderText("(replayed as captured)")
+        else:
+            self.body_edit.blockSignals(True)
+            self.body_edit.setPlainText(text)
+            self.body_edit.blockSignals(False)
+            # Compared with what the editor holds (it turns \r\n into \n): unchanged text is
+            # replayed as the exact bytes captured.
+            self._original_text = self.body_edit.toPlainText()
+            if capture.body_truncated:
+                say(
+                    self.body_label,
+                    "The body was cut at the size limit when received: only the "
+                    f"{human_size(capture.body_size)} kept are sent.",
+                    "warning",
+                )
+        self._load_credentials()
+        self._mode_changed()
+
+    def _load_credentials(self) -> None:
+        assert self.capture is not None
+        provider = self.capture.verdict.provider
+        names = [
+            info.name
+            for info in credential_store.list_credentials(self.db)
+            if provider is not None and info.provider == provider
+        ]
+        self.credential_combo.blockSignals(True)
+        self.credential_combo.clear()
+        self.credential_combo.addItem(AUTOMATIC, None)
+        for name in names:
+            self.credential_combo.addItem(name, name)
+        self.credential_combo.blockSignals(False)
+        # can_resign only looks at the provider and whether a secret exists: names are enough
+        # here (the GUI never needs the secret itself; the engine signs).
+        stand_in = Credential(provider, names[0], "") if provider and names else None
+        why = can_resign(self.capture, stand_in)
+        self.resign_check.setEnabled(why is None)
+        self.resign_check.setToolTip(why or "Sign the request again, as the provider would")
+        self.credential_combo.setToolTip(why or "Which stored secret signs it")
+        self._resign_problem = why
+
+    # -- input ----------------------------------------------------------------------------------
+
+    def can_edit_body(self) -> str | None:
+        """Why the body cannot be edited as text, or None when it can."""
+        if self.capture is None:
+            return f"There is no capture #{self.capture_id}."
+        if self.capture.body_size > EDIT_LIMIT:
+            return (
+                f"The body is too large to edit here ({human_size(self.capture.body_size)}; "
+                f"up to {human_size(EDIT_LIMIT)}); it can be replayed as captured."
+            )
+        if editable_text(self.capture) is None:
+            return (
+                f"The body is binary ({human_size(self.capture.body_size)}, not UTF-8 text), so "
+                "it cannot be edited here; it can be replayed as captured."
+            )
+        return None
+
+    def _mode_changed(self) -> None:
+        editing = self.edit_body_radio.isChecked()
+        self.body_edit.setEnabled(editing)
+        resign = self.resign_check.isChecked()
+        self.credential_combo.setEnabled(resign and self._resign_problem is None)
+        if self._resign_problem is not None:
+            say(self.resign_label, self._resign_problem)
+        elif editing and not resign and self.capture is not None and self.capture.verdict.provider:
+            say(
+                self.resign_label,
+                "An edited body no longer matches the captured signature: re-sign to send a "
+                "valid one.",
+                "warning",
+            )
+        else:
+            say(self.resign_label, "")
+        self._changed()
+
+    def _changed(self) -> None:
+        self._dirty = True
+        self._pause.start()
+
+    def _body(self) -> bytes | None:
+        if not self.edit_body_radio.isChecked():
+            return None
+        text = self.body_edit.toPlainText()
+        return None if text == self._original_text else text.encode("utf-8")
+
+    async def refresh_preview(self) -> Plan | None:
+        """Plan the replay as the form says; the plan kept (and shown), or None."""
+        self._pause.stop()
+        self._dirty = False
+        self._generation += 1
+        generation = self._generation
+        if self.capture is None:
+            self._apply(generation, None, None, self._input_problem or "")
+            return None
+        url = self.url_edit.text().strip()
+        self._input_problem = None if url else "Enter the URL to send the replay to."
+        if self._input_problem:
+            self._apply(generation, None, None, self._input_problem)
+            return None
+        resign = self.resign_check.isChecked() and self._resign_problem is None
+        credential = self.credential_combo.currentData() if resign else None
+        try:
+            plan = await asyncio.wrap_future(
+                self.engine.call(
+                    self.engine.plan_replay(
+                        self.capture_id,
+                        url,
+                        resign=resign,
+                        credential=None if credential is None else str(credential),
+                        body=self._body(),
+                    )
+                )
+            )
+        except (FireError, EngineError) as error:
+            self._apply(generation, None, str(error), "Nothing can be sent as it is.")
+            return None
+        self._apply(generation, plan, None, "")
+        return plan
+
+    def _apply(self, generation: int, plan: Plan | None, error: str | None, why: str) -> None:
+        if generation != self._generation or not Shiboken.isValid(self):
+            return
+        self._applied = generation
+        self.plan = plan
+        self._plan_error = error
+        self.preview.set_plan(plan, why)
+        if error:
+            say(self.preview.problems_label, error, "error")
+        self._update_send()
+
+    # -- sending --------------------------------------------------------------------------------
+
+    def send_problem(self) -> str | None:
+        """Why Send cannot send now, or None (also the disabled button's tooltip)."""
+        if self._sending:
+            return "Sending… wait for the result."
+        if self._input_problem:
+            return self._input_problem
+        if self._plan_error:
+            return self._plan_error
+        if self.plan is None or not self.plan.requests:
+            return "Preparing the preview…"
+        return None
+
+    def _update_send(self) -> None:
+        why = self.send_problem()
+        self.send_button.setEnabled(why is None)
+        self.send_button.setToolTip(why or "Send exactly the previewed request (Ctrl+Return)")
+
+    @async_slot()
+    async def _send_clicked(self) -> None:
+        await self.send()
+
+    async def send(self) -> Attempt | None:
+        """Send the kept plan, exactly; the result is shown in the dialog (never raised)."""
+        if self._sending:
+            return None
+        if self._dirty or self._applied != self._generation:
+            await self.refresh_preview()
+        why = self.send_problem()
+        plan = self.plan
+        if why is not None or plan is None:
+            say(self.result_label, why or "Nothing to send.", "error")
+            return None
+        request = plan.requests[0]
+        _memory["url"] = request.url
+        self._sending = True
+        self._update_send()
+        say(self.result_label, f"Sending to {request.url}…")
+        try:
+            attempts = await asyncio.wrap_future(self.engine.call(self.engine.send(plan)))
+        except Exception as error:
+            log.exception("replay")
+            if Shiboken.isValid(self):
+                self._sending = False
+                say(self.result_label, f"Nothing was sent: {error}", "error")
+                self._update_send()
+            return None
+        attempt = attempts[0] if attempts else None
+        if not Shiboken.isValid(self):
+            return attempt
+        self._sending = False
+        self._show_result(attempt)
+        self.sent.emit(plan.fire_id)
+        self.plan = None  # a new fire id (and Kudoz nonce) for the next send
+        await self.refresh_preview()
+        return attempt
+
+    def _show_result(self, attempt: Attempt | None) -> None:
+        if attempt is None:
+            say(self.result_label, "Nothing was sent.", "error")
+            return
+        took = f"{attempt.latency_ms:.0f} ms"
+        if attempt.ok:
+            say(self.result_label, f"✓ {attempt.outcome.capitalize()} in {took}.", "ok")
+        elif attempt.error is not None:
+            say(self.result_label, f"✗ Failed after {took}: {attempt.error}", "error")
+        else:
+            say(self.result_label, f"✗ Not accepted: {attempt.outcome}, in {took}.", "error")
+
+    # -- plumbing -------------------------------------------------------------------------------
+
+    def _background(self, coro: Coroutine[Any, Any, Any]) -> None:
+        async def guarded() -> None:
+            try:
+                await coro
+            except Exception as error:
+                log.exception("replay action")
+                if Shiboken.isValid(self):
+                    say(self.result_label, f"That did not work: {error}", "error")
+
+        task = spawn(guarded(), name="replay-action")
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def settle(self) -> None:
+        """Wait for background refreshes and sends (tests, and closing)."""
+        while self._tasks:
+            await asyncio.gather(*list(self._tasks), return_exceptions=True)
+
+    def changeEvent(self, event: QEvent) -> None:
+        if event.type() in (QEvent.Type.PaletteChange, QEvent.Type.ApplicationPaletteChange):
+            retint(self)
+        super().changeEvent(event)
