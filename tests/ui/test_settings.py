@@ -3,24 +3,28 @@
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import socket
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from dataclasses import replace
+from urllib.parse import urlsplit
 
 import pytest
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLineEdit, QMessageBox
 from pytestqt.modeltest import ModelTester
 from pytestqt.qtbot import QtBot
 from sqlite_utils import Database
 
-from hookscope.core.model import Credential, ListenerSettings, ResponseRule
+from hookscope.core.model import Credential, ListenerSettings, ResponseRule, SendPolicy
 from hookscope.core.tasks import spawn
 from hookscope.engine import Engine
 from hookscope.storage import credentials as credential_store
 from hookscope.storage import settings as settings_store
+from hookscope.storage import targets as target_store
 from hookscope.storage.db import open_store
 from hookscope.storage.keyfile import load_vault
 from hookscope.ui.models import RecordRole
@@ -30,6 +34,7 @@ from hookscope.ui.settings import (
     SettingsDialog,
     parse_headers,
 )
+from tests.integration.conftest import http
 from tests.ui.conftest import wait_until
 
 SAVE = QDialogButtonBox.StandardButton.Save
@@ -60,7 +65,7 @@ def show_tab(dialog: SettingsDialog, title: str) -> None:
 
 def open_now(dialog: SettingsDialog) -> list[QDialog]:
     """The editors and questions the dialog has open."""
-    found = (dialog.rule_editor, dialog.secret_editor, dialog.confirmation)
+    found = (dialog.rule_editor, dialog.secret_editor, dialog.key_editor, dialog.confirmation)
     return [d for d in found if d is not None]
 
 
@@ -184,7 +189,10 @@ async def test_applying_a_new_port_restarts_the_listener_there_and_saves_it(
     assert b"capture_id" in body
     with open_store(engine.directory) as fresh:
         saved = settings_store.load_listener_settings(fresh)
-    assert saved == replace(ListenerSettings(), port=port, body_limit=int(1.5 * 1024 * 1024))
+    # The form saves what it shows: this run's emulator is off (the fixture's override).
+    assert saved == replace(
+        ListenerSettings(), port=port, body_limit=int(1.5 * 1024 * 1024), api_port=0
+    )
 
 
 @pytest.mark.asyncio
@@ -517,3 +525,211 @@ def test_user_data_is_shown_as_plain_text(dialog: SettingsDialog, gui_db: Databa
         dialog.exposure_label,
     ):
         assert label.textFormat() == Qt.TextFormat.PlainText
+
+
+# -- the Kardow API emulator -------------------------------------------------------------------
+
+
+def _get_webhooks(port: int, key: str | None) -> int:
+    headers = [("x-api-key", key)] if key else []
+    return http(port, "GET", "/webhooks", headers).status
+
+
+async def get_webhooks(port: int, key: str | None = None) -> int:
+    return await asyncio.to_thread(_get_webhooks, port, key)
+
+
+@pytest.mark.asyncio
+async def test_the_api_port_restarts_the_emulator_and_zero_stops_it(
+    dialog: SettingsDialog, engine: Engine, gui_db: Database
+) -> None:
+    assert dialog.api_port_spin.value() == 0  # the fixture runs with the emulator off
+    assert dialog.api_status_label.text() == "The Kardow API emulator is off."
+    changed: list[str] = []
+    dialog.api_changed.connect(changed.append)
+    port = free_port()
+    dialog.api_port_spin.setValue(port)
+
+    assert await dialog.apply_listener()
+
+    assert engine.api_url == f"http://127.0.0.1:{port}"
+    assert changed == [engine.api_url]
+    assert dialog.api_status_label.text() == f"Kardow API emulator on {engine.api_url}"
+    assert settings_store.load_listener_settings(gui_db).api_port == port
+    assert await get_webhooks(port) == 401  # no key configured yet
+
+    dialog.api_port_spin.setValue(0)
+    assert await dialog.apply_listener()
+    assert engine.api_url == ""
+    assert changed[-1] == ""
+    assert dialog.api_status_label.text() == "The Kardow API emulator is off."
+    assert settings_store.load_listener_settings(gui_db).api_port == 0
+    with pytest.raises(ConnectionRefusedError):
+        await get_webhooks(port)
+
+
+@pytest.mark.asyncio
+async def test_a_taken_api_port_is_said_and_the_listener_still_runs(
+    dialog: SettingsDialog, engine: Engine
+) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        dialog.api_port_spin.setValue(port)
+
+        assert not await dialog.apply_listener()
+
+    assert dialog.api_error.isVisibleTo(dialog)
+    assert dialog.api_error.text().startswith(
+        f"Cannot start the Kardow API emulator on 127.0.0.1:{port}: "
+    )
+    assert not dialog.listener_error.isVisibleTo(dialog)
+    assert engine.url
+    assert engine.api_url == ""
+    assert dialog.api_status_label.text() == "The Kardow API emulator is stopped."
+    status, _ = await post(engine.url + "/still")
+    assert status == 200
+
+
+@pytest.mark.asyncio
+async def test_a_generated_key_is_accepted_stored_as_a_digest_and_removable(
+    dialog: SettingsDialog, engine: Engine, gui_db: Database
+) -> None:
+    show_tab(dialog, "Kardow API")
+    assert dialog.api_keys_empty.isVisibleTo(dialog)
+    assert "401" in dialog.api_keys_empty.text()
+    port = urlsplit(await asyncio.wrap_future(engine.call(engine.start_api(port=0)))).port
+    assert port is not None
+
+    key = dialog.generate_key()
+
+    assert key.startswith("kd_")
+    assert len(key) == 3 + 32  # 24 random bytes, URL-safe base64
+    assert dialog.new_key_edit.text() == key
+    assert dialog.new_key_edit.isReadOnly()
+    assert dialog.new_key_edit.isVisibleTo(dialog)
+    assert "will not be shown again" in dialog.new_key_label.text()
+    dialog.copy_key_button.click()
+    assert QGuiApplication.clipboard().text() == key
+    (info,) = target_store.list_api_keys(gui_db)
+    assert info.digest == hashlib.sha256(key.encode()).hexdigest()
+    assert dialog.api_keys_model.index(0, 0).data() == "…" + key[-4:]
+    assert not dialog.api_keys_empty.isVisibleTo(dialog)
+    stored = b"".join(
+        path.read_bytes()
+        for path in engine.directory.iterdir()
+        if path.name.endswith(("db", "wal"))
+    )
+    assert stored
+    assert key.encode() not in stored
+    await wait_until(lambda: engine.api_key_state(key) is None)
+    assert await get_webhooks(port, key) == 200
+    assert await get_webhooks(port, "kd_wrong") == 401
+
+    show_tab(dialog, "Sending")  # shown once: leaving the tab forgets it
+    assert dialog.new_key_edit.text() == ""
+    show_tab(dialog, "Kardow API")
+    assert not dialog.new_key_edit.isVisibleTo(dialog)
+
+    dialog.api_keys_view.selectRow(0)
+    box = dialog.remove_key()
+    assert box is not None
+    assert "…" + key[-4:] in box.text()
+    box.button(QMessageBox.StandardButton.Yes).click()
+    assert target_store.list_api_keys(gui_db) == []
+    assert dialog.api_keys_empty.isVisibleTo(dialog)
+    await wait_until(lambda: engine.api_key_state(key) is not None)
+    assert await get_webhooks(port, key) == 401
+
+
+def test_a_pasted_key_is_checked_before_it_is_stored(
+    dialog: SettingsDialog, gui_db: Database
+) -> None:
+    show_tab(dialog, "Kardow API")
+    editor = dialog.add_key()
+    assert dialog.key_editor is editor
+    editor.key_field.edit.setText("has a space")
+    assert editor.error_label.isVisibleTo(editor)
+    assert "must not contain spaces" in editor.error_label.text()
+    assert not editor.save()
+    editor.key_field.edit.setText("  my-integration-key  ")
+    assert not editor.error_label.isVisibleTo(editor)
+    editor.buttons.button(SAVE).click()
+    assert open_now(dialog) == []
+    (info,) = target_store.list_api_keys(gui_db)
+    assert info.digest == hashlib.sha256(b"my-integration-key").hexdigest()
+    assert dialog.selected_api_key() == info
+
+    again = dialog.add_key()
+    again.key_field.edit.setText("my-integration-key")
+    assert not again.save()
+    assert again.error_label.text() == "This key is already accepted."
+    again.reject()
+    assert len(target_store.list_api_keys(gui_db)) == 1
+
+
+# -- sending -----------------------------------------------------------------------------------
+
+
+def test_the_send_policy_is_saved_and_invalid_values_are_refused(
+    dialog: SettingsDialog, engine: Engine, gui_db: Database
+) -> None:
+    show_tab(dialog, "Sending")
+    assert dialog.connect_spin.value() == 5.0
+    assert dialog.retries_spin.value() == 0
+    assert dialog.response_limit_spin.value() == 64
+    dialog.save_policy_button.click()  # unchanged: saved as it was, exactly
+    with open_store(engine.directory) as fresh:
+        assert settings_store.load_send_policy(fresh) == SendPolicy()
+
+    dialog.connect_spin.setValue(2.5)
+    dialog.total_spin.setValue(20)
+    dialog.retries_spin.setValue(3)
+    dialog.backoff_spin.setValue(1)
+    dialog.max_backoff_spin.setValue(8)
+    dialog.jitter_spin.setValue(25)
+    dialog.response_limit_spin.setValue(512)
+    assert dialog.save_policy()
+    assert dialog.policy_status.text() == "Saved: the next fire uses these."
+    expected = SendPolicy(
+        connect_timeout=2.5,
+        total_timeout=20.0,
+        retries=3,
+        backoff=1.0,
+        max_backoff=8.0,
+        jitter=0.25,
+        response_limit=512 * 1024,
+    )
+    with open_store(engine.directory) as fresh:
+        assert settings_store.load_send_policy(fresh) == expected
+    assert engine.send_policy() == expected  # what the next fire from this window uses
+
+    dialog.total_spin.setValue(1)
+    dialog.save_policy_button.click()
+    assert dialog.policy_error.isVisibleTo(dialog)
+    assert dialog.policy_error.text() == (
+        "The total timeout (1 s) must be at least the connect timeout (2.5 s): it includes "
+        "connecting."
+    )
+    dialog.total_spin.setValue(20)
+    dialog.max_backoff_spin.setValue(0.5)
+    assert not dialog.save_policy()
+    assert (
+        dialog.policy_error.text()
+        == "The longest wait (0.5 s) must be at least the first wait (1 s)."
+    )
+    dialog.max_backoff_spin.setValue(8)
+    dialog.connect_spin.setValue(0)
+    assert not dialog.save_policy()
+    assert dialog.policy_error.text() == "The connect timeout must be more than 0 seconds."
+    dialog.connect_spin.setValue(2.5)
+    dialog.response_limit_spin.setValue(0)
+    assert not dialog.save_policy()
+    assert "response body limit" in dialog.policy_error.text()
+    assert settings_store.load_send_policy(gui_db) == expected
+
+    dialog.reload()
+    assert dialog.total_spin.value() == 20
+    assert dialog.jitter_spin.value() == 25
+    assert not dialog.policy_error.isVisibleTo(dialog)

@@ -17,18 +17,22 @@ class EngineBridge(QObject):
 
     Signals:
         captured(int, int): the newest committed id, and how many were committed in that group.
+        delivered(int, int): the newest logged delivery attempt's id, and how many were logged
+            together (the engine logs each attempt as it ends).
     """
 
     captured = Signal(int, int)
+    delivered = Signal(int, int)
 
     def __init__(self, engine: Engine, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._attached = True
         self._lock = threading.Lock()
         engine.on_captures(self._committed)
+        engine.on_deliveries(self._logged)
 
     def detach(self) -> None:
-        """Stop forwarding (the window is going away; the engine may still commit)."""
+        """Stop forwarding (the window is going away; the engine may still commit or send)."""
         with self._lock:
             self._attached = False
 
@@ -37,3 +41,9 @@ class EngineBridge(QObject):
         with self._lock:
             if self._attached and ids:
                 self.captured.emit(max(ids), len(ids))
+
+    def _logged(self, ids: list[int]) -> None:
+        # On the engine thread, as _committed: queued to this object's thread.
+        with self._lock:
+            if self._attached and ids:
+                self.delivered.emit(max(ids), len(ids))

@@ -1,8 +1,9 @@
-"""The settings dialog: listener address and limits, response rules, stored secrets."""
+"""The settings dialog: listeners, response rules, secrets, the emulator's API keys, sending."""
 
 from __future__ import annotations
 
 import asyncio
+import secrets
 import sqlite3
 from collections.abc import Callable
 from dataclasses import replace
@@ -43,7 +44,7 @@ from qasync import asyncSlot
 from shiboken6 import Shiboken
 from sqlite_utils import Database
 
-from hookscope.core.model import Credential, CredentialInfo, ResponseRule
+from hookscope.core.model import Credential, CredentialInfo, ResponseRule, SendPolicy
 from hookscope.core.providers.kudoz import DEFAULT_TEMPLATE, PLACEHOLDERS, TEMPLATES, check_template
 from hookscope.core.rules import CAPTURE_ID, check_rule
 from hookscope.core.vault import VaultError
@@ -51,10 +52,12 @@ from hookscope.engine import Engine, EngineError
 from hookscope.net.capture_server import ListenError, is_loopback
 from hookscope.storage import credentials as credential_store
 from hookscope.storage import settings as settings_store
+from hookscope.storage import targets as target_store
 from hookscope.storage.credentials import CredentialError
 from hookscope.storage.keyfile import KeyFileError, load_vault
+from hookscope.storage.targets import ApiKeyInfo, TargetError, check_api_key
 from hookscope.ui.models import RecordTableModel
-from hookscope.ui.style import is_dark, monospace
+from hookscope.ui.style import is_dark, local_time, monospace
 
 T = TypeVar("T")
 F = TypeVar("F", bound=Callable[..., Any])
@@ -67,6 +70,13 @@ BODY_PREVIEW = 200
 NO_RULES = 'No rules: every request is answered 200 {"ok": true, "capture_id": N}.'
 NO_SECRETS = "No secrets stored: signed deliveries are recorded as no-secret."
 COLUMN_CHARS = 36
+MAX_RETRIES = 10
+MAX_RESPONSE_LIMIT = 100 * MB
+KB = 1024
+NO_KEYS = (
+    "No API key is accepted yet: every request to the emulator gets 401. Generate one, or add "
+    "the key your integration already sends."
+)
 _ROOT = QModelIndex()
 
 # (light palette, dark palette): readable on either background; the words carry the meaning.
@@ -98,6 +108,22 @@ def _tint(label: QLabel) -> None:
         QPalette.ColorRole.WindowText, QColor(dark if is_dark(QGuiApplication.palette()) else light)
     )
     label.setPalette(palette)
+
+
+def set_tone(label: QLabel, tone: str | None) -> None:
+    """Colour a message label as an "error" or a "warning", or (None) as ordinary text."""
+    label.setProperty("tone", tone)
+    if tone is None:
+        label.setPalette(QPalette())  # inherit again
+    else:
+        _tint(label)
+
+
+def retint(root: QWidget) -> None:
+    """Pick the toned labels' colours again (the palette turned light or dark)."""
+    for label in root.findChildren(QLabel):
+        if label.property("tone") is not None:
+            _tint(label)
 
 
 def _say(label: QLabel, text: str) -> None:
@@ -481,11 +507,127 @@ class SecretEditor(QDialog):
         return True
 
 
+class ApiKeysModel(RecordTableModel[ApiKeyInfo]):
+    """The emulator's accepted API keys: only their last characters and when they were added."""
+
+    COLUMNS = ("Key", "Added")
+
+    def _text(self, item: ApiKeyInfo, column: int) -> str:
+        if column == 0:
+            return item.hint
+        return local_time(item.created_at, date=True)
+
+    def _tooltip(self, item: ApiKeyInfo, column: int) -> str | None:
+        if column == 0:
+            return "Only the key's SHA-256 digest and its last characters are stored."
+        return None
+
+
+class ApiKeyEditor(QDialog):
+    """Accepts one more API key for the emulator (one an integration already uses).
+
+    Open it with `.open()` (never `.exec()`: the app runs on qasync).
+
+    Signals:
+        saved(str): the key was stored (its digest); the dialog then closes.
+
+    Attributes:
+        key_field: the key (hidden as typed, with a Show toggle).
+        error_label: why the key cannot be accepted (hidden when it can).
+        buttons: Save and Cancel.
+    """
+
+    saved = Signal(str)
+
+    def __init__(self, db: Database, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._db = db
+        self.setWindowTitle("Add API key")
+        self.setMinimumWidth(480)
+        self.key_field = SecretField()
+        self.key_field.edit.setFont(monospace())
+        self.key_field.edit.setPlaceholderText("the x-api-key your integration sends")
+        self.error_label = plain_label(tone="error")
+        self.error_label.hide()
+        form = QFormLayout()
+        form.addRow("API key", self.key_field)
+        self.buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel
+        )
+        self.buttons.accepted.connect(self.save)
+        self.buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(
+            plain_label(
+                "Requests to the emulator whose x-api-key header carries this key are accepted. "
+                "Only its SHA-256 digest is stored."
+            )
+        )
+        layout.addWidget(self.error_label)
+        layout.addWidget(self.buttons)
+        self.key_field.edit.textChanged.connect(self._check)
+
+    def _check(self, text: str) -> None:
+        _say(self.error_label, (check_api_key(text.strip()) or "") if text else "")
+
+    def save(self) -> bool:
+        """Check and store the key; on a problem, say it in the dialog and keep it open."""
+        key = self.key_field.text().strip()
+        problem = check_api_key(key)
+        if problem is None and any(
+            info.digest == target_store.digest(key) for info in target_store.list_api_keys(self._db)
+        ):
+            problem = "This key is already accepted."
+        if problem is not None:
+            _say(self.error_label, problem)
+            return False
+        try:
+            info = target_store.add_api_key(self._db, key)
+        except TargetError as exc:
+            _say(self.error_label, str(exc))
+            return False
+        except sqlite3.Error as exc:
+            _say(self.error_label, f"The key cannot be stored: {exc}.")
+            return False
+        _say(self.error_label, "")
+        self.saved.emit(info.digest)
+        self.accept()
+        return True
+
+
+def check_policy(policy: SendPolicy) -> str | None:
+    """Why these timeouts and retries cannot be used (a sentence), or None."""
+    if policy.connect_timeout <= 0:
+        return "The connect timeout must be more than 0 seconds."
+    if policy.total_timeout <= 0:
+        return "The total timeout must be more than 0 seconds."
+    if policy.total_timeout < policy.connect_timeout:
+        return (
+            f"The total timeout ({policy.total_timeout:g} s) must be at least the connect "
+            f"timeout ({policy.connect_timeout:g} s): it includes connecting."
+        )
+    if not 0 <= policy.retries <= MAX_RETRIES:
+        return f"Retries must be between 0 and {MAX_RETRIES}."
+    if policy.backoff < 0:
+        return "The first wait must not be negative."
+    if policy.max_backoff < policy.backoff:
+        return (
+            f"The longest wait ({policy.max_backoff:g} s) must be at least the first wait "
+            f"({policy.backoff:g} s)."
+        )
+    if not 0 <= policy.jitter <= 1:
+        return "Jitter must be between 0 and 100 %."
+    if not 0 < policy.response_limit <= MAX_RESPONSE_LIMIT:
+        return f"The response body limit must be between 1 byte and {MAX_RESPONSE_LIMIT // MB} MB."
+    return None
+
+
 # -- the dialog --------------------------------------------------------------------------------
 
 
 class SettingsDialog(QDialog):
-    """Listener address and limits, response rules and stored secrets.
+    """Listeners, response rules, stored secrets, the emulator's API keys and the send policy.
 
     Rules, secrets and settings are written on the GUI's own store connection; the engine
     notices by itself (its config revision). Open with `.open()` or `.show()`, never `.exec()`.
@@ -493,11 +635,15 @@ class SettingsDialog(QDialog):
     Signals:
         listener_changed(str): the listener restarted (its URL), or is stopped ("") because the
             new address could not be bound.
+        api_changed(str): the Kardow API emulator restarted (its URL), or is off or stopped ("").
 
     Attributes:
-        tabs: the "Listener", "Response rules" and "Secrets" tabs.
-        host_edit, port_spin, limit_spin, apply_button: the listener form.
+        tabs: the "Listener", "Response rules", "Secrets", "Kardow API" and "Sending" tabs.
+        host_edit, port_spin, limit_spin, api_port_spin, apply_button: the listener form (the
+            emulator listens on the same host, on api_port_spin; 0 turns it off).
         status_label: where the listener listens now.
+        api_status_label: where the emulator listens now, or that it is off.
+        api_error: why the emulator could not be (re)started.
         exposure_label: the warning shown when the host is not a loopback address.
         overrides_label: said when this run uses command-line flags instead of the saved settings.
         listener_error: why the listener could not be (re)started.
@@ -505,10 +651,17 @@ class SettingsDialog(QDialog):
         rules_error: the response rules tab.
         secrets_model, secrets_view, add_kardow_button, add_kudoz_button, reveal_button,
         remove_secret_button, revealed_edit, secrets_error: the secrets tab.
-        rule_editor, secret_editor, confirmation: the editor or question open now, if any.
+        api_keys_model, api_keys_view, api_keys_empty, generate_key_button, add_key_button,
+        remove_key_button, new_key_edit (a generated key, shown once), copy_key_button,
+        api_keys_error: the Kardow API tab.
+        connect_spin, total_spin, retries_spin, backoff_spin, max_backoff_spin, jitter_spin,
+        response_limit_spin, save_policy_button, policy_status, policy_error: the Sending tab.
+        rule_editor, secret_editor, key_editor, confirmation: the editor or question open now,
+            if any.
     """
 
     listener_changed = Signal(str)
+    api_changed = Signal(str)
 
     def __init__(self, engine: Engine, db: Database, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -519,6 +672,9 @@ class SettingsDialog(QDialog):
         self._applying = False
         self.rule_editor: RuleEditor | None = None
         self.secret_editor: SecretEditor | None = None
+        self.key_editor: ApiKeyEditor | None = None
+        self._loaded_response_limit = 0
+        self._shown_response_limit = 0
         self.confirmation: QMessageBox | None = None
         self.setWindowTitle("Hookscope settings")
         self.resize(780, 540)
@@ -527,7 +683,9 @@ class SettingsDialog(QDialog):
         self.tabs.addTab(self._listener_tab(), "Listener")
         self.tabs.addTab(self._rules_tab(), "Response rules")
         self.tabs.addTab(self._secrets_tab(), "Secrets")
-        self.tabs.currentChanged.connect(lambda _index: self._hide_secret())
+        self.tabs.addTab(self._api_tab(), "Kardow API")
+        self.tabs.addTab(self._sending_tab(), "Sending")
+        self.tabs.currentChanged.connect(lambda _index: self._hide_shown())
         close = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         close.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
@@ -555,28 +713,46 @@ class SettingsDialog(QDialog):
         self.limit_spin.setRange(0.01, 900.0)
         self.limit_spin.setSuffix(" MB")
         self.limit_spin.setToolTip("Larger bodies are refused with 413 (and still recorded, cut).")
-        self.apply_button = QPushButton("Apply and restart listener")
+        self.api_port_spin = QSpinBox()
+        self.api_port_spin.setRange(0, 65535)
+        self.api_port_spin.setSpecialValueText("0 (off)")
+        self.api_port_spin.setToolTip(
+            "The Kardow API emulator (POST /webhooks) listens on the same host, on this port; "
+            "0 turns it off."
+        )
+        self.apply_button = QPushButton("Apply and restart")
+        self.apply_button.setToolTip("Save, then restart the listener and the Kardow API emulator")
         self.apply_button.clicked.connect(self._apply_clicked)
         self.status_label = plain_label()
+        self.api_status_label = plain_label()
         self.exposure_label = plain_label(tone="warning")
         self.overrides_label = plain_label()
         self.listener_error = plain_label(tone="error")
-        for label in (self.exposure_label, self.overrides_label, self.listener_error):
+        self.api_error = plain_label(tone="error")
+        for label in (
+            self.exposure_label,
+            self.overrides_label,
+            self.listener_error,
+            self.api_error,
+        ):
             label.hide()
 
         form = QFormLayout()
         form.addRow("Host", self.host_edit)
         form.addRow("Port", self.port_spin)
         form.addRow("Body limit", self.limit_spin)
+        form.addRow("Kardow API port", self.api_port_spin)
         buttons = QHBoxLayout()
         buttons.addStretch(1)
         buttons.addWidget(self.apply_button)
         layout = QVBoxLayout(tab)
         layout.addWidget(self.status_label)
+        layout.addWidget(self.api_status_label)
         layout.addLayout(form)
         layout.addWidget(self.exposure_label)
         layout.addWidget(self.overrides_label)
         layout.addWidget(self.listener_error)
+        layout.addWidget(self.api_error)
         layout.addLayout(buttons)
         layout.addStretch(1)
         return tab
@@ -589,18 +765,33 @@ class SettingsDialog(QDialog):
         self._loaded_limit = effective.body_limit
         self.limit_spin.setValue(effective.body_limit / MB)
         self._shown_limit = self.limit_spin.value()
+        self.api_port_spin.setValue(effective.api_port)
+        same = (effective.host, effective.port, effective.api_port) == (
+            saved.host,
+            saved.port,
+            saved.api_port,
+        )
         _say(
             self.overrides_label,
             ""
-            if (effective.host, effective.port) == (saved.host, saved.port)
+            if same
             else f"This run uses the address given on the command line; the saved one is "
-            f"{saved.host}:{saved.port}. Apply saves the form and uses it from now on.",
+            f"{saved.host}:{saved.port} (Kardow API port {saved.api_port or 'off'}). "
+            "Apply saves the form and uses it from now on.",
         )
         self._show_status()
 
     def _show_status(self) -> None:
         url = self._engine.url
         self.status_label.setText(f"Listening on {url}" if url else "The listener is stopped.")
+        api_url = self._engine.api_url
+        if api_url:
+            api = f"Kardow API emulator on {api_url}"
+        elif self._engine.listener_settings(self._db).api_port == 0:
+            api = "The Kardow API emulator is off."
+        else:
+            api = "The Kardow API emulator is stopped."
+        self.api_status_label.setText(api)
 
     def _host_changed(self, text: str) -> None:
         host = text.strip()
@@ -637,6 +828,7 @@ class SettingsDialog(QDialog):
                 host=host,
                 port=self.port_spin.value(),
                 body_limit=self._limit_bytes(),
+                api_port=self.api_port_spin.value(),
             )
             settings_store.save_listener_settings(self._db, settings)
         except sqlite3.Error as exc:
@@ -648,11 +840,17 @@ class SettingsDialog(QDialog):
         self._applying = True
         self.apply_button.setEnabled(False)
         self.status_label.setText("Restarting the listener…")
-        problem = ""
+        problem = api_problem = ""
         try:
-            await asyncio.wrap_future(self._engine.call(self._engine.start_listener()))
-        except (ListenError, EngineError) as exc:
-            problem = f"{exc} The settings are saved: change them and apply again."
+            try:
+                await asyncio.wrap_future(self._engine.call(self._engine.start_listener()))
+            except (ListenError, EngineError) as exc:
+                problem = f"{exc} The settings are saved: change them and apply again."
+            # The emulator on its own: a taken API port must not keep captures from arriving.
+            try:
+                await asyncio.wrap_future(self._engine.call(self._engine.start_api()))
+            except (ListenError, EngineError) as exc:
+                api_problem = f"{exc} The settings are saved: change them and apply again."
         finally:
             # The dialog may have been deleted while the engine was busy.
             if Shiboken.isValid(self):
@@ -660,9 +858,11 @@ class SettingsDialog(QDialog):
                 self.apply_button.setEnabled(True)
                 self._show_status()
                 _say(self.listener_error, problem)
+                _say(self.api_error, api_problem)
         if Shiboken.isValid(self):
             self.listener_changed.emit(self._engine.url)
-        return not problem
+            self.api_changed.emit(self._engine.api_url)
+        return not problem and not api_problem
 
     # -- response rules ---------------------------------------------------------------------
 
@@ -913,6 +1113,248 @@ class SettingsDialog(QDialog):
             reload=self._load_secrets,
         )
 
+    # -- the Kardow API emulator's keys -----------------------------------------------------
+
+    def _api_tab(self) -> QWidget:
+        tab = QWidget()
+        self.api_keys_model = ApiKeysModel(self)
+        self.api_keys_view = _table(self.api_keys_model, stretch=1)
+        self.api_keys_view.selectionModel().selectionChanged.connect(self._api_keys_selected)
+        self.api_keys_empty = plain_label(NO_KEYS, tone="warning")
+        self.generate_key_button = QPushButton("Generate key")
+        self.generate_key_button.setToolTip("Make a new random key and accept it")
+        self.generate_key_button.clicked.connect(self.generate_key)
+        self.add_key_button = QPushButton("Add key…")
+        self.add_key_button.setToolTip("Accept a key your integration already sends")
+        self.add_key_button.clicked.connect(self.add_key)
+        self.remove_key_button = QPushButton("Remove")
+        self.remove_key_button.clicked.connect(self.remove_key)
+        self.new_key_label = plain_label(
+            "The new key. Copy it now: only its digest is stored, so it will not be shown again."
+        )
+        self.new_key_edit = QLineEdit()
+        self.new_key_edit.setReadOnly(True)
+        self.new_key_edit.setFont(monospace())
+        self.copy_key_button = QPushButton("Copy")
+        self.copy_key_button.clicked.connect(self.copy_new_key)
+        self.api_keys_error = plain_label(tone="error")
+        self.api_keys_error.hide()
+        buttons = QHBoxLayout()
+        for button in (self.generate_key_button, self.add_key_button, self.remove_key_button):
+            buttons.addWidget(button)
+        buttons.addStretch(1)
+        self._new_key_row = QWidget()
+        shown = QVBoxLayout(self._new_key_row)
+        shown.setContentsMargins(0, 0, 0, 0)
+        shown.addWidget(self.new_key_label)
+        key_row = QHBoxLayout()
+        key_row.addWidget(self.new_key_edit, 1)
+        key_row.addWidget(self.copy_key_button)
+        shown.addLayout(key_row)
+        self._new_key_row.hide()
+        layout = QVBoxLayout(tab)
+        layout.addWidget(
+            plain_label(
+                "The Kardow API emulator accepts a request when its x-api-key header carries one "
+                "of these keys. Only a digest of each key is stored; this list shows their last "
+                "characters. The port is set in the Listener tab."
+            )
+        )
+        layout.addWidget(self.api_keys_view, 1)
+        layout.addWidget(self.api_keys_empty)
+        layout.addLayout(buttons)
+        layout.addWidget(self._new_key_row)
+        layout.addWidget(self.api_keys_error)
+        return tab
+
+    def _load_api_keys(self) -> None:
+        self.api_keys_model.set_rows(target_store.list_api_keys(self._db))
+        _fit_columns(self.api_keys_view)
+        self.api_keys_empty.setVisible(self.api_keys_model.rowCount() == 0)
+        self._api_keys_selected()
+
+    def selected_api_key(self) -> ApiKeyInfo | None:
+        return _selected(self.api_keys_view, self.api_keys_model)
+
+    def _api_keys_selected(self) -> None:
+        why = None if self.selected_api_key() else "Select a key first."
+        self.remove_key_button.setEnabled(why is None)
+        self.remove_key_button.setToolTip(why or "Stop accepting this key")
+
+    def generate_key(self) -> str:
+        """Make a random key, accept it, and show it once; "" (and why) if it cannot be stored."""
+        key = "kd_" + secrets.token_urlsafe(24)
+        try:
+            info = target_store.add_api_key(self._db, key)
+        except (TargetError, sqlite3.Error) as exc:
+            _say(self.api_keys_error, f"The key cannot be stored: {exc}")
+            return ""
+        _say(self.api_keys_error, "")
+        self._load_api_keys()
+        _select(self.api_keys_view, self.api_keys_model, lambda k: k.digest == info.digest)
+        self.new_key_edit.setText(key)
+        self.new_key_edit.setCursorPosition(0)
+        self._new_key_row.show()
+        return key
+
+    def copy_new_key(self) -> None:
+        if self.new_key_edit.text():
+            QGuiApplication.clipboard().setText(self.new_key_edit.text())
+
+    def _hide_new_key(self) -> None:
+        self.new_key_edit.clear()
+        self._new_key_row.hide()
+
+    def add_key(self) -> ApiKeyEditor:
+        editor = ApiKeyEditor(self._db, parent=self)
+        editor.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        editor.saved.connect(self._key_saved)
+        editor.finished.connect(self._key_editor_closed)
+        self.key_editor = editor
+        _say(self.api_keys_error, "")
+        self._hide_new_key()
+        editor.open()
+        return editor
+
+    def _key_saved(self, key_digest: str) -> None:
+        self._load_api_keys()
+        _select(self.api_keys_view, self.api_keys_model, lambda k: k.digest == key_digest)
+
+    def _key_editor_closed(self) -> None:
+        self.key_editor = None
+
+    def remove_key(self) -> QMessageBox | None:
+        info = self.selected_api_key()
+        if info is None:
+            return None
+        key_digest = info.digest
+        self._hide_new_key()
+        return self._confirm_removal(
+            "Remove API key",
+            f"Stop accepting the key ending {info.hint}? Integrations that send it will get 401.",
+            remove=lambda: target_store.remove_api_key(self._db, key_digest),
+            what="The key",
+            gone="That key was already removed.",
+            error_label=self.api_keys_error,
+            reload=self._load_api_keys,
+        )
+
+    # -- sending ----------------------------------------------------------------------------
+
+    def _sending_tab(self) -> QWidget:
+        tab = QWidget()
+
+        def seconds(low: float, high: float, tip: str) -> QDoubleSpinBox:
+            spin = QDoubleSpinBox()
+            spin.setDecimals(2)
+            spin.setRange(low, high)
+            spin.setSuffix(" s")
+            spin.setToolTip(tip)
+            return spin
+
+        self.connect_spin = seconds(0.0, 600.0, "How long to wait for the connection")
+        self.total_spin = seconds(0.0, 3600.0, "How long a whole try may take, connecting included")
+        self.retries_spin = QSpinBox()
+        self.retries_spin.setRange(0, MAX_RETRIES)
+        self.retries_spin.setSpecialValueText("0 (no retries)")
+        self.backoff_spin = seconds(0.0, 3600.0, "The wait before the first retry")
+        self.max_backoff_spin = seconds(0.0, 3600.0, "No wait between tries is longer than this")
+        self.jitter_spin = QSpinBox()
+        self.jitter_spin.setRange(0, 100)
+        self.jitter_spin.setSuffix(" %")
+        self.jitter_spin.setToolTip(
+            "Each wait is shortened by a random part of up to this much, so retries to one "
+            "target do not arrive in lockstep"
+        )
+        self.response_limit_spin = QSpinBox()
+        self.response_limit_spin.setRange(0, MAX_RESPONSE_LIMIT // KB)
+        self.response_limit_spin.setSuffix(" KB")
+        self.response_limit_spin.setToolTip("Answers are kept in the delivery log up to this size")
+        self.save_policy_button = QPushButton("Save")
+        self.save_policy_button.clicked.connect(self.save_policy)
+        self.policy_status = plain_label()
+        self.policy_status.hide()
+        self.policy_error = plain_label(tone="error")
+        self.policy_error.hide()
+
+        form = QFormLayout()
+        form.addRow("Connect timeout", self.connect_spin)
+        form.addRow("Total timeout", self.total_spin)
+        form.addRow("Retries", self.retries_spin)
+        form.addRow("First wait", self.backoff_spin)
+        form.addRow("Longest wait", self.max_backoff_spin)
+        form.addRow("Jitter", self.jitter_spin)
+        form.addRow("Response body limit", self.response_limit_spin)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.policy_status, 1)
+        buttons.addStretch(0)
+        buttons.addWidget(self.save_policy_button)
+        layout = QVBoxLayout(tab)
+        layout.addWidget(
+            plain_label("How Hookscope sends fires and replays to targets and other URLs.")
+        )
+        layout.addLayout(form)
+        # Sentences under the form, not in it: wrapped labels in form rows get odd heights.
+        layout.addWidget(
+            plain_label(
+                "Retries apply to fires and replays from this window: connection errors, "
+                "timeouts, 429 and 5xx answers are tried again, each wait twice the one before "
+                "(up to the longest wait). The command line does not retry unless given "
+                "--retries."
+            )
+        )
+        layout.addWidget(self.policy_error)
+        layout.addLayout(buttons)
+        layout.addStretch(1)
+        return tab
+
+    def _load_policy(self) -> None:
+        policy = settings_store.load_send_policy(self._db)
+        self.connect_spin.setValue(policy.connect_timeout)
+        self.total_spin.setValue(policy.total_timeout)
+        self.retries_spin.setValue(policy.retries)
+        self.backoff_spin.setValue(policy.backoff)
+        self.max_backoff_spin.setValue(policy.max_backoff)
+        self.jitter_spin.setValue(round(policy.jitter * 100))
+        self._loaded_response_limit = policy.response_limit
+        self.response_limit_spin.setValue(max(1, round(policy.response_limit / KB)))
+        self._shown_response_limit = self.response_limit_spin.value()
+        _say(self.policy_error, "")
+        _say(self.policy_status, "")
+
+    def read_policy(self) -> SendPolicy | str:
+        """The policy the form describes, or why it cannot be used (a sentence)."""
+        limit = self.response_limit_spin.value()
+        policy = replace(
+            settings_store.load_send_policy(self._db),
+            connect_timeout=self.connect_spin.value(),
+            total_timeout=self.total_spin.value(),
+            retries=self.retries_spin.value(),
+            backoff=self.backoff_spin.value(),
+            max_backoff=self.max_backoff_spin.value(),
+            jitter=self.jitter_spin.value() / 100,
+            response_limit=(
+                self._loaded_response_limit if limit == self._shown_response_limit else limit * KB
+            ),
+        )
+        return check_policy(policy) or policy
+
+    def save_policy(self) -> bool:
+        """Validate and save the sending policy; on a problem, say it and save nothing."""
+        policy = self.read_policy()
+        if isinstance(policy, str):
+            _say(self.policy_error, policy)
+            _say(self.policy_status, "")
+            return False
+        try:
+            settings_store.save_send_policy(self._db, policy)
+        except sqlite3.Error as exc:
+            _say(self.policy_error, f"The settings cannot be saved: {exc}.")
+            return False
+        _say(self.policy_error, "")
+        _say(self.policy_status, "Saved: the next fire uses these.")
+        return True
+
     # -- shared -----------------------------------------------------------------------------
 
     def reload(self) -> None:
@@ -921,6 +1363,14 @@ class SettingsDialog(QDialog):
         self._host_changed(self.host_edit.text())
         self._load_rules()
         self._load_secrets()
+        self._hide_new_key()
+        self._load_api_keys()
+        self._load_policy()
+
+    def _hide_shown(self) -> None:
+        """Nothing secret stays on screen: a revealed secret, a generated key."""
+        self._hide_secret()
+        self._hide_new_key()
 
     def _confirm_removal(
         self,
@@ -982,14 +1432,12 @@ class SettingsDialog(QDialog):
         super().showEvent(event)
 
     def hideEvent(self, event: QHideEvent) -> None:
-        self._hide_secret()  # a revealed secret does not outlive the dialog on screen
+        self._hide_shown()  # a revealed secret or new key does not outlive the dialog on screen
         super().hideEvent(event)
 
     def changeEvent(self, event: QEvent) -> None:
         if event.type() in (QEvent.Type.PaletteChange, QEvent.Type.ApplicationPaletteChange):
-            for label in self.findChildren(QLabel):
-                if label.property("tone") is not None:
-                    _tint(label)
+            retint(self)
         super().changeEvent(event)
 
 
