@@ -26,6 +26,7 @@ from PySide6.QtWidgets import QApplication, QWidget
 
 from hookscope.core.model import Credential
 from hookscope.core.providers import kardow, kudoz
+from hookscope.core.registration import Registration
 from hookscope.engine import Engine
 from hookscope.storage import credentials as credential_store
 from hookscope.storage.db import open_store
@@ -149,6 +150,8 @@ async def shoot(out: Path, directory: Path) -> None:
     await settle()
     grab(window, out / "05-failed-verification.png")
 
+    await shoot_sending(window, engine, out)
+
     # The offscreen platform has no system colour scheme to follow: set a dark palette as a
     # dark desktop would hand it to Fusion.
     light = QApplication.palette()
@@ -168,11 +171,52 @@ async def shoot(out: Path, directory: Path) -> None:
     window.apply_filters()
     await settle()
     grab(window, out / "08-dark-no-match.png")
+    for index, name in ((1, "compose"), (2, "targets"), (3, "deliveries")):
+        window.tabs.setCurrentIndex(index)
+        await settle(0.5)
+        grab(window, out / f"13-dark-{name}.png")
+    window.tabs.setCurrentIndex(0)
     QApplication.setPalette(light)
 
     window.close()
     await asyncio.to_thread(engine.stop)
     db.close()
+
+
+async def shoot_sending(window: MainWindow, engine: Engine, out: Path) -> None:
+    """The sending side: targets of every type (one unreachable), a fire, its deliveries."""
+    await asyncio.wrap_future(engine.call(engine.start_api(port=0)))
+    base = engine.url
+    for registration in (
+        Registration("job.created", "webhook", base + "/kardow/hook", SECRET),
+        Registration("*", "discord", base + "/discord/webhooks/123/abc"),
+        Registration("*", "slack", base + "/slack/services/T000/B000/XXXX"),
+        Registration("job.created", "webhook", "http://127.0.0.1:9/unreachable", SECRET),
+        Registration(
+            "application.received",
+            "webhook",
+            "https://hooks.example.com/a/very/long/path/" + "segment/" * 12 + "end",
+        ),
+    ):
+        await asyncio.wrap_future(engine.call(engine.add_target(registration)))
+    window.tabs.setCurrentWidget(window.targets)
+    window.targets.refresh()
+    await settle(0.5)
+    grab(window, out / "09-targets.png")
+    window.tabs.setCurrentWidget(window.composer)
+    await window.composer.refresh_preview()
+    await settle(0.5)
+    grab(window, out / "10-compose-preview.png")
+    await window.composer.fire()
+    await settle(0.5)
+    grab(window, out / "11-compose-results.png")
+    window.tabs.setCurrentWidget(window.deliveries)
+    await settle(0.5)
+    window.deliveries.table.selectRow(0)
+    await settle(0.3)
+    grab(window, out / "12-deliveries.png")
+    window.tabs.setCurrentIndex(0)
+    await settle()
 
 
 def main() -> int:

@@ -462,13 +462,14 @@ class Engine:
         chosen = policy or self.send_policy()
         return await self.sender.send(plan, chosen, self._log_attempt)
 
-    async def _log_attempt(self, attempt: Attempt) -> None:
+    async def _log_attempt(self, attempt: Attempt) -> Attempt:
         ids = await self._write(lambda db: delivery_store.insert_attempts(db, [attempt]))
         for listener in self._delivery_listeners:
             try:
                 listener(ids)
             except Exception:
                 log.exception("deliveries listener")
+        return replace(attempt, id=ids[0])
 
     async def clear_deliveries(self) -> int:
         return await self._write(delivery_store.delete_all)

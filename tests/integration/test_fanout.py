@@ -101,8 +101,9 @@ class TestFanOut:
         self, engine: Engine, receiver: Receiver, data_dir: Path
     ) -> None:
         add(engine, "job.created", "webhook", receiver.url("/ok/logged"), SECRET)
-        plan, _ = fire(engine, "job.created", {"title": "x"})
+        plan, sent = fire(engine, "job.created", {"title": "x"})
         (attempt,) = logged(data_dir, fire_id=plan.fire_id)
+        assert [a.id for a in sent] == [attempt.id]  # what send() returns names the logged row
         assert attempt.status == 200
         assert attempt.request.body == plan.payload
         assert attempt.request.header("X-Kardow-Signature") == independent_hmac(

@@ -5,12 +5,25 @@ from __future__ import annotations
 import asyncio
 import gc
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping
+from pathlib import Path
 from typing import Any
 
 import pytest
+import pytest_asyncio
 import qasync
 from PySide6.QtWidgets import QApplication
+from pytestqt.qtbot import QtBot
+from sqlite_utils import Database
+
+from hookscope.core.model import Credential
+from hookscope.engine import Engine
+from hookscope.storage import credentials as credential_store
+from hookscope.storage.db import open_store
+from hookscope.storage.keyfile import load_vault
+from hookscope.ui.window import MainWindow
+
+SECRET = "whsec-test-0123456789"
 
 
 def _qt_loop() -> asyncio.AbstractEventLoop:
@@ -42,3 +55,38 @@ async def wait_until(condition: Callable[[], object], within: float = 10.0) -> N
         if time.monotonic() > deadline:
             raise AssertionError(f"not true after {within} s: {condition}")
         await asyncio.sleep(0.01)
+
+
+@pytest.fixture
+def live_engine(data_dir: Path) -> Iterator[Engine]:
+    """A running engine on a free port that knows one Kardow secret."""
+    db = open_store(data_dir)
+    vault = load_vault(Engine(data_dir).key_file, create=True)
+    assert vault is not None
+    credential_store.add_credential(db, vault, Credential("kardow", "prod", SECRET))
+    db.close()
+    engine = Engine(data_dir, overrides={"host": "127.0.0.1", "port": 0, "api_port": 0})
+    engine.start()
+    try:
+        yield engine
+    finally:
+        engine.stop()
+
+
+@pytest.fixture
+def gui_db(data_dir: Path) -> Iterator[Database]:
+    db = open_store(data_dir)
+    try:
+        yield db
+    finally:
+        db.close()
+
+
+@pytest_asyncio.fixture
+async def window(live_engine: Engine, gui_db: Database, qtbot: QtBot) -> AsyncIterator[MainWindow]:
+    shown = MainWindow(live_engine, gui_db)
+    qtbot.addWidget(shown)
+    shown.show()
+    yield shown
+    await shown.settle()
+    shown.bridge.detach()

@@ -6,12 +6,10 @@ import asyncio
 import json
 import socket
 import time
-from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-import pytest_asyncio
 from PySide6.QtCore import QPoint, QTimer
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QApplication
@@ -30,9 +28,8 @@ from hookscope.storage.keyfile import load_vault
 from hookscope.ui.models import CaptureTableModel, ChecksModel, HeadersModel, RecordRole
 from hookscope.ui.window import MainWindow
 from tests.integration.conftest import Reply, http, read_reply
-from tests.ui.conftest import wait_until
+from tests.ui.conftest import SECRET, wait_until
 
-SECRET = "whsec-test-0123456789"
 C = CaptureTableModel
 
 
@@ -46,41 +43,6 @@ def signed(body: bytes, secret: str = SECRET) -> list[tuple[str, str]]:
         ("Content-Type", "application/json"),
         ("X-Kardow-Signature", kardow.sign(secret, body)),
     ]
-
-
-@pytest.fixture
-def live_engine(data_dir: Path) -> Iterator[Engine]:
-    """A running engine on a free port that knows one Kardow secret."""
-    db = open_store(data_dir)
-    vault = load_vault(Engine(data_dir).key_file, create=True)
-    assert vault is not None
-    credential_store.add_credential(db, vault, Credential("kardow", "prod", SECRET))
-    db.close()
-    engine = Engine(data_dir, overrides={"host": "127.0.0.1", "port": 0, "api_port": 0})
-    engine.start()
-    try:
-        yield engine
-    finally:
-        engine.stop()
-
-
-@pytest.fixture
-def gui_db(data_dir: Path) -> Iterator[Database]:
-    db = open_store(data_dir)
-    try:
-        yield db
-    finally:
-        db.close()
-
-
-@pytest_asyncio.fixture
-async def window(live_engine: Engine, gui_db: Database, qtbot: QtBot) -> AsyncIterator[MainWindow]:
-    shown = MainWindow(live_engine, gui_db)
-    qtbot.addWidget(shown)
-    shown.show()
-    yield shown
-    await shown.settle()
-    shown.bridge.detach()
 
 
 def port_of(engine: Engine) -> int:

@@ -18,7 +18,7 @@ from hookscope.core.model import Attempt, Outgoing, Plan, SendPolicy, decode_hea
 
 log = logging.getLogger(__name__)
 
-Record = Callable[[Attempt], Awaitable[None]]
+Record = Callable[[Attempt], Awaitable[Attempt]]  # stores an attempt, gives it back with its id
 MAX_CONNECTIONS = 256
 # Retried: the target may well answer next time. Other answers (4xx, 3xx) will not change.
 RETRY_STATUSES = frozenset({408, 425, 429, 500, 502, 503, 504})
@@ -64,8 +64,7 @@ class Sender:
         while True:
             attempt = await self.attempt(fire_id, request, policy, number)
             again = number <= policy.retries and retryable(attempt)
-            attempt = replace(attempt, final=not again)
-            await record(attempt)
+            attempt = await record(replace(attempt, final=not again))
             if not again:
                 return attempt
             await asyncio.sleep(policy.delay(number, self._rng.random()))

@@ -104,6 +104,8 @@ async def main(directory: Path, overrides: dict[str, Any]) -> int:
         if await window.start_listener() and sys.stdout is not None:
             # As `serve` does: scripts and terminals learn the port (also with --port 0).
             print(f"listening on {engine.url}", flush=True)
+        if await window.start_api() and sys.stdout is not None:
+            print(f"kardow api on {engine.api_url}", flush=True)
         await closed.wait()
         await window.settle()
     finally:

@@ -681,6 +681,10 @@ class ComposerPanel(QWidget):
         self._changed()
 
     def _settled(self) -> None:
+        try:
+            asyncio.get_running_loop()
+        except RuntimeError:  # Qt delivered the timer outside the loop: the app is closing
+            return
         self._background(self.refresh_preview())
 
     def _read_input(self) -> dict[str, Any] | None:
@@ -832,7 +836,10 @@ class ComposerPanel(QWidget):
         task.add_done_callback(self._tasks.discard)
 
     async def settle(self) -> None:
-        """Wait for background refreshes and fires (tests, and closing)."""
+        """Wait for background refreshes and fires (tests, and closing), a pending one too."""
+        if self._pause.isActive():
+            self._pause.stop()
+            self._settled()
         while self._tasks:
             await asyncio.gather(*list(self._tasks), return_exceptions=True)
 

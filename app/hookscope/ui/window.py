@@ -1,4 +1,4 @@
-"""The main window: the listener bar, the live capture list with its filters, the detail pane."""
+"""The main window: the listener bar, and tabs for captures, composing, targets and deliveries."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import logging
 import time
 from collections import deque
 from collections.abc import Callable, Coroutine
+from functools import partial
 from typing import Any
 
 from PySide6.QtCore import QByteArray, QItemSelection, QModelIndex, Qt, QTimer, Signal
@@ -25,6 +26,7 @@ from PySide6.QtWidgets import (
     QPushButton,
     QSplitter,
     QTableView,
+    QTabWidget,
     QToolButton,
     QVBoxLayout,
     QWidget,
@@ -38,10 +40,14 @@ from hookscope.net.capture_server import ListenError
 from hookscope.storage import captures as capture_store
 from hookscope.storage import settings as settings_store
 from hookscope.ui.bridge import EngineBridge
+from hookscope.ui.composer import ComposerPanel
 from hookscope.ui.delegates import VerdictDelegate
+from hookscope.ui.deliveries import DeliveriesPanel
 from hookscope.ui.detail import DetailPane, plain_label
 from hookscope.ui.models import CaptureTableModel
+from hookscope.ui.replay import ReplayDialog
 from hookscope.ui.settings import SettingsDialog
+from hookscope.ui.targets import TargetsPanel
 
 log = logging.getLogger(__name__)
 
@@ -75,6 +81,7 @@ class MainWindow(QMainWindow):
         self.db = db
         self.question: QMessageBox | None = None
         self.settings_dialog: SettingsDialog | None = None
+        self.replay_dialog: ReplayDialog | None = None
         self.listen_error = ""
         self._total = capture_store.newest_and_count(db)[1]
         self._arrivals: deque[tuple[float, int]] = deque()
@@ -125,6 +132,9 @@ class MainWindow(QMainWindow):
         bar.addWidget(self.stats)
         layout.addLayout(bar)
 
+        page = QWidget()
+        page_layout = QVBoxLayout(page)
+        page_layout.setContentsMargins(0, 4, 0, 0)
         filters = QHBoxLayout()
         self.search = QLineEdit()
         self.search.setPlaceholderText("Search path, headers and body  (Ctrl+F)")
@@ -162,7 +172,7 @@ class MainWindow(QMainWindow):
         self.follow.setToolTip("Keep the newest capture in view as deliveries arrive")
         self.follow.toggled.connect(self._follow_toggled)
         filters.addWidget(self.follow)
-        layout.addLayout(filters)
+        page_layout.addLayout(filters)
 
         self.table = QTableView()
         self.table.setModel(self.model)
@@ -220,7 +230,25 @@ class MainWindow(QMainWindow):
         self.splitter.setStretchFactor(0, 3)
         self.splitter.setStretchFactor(1, 2)
         self.splitter.setChildrenCollapsible(False)
-        layout.addWidget(self.splitter, 1)
+        page_layout.addWidget(self.splitter, 1)
+
+        self.composer = ComposerPanel(self.engine, self.db)
+        self.targets = TargetsPanel(self.engine, self.db)
+        self.deliveries = DeliveriesPanel(self.engine, self.db, self.bridge)
+        self.composer.fired.connect(self._fired)
+        for panel in (self.targets, self.deliveries):
+            panel.message.connect(lambda text: self.statusBar().showMessage(text, 5000))
+        self.targets.targets_changed.connect(lambda _: self.composer.schedule_refresh())
+        self.tabs = QTabWidget()
+        self.tabs.setDocumentMode(True)
+        for widget, title, tip in (
+            (page, "Captures", "Every request the listener received (Ctrl+1)"),
+            (self.composer, "Compose && fire", "Compose a Kardow event or Kudoz callback (Ctrl+2)"),
+            (self.targets, "Targets", "The Kardow API emulator's registry (Ctrl+3)"),
+            (self.deliveries, "Deliveries", "Every request Hookscope sent (Ctrl+4)"),
+        ):
+            self.tabs.setTabToolTip(self.tabs.addTab(widget, title), tip)
+        layout.addWidget(self.tabs, 1)
         self.setCentralWidget(central)
         self.model.count_changed.connect(self._count_changed)
         self.resize(1280, 760)
@@ -302,6 +330,25 @@ class MainWindow(QMainWindow):
             "&Verify selected again", lambda: self._background(self.reverify(self.selected_ids()))
         )
         listener.addAction(self.reverify_action)
+
+        send = menus.addMenu("Se&nd")
+        self.replay_action = self._action(
+            "&Replay selected capture…",
+            self.open_replay,
+            "Ctrl+Shift+R",
+            tip="Send the selected capture again: as captured, edited or re-signed",
+        )
+        send.addAction(self.replay_action)
+        send.addSeparator()
+        self.tab_actions: list[QAction] = []
+        for number, text in enumerate(
+            ("&Captures", "C&ompose and fire", "&Targets", "&Deliveries"), start=1
+        ):
+            action = self._action(
+                text, partial(self.tabs.setCurrentIndex, number - 1), f"Ctrl+{number}"
+            )
+            self.tab_actions.append(action)
+            (view if number == 1 else send).addAction(action)
 
     # -- live captures ------------------------------------------------------------------------
 
@@ -549,6 +596,17 @@ class MainWindow(QMainWindow):
         self._refresh_status()
         return True
 
+    async def start_api(self) -> bool:
+        """Start the Kardow API emulator as saved (it may be turned off); failures are shown."""
+        try:
+            await asyncio.wrap_future(self.engine.call(self.engine.start_api()))
+        except ListenError as exc:
+            self.statusBar().showMessage(f"Kardow API emulator not running: {exc}")
+            return False
+        finally:
+            self.targets.refresh()
+        return bool(self.engine.api_url)
+
     async def stop_listener(self) -> None:
         await asyncio.wrap_future(self.engine.call(self.engine.stop_listener()))
         self.listen_error = ""
@@ -588,11 +646,35 @@ class MainWindow(QMainWindow):
         if self.settings_dialog is None:
             self.settings_dialog = SettingsDialog(self.engine, self.db, self)
             self.settings_dialog.listener_changed.connect(lambda _: self._listener_changed())
+            self.settings_dialog.api_changed.connect(lambda _: self.targets.refresh())
+            self.settings_dialog.finished.connect(lambda _: self.composer.reload_credentials())
         self.settings_dialog.open()
 
     def _listener_changed(self) -> None:
         self.listen_error = ""
         self._refresh_status()
+        self.composer.schedule_refresh()
+
+    # -- sending ------------------------------------------------------------------------------
+
+    def open_replay(self) -> ReplayDialog | None:
+        """Open the replay dialog for the current capture (None when nothing is selected)."""
+        capture_id = self.current_id()
+        if capture_id is None:
+            self.statusBar().showMessage("Select a capture to replay.", 3000)
+            return None
+        dialog = ReplayDialog(self.engine, self.db, capture_id, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.sent.connect(self._fired)
+        self.replay_dialog = dialog
+        dialog.destroyed.connect(lambda _=None: setattr(self, "replay_dialog", None))
+        dialog.open()
+        return dialog
+
+    def _fired(self, fire_id: str) -> None:
+        """A fire or replay went out: its attempts are in the Deliveries tab (Ctrl+4)."""
+        self.deliveries.show_fire(fire_id)
+        self.statusBar().showMessage("Sent; every attempt is in Deliveries (Ctrl+4).", 5000)
 
     # -- plumbing -----------------------------------------------------------------------------
 
@@ -611,9 +693,11 @@ class MainWindow(QMainWindow):
         task.add_done_callback(self._tasks.discard)
 
     async def settle(self) -> None:
-        """Wait for background actions (tests, and closing)."""
+        """Wait for background actions (tests, and closing), the panels' included."""
         while self._tasks:
             await asyncio.gather(*list(self._tasks), return_exceptions=True)
+        for panel in (self.composer, self.targets, self.deliveries):
+            await panel.settle()
 
     def _save_state(self) -> None:
         state = {
@@ -628,6 +712,7 @@ class MainWindow(QMainWindow):
                 "starred": self.starred_only.isChecked(),
             },
             "follow": self.follow.isChecked(),
+            "tab": self.tabs.currentIndex(),
         }
         settings_store.set_setting(self.db, UI_STATE, state)
 
@@ -650,6 +735,9 @@ class MainWindow(QMainWindow):
                 combo.setCurrentIndex(max(found, 0))
             self.starred_only.setChecked(bool(filters.get("starred", False)))
             self.follow.setChecked(bool(state.get("follow", True)))
+            tab = state.get("tab", 0)
+            if isinstance(tab, int) and 0 <= tab < self.tabs.count():
+                self.tabs.setCurrentIndex(tab)
         except (TypeError, ValueError, AttributeError):
             log.warning("window state not restored: it was not in the expected shape")
 
