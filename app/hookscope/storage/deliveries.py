@@ -100,11 +100,16 @@ def _where(query: DeliveryQuery) -> tuple[str, list[Any]]:
     return (" WHERE " + " AND ".join(clauses) if clauses else ""), params
 
 
-def list_attempts(db: Database, query: DeliveryQuery) -> list[Attempt]:
-    """A page of attempts, newest first."""
+# The same columns without the bodies: a list page must not read megabytes it never shows.
+LIGHT_COLUMNS = COLUMNS.replace(" request_body,", " x'',").replace(" response_body,", " x'',")
+
+
+def list_attempts(db: Database, query: DeliveryQuery, *, bodies: bool = True) -> list[Attempt]:
+    """A page of attempts, newest first (without their bodies when `bodies` is False)."""
     where, params = _where(query)
+    columns = COLUMNS if bodies else LIGHT_COLUMNS
     rows = db.execute(
-        f"SELECT {COLUMNS} FROM deliveries{where} ORDER BY id DESC LIMIT ?",
+        f"SELECT {columns} FROM deliveries{where} ORDER BY id DESC LIMIT ?",
         [*params, query.limit],
     ).fetchall()
     return [_attempt(row) for row in rows]

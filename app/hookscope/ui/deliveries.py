@@ -161,10 +161,10 @@ class DeliveryTableModel(QAbstractTableModel):
         """Show the attempts matching `query`, from the newest."""
         self.beginResetModel()
         self.query = replace(query, before_id=None, after_id=None, limit=self._page)
-        newest = delivery_store.list_attempts(self._db, DeliveryQuery(limit=1))
+        newest = delivery_store.list_attempts(self._db, DeliveryQuery(limit=1), bodies=False)
         self._seen_upto = (newest[0].id or 0) if newest else 0
         self._rows = delivery_store.list_attempts(
-            self._db, replace(self.query, before_id=self._seen_upto + 1)
+            self._db, replace(self.query, before_id=self._seen_upto + 1), bodies=False
         )
         self._row_of = None
         self._tries = {}
@@ -183,7 +183,9 @@ class DeliveryTableModel(QAbstractTableModel):
         if parent.isValid() or not self._more:
             return
         before = self._rows[-1].id if self._rows else self._seen_upto + 1
-        page = delivery_store.list_attempts(self._db, replace(self.query, before_id=before))
+        page = delivery_store.list_attempts(
+            self._db, replace(self.query, before_id=before), bodies=False
+        )
         self._more = len(page) == self._page
         if page:
             start = len(self._rows)
@@ -210,6 +212,7 @@ class DeliveryTableModel(QAbstractTableModel):
                 before_id=None if upto is None else upto + 1,
                 limit=limit,
             ),
+            bodies=False,
         )
         if upto is not None:
             self._seen_upto = max(self._seen_upto, upto)
@@ -785,13 +788,17 @@ class DeliveriesPanel(QWidget):
         rows = self.table.selectionModel().selectedRows()
         if not rows or not 0 <= rows[0].row() < self.model.rowCount():
             return None
-        return self.model.attempt(rows[0].row())
+        # Rows are read without their bodies; the selected one is read whole.
+        light = self.model.attempt(rows[0].row())
+        if light.id is None:
+            return light
+        return delivery_store.get_attempt(self._db, light.id) or light
 
     def _selection_changed(self) -> None:
         attempt = self.current_attempt()
         if attempt is None:
             self.detail.show_attempt(None)
-        elif self.detail.attempt is not attempt:
+        elif self.detail.attempt is None or self.detail.attempt.id != attempt.id:
             self.detail.show_attempt(attempt)
         why = None if attempt else "Select an attempt first."
         for button in (self.send_again_button, self.copy_curl_button):
