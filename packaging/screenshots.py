@@ -198,7 +198,7 @@ async def shoot_sending(window: MainWindow, engine: Engine, out: Path) -> None:
             "https://hooks.example.com/a/very/long/path/" + "segment/" * 12 + "end",
         ),
     ):
-        await asyncio.wrap_future(engine.call(engine.add_target(registration)))
+        await asyncio.wrap_future(engine.call(engine.register(registration)))
     window.tabs.setCurrentWidget(window.targets)
     window.targets.refresh()
     await settle(0.5)

@@ -217,7 +217,7 @@ def _fanout(data: Path, port: int, targets: int = 200, rounds: int = 7) -> dict[
         for n in range(targets):
             url = f"http://127.0.0.1:{port}/target/{n}"
             registration = Registration("job.created", "webhook", url, f"bench-secret-{n:04d}")
-            engine.call(engine.add_target(registration)).result(30)
+            engine.call(engine.register(registration)).result(30)
         data_json = {"job_id": "abc-123", "title": "Senior Engineer"}
         took: list[float] = []
         delivered = 0

@@ -363,9 +363,6 @@ class Engine:
         self._reload()  # a fire right after registering must see the new target
         return result
 
-    async def add_target(self, registration: Registration) -> tuple[Target, bool]:
-        return await self.register(registration)
-
     async def list_targets(self) -> list[Target]:
         assert self._reader is not None
         return target_store.list_targets(self._reader)

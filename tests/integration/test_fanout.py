@@ -33,7 +33,7 @@ def receiver() -> Iterator[Receiver]:
 
 
 def add(engine: Engine, event: str, kind: str, url: str, secret: str | None = None) -> str:
-    target, _ = engine.call(engine.add_target(Registration(event, kind, url, secret))).result(10)
+    target, _ = engine.call(engine.register(Registration(event, kind, url, secret))).result(10)
     return target.id
 
 

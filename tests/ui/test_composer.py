@@ -71,7 +71,7 @@ async def add_target(
     secret: str | None = SECRET,
 ) -> Target:
     registration = Registration(event, target_type, url, secret)
-    target, _created = await asyncio.wrap_future(engine.call(engine.add_target(registration)))
+    target, _created = await asyncio.wrap_future(engine.call(engine.register(registration)))
     return target
 
 

@@ -47,7 +47,7 @@ async def test_a_fire_from_the_composer_lands_in_deliveries(
 ) -> None:
     url = live_engine.url + "/kardow/in"
     registration = Registration("job.created", "webhook", url, SECRET)
-    await asyncio.wrap_future(live_engine.call(live_engine.add_target(registration)))
+    await asyncio.wrap_future(live_engine.call(live_engine.register(registration)))
     window.tabs.setCurrentWidget(window.composer)
     plan = await window.composer.refresh_preview()
     assert plan is not None

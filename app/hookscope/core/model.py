@@ -27,6 +27,15 @@ def header_bytes(text: str) -> bytes:
     return text.encode(HEADER_ENCODING, HEADER_ERRORS)
 
 
+def first_header(headers: tuple[Header, ...], name: str) -> str | None:
+    """The first value of a header, by case-insensitive name."""
+    lower = name.lower()
+    for key, value in headers:
+        if key.lower() == lower:
+            return value
+    return None
+
+
 def utc_now() -> datetime:
     return datetime.now(UTC)
 
@@ -192,11 +201,7 @@ class Capture:
 
     def header(self, name: str) -> str | None:
         """The first value of a header, by case-insensitive name."""
-        lower = name.lower()
-        for key, value in self.headers:
-            if key.lower() == lower:
-                return value
-        return None
+        return first_header(self.headers, name)
 
     def header_values(self, name: str) -> list[str]:
         lower = name.lower()
@@ -403,11 +408,7 @@ class Outgoing:
     replay_of: int | None = None
 
     def header(self, name: str) -> str | None:
-        lower = name.lower()
-        for key, value in self.headers:
-            if key.lower() == lower:
-                return value
-        return None
+        return first_header(self.headers, name)
 
 
 @dataclass(frozen=True, slots=True)
@@ -488,18 +489,10 @@ class Attempt:
         if self.ok:
             return f"delivered ({self.status})"
         if 300 <= self.status < 400:
-            location = _header(self.response_headers, "location")
+            location = first_header(self.response_headers, "location")
             where = f" to {location}" if location else ""
             return f"redirected ({self.status}){where}, not followed"
         return f"HTTP {self.status}"
-
-
-def _header(headers: tuple[Header, ...], name: str) -> str | None:
-    lower = name.lower()
-    for key, value in headers:
-        if key.lower() == lower:
-            return value
-    return None
 
 
 @dataclass(frozen=True, slots=True)

@@ -163,7 +163,7 @@ class CaptureServer:
         self._runner = web.ServerRunner(self._server, shutdown_timeout=SHUTDOWN_TIMEOUT)
         await self._runner.setup()
         try:
-            sock = _bind(s.host, s.port)
+            sock = bind_socket(s.host, s.port)
         except OSError as exc:
             await self._runner.cleanup()
             self._runner = None
@@ -329,7 +329,7 @@ def _format_peer(peer: Any) -> str:
     return ""
 
 
-def _bind(host: str, port: int) -> socket.socket:
+def bind_socket(host: str, port: int) -> socket.socket:
     infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
     family, kind, proto, _, address = infos[0]
     sock = socket.socket(family, kind, proto)

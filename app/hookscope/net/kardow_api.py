@@ -12,7 +12,7 @@ from aiohttp import web
 
 from hookscope.core.model import Target
 from hookscope.core.registration import Registration, check_secret, parse_body, validate
-from hookscope.net.capture_server import ListenError, _bind
+from hookscope.net.capture_server import ListenError, bind_socket
 
 log = logging.getLogger(__name__)
 
@@ -111,7 +111,7 @@ class KardowApi:
         self._runner = web.AppRunner(self.app(), access_log=None, shutdown_timeout=5.0)
         await self._runner.setup()
         try:
-            sock = _bind(self.host, self.port)
+            sock = bind_socket(self.host, self.port)
         except OSError as exc:
             await self._runner.cleanup()
             self._runner = None

@@ -54,7 +54,7 @@ from shiboken6 import Shiboken
 from sqlite_utils import Database
 
 from hookscope.core.export import curl_command
-from hookscope.core.model import Attempt, Capture, DeliveryQuery, Outgoing, Plan
+from hookscope.core.model import Attempt, Capture, DeliveryQuery, Outgoing, Plan, first_header
 from hookscope.core.tasks import spawn
 from hookscope.engine import Engine, EngineError
 from hookscope.storage import deliveries as delivery_store
@@ -112,11 +112,6 @@ def _status_text(status: int) -> str:
         return f"{status} {HTTPStatus(status).phrase}"
     except ValueError:
         return str(status)
-
-
-def _header(headers: tuple[tuple[str, str], ...], name: str) -> str:
-    lower = name.lower()
-    return next((value for key, value in headers if key.lower() == lower), "")
 
 
 # -- the model ---------------------------------------------------------------------------------
@@ -499,7 +494,7 @@ class DeliveryDetail(QWidget):
         self.request_note.setText(request.note)
         self.request_note.setVisible(bool(request.note))
         self.request_headers.headers_model.set_rows(request.headers)
-        self.request_body.set_body(request.body, _header(request.headers, "content-type"))
+        self.request_body.set_body(request.body, request.header("content-type") or "")
 
         if attempt.status is None:
             self.response_status.setText(f"No answer: {attempt.error or 'none recorded'}.")
@@ -519,7 +514,7 @@ class DeliveryDetail(QWidget):
             self.response_body.clear()
         else:
             self.response_body.set_body(
-                attempt.response_body, _header(attempt.response_headers, "content-type")
+                attempt.response_body, first_header(attempt.response_headers, "content-type") or ""
             )
 
     def _paint_badge(self) -> None:

@@ -595,7 +595,7 @@ class TargetsPanel(QWidget):
     async def add(self, registration: Registration) -> Target:
         """Register a target through the engine (the one writer); the existing one if known."""
         target, created = await asyncio.wrap_future(
-            self._engine.call(self._engine.add_target(registration))
+            self._engine.call(self._engine.register(registration))
         )
         if Shiboken.isValid(self):
             self.refresh()
