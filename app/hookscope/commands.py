@@ -357,7 +357,7 @@ def _send(engine: Engine, plan: Plan, args: argparse.Namespace) -> int:
         return 0 if plan.requests else 1
     if not plan.requests:
         return 1
-    policy = _policy(args, engine.send_policy())
+    policy = _policy(args, engine.call(engine.send_policy()).result(30))
     attempts = engine.call(engine.send(plan, policy)).result(SEND_TIMEOUT)
     if args.json:
         print(json.dumps([attempt_json(a) for a in attempts], indent=2))

@@ -360,7 +360,7 @@ class Engine:
     async def register(self, registration: Registration) -> tuple[Target, bool]:
         vault = load_vault(self.key_file, create=True) if registration.secret else None
         result = await self._write(lambda db: target_store.register(db, registration, vault))
-        self._reload()  # a fire right after registering must see the new target
+        self._reload_if_changed()  # a fire right after registering must see the new target
         return result
 
     async def list_targets(self) -> list[Target]:
@@ -386,7 +386,7 @@ class Engine:
             return target_store.get(db, target_id)
 
         result = await self._write(change)
-        self._reload()
+        self._reload_if_changed()
         return result
 
     async def set_target_enabled(self, target_id: str, enabled: bool) -> Target | None:
@@ -394,12 +394,13 @@ class Engine:
 
     async def remove_target(self, target_id: str) -> bool:
         removed = await self._write(lambda db: target_store.remove(db, target_id))
-        self._reload()
+        self._reload_if_changed()
         return removed
 
     # -- firing -----------------------------------------------------------------------------
 
-    def send_policy(self) -> SendPolicy:
+    async def send_policy(self) -> SendPolicy:
+        """The saved timeouts and retries (read on the engine loop, with its connection)."""
         assert self._reader is not None
         return settings_store.load_send_policy(self._reader)
 
@@ -456,7 +457,7 @@ class Engine:
 
     async def send(self, plan: Plan, policy: SendPolicy | None = None) -> list[Attempt]:
         """Send a plan; every attempt is logged as it ends. The last attempt of each request."""
-        chosen = policy or self.send_policy()
+        chosen = policy or await self.send_policy()
         return await self.sender.send(plan, chosen, self._log_attempt)
 
     async def _log_attempt(self, attempt: Attempt) -> Attempt:

@@ -703,7 +703,8 @@ def test_the_send_policy_is_saved_and_invalid_values_are_refused(
     )
     with open_store(engine.directory) as fresh:
         assert settings_store.load_send_policy(fresh) == expected
-    assert engine.send_policy() == expected  # what the next fire from this window uses
+    used = engine.call(engine.send_policy()).result(10)
+    assert used == expected  # what the next fire from this window uses
 
     dialog.total_spin.setValue(1)
     dialog.save_policy_button.click()
