@@ -312,3 +312,36 @@ def test_the_registry_is_the_one_the_cli_edits(api: Engine, data_dir: Path) -> N
     assert _eventually(
         lambda: not call(api, "GET", f"/webhooks/{target_id}").json()["data"]["is_enabled"]
     )
+
+
+def test_register_over_http_then_fire_and_the_receiver_checks_the_signature(
+    api: Engine,
+) -> None:
+    """The whole loop of the issue: an integration registers through the emulator, an event
+    is fired, and a separate server checks X-Kardow-Signature with its own HMAC."""
+    import hashlib
+    import hmac
+
+    from hookscope.core.model import SendPolicy
+    from tests.integration.receiver import running_receiver
+
+    with running_receiver() as receiver:
+        for path, kind, secret in (
+            ("/hooks/signed", "webhook", SECRET),
+            ("/hooks/discord", "discord", ...),
+            ("/hooks/slack", "slack", ...),
+        ):
+            body = registration(event="*", target_type=kind, target_url=receiver.url(path))
+            body["secret"] = secret
+            assert call(api, "POST", "/webhooks", registration(**body)).status == 201
+        plan = api.call(api.plan_kardow("application.received", {"application_id": "a"}, 7))
+        attempts = api.call(api.send(plan.result(10), SendPolicy())).result(30)
+        assert [a.ok for a in attempts] == [True, True, True]
+        (signed,) = receiver.of("/hooks/signed")
+        expected = hmac.new(SECRET.encode(), signed.body, hashlib.sha256).hexdigest()
+        assert signed.header("X-Kardow-Signature") == expected
+        assert json.loads(signed.body)["organization_id"] == 7
+        (discord,) = receiver.of("/hooks/discord")
+        assert json.loads(discord.body)["allowed_mentions"] == {"parse": []}
+        (slack,) = receiver.of("/hooks/slack")
+        assert json.loads(slack.body)["text"]
