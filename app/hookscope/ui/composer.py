@@ -11,7 +11,6 @@ from urllib.parse import urlsplit
 
 from PySide6.QtCore import QEvent, QModelIndex, Qt, QTimer, Signal
 from PySide6.QtGui import (
-    QColor,
     QGuiApplication,
     QKeySequence,
     QPalette,
@@ -51,7 +50,7 @@ from hookscope.storage import credentials as credential_store
 from hookscope.ui.bodyview import hexdump
 from hookscope.ui.models import Index, RecordTableModel, plain_tooltip
 from hookscope.ui.settings import async_slot, plain_label
-from hookscope.ui.style import human_size, is_dark, monospace
+from hookscope.ui.style import human_size, is_dark, monospace, retint, say, tone_colour
 
 log = logging.getLogger(__name__)
 
@@ -66,48 +65,10 @@ NO_KUDOZ_CREDENTIAL = (
 )
 FIRE_KEYS = ("Ctrl+Return", "Ctrl+Enter")
 
-# (light palette, dark palette): readable on either; the words carry the meaning, not the hue.
-_TONES = {
-    "error": ("#b3261e", "#ff8a80"),
-    "warning": ("#8a5300", "#ffcc80"),
-    "ok": ("#1b6e31", "#8fd19e"),
-}
 _BADGE = ("#fde7c7", "#6b4413")  # the "shape assumed" badge's background
 
 
 # -- small shared helpers (the replay dialog uses them too) -------------------------------------
-
-
-def tone_colour(tone: str | None) -> QColor:
-    """The colour of a tone ("error", "warning", "ok") for the application's palette now."""
-    palette = QGuiApplication.palette()
-    if tone is None:
-        return palette.color(QPalette.ColorRole.WindowText)
-    light, dark = _TONES[tone]
-    return QColor(dark if is_dark(palette) else light)
-
-
-def set_tone(label: QLabel, tone: str | None) -> None:
-    """Colour a message label for its tone; it keeps the tone across light/dark changes."""
-    label.setProperty("tone", tone or "")
-    palette = label.palette()
-    palette.setColor(QPalette.ColorRole.WindowText, tone_colour(tone))
-    label.setPalette(palette)
-
-
-def say(label: QLabel, text: str, tone: str | None = None) -> None:
-    """Show a sentence in a message label (in its tone); an empty one hides it."""
-    set_tone(label, tone)
-    label.setText(text)
-    label.setVisible(bool(text))
-
-
-def retint(root: QWidget) -> None:
-    """Colour every toned label under `root` again (the palette turned light or dark)."""
-    for label in root.findChildren(QLabel):
-        tone = label.property("tone")
-        if isinstance(tone, str):
-            set_tone(label, tone or None)
 
 
 def heading(text: str) -> QLabel:

@@ -62,8 +62,8 @@ from hookscope.ui.bodyview import BodyView
 from hookscope.ui.bridge import EngineBridge
 from hookscope.ui.detail import HeadersTable, ValueField
 from hookscope.ui.models import PAGE, RecordRole, column_title, plain_tooltip
-from hookscope.ui.settings import plain_label, retint, set_tone
-from hookscope.ui.style import human_size, local_time, verdict_colour
+from hookscope.ui.settings import plain_label
+from hookscope.ui.style import human_size, local_time, retint, set_tone, verdict_colour
 
 log = logging.getLogger(__name__)
 

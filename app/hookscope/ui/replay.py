@@ -39,11 +39,9 @@ from hookscope.ui.composer import (
     PREVIEW_PAUSE_MS,
     RequestPreview,
     heading,
-    retint,
-    say,
 )
 from hookscope.ui.settings import async_slot, plain_label
-from hookscope.ui.style import human_size, monospace
+from hookscope.ui.style import human_size, monospace, retint, say
 
 log = logging.getLogger(__name__)
 

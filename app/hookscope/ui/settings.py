@@ -57,7 +57,7 @@ from hookscope.storage.credentials import CredentialError
 from hookscope.storage.keyfile import KeyFileError, load_vault
 from hookscope.storage.targets import ApiKeyInfo, TargetError, check_api_key
 from hookscope.ui.models import RecordTableModel
-from hookscope.ui.style import is_dark, local_time, monospace
+from hookscope.ui.style import local_time, monospace, retint, set_tone
 
 T = TypeVar("T")
 F = TypeVar("F", bound=Callable[..., Any])
@@ -79,9 +79,6 @@ NO_KEYS = (
 )
 _ROOT = QModelIndex()
 
-# (light palette, dark palette): readable on either background; the words carry the meaning.
-_TONES = {"error": ("#b3261e", "#ff8a80"), "warning": ("#8a5300", "#ffcc80")}
-
 
 def async_slot(*types: type) -> Callable[[F], F]:
     """qasync's asyncSlot with a type (qasync ships no type hints)."""
@@ -96,34 +93,8 @@ def plain_label(text: str = "", *, tone: str | None = None) -> QLabel:
     label.setWordWrap(True)
     label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
     if tone is not None:
-        label.setProperty("tone", tone)
-        _tint(label)
+        set_tone(label, tone)
     return label
-
-
-def _tint(label: QLabel) -> None:
-    light, dark = _TONES[str(label.property("tone"))]
-    palette = label.palette()
-    palette.setColor(
-        QPalette.ColorRole.WindowText, QColor(dark if is_dark(QGuiApplication.palette()) else light)
-    )
-    label.setPalette(palette)
-
-
-def set_tone(label: QLabel, tone: str | None) -> None:
-    """Colour a message label as an "error" or a "warning", or (None) as ordinary text."""
-    label.setProperty("tone", tone)
-    if tone is None:
-        label.setPalette(QPalette())  # inherit again
-    else:
-        _tint(label)
-
-
-def retint(root: QWidget) -> None:
-    """Pick the toned labels' colours again (the palette turned light or dark)."""
-    for label in root.findChildren(QLabel):
-        if label.property("tone") is not None:
-            _tint(label)
 
 
 def _say(label: QLabel, text: str) -> None:

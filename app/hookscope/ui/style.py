@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from PySide6.QtGui import QColor, QFont, QFontDatabase, QGuiApplication, QPalette
+from PySide6.QtWidgets import QLabel, QWidget
 
 # A verdict is told by its word first; the colour only helps the eye (never colour alone).
 _VERDICT_COLOURS = {
@@ -32,6 +33,49 @@ VERDICT_HINTS = {
 def is_dark(palette: QPalette | None = None) -> bool:
     palette = palette or QGuiApplication.palette()
     return palette.color(QPalette.ColorRole.Window).lightness() < 128
+
+
+# Message tones: (light palette, dark palette), readable on either; the words carry the meaning.
+_TONES = {
+    "error": ("#b3261e", "#ff8a80"),
+    "warning": ("#8a5300", "#ffcc80"),
+    "ok": ("#1b6e31", "#8fd19e"),
+}
+
+
+def tone_colour(tone: str | None) -> QColor:
+    """The colour of a tone ("error", "warning", "ok") for the application's palette now."""
+    palette = QGuiApplication.palette()
+    if tone is None:
+        return palette.color(QPalette.ColorRole.WindowText)
+    light, dark = _TONES[tone]
+    return QColor(dark if is_dark(palette) else light)
+
+
+def set_tone(label: QLabel, tone: str | None) -> None:
+    """Colour a message label for its tone (None: ordinary text); `retint` keeps it right."""
+    label.setProperty("tone", tone or "")
+    if tone is None:
+        label.setPalette(QPalette())  # inherit again
+        return
+    palette = label.palette()
+    palette.setColor(QPalette.ColorRole.WindowText, tone_colour(tone))
+    label.setPalette(palette)
+
+
+def say(label: QLabel, text: str, tone: str | None = None) -> None:
+    """Show a sentence in a message label (in its tone); an empty one hides it."""
+    set_tone(label, tone)
+    label.setText(text)
+    label.setVisible(bool(text))
+
+
+def retint(root: QWidget) -> None:
+    """Colour every toned label under `root` again (the palette turned light or dark)."""
+    for label in root.findChildren(QLabel):
+        tone = label.property("tone")
+        if isinstance(tone, str) and tone:
+            set_tone(label, tone)
 
 
 def verdict_colour(verdict: str, palette: QPalette | None = None) -> QColor:

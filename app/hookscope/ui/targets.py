@@ -48,8 +48,8 @@ from hookscope.storage import targets as target_store
 from hookscope.storage.keyfile import KeyFileError
 from hookscope.storage.targets import TargetError
 from hookscope.ui.models import RecordTableModel, plain_tooltip
-from hookscope.ui.settings import SecretField, plain_label, retint, set_tone
-from hookscope.ui.style import local_time
+from hookscope.ui.settings import SecretField, plain_label
+from hookscope.ui.style import local_time, retint, set_tone
 
 log = logging.getLogger(__name__)
 
