@@ -213,6 +213,16 @@ def build_parser() -> argparse.ArgumentParser:
     remove.set_defaults(run=cmd_rules_remove)
     add_sending_commands(commands, common)
 
+    check = commands.add_parser(
+        "selfcheck",
+        parents=[common],
+        help="prove this install works: resources, store, listener, verification, emulator",
+    )
+    check.add_argument(
+        "--gui", action="store_true", help="also build and draw the window (offscreen works)"
+    )
+    check.set_defaults(run=cmd_selfcheck)
+
     bench = commands.add_parser(
         "bench", parents=[common], help="measure capture throughput and ack latency"
     )
@@ -599,6 +609,31 @@ def cmd_rules_remove(args: argparse.Namespace) -> int:
         raise UserError(f"No rule with id {args.id}.")
     print(f"rule {args.id} removed")
     return 0
+
+
+def cmd_selfcheck(args: argparse.Namespace) -> int:
+    from hookscope import selfcheck
+
+    def report(step: str, ok: bool, detail: str) -> None:
+        print(f"{'ok  ' if ok else 'FAIL'} {step}: {detail}", flush=True)
+
+    print(f"hookscope {__version__} self-check (a throwaway store; your data is not touched)")
+    passed = selfcheck.run(report)
+    if args.gui:
+        try:
+            from hookscope.ui.app import gui_selfcheck
+
+            report("window", True, gui_selfcheck())
+        except Exception as exc:  # a missing Qt library or plugin is the finding, not a crash
+            report("window", False, f"{type(exc).__name__}: {exc}")
+            passed = False
+    print("self-check passed" if passed else "self-check FAILED", flush=True)
+    return 0 if passed else 1
+
+
+def gui_main() -> int:
+    """The console-less launcher (`hookscope-gui`): the desktop app, errors in a dialog."""
+    return main(["gui", *sys.argv[1:]])
 
 
 def cmd_bench(args: argparse.Namespace) -> int:

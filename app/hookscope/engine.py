@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import threading
 import time
@@ -15,7 +16,7 @@ from typing import Any, TypeVar
 
 from sqlite_utils import Database
 
-from hookscope.core import fire
+from hookscope.core import catalogue, fire
 from hookscope.core.model import (
     Attempt,
     Capture,
@@ -454,6 +455,25 @@ class Engine:
                 if check.ok and repr(credential.name) in f"{check.step} {check.outcome}":
                     return credential
         return mine[0] if len(mine) == 1 else None
+
+    async def test_delivery(self) -> tuple[Attempt, int | None]:
+        """Send a Kardow event to our own listener; the attempt and the new capture's id.
+
+        Signed with the first stored Kardow secret, so it arrives verified; unsigned when there
+        is none. Raises EngineError when the listener is not running.
+        """
+        if not self.url:
+            raise EngineError("The listener is not running, so there is nowhere to deliver to.")
+        self._reload_if_changed()
+        secret = next((c for c in self._credentials if c.provider == "kardow"), None)
+        data = catalogue.fill(catalogue.template("kardow", "job.created").data, now=utc_now())
+        plan = fire.plan_test_delivery(self.url, data, now=utc_now(), secret=secret)
+        (attempt,) = await self.send(plan, SendPolicy(retries=0))
+        try:
+            capture_id = json.loads(attempt.response_body)["capture_id"]
+        except (ValueError, KeyError, TypeError):
+            capture_id = None  # a response rule changed the answer; the capture is still there
+        return attempt, capture_id if isinstance(capture_id, int) else None
 
     async def send(self, plan: Plan, policy: SendPolicy | None = None) -> list[Attempt]:
         """Send a plan; every attempt is logged as it ends. The last attempt of each request."""

@@ -204,6 +204,36 @@ def plan_kudoz(
     return Plan(fire_id, "kudoz", kind, body, (outgoing,))
 
 
+TEST_PATH = "/hookscope-test"
+
+
+def plan_test_delivery(
+    listener_url: str, data: Any, *, now: datetime, secret: Credential | None = None
+) -> Plan:
+    """A Kardow `job.created` to our own listener, as Kardow would send it.
+
+    Signed with `secret` (a stored Kardow secret) it should arrive `verified`; without one it
+    arrives `unsigned`, which still proves that capture works end to end.
+    """
+    fire_id = new_fire_id()
+    payload = encode(kardow_envelope("job.created", data, 42, now))
+    headers: list[Header] = [("Content-Type", "application/json"), ("User-Agent", USER_AGENT)]
+    if secret is not None:
+        headers.append((kardow.HEADER, kardow.sign(secret.secret, payload)))
+        note = f"test delivery, signed with {secret.name!r}"
+    else:
+        note = "test delivery, unsigned: no Kardow secret is stored"
+    headers.append((DELIVERY_HEADER, fire_id))
+    outgoing = Outgoing(
+        url=listener_url.rstrip("/") + TEST_PATH,
+        body=payload,
+        headers=tuple(headers),
+        event="job.created",
+        note=note,
+    )
+    return Plan(fire_id, "kardow", "job.created", payload, (outgoing,))
+
+
 def wire_headers(request: Outgoing) -> tuple[Header, ...]:
     """The headers as they go out: the HTTP client adds Host first and Content-Length last."""
     parts = urlsplit(request.url)

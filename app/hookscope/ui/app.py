@@ -14,12 +14,15 @@ from typing import Any
 os.environ.setdefault("QT_API", "pyside6")  # qasync picks its Qt binding from this
 
 import qasync
-from PySide6.QtCore import QObject, Qt, QTimer
+from PySide6.QtCore import QObject, Qt, QTimer, qVersion
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from hookscope import __version__
 from hookscope.engine import Engine, EngineError
 from hookscope.storage.db import StoreError, open_store
+from hookscope.ui.icons import DESKTOP_ID, app_icon
+from hookscope.ui.tray import Tray
+from hookscope.ui.welcome import should_welcome
 from hookscope.ui.window import MainWindow
 
 
@@ -29,11 +32,18 @@ def application() -> QApplication:
     if isinstance(existing, QApplication):
         return existing
     app = QApplication(sys.argv[:1])
+    brand(app)
+    return app
+
+
+def brand(app: QApplication) -> None:
+    """Names and icon the desktop shows for the app."""
     app.setApplicationName("Hookscope")
     app.setApplicationDisplayName("Hookscope")
     app.setApplicationVersion(__version__)
-    app.setDesktopFileName("hookscope")
-    return app
+    # The .desktop file's name: desktops match the window to its menu entry and icon by it.
+    app.setDesktopFileName(DESKTOP_ID)
+    app.setWindowIcon(app_icon())
 
 
 class GarbageCollector(QObject):
@@ -106,6 +116,9 @@ async def main(directory: Path, overrides: dict[str, Any]) -> int:
             print(f"listening on {engine.url}", flush=True)
         if await window.start_api() and sys.stdout is not None:
             print(f"kardow api on {engine.api_url}", flush=True)
+        window.tray = Tray(window)
+        if should_welcome(db):
+            window.open_welcome()
         await closed.wait()
         await window.settle()
     finally:
@@ -142,3 +155,44 @@ async def tell_and_wait(title: str, text: str) -> None:
     box.finished.connect(lambda _: done.set())
     box.open()
     await done.wait()
+
+
+def gui_selfcheck() -> str:
+    """Build and draw the real window on a throwaway store; what was drawn, or raise.
+
+    For `hookscope selfcheck --gui`: proves Qt, its platform plugin, the icon and the window
+    all load from this install (a bundle that lost a Qt plugin fails here, not in a user's
+    hands).
+    """
+    import tempfile
+
+    app = application()
+    icon = app.windowIcon()
+    if icon.isNull() or not icon.availableSizes():
+        raise RuntimeError("the app icon did not load from the packaged PNGs")
+    with tempfile.TemporaryDirectory(prefix="hookscope-selfcheck-") as tmp:
+        engine = Engine(Path(tmp), overrides={"host": "127.0.0.1", "port": 0, "api_port": 0})
+        engine.start(listen=False)
+        db = open_store(Path(tmp))
+        try:
+            window = MainWindow(engine, db)
+            window.resize(1000, 700)
+            window.show()
+            for _ in range(5):
+                app.processEvents()
+            picture = window.grab()
+            tabs = window.tabs.count()
+            window.bridge.detach()
+            window.hide()
+            window.deleteLater()
+            app.processEvents()
+        finally:
+            db.close()
+            engine.stop()
+    if picture.isNull() or picture.width() < 100:
+        raise RuntimeError("the window could not be drawn")
+    sizes = sorted(size.width() for size in icon.availableSizes())
+    return (
+        f"Qt {qVersion()} on the {app.platformName()} platform: window drawn at "
+        f"{picture.width()}x{picture.height()} with {tabs} tabs; icon sizes {sizes}"
+    )

@@ -796,6 +796,10 @@ class ComposerPanel(QWidget):
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
+    def stop_timers(self) -> None:
+        """The window is closing: nothing may read the store after it closes."""
+        self._pause.stop()
+
     async def settle(self) -> None:
         """Wait for background refreshes and fires (tests, and closing), a pending one too."""
         if self._pause.isActive():

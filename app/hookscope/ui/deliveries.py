@@ -914,6 +914,10 @@ class DeliveriesPanel(QWidget):
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
+    def stop_timers(self) -> None:
+        """The window is closing: nothing may read the store after it closes."""
+        self._batch.stop()
+
     async def settle(self) -> None:
         """Wait for actions started from buttons and keys (tests, and closing)."""
         while self._tasks:

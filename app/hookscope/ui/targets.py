@@ -728,6 +728,10 @@ class TargetsPanel(QWidget):
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
+    def stop_timers(self) -> None:
+        """The window is closing: nothing may read the store after it closes."""
+        self._poll.stop()
+
     async def settle(self) -> None:
         """Wait for actions started from buttons and keys (tests, and closing)."""
         while self._tasks:

@@ -11,7 +11,7 @@ from collections.abc import Callable, Coroutine
 from functools import partial
 from typing import Any
 
-from PySide6.QtCore import QByteArray, QItemSelection, QModelIndex, Qt, QTimer, Signal
+from PySide6.QtCore import QByteArray, QItemSelection, QModelIndex, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -33,6 +33,7 @@ from PySide6.QtWidgets import (
 )
 from sqlite_utils import Database
 
+from hookscope import __version__
 from hookscope.core.model import PROVIDERS, VERDICTS, CaptureQuery
 from hookscope.core.tasks import spawn
 from hookscope.engine import Engine
@@ -44,10 +45,12 @@ from hookscope.ui.composer import ComposerPanel
 from hookscope.ui.delegates import VerdictDelegate
 from hookscope.ui.deliveries import DeliveriesPanel
 from hookscope.ui.detail import DetailPane, plain_label
+from hookscope.ui.icons import app_icon
 from hookscope.ui.models import CaptureTableModel
 from hookscope.ui.replay import ReplayDialog
 from hookscope.ui.settings import SettingsDialog
 from hookscope.ui.targets import TargetsPanel
+from hookscope.ui.welcome import WelcomeDialog
 
 log = logging.getLogger(__name__)
 
@@ -82,11 +85,14 @@ class MainWindow(QMainWindow):
         self.question: QMessageBox | None = None
         self.settings_dialog: SettingsDialog | None = None
         self.replay_dialog: ReplayDialog | None = None
+        self.welcome_dialog: WelcomeDialog | None = None
+        self.tray: QObject | None = None  # the tray icon, set by the app where there is a tray
         self.listen_error = ""
         self._total = capture_store.newest_and_count(db)[1]
         self._arrivals: deque[tuple[float, int]] = deque()
         self._tasks: set[asyncio.Task[Any]] = set()
         self.setWindowTitle("Hookscope — webhook inspector")
+        self.setWindowIcon(app_icon())
 
         self.model = CaptureTableModel(db, self)
         self.bridge = EngineBridge(engine, self)
@@ -349,6 +355,14 @@ class MainWindow(QMainWindow):
             )
             self.tab_actions.append(action)
             (view if number == 1 else send).addAction(action)
+
+        help_menu = menus.addMenu("&Help")
+        self.welcome_action = self._action(
+            "&Welcome and test delivery…", self.open_welcome, QKeySequence.StandardKey.HelpContents
+        )
+        help_menu.addAction(self.welcome_action)
+        self.about_action = self._action("&About Hookscope", self.show_about)
+        help_menu.addAction(self.about_action)
 
     # -- live captures ------------------------------------------------------------------------
 
@@ -671,6 +685,37 @@ class MainWindow(QMainWindow):
         dialog.open()
         return dialog
 
+    def open_welcome(self) -> WelcomeDialog:
+        """The first-run welcome (also in Help): capture URL, tunnels, a test delivery."""
+        if self.welcome_dialog is None:
+            self.welcome_dialog = WelcomeDialog(self.engine, self.db, self)
+            self.welcome_dialog.delivered.connect(self.show_capture)
+        self.welcome_dialog.refresh()
+        self.welcome_dialog.open()
+        return self.welcome_dialog
+
+    def show_capture(self, capture_id: int) -> bool:
+        """Bring a capture into view and select it; False when the filters hide it."""
+        self.tabs.setCurrentIndex(0)
+        self.insert_new()
+        row = self.model.row_of(capture_id)
+        if row is None:
+            return False
+        self.table.selectRow(row)
+        self.table.scrollTo(self.model.index(row, 0))
+        return True
+
+    def show_about(self) -> None:
+        box = QMessageBox(self)
+        box.setWindowTitle("About Hookscope")
+        box.setIconPixmap(self.windowIcon().pixmap(64, 64))
+        box.setTextFormat(Qt.TextFormat.PlainText)
+        box.setText(
+            f"Hookscope {__version__}\n\nA webhook inspector for Kardow, Kudoz and any HTTP "
+            f"sender.\n\nData: {self.engine.directory}\nSecrets key: {self.engine.key_file}"
+        )
+        box.open()
+
     def _fired(self, fire_id: str) -> None:
         """A fire or replay went out: its attempts are in the Deliveries tab (Ctrl+4)."""
         self.deliveries.show_fire(fire_id)
@@ -696,8 +741,9 @@ class MainWindow(QMainWindow):
         """Wait for background actions (tests, and closing), the panels' included."""
         while self._tasks:
             await asyncio.gather(*list(self._tasks), return_exceptions=True)
-        for panel in (self.composer, self.targets, self.deliveries):
-            await panel.settle()
+        for panel in (self.composer, self.targets, self.deliveries, self.welcome_dialog):
+            if panel is not None:
+                await panel.settle()
 
     def _save_state(self) -> None:
         state = {
@@ -750,6 +796,8 @@ class MainWindow(QMainWindow):
         self.bridge.detach()
         self._ticker.stop()
         self._batch.stop()
+        for panel in (self.composer, self.targets, self.deliveries):
+            panel.stop_timers()
         event.accept()
         self.closed.emit()
 
