@@ -6,6 +6,7 @@ import argparse
 import base64
 import json
 import signal
+import sqlite3
 import sys
 import threading
 from collections.abc import Callable, Sequence
@@ -38,7 +39,7 @@ from hookscope.storage import targets as target_store
 from hookscope.storage.credentials import CredentialError
 from hookscope.storage.db import StoreError, open_store
 from hookscope.storage.keyfile import KeyFileError, load_vault
-from hookscope.storage.paths import data_dir, key_path
+from hookscope.storage.paths import data_dir, db_path, key_path
 
 Command = Callable[[argparse.Namespace], int]
 
@@ -212,6 +213,14 @@ def build_parser() -> argparse.ArgumentParser:
     remove.add_argument("id", type=positive, metavar="ID")
     remove.set_defaults(run=cmd_rules_remove)
     add_sending_commands(commands, common)
+
+    backup = commands.add_parser(
+        "backup",
+        parents=[common],
+        help="write a consistent copy of the store to FILE (safe while Hookscope runs)",
+    )
+    backup.add_argument("file", metavar="FILE", help="the copy to write (must not exist)")
+    backup.set_defaults(run=cmd_backup)
 
     check = commands.add_parser(
         "selfcheck",
@@ -608,6 +617,33 @@ def cmd_rules_remove(args: argparse.Namespace) -> int:
     if not removed:
         raise UserError(f"No rule with id {args.id}.")
     print(f"rule {args.id} removed")
+    return 0
+
+
+def cmd_backup(args: argparse.Namespace) -> int:
+    directory = _directory(args)
+    target = Path(args.file)
+    if target.exists():
+        raise UserError(f"{target} already exists; choose a new file name.")
+    if not db_path(directory).exists():
+        raise UserError(f"There is no store in {directory} to back up.")
+    partial = target.with_name(target.name + ".part")
+    try:
+        with open_store(directory) as db, sqlite3.connect(partial) as copy:
+            # SQLite's online backup: a consistent snapshot while the engine keeps writing.
+            db.conn.backup(copy)
+        copy.close()
+        partial.replace(target)
+    except (OSError, sqlite3.Error) as exc:
+        partial.unlink(missing_ok=True)
+        raise UserError(f"Cannot write {target}: {exc}") from exc
+    print(f"store copied to {target}")
+    key = key_path(directory)
+    if key.exists():
+        print(
+            f"the secrets key is not in the copy: keep {key} safely and separately; without it "
+            "the stored secrets cannot be read, and with it anyone holding both can read them."
+        )
     return 0
 
 

@@ -367,3 +367,42 @@ def test_unusable_data_dir_is_one_sentence_not_a_traceback(
     assert out == ""
     assert err.startswith("hookscope: Cannot open the data directory")
     assert "Traceback" not in err
+
+
+def test_backup_writes_a_consistent_copy_and_names_the_key(
+    data_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import sqlite3
+
+    (capture_id,) = store(data_dir, make_capture(body=b'{"backed": "up"}'))
+    assert main(["secrets", "add", "kardow", "k", "--secret", "0123456789abcdef"]) == 0
+    copy = tmp_path / "backup.db"
+    assert main(["backup", str(copy)]) == 0
+    out = capsys.readouterr().out
+    assert f"store copied to {copy}" in out
+    assert "secrets key is not in the copy" in out
+    with sqlite3.connect(copy) as raw:
+        (body,) = raw.execute("SELECT body FROM captures WHERE id = ?", [capture_id]).fetchone()
+        assert raw.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+    assert bytes(body) == b'{"backed": "up"}'
+    assert not (tmp_path / "backup.db.part").exists()
+
+
+def test_backup_refuses_to_overwrite(
+    data_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    store(data_dir, make_capture())
+    existing = tmp_path / "exists.db"
+    existing.write_bytes(b"precious")
+    assert main(["backup", str(existing)]) == 1
+    assert "already exists" in capsys.readouterr().err
+    assert existing.read_bytes() == b"precious"
+
+
+def test_backup_of_an_empty_data_dir_says_so(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    target = tmp_path / "copy.db"
+    assert main(["--data-dir", str(tmp_path / "nothing"), "backup", str(target)]) == 1
+    assert "There is no store" in capsys.readouterr().err
+    assert not target.exists()
