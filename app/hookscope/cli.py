@@ -673,6 +673,11 @@ def gui_main() -> int:
 
 
 def cmd_bench(args: argparse.Namespace) -> int:
+    if getattr(sys, "frozen", False):
+        raise UserError(
+            "bench starts Python load generators, which a bundle does not carry; run it from "
+            "a pip or pipx install."
+        )
     if args.gui:
         from hookscope.ui import benchgui  # Qt, only for this measurement
 

@@ -406,3 +406,13 @@ def test_backup_of_an_empty_data_dir_says_so(
     assert main(["--data-dir", str(tmp_path / "nothing"), "backup", str(target)]) == 1
     assert "There is no store" in capsys.readouterr().err
     assert not target.exists()
+
+
+def test_bench_in_a_bundle_says_why_it_cannot_run(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import sys
+
+    monkeypatch.setattr(sys, "frozen", True, raising=False)
+    assert main(["bench"]) == 1
+    assert "pip or pipx install" in capsys.readouterr().err

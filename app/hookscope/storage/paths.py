@@ -27,9 +27,16 @@ def key_path(directory: Path) -> Path:
     """Where the secrets key lives: never inside the data directory, so a copy of the data
     (a backup, a bug report) does not carry the key that opens its secrets.
 
-    The platform's data dir pairs with the platform's config dir; any other data dir has the
-    key beside it, as `<dir>.key`.
+    The platform's data dir pairs with the platform's config dir where they differ (Linux);
+    where they are one folder (Windows, macOS), and for any other data dir, the key lives
+    beside the data dir, as `<dir>.key`.
     """
-    if directory == Path(platformdirs.user_data_dir("hookscope", appauthor=False)):
-        return Path(platformdirs.user_config_dir("hookscope", appauthor=False)) / "secrets.key"
+    config = Path(platformdirs.user_config_dir("hookscope", appauthor=False))
+    default = Path(platformdirs.user_data_dir("hookscope", appauthor=False))
+    if directory == default and not _overlaps(config, directory):
+        return config / "secrets.key"
     return directory.with_name(directory.name + ".key")
+
+
+def _overlaps(one: Path, other: Path) -> bool:
+    return one == other or one.is_relative_to(other) or other.is_relative_to(one)

@@ -857,3 +857,39 @@ def test_config_revision_changes_when_another_connection_commits(
     assert after != before
     # The engine reloads its rules on that cue, and finds the new one.
     assert [r.pattern for r in settings_store.list_rules(db)] == ["/new"]
+
+
+class TestKeyPath:
+    """The secrets key is never inside the data directory, whatever the platform's folders."""
+
+    @pytest.mark.parametrize(
+        ("data", "config", "expected"),
+        [
+            # Linux: separate data and config folders.
+            ("/home/u/.local/share/hookscope", "/home/u/.config/hookscope",
+             "/home/u/.config/hookscope/secrets.key"),
+            # Windows and macOS: platformdirs gives one folder for both.
+            ("/Users/u/Library/Application Support/hookscope",
+             "/Users/u/Library/Application Support/hookscope",
+             "/Users/u/Library/Application Support/hookscope.key"),
+            # A config folder inside the data folder would hide the key in the data too.
+            ("/data/hookscope", "/data/hookscope/config", "/data/hookscope.key"),
+        ],
+    )  # fmt: skip
+    def test_default_dirs(
+        self, monkeypatch: pytest.MonkeyPatch, data: str, config: str, expected: str
+    ) -> None:
+        import platformdirs
+
+        from hookscope.storage.paths import key_path
+
+        monkeypatch.setattr(platformdirs, "user_data_dir", lambda *a, **k: data)
+        monkeypatch.setattr(platformdirs, "user_config_dir", lambda *a, **k: config)
+        key = key_path(Path(data))
+        assert key == Path(expected)
+        assert not key.is_relative_to(Path(data))
+
+    def test_a_chosen_data_dir_has_its_key_beside_it(self, tmp_path: Path) -> None:
+        from hookscope.storage.paths import key_path
+
+        assert key_path(tmp_path / "mine") == tmp_path / "mine.key"
