@@ -44,9 +44,9 @@ from hookscope.core.catalogue import PLACEHOLDERS, CatalogueError, Template
 from hookscope.core.fire import FireError, wire_headers
 from hookscope.core.model import Attempt, Outgoing, Plan, utc_now
 from hookscope.core.providers import kardow, kudoz
-from hookscope.core.tasks import spawn
 from hookscope.engine import Engine, EngineError
 from hookscope.storage import credentials as credential_store
+from hookscope.ui.background import Background
 from hookscope.ui.bodyview import hexdump
 from hookscope.ui.models import Index, RecordTableModel, plain_tooltip
 from hookscope.ui.settings import async_slot, plain_label
@@ -383,7 +383,11 @@ class ComposerPanel(QWidget):
         self._generation = 0
         self._applied = -1
         self._url_edited = False
-        self._tasks: set[asyncio.Task[Any]] = set()
+        self._work = Background(
+            self,
+            "composer-action",
+            lambda exc: say(self.status_label, f"That did not work: {exc}", "error"),
+        )
 
         self._pause = QTimer(self, singleShot=True, interval=PREVIEW_PAUSE_MS)
         self._pause.timeout.connect(self._settled)
@@ -782,19 +786,7 @@ class ComposerPanel(QWidget):
     # -- plumbing -------------------------------------------------------------------------------
 
     def _background(self, coro: Coroutine[Any, Any, Any]) -> None:
-        """Run a coroutine on the GUI loop; a failure is said in the panel, never lost."""
-
-        async def guarded() -> None:
-            try:
-                await coro
-            except Exception as error:
-                log.exception("composer action")
-                if Shiboken.isValid(self):
-                    say(self.status_label, f"That did not work: {error}", "error")
-
-        task = spawn(guarded(), name="composer-action")
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+        self._work.run(coro)
 
     def stop_timers(self) -> None:
         """The window is closing: nothing may read the store after it closes."""
@@ -805,8 +797,7 @@ class ComposerPanel(QWidget):
         if self._pause.isActive():
             self._pause.stop()
             self._settled()
-        while self._tasks:
-            await asyncio.gather(*list(self._tasks), return_exceptions=True)
+        await self._work.settle()
 
     def showEvent(self, event: QShowEvent) -> None:
         if not event.spontaneous():

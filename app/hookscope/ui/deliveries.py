@@ -17,8 +17,6 @@ from PySide6.QtCore import (
     QModelIndex,
     QObject,
     QPersistentModelIndex,
-    QRect,
-    QSize,
     Qt,
     QTimer,
     Signal,
@@ -28,13 +26,11 @@ from PySide6.QtGui import (
     QColor,
     QGuiApplication,
     QKeySequence,
-    QPainter,
     QPalette,
     QShowEvent,
 )
 from PySide6.QtWidgets import (
     QAbstractItemView,
-    QApplication,
     QCheckBox,
     QHBoxLayout,
     QHeaderView,
@@ -42,9 +38,6 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QPushButton,
     QSplitter,
-    QStyle,
-    QStyledItemDelegate,
-    QStyleOptionViewItem,
     QTableView,
     QTabWidget,
     QVBoxLayout,
@@ -55,11 +48,12 @@ from sqlite_utils import Database
 
 from hookscope.core.export import curl_command
 from hookscope.core.model import Attempt, Capture, DeliveryQuery, Outgoing, Plan, first_header
-from hookscope.core.tasks import spawn
 from hookscope.engine import Engine, EngineError
 from hookscope.storage import deliveries as delivery_store
+from hookscope.ui.background import Background
 from hookscope.ui.bodyview import BodyView
 from hookscope.ui.bridge import EngineBridge
+from hookscope.ui.delegates import BadgeDelegate
 from hookscope.ui.detail import HeadersTable, ValueField
 from hookscope.ui.models import PAGE, RecordRole, column_title, plain_tooltip
 from hookscope.ui.settings import plain_label
@@ -331,40 +325,6 @@ class DeliveryTableModel(QAbstractTableModel):
         return None
 
 
-class ResultDelegate(QStyledItemDelegate):
-    """Draws delivered / failed as a rounded badge: the word, on a colour that only helps."""
-
-    def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: Index) -> None:
-        word = str(index.data(Qt.ItemDataRole.DisplayRole) or "")
-        self.initStyleOption(option, index)
-        option.text = ""
-        style = option.widget.style() if option.widget else QApplication.style()
-        style.drawControl(QStyle.ControlElement.CE_ItemViewItem, option, painter, option.widget)
-        if not word:
-            return
-        metrics = option.fontMetrics
-        width = metrics.horizontalAdvance(word) + 14
-        height = min(option.rect.height() - 4, metrics.height() + 4)
-        rect = QRect(
-            option.rect.left() + 4,
-            option.rect.top() + (option.rect.height() - height) // 2,
-            min(width, option.rect.width() - 8),
-            height,
-        )
-        painter.save()
-        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        painter.setPen(Qt.PenStyle.NoPen)
-        painter.setBrush(result_colour(word, option.palette))
-        painter.drawRoundedRect(rect, height / 2, height / 2)
-        painter.setPen(option.palette.color(QPalette.ColorRole.Text))
-        painter.drawText(rect, Qt.AlignmentFlag.AlignCenter, word)
-        painter.restore()
-
-    def sizeHint(self, option: QStyleOptionViewItem, index: Index) -> QSize:
-        hint = super().sizeHint(option, index)
-        return QSize(hint.width() + 18, hint.height())
-
-
 def result_colour(word: str, palette: QPalette | None = None) -> QColor:
     return verdict_colour(_RESULT_COLOURS.get(word, "n/a"), palette)
 
@@ -575,7 +535,11 @@ class DeliveriesPanel(QWidget):
         self._db = db
         self._fire: str | None = None
         self._newest_logged: int | None = None
-        self._tasks: set[asyncio.Task[Any]] = set()
+        self._work = Background(
+            self,
+            "deliveries-action",
+            lambda exc: self._tell(f"That did not work: {exc}", error=True),
+        )
         self.question: QMessageBox | None = None
         self.model = DeliveryTableModel(db, self)
         self._build()
@@ -643,7 +607,7 @@ class DeliveriesPanel(QWidget):
         for column, width in widths.items():
             header.resizeSection(column, width * chars + 16)
         header.setSectionResizeMode(M.URL, QHeaderView.ResizeMode.Stretch)
-        self.table.setItemDelegateForColumn(M.RESULT, ResultDelegate(self.table))
+        self.table.setItemDelegateForColumn(M.RESULT, BadgeDelegate(result_colour, self.table))
         self.table.selectionModel().selectionChanged.connect(lambda *_: self._selection_changed())
 
         self.empty_hint = plain_label()
@@ -900,19 +864,7 @@ class DeliveriesPanel(QWidget):
             self.message.emit(text)
 
     def _background(self, coro: Coroutine[Any, Any, Any]) -> None:
-        """Run an action on the GUI loop; a failure is said in the panel, not lost."""
-
-        async def guarded() -> None:
-            try:
-                await coro
-            except Exception as exc:
-                log.exception("deliveries action")
-                if Shiboken.isValid(self):
-                    self._tell(f"That did not work: {exc}", error=True)
-
-        task = spawn(guarded(), name="deliveries-action")
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+        self._work.run(coro)
 
     def stop_timers(self) -> None:
         """The window is closing: nothing may read the store after it closes."""
@@ -920,8 +872,7 @@ class DeliveriesPanel(QWidget):
 
     async def settle(self) -> None:
         """Wait for actions started from buttons and keys (tests, and closing)."""
-        while self._tasks:
-            await asyncio.gather(*list(self._tasks), return_exceptions=True)
+        await self._work.settle()
 
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)

@@ -30,10 +30,10 @@ from sqlite_utils import Database
 
 from hookscope.core.fire import FireError, can_resign
 from hookscope.core.model import Attempt, Capture, Credential, Plan
-from hookscope.core.tasks import spawn
 from hookscope.engine import Engine, EngineError
 from hookscope.storage import captures as capture_store
 from hookscope.storage import credentials as credential_store
+from hookscope.ui.background import Background
 from hookscope.ui.composer import (
     FIRE_KEYS,
     PREVIEW_PAUSE_MS,
@@ -121,7 +121,11 @@ class ReplayDialog(QDialog):
         self._dirty = True
         self._generation = 0
         self._applied = -1
-        self._tasks: set[asyncio.Task[Any]] = set()
+        self._work = Background(
+            self,
+            "replay-action",
+            lambda exc: say(self.result_label, f"That did not work: {exc}", "error"),
+        )
         self.setWindowTitle(f"Replay capture #{capture_id}")
         self.resize(1000, 680)
 
@@ -451,22 +455,11 @@ class ReplayDialog(QDialog):
     # -- plumbing -------------------------------------------------------------------------------
 
     def _background(self, coro: Coroutine[Any, Any, Any]) -> None:
-        async def guarded() -> None:
-            try:
-                await coro
-            except Exception as error:
-                log.exception("replay action")
-                if Shiboken.isValid(self):
-                    say(self.result_label, f"That did not work: {error}", "error")
-
-        task = spawn(guarded(), name="replay-action")
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+        self._work.run(coro)
 
     async def settle(self) -> None:
         """Wait for background refreshes and sends (tests, and closing)."""
-        while self._tasks:
-            await asyncio.gather(*list(self._tasks), return_exceptions=True)
+        await self._work.settle()
 
     def changeEvent(self, event: QEvent) -> None:
         if event.type() in (QEvent.Type.PaletteChange, QEvent.Type.ApplicationPaletteChange):

@@ -47,6 +47,7 @@ from hookscope.storage import settings as settings_store
 from hookscope.storage import targets as target_store
 from hookscope.storage.keyfile import KeyFileError
 from hookscope.storage.targets import TargetError
+from hookscope.ui.background import Background
 from hookscope.ui.models import RecordTableModel, plain_tooltip
 from hookscope.ui.settings import SecretField, plain_label
 from hookscope.ui.style import local_time, retint, set_tone
@@ -353,7 +354,9 @@ class TargetsPanel(QWidget):
         self._engine = engine
         self._db = db
         self._revision = -1
-        self._tasks: set[asyncio.Task[Any]] = set()
+        self._work = Background(
+            self, "targets-action", lambda exc: self._tell(f"That did not work: {exc}", error=True)
+        )
         self.editor: TargetEditor | None = None
         self.confirmation: QMessageBox | None = None
         self.model = TargetsModel(self)
@@ -714,19 +717,7 @@ class TargetsPanel(QWidget):
             self.message.emit(text)
 
     def _background(self, coro: Coroutine[Any, Any, Any]) -> None:
-        """Run an action on the GUI loop; a failure is said in the panel, not lost."""
-
-        async def guarded() -> None:
-            try:
-                await coro
-            except Exception as exc:
-                log.exception("targets action")
-                if Shiboken.isValid(self):
-                    self._tell(f"That did not work: {exc}", error=True)
-
-        task = spawn(guarded(), name="targets-action")
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+        self._work.run(coro)
 
     def stop_timers(self) -> None:
         """The window is closing: nothing may read the store after it closes."""
@@ -734,8 +725,7 @@ class TargetsPanel(QWidget):
 
     async def settle(self) -> None:
         """Wait for actions started from buttons and keys (tests, and closing)."""
-        while self._tasks:
-            await asyncio.gather(*list(self._tasks), return_exceptions=True)
+        await self._work.settle()
 
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)

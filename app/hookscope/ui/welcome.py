@@ -21,10 +21,10 @@ from PySide6.QtWidgets import (
 )
 from sqlite_utils import Database
 
-from hookscope.core.tasks import spawn
 from hookscope.engine import Engine, EngineError
 from hookscope.storage import captures as capture_store
 from hookscope.storage import settings as settings_store
+from hookscope.ui.background import Background
 from hookscope.ui.composer import heading
 from hookscope.ui.icons import app_icon
 from hookscope.ui.settings import plain_label
@@ -70,7 +70,11 @@ class WelcomeDialog(QDialog):
         super().__init__(parent)
         self._engine = engine
         self._db = db
-        self._tasks: set[asyncio.Task[int | None]] = set()
+        self._work = Background(
+            self,
+            "welcome-test-delivery",
+            lambda exc: say(self.outcome, f"That did not work: {exc}", "error"),
+        )
         self.setWindowTitle("Welcome to Hookscope")
         self.setWindowIcon(app_icon())
         layout = QVBoxLayout(self)
@@ -175,9 +179,7 @@ class WelcomeDialog(QDialog):
         settings_store.set_setting(self._db, WELCOMED, not self.show_at_start.isChecked())
 
     def _test_clicked(self) -> None:
-        task = spawn(self.send_test(), name="welcome-test-delivery")
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+        self._work.run(self.send_test())
 
     async def send_test(self) -> int | None:
         """Deliver a test event to our own listener; the capture id, and a sentence shown."""
@@ -218,5 +220,4 @@ class WelcomeDialog(QDialog):
         return capture_id
 
     async def settle(self) -> None:
-        while self._tasks:
-            await asyncio.gather(*list(self._tasks), return_exceptions=True)
+        await self._work.settle()

@@ -35,11 +35,11 @@ from sqlite_utils import Database
 
 from hookscope import __version__
 from hookscope.core.model import PROVIDERS, VERDICTS, CaptureQuery
-from hookscope.core.tasks import spawn
 from hookscope.engine import Engine
 from hookscope.net.capture_server import ListenError
 from hookscope.storage import captures as capture_store
 from hookscope.storage import settings as settings_store
+from hookscope.ui.background import Background
 from hookscope.ui.bridge import EngineBridge
 from hookscope.ui.composer import ComposerPanel
 from hookscope.ui.delegates import VerdictDelegate
@@ -90,7 +90,11 @@ class MainWindow(QMainWindow):
         self.listen_error = ""
         self._total = capture_store.newest_and_count(db)[1]
         self._arrivals: deque[tuple[float, int]] = deque()
-        self._tasks: set[asyncio.Task[Any]] = set()
+        self._work = Background(
+            self,
+            "ui-action",
+            lambda exc: self.statusBar().showMessage(f"That did not work: {exc}", 10000),
+        )
         self.setWindowTitle("Hookscope — webhook inspector")
         self.setWindowIcon(app_icon())
 
@@ -724,23 +728,11 @@ class MainWindow(QMainWindow):
     # -- plumbing -----------------------------------------------------------------------------
 
     def _background(self, coro: Coroutine[Any, Any, Any]) -> None:
-        """Run a coroutine on the GUI loop; a failure goes to the status bar, not the void."""
-
-        async def guarded() -> None:
-            try:
-                await coro
-            except Exception as exc:
-                log.exception("background action")
-                self.statusBar().showMessage(f"That did not work: {exc}", 10000)
-
-        task = spawn(guarded(), name="ui-action")
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+        self._work.run(coro)
 
     async def settle(self) -> None:
         """Wait for background actions (tests, and closing), the panels' included."""
-        while self._tasks:
-            await asyncio.gather(*list(self._tasks), return_exceptions=True)
+        await self._work.settle()
         for panel in (self.composer, self.targets, self.deliveries, self.welcome_dialog):
             if panel is not None:
                 await panel.settle()
