@@ -224,8 +224,12 @@ class RequestPreview(QWidget):
 
     The body is shown as the bytes decode, never re-indented: what is shown is what is sent.
 
+    Planning is asynchronous and refreshes may finish out of order: each refresh takes a ticket
+    from `start()`, and `offer()` shows its result only if no newer refresh began since.
+
     Attributes:
         plan: the plan shown, or None.
+        plan_error: why the last refresh could not plan anything, or None.
         problems_label: the plan's problems (why some targets get nothing), hidden when none.
         requests_model, requests_view: one row per request (the view is hidden when the widget
             was made with show_list=False, for a plan of one request).
@@ -236,6 +240,9 @@ class RequestPreview(QWidget):
     def __init__(self, *, show_list: bool = True, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.plan: Plan | None = None
+        self.plan_error: str | None = None
+        self._started = 0
+        self._shown = -1
         self._show_list = show_list
         self.problems_label = plain_label()
         self.problems_label.hide()
@@ -280,6 +287,31 @@ class RequestPreview(QWidget):
         layout.addWidget(self.splitter, 1)
         layout.addWidget(self.body_note)
         self.set_plan(None)
+
+    def start(self) -> int:
+        """A ticket for a refresh that is about to plan."""
+        self._started += 1
+        return self._started
+
+    def offer(self, ticket: int, plan: Plan | None, error: str | None, why: str) -> bool:
+        """Show a refresh's result, unless a newer refresh began; whether it was shown."""
+        if ticket != self._started:
+            return False
+        self._shown = ticket
+        self.plan_error = error
+        self.set_plan(plan, why)
+        if error:
+            say(self.problems_label, error, "error")
+        return True
+
+    @property
+    def current(self) -> bool:
+        """The plan shown is the newest refresh's (none is still under way)."""
+        return self._shown == self._started
+
+    def spend(self) -> None:
+        """The plan was sent: it must never go out twice (fresh ids for the next one)."""
+        self.plan = None
 
     def set_plan(self, plan: Plan | None, placeholder: str = "") -> None:
         """Show `plan` (None: nothing, with `placeholder` saying why)."""
@@ -374,14 +406,10 @@ class ComposerPanel(QWidget):
         super().__init__(parent)
         self.engine = engine
         self.db = db
-        self.plan: Plan | None = None
         self.template: Template = catalogue.templates(kardow.name)[0]
         self._input_problem: str | None = None
-        self._plan_error: str | None = None
         self._sending = False
         self._dirty = True
-        self._generation = 0
-        self._applied = -1
         self._url_edited = False
         self._work = Background(
             self,
@@ -669,8 +697,7 @@ class ComposerPanel(QWidget):
         """Validate the input, fill its placeholders afresh and plan it; the plan kept, or None."""
         self._pause.stop()
         self._dirty = False
-        self._generation += 1
-        generation = self._generation
+        generation = self.preview.start()
         data = self._read_input()
         if data is None:
             why = self._input_problem if self.error_label.isHidden() else None
@@ -695,16 +722,14 @@ class ComposerPanel(QWidget):
         return plan
 
     def _apply(self, generation: int, plan: Plan | None, error: str | None, why: str) -> None:
-        # A newer refresh was started meanwhile (the input changed), or the panel is gone.
-        if generation != self._generation or not Shiboken.isValid(self):
-            return
-        self._applied = generation
-        self.plan = plan
-        self._plan_error = error
-        self.preview.set_plan(plan, why)
-        if error:
-            say(self.preview.problems_label, error, "error")
-        self._update_fire()
+        # The panel may be gone, or a newer refresh started meanwhile (the input changed).
+        if Shiboken.isValid(self) and self.preview.offer(generation, plan, error, why):
+            self._update_fire()
+
+    @property
+    def plan(self) -> Plan | None:
+        """The plan the preview shows, which Fire sends."""
+        return self.preview.plan
 
     # -- firing ---------------------------------------------------------------------------------
 
@@ -714,8 +739,8 @@ class ComposerPanel(QWidget):
             return "Sending… wait for the results of this fire."
         if self._input_problem:
             return self._input_problem
-        if self._plan_error:
-            return self._plan_error
+        if self.preview.plan_error:
+            return self.preview.plan_error
         if self.plan is None:
             return "Preparing the preview…"
         if not self.plan.requests:
@@ -742,7 +767,7 @@ class ComposerPanel(QWidget):
         """
         if self._sending:
             return []
-        if self._dirty or self._applied != self._generation:
+        if self._dirty or not self.preview.current:
             await self.refresh_preview()  # the input changed since: what is sent is shown first
         why = self.fire_problem()
         plan = self.plan
@@ -767,7 +792,7 @@ class ComposerPanel(QWidget):
         self._sending = False
         self._show_results(attempts)
         self.fired.emit(plan.fire_id)
-        self.plan = None  # never the same ids twice: the next fire gets a plan of its own
+        self.preview.spend()  # never the same ids twice: the next fire gets a plan of its own
         await self.refresh_preview()
         return attempts
 

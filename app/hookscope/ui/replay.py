@@ -112,15 +112,11 @@ class ReplayDialog(QDialog):
         self.db = db
         self.capture_id = capture_id
         self.capture = capture_store.get_capture(db, capture_id)
-        self.plan: Plan | None = None
         self._original_text = ""
         self._input_problem: str | None = None
         self._resign_problem: str | None = None
-        self._plan_error: str | None = None
         self._sending = False
         self._dirty = True
-        self._generation = 0
-        self._applied = -1
         self._work = Background(
             self,
             "replay-action",
@@ -341,8 +337,7 @@ class ReplayDialog(QDialog):
         """Plan the replay as the form says; the plan kept (and shown), or None."""
         self._pause.stop()
         self._dirty = False
-        self._generation += 1
-        generation = self._generation
+        generation = self.preview.start()
         if self.capture is None:
             self._apply(generation, None, None, self._input_problem or "")
             return None
@@ -372,15 +367,13 @@ class ReplayDialog(QDialog):
         return plan
 
     def _apply(self, generation: int, plan: Plan | None, error: str | None, why: str) -> None:
-        if generation != self._generation or not Shiboken.isValid(self):
-            return
-        self._applied = generation
-        self.plan = plan
-        self._plan_error = error
-        self.preview.set_plan(plan, why)
-        if error:
-            say(self.preview.problems_label, error, "error")
-        self._update_send()
+        if Shiboken.isValid(self) and self.preview.offer(generation, plan, error, why):
+            self._update_send()
+
+    @property
+    def plan(self) -> Plan | None:
+        """The plan the preview shows, which Send sends."""
+        return self.preview.plan
 
     # -- sending --------------------------------------------------------------------------------
 
@@ -390,8 +383,8 @@ class ReplayDialog(QDialog):
             return "Sending… wait for the result."
         if self._input_problem:
             return self._input_problem
-        if self._plan_error:
-            return self._plan_error
+        if self.preview.plan_error:
+            return self.preview.plan_error
         if self.plan is None or not self.plan.requests:
             return "Preparing the preview…"
         return None
@@ -409,7 +402,7 @@ class ReplayDialog(QDialog):
         """Send the kept plan, exactly; the result is shown in the dialog (never raised)."""
         if self._sending:
             return None
-        if self._dirty or self._applied != self._generation:
+        if self._dirty or not self.preview.current:
             await self.refresh_preview()
         why = self.send_problem()
         plan = self.plan
@@ -436,7 +429,7 @@ class ReplayDialog(QDialog):
         self._sending = False
         self._show_result(attempt)
         self.sent.emit(plan.fire_id)
-        self.plan = None  # a new fire id (and Kudoz nonce) for the next send
+        self.preview.spend()  # a new fire id (and Kudoz nonce) for the next send
         await self.refresh_preview()
         return attempt
 
