@@ -819,7 +819,8 @@ class ComposerPanel(QWidget):
 
     async def settle(self) -> None:
         """Wait for background refreshes and fires (tests, and closing), a pending one too."""
-        if self._pause.isActive():
+        # (A closing window may already have deleted the panel: then nothing is pending.)
+        if Shiboken.isValid(self) and self._pause.isActive():
             self._pause.stop()
             self._settled()
         await self._work.settle()
