@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import threading
@@ -54,6 +55,45 @@ T = TypeVar("T")
 CapturesListener = Callable[[list[int]], None]
 DeliveriesListener = Callable[[list[int]], None]
 RELOAD_INTERVAL = 0.5
+
+
+FILES_RESERVED = 64  # descriptors kept for the store, the logs and the sender
+
+
+def fit_to_file_limit(settings: ListenerSettings) -> ListenerSettings:
+    """Connection caps that this process's open-file limit can hold.
+
+    Each capture connection may hold a socket and a spooled body file, each emulator
+    connection a socket: past the limit, accept() fails and the listener stops answering.
+    The soft limit is raised towards the hard one first, as servers do.
+    """
+    try:
+        import resource
+    except ImportError:  # not on Windows: its limits are far higher
+        return settings
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    wanted = FILES_RESERVED + settings.api_max_connections + 2 * settings.max_connections
+    if soft != resource.RLIM_INFINITY and soft < wanted:
+        raised = wanted if hard == resource.RLIM_INFINITY else min(wanted, hard)
+        with contextlib.suppress(ValueError, OSError):
+            resource.setrlimit(resource.RLIMIT_NOFILE, (raised, hard))
+        soft = resource.getrlimit(resource.RLIMIT_NOFILE)[0]
+    if soft == resource.RLIM_INFINITY or soft >= wanted:
+        return settings
+    room = max(soft - FILES_RESERVED, 16)
+    api = min(settings.api_max_connections, max(room // 8, 4))
+    capture = max((room - api) // 2, 4)
+    log.warning(
+        "the open-file limit (%d) holds %d capture and %d emulator connections at most",
+        soft,
+        capture,
+        api,
+    )
+    return replace(
+        settings,
+        max_connections=min(settings.max_connections, capture),
+        api_max_connections=api,
+    )
 
 
 class EngineError(Exception):
@@ -230,8 +270,13 @@ class Engine:
         if settings is None:
             settings = self.listener_settings()
         assert self._writer is not None
+        settings = fit_to_file_limit(settings)
         listener = CaptureServer(
-            settings, store=self._writer.submit, rule_for=self._rule_for, verify=self._judge
+            settings,
+            store=self._writer.submit,
+            rule_for=self._rule_for,
+            verify=self._judge,
+            spool_dir=self.directory / "spool",
         )
         await listener.start()
         self.listener = listener
@@ -252,7 +297,8 @@ class Engine:
         chosen = settings.api_port if port is None else port
         if port is None and chosen == 0:
             return ""
-        api = KardowApi(settings.host, chosen, self)
+        settings = fit_to_file_limit(settings)
+        api = KardowApi(settings.host, chosen, self, max_connections=settings.api_max_connections)
         try:
             await api.start()
         except ListenError as exc:

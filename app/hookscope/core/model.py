@@ -304,7 +304,13 @@ class ListenerSettings:
     max_connections: int = 512
     header_timeout: float = 30.0  # seconds a connection may stay without a full request head
     body_timeout: float = 30.0  # seconds a body upload may stall between two reads
+    body_deadline: float = 120.0  # seconds a whole body may take to arrive (then 408, kept cut)
+    idle_timeout: float = 15.0  # seconds a keep-alive connection may wait for its next request
+    memory_budget: int = 128 * 1024 * 1024  # body bytes held in memory at once, all senders
+    spool_threshold: int = 1024 * 1024  # a body past this goes to a temporary file
+    memory_wait: float = 30.0  # seconds a received body may wait for memory (then 503)
     api_port: int = 8788  # the Kardow API emulator, on the same host; 0: not started
+    api_max_connections: int = 128
 
 
 @dataclass(frozen=True, slots=True)

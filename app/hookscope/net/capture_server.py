@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import ipaddress
 import json
 import logging
 import socket
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, replace
+from dataclasses import replace
+from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 from aiohttp import web
-from aiohttp.web_protocol import RequestHandler
 
 from hookscope.core.model import (
     Capture,
@@ -23,7 +25,14 @@ from hookscope.core.model import (
     decode_header,
     utc_now,
 )
-from hookscope.core.tasks import spawn
+from hookscope.net.bodies import MemoryBudget, SpooledBody
+from hookscope.net.guard import (
+    Connection,
+    ConnectionGuard,
+    GuardedSite,
+    GuardLimits,
+    quiet_parse_errors,
+)
 
 log = logging.getLogger(__name__)
 
@@ -33,6 +42,7 @@ VerifyFn = Callable[[Capture], Verdict]
 
 READ_CHUNK = 256 * 1024
 SHUTDOWN_TIMEOUT = 10.0
+RETRY_AFTER = 2  # seconds a sender refused for lack of room is told to wait
 
 
 class ListenError(Exception):
@@ -49,65 +59,24 @@ def is_loopback(host: str) -> bool:
         return False
 
 
-def _error_rule(status: int, code: str, message: str) -> ResponseRule:
+def _error_rule(
+    status: int, code: str, message: str, *, retry_after: int | None = None
+) -> ResponseRule:
     """A refusal that is still recorded: the body names the capture that kept the evidence."""
     body = json.dumps({"error": {"code": code, "message": message}, "capture_id": 0})
+    headers = [("Content-Type", "application/json"), ("Connection", "close")]
+    if retry_after is not None:
+        headers.append(("Retry-After", str(retry_after)))
     return ResponseRule(
         pattern="*",
         status=status,
         body=body.replace('"capture_id": 0', '"capture_id": {capture_id}'),
-        headers=(("Content-Type", "application/json"), ("Connection", "close")),
+        headers=tuple(headers),
     )
 
 
 def json_error(status: int, code: str, message: str) -> web.Response:
     return web.json_response({"error": {"code": code, "message": message}}, status=status)
-
-
-class _Refuse(asyncio.Protocol):
-    """Answers 503 and hangs up: the connection limit is reached."""
-
-    BODY = json.dumps(
-        {"error": {"code": "too_many_connections", "message": "Too many open connections."}}
-    ).encode()
-
-    def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        assert isinstance(transport, asyncio.Transport)
-        transport.write(
-            b"HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\n"
-            b"Connection: close\r\nContent-Length: %d\r\n\r\n%s" % (len(self.BODY), self.BODY)
-        )
-        transport.close()
-
-
-class _Site(web.BaseSite):
-    """A TCP site whose protocol factory can refuse connections over the limit."""
-
-    def __init__(
-        self,
-        runner: web.BaseRunner,
-        factory: Callable[[], asyncio.BaseProtocol],
-        sock: socket.socket,
-    ) -> None:
-        super().__init__(runner, backlog=1024)
-        self._factory = factory
-        self._sock = sock
-
-    @property
-    def name(self) -> str:
-        host, port = self._sock.getsockname()[:2]
-        return f"http://{host}:{port}"
-
-    async def start(self) -> None:
-        await super().start()
-        loop = asyncio.get_running_loop()
-        self._server = await loop.create_server(self._factory, sock=self._sock, backlog=1024)
-
-
-@dataclass(slots=True)
-class _Activity:
-    last: float
-    in_flight: int = 0
 
 
 class CaptureServer:
@@ -116,6 +85,8 @@ class CaptureServer:
     Attributes:
         port: the bound port (known after `start`, also when 0 was asked for).
         captured: captures committed since start.
+        guard: the connection budget (after `start`).
+        budget: the memory budget for bodies in flight.
     """
 
     def __init__(
@@ -125,16 +96,17 @@ class CaptureServer:
         store: StoreFn,
         rule_for: RuleFn,
         verify: VerifyFn,
+        spool_dir: Path | None = None,
     ) -> None:
         self.settings = settings
         self._store = store
         self._rule_for = rule_for
         self._verify = verify
+        self._spool_dir = spool_dir
         self._runner: web.ServerRunner | None = None
-        self._site: _Site | None = None
-        self._server: web.Server | None = None
-        self._activity: dict[RequestHandler, _Activity] = {}
-        self._sweeper: asyncio.Task[None] | None = None
+        self._site: GuardedSite | None = None
+        self.guard: ConnectionGuard | None = None
+        self.budget = MemoryBudget(settings.memory_budget)
         self.port = 0
         self.captured = 0
 
@@ -150,17 +122,18 @@ class CaptureServer:
 
     async def start(self) -> None:
         s = self.settings
-        self._server = web.Server(
+        server = web.Server(
             self._handle,
             # Keep Content-Encoding bodies (gzip, ...) exactly as received; views decode later.
             auto_decompress=False,
             max_field_size=s.max_field_size,
             max_line_size=s.max_field_size,
             max_headers=s.max_headers,
-            keepalive_timeout=max(s.header_timeout, 1.0),
+            keepalive_timeout=max(s.idle_timeout, 1.0),
             access_log=None,
         )
-        self._runner = web.ServerRunner(self._server, shutdown_timeout=SHUTDOWN_TIMEOUT)
+        quiet_parse_errors()
+        self._runner = web.ServerRunner(server, shutdown_timeout=SHUTDOWN_TIMEOUT)
         await self._runner.setup()
         try:
             sock = bind_socket(s.host, s.port)
@@ -170,15 +143,14 @@ class CaptureServer:
             reason = exc.strerror or str(exc)
             raise ListenError(f"Cannot listen on {s.host}:{s.port}: {reason}.") from exc
         self.port = sock.getsockname()[1]
-        self._site = _Site(self._runner, self._make_protocol, sock)
+        limits = GuardLimits(max_connections=s.max_connections, head_timeout=s.header_timeout)
+        self.guard = ConnectionGuard(server, limits)
+        self._site = GuardedSite(self._runner, self.guard.protocol, sock)
         await self._site.start()
-        self._sweeper = spawn(self._sweep(), name="capture-idle-sweeper")
+        self.guard.start()
 
     async def stop(self) -> None:
         """Stop accepting, let in-flight captures commit and answer, then close."""
-        if self._sweeper is not None:
-            self._sweeper.cancel()
-            self._sweeper = None
         if self._site is not None:
             # Stop accepting, then let requests already in flight finish arriving: aiohttp's
             # own shutdown stops reading from connections at once, which would cut a body
@@ -190,55 +162,67 @@ class CaptureServer:
             # A short poll, only while stopping: the count moves in every handler.
             while self.in_flight() and loop.time() < deadline:  # noqa: ASYNC110
                 await asyncio.sleep(0.02)
+        if self.guard is not None:
+            self.guard.stop()
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
-        self._activity.clear()
 
     def in_flight(self) -> int:
         """Requests whose head has arrived and which are not answered yet."""
-        return sum(activity.in_flight for activity in self._activity.values())
-
-    def _make_protocol(self) -> asyncio.BaseProtocol:
-        assert self._server is not None
-        if len(self._server.connections) >= self.settings.max_connections:
-            return _Refuse()
-        handler = self._server()
-        self._activity[handler] = _Activity(asyncio.get_running_loop().time())
-        return handler
-
-    async def _sweep(self) -> None:
-        """Close connections that sent no complete request head in time (slow or idle)."""
-        loop = asyncio.get_running_loop()
-        limit = self.settings.header_timeout
-        while True:
-            await asyncio.sleep(min(1.0, limit / 4))
-            assert self._server is not None
-            live = set(self._server.connections)
-            now = loop.time()
-            for handler, activity in list(self._activity.items()):
-                if handler not in live and now - activity.last > 1.0:
-                    del self._activity[handler]
-                elif activity.in_flight == 0 and now - activity.last > limit:
-                    del self._activity[handler]
-                    handler.force_close()
-                    if handler.transport is not None:
-                        handler.transport.close()
+        return self.guard.in_flight() if self.guard is not None else 0
 
     async def _handle(self, request: web.BaseRequest) -> web.StreamResponse:
-        loop = asyncio.get_running_loop()
-        activity = self._activity.setdefault(request.protocol, _Activity(loop.time()))
-        activity.in_flight += 1
-        try:
-            return await self._capture(request)
-        finally:
-            activity.in_flight -= 1
-            activity.last = loop.time()
+        assert self.guard is not None
+        with self.guard.active(request.protocol) as connection:
+            return await self._capture(request, connection)
 
-    async def _capture(self, request: web.BaseRequest) -> web.StreamResponse:
+    async def _capture(
+        self, request: web.BaseRequest, connection: Connection | None
+    ) -> web.StreamResponse:
         received_at = utc_now()
-        body, problem = await self._read_body(request)
-        path, _, query = request.raw_path.partition("?")
+        body = SpooledBody(self.budget, self.settings.spool_threshold, self._spool_dir)
+        try:
+            problem = await self._read_body(request, body, connection)
+            data = await body.whole(self.settings.memory_wait)
+            if data is None:
+                data = body.head(self.settings.spool_threshold)
+                problem = problem or _busy_rule()
+            capture = self._record(request, connection, received_at, data, problem)
+            rule = problem or self._rule_for(capture.method, capture.path)
+            try:
+                stored = await self._store(capture, rule)
+            except Exception as exc:  # the store refused: never acknowledge what was not kept
+                log.error("capture not stored: %s", exc)
+                answer = json_error(503, "not_stored", f"The capture could not be stored: {exc}")
+                answer.headers["Retry-After"] = str(RETRY_AFTER)
+                return answer
+        finally:
+            body.release()  # stored (or refused): the memory is free before any rule's delay
+        self.captured += 1
+        response = stored.response
+        if response.delay_ms:
+            await asyncio.sleep(response.delay_ms / 1000)
+        answer = web.Response(status=response.status, body=response.body)
+        for name, value in response.headers:
+            answer.headers.add(name, value)
+        if problem is not None or (connection is not None and connection.peer_eof):
+            answer.force_close()
+        return answer
+
+    def _record(
+        self,
+        request: web.BaseRequest,
+        connection: Connection | None,
+        received_at: datetime,
+        body: bytes,
+        problem: ResponseRule | None,
+    ) -> Capture:
+        """The capture of what arrived, judged."""
+        target = request.raw_path
+        if connection is not None:
+            target = connection.original_target(target)
+        path, _, query = target.partition("?")
         peer = request.transport.get_extra_info("peername") if request.transport else None
         capture = Capture(
             method=request.method,
@@ -251,59 +235,64 @@ class CaptureServer:
             body_truncated=problem is not None,
             received_at=received_at,
         )
-        capture = replace(capture, verdict=self._safe_verify(capture))
-        rule = problem or self._rule_for(capture.method, capture.path)
-        try:
-            stored = await self._store(capture, rule)
-        except Exception as exc:  # the store refused: never acknowledge what was not kept
-            log.exception("capture not stored")
-            return json_error(503, "not_stored", f"The capture could not be stored: {exc}")
-        self.captured += 1
-        response = stored.response
-        if response.delay_ms:
-            await asyncio.sleep(response.delay_ms / 1000)
-        answer = web.Response(status=response.status, body=response.body)
-        for name, value in response.headers:
-            answer.headers.add(name, value)
-        if problem is not None:
-            answer.force_close()
-        return answer
+        return replace(capture, verdict=self._safe_verify(capture))
 
-    async def _read_body(self, request: web.BaseRequest) -> tuple[bytes, ResponseRule | None]:
-        """The raw body, bounded; a problem rule when the request must be refused."""
-        limit = self.settings.body_limit
+    async def _read_body(
+        self, request: web.BaseRequest, body: SpooledBody, connection: Connection | None
+    ) -> ResponseRule | None:
+        """Read the raw body into `body`, bounded in size and time; a rule when refused."""
+        s = self.settings
+        limit = s.body_limit
         declared = request.content_length
         if declared is not None and declared > limit:
-            return b"", _too_large(declared, limit)
+            return _too_large(declared, limit)
         if request.headers.get("Expect", "").lower() == "100-continue":
             await request.writer.write(b"HTTP/1.1 100 Continue\r\n\r\n")
-        parts: list[bytes] = []
-        size = 0
         try:
-            while True:
-                # asyncio.timeout, not wait_for: wait_for wraps each read in a new task.
-                async with asyncio.timeout(self.settings.body_timeout):
-                    chunk = await request.content.read(READ_CHUNK)
-                if not chunk:
-                    break
-                size += len(chunk)
-                if size > limit:
-                    parts.append(chunk[: len(chunk) - (size - limit)])
-                    return b"".join(parts), _too_large(None, limit)
-                parts.append(chunk)
+            # One deadline for the whole body, and one for each pause between reads: a sender
+            # trickling a byte every few seconds never stalls long, but it cannot take forever.
+            async with asyncio.timeout(s.body_deadline):
+                while True:
+                    # asyncio.timeout, not wait_for: wait_for wraps each read in a new task.
+                    async with asyncio.timeout(s.body_timeout):
+                        chunk = await request.content.read(READ_CHUNK)
+                    if not chunk:
+                        break
+                    if body.size + len(chunk) > limit:
+                        body.add(chunk[: limit - body.size])
+                        return _too_large(None, limit)
+                    body.add(chunk)
         except TimeoutError:
-            return b"".join(parts), _error_rule(
+            return _error_rule(
                 408,
                 "body_timeout",
-                f"The body stalled for {self.settings.body_timeout:g} s; what arrived was kept.",
+                f"The body did not arrive in time (at most {s.body_deadline:g} s in all, and"
+                f" {s.body_timeout:g} s between two reads); what arrived was kept.",
+            )
+        except OSError as exc:  # the spool file: a full disk, most likely
+            log.error("body not spooled: %s", exc)
+            return _error_rule(
+                503,
+                "not_stored",
+                f"The body could not be kept ({exc.strerror or exc}); try again later.",
+                retry_after=RETRY_AFTER,
             )
         except Exception as exc:  # a broken chunked body or a dropped upload
             # read() raises before handing out what is buffered; keep that evidence too.
-            parts.append(request.content._read_nowait(limit - size))
-            return b"".join(parts), _error_rule(
+            with contextlib.suppress(Exception):
+                body.add(request.content._read_nowait(limit - body.size))
+            return _error_rule(
                 400, "incomplete_body", f"The body could not be read whole ({exc}); kept as cut."
             )
-        return b"".join(parts), None
+        if connection is not None:
+            if connection.cut_by_eof or _short(declared, body.size):
+                return _error_rule(
+                    400,
+                    "incomplete_body",
+                    "The sender stopped sending before the body was complete; kept as cut.",
+                )
+            connection.received_whole = True
+        return None
 
     def _safe_verify(self, capture: Capture) -> Verdict:
         try:
@@ -313,13 +302,25 @@ class CaptureServer:
             return Verdict(verdict="n/a", detail=f"Verification could not run: {exc}")
 
 
-def _too_large(declared: int | None, limit: int) -> ResponseRule:
-    size = f"{declared} bytes" if declared is not None else "more than that"
+def _short(declared: int | None, size: int) -> bool:
+    return declared is not None and size < declared
+
+
+def _busy_rule() -> ResponseRule:
     return _error_rule(
-        413,
-        "body_too_large",
-        f"The body is over the {limit}-byte limit ({size}); the first {limit} bytes were kept.",
+        503,
+        "busy",
+        "Too many large bodies are arriving at once; try again shortly.",
+        retry_after=RETRY_AFTER,
     )
+
+
+def _too_large(declared: int | None, limit: int) -> ResponseRule:
+    if declared is not None:
+        kept = f"{declared} bytes were announced, so it was not read and nothing of it was kept"
+    else:
+        kept = f"the first {limit} bytes were kept"
+    return _error_rule(413, "body_too_large", f"The body is over the {limit}-byte limit; {kept}.")
 
 
 def _format_peer(peer: Any) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import hmac
 import json
 import logging
@@ -13,10 +14,14 @@ from aiohttp import web
 from hookscope.core.model import Target
 from hookscope.core.registration import Registration, check_secret, parse_body, validate
 from hookscope.net.capture_server import ListenError, bind_socket
+from hookscope.net.guard import ConnectionGuard, GuardedSite, GuardLimits, quiet_parse_errors
 
 log = logging.getLogger(__name__)
 
 API_BODY_LIMIT = 64 * 1024
+HEAD_TIMEOUT = 10.0  # seconds a connection may take to send a request head
+IDLE_TIMEOUT = 15.0  # seconds a keep-alive connection may wait for its next request
+REQUEST_DEADLINE = 15.0  # seconds from a request's head to its answer, body included
 KEY_HEADER = "x-api-key"
 EXTENSION_HEADER = "X-Hookscope-Extension"
 
@@ -81,11 +86,15 @@ class KardowApi:
         port: the bound port (known after `start`).
     """
 
-    def __init__(self, host: str, port: int, registry: Registry) -> None:
+    def __init__(
+        self, host: str, port: int, registry: Registry, *, max_connections: int = 128
+    ) -> None:
         self.host = host
         self.port = port
         self._registry = registry
+        self._max_connections = max_connections
         self._runner: web.AppRunner | None = None
+        self.guard: ConnectionGuard | None = None
 
     @property
     def url(self) -> str:
@@ -98,7 +107,7 @@ class KardowApi:
 
     def app(self) -> web.Application:
         app = web.Application(
-            client_max_size=API_BODY_LIMIT, middlewares=[self._errors, self._auth]
+            client_max_size=API_BODY_LIMIT, middlewares=[self._deadline, self._errors, self._auth]
         )
         app.router.add_post("/webhooks", self.register)
         app.router.add_get("/webhooks", self.list_targets)
@@ -108,8 +117,11 @@ class KardowApi:
         return app
 
     async def start(self) -> None:
-        self._runner = web.AppRunner(self.app(), access_log=None, shutdown_timeout=5.0)
+        self._runner = web.AppRunner(
+            self.app(), access_log=None, shutdown_timeout=5.0, keepalive_timeout=IDLE_TIMEOUT
+        )
         await self._runner.setup()
+        quiet_parse_errors()
         try:
             sock = bind_socket(self.host, self.port)
         except OSError as exc:
@@ -120,14 +132,41 @@ class KardowApi:
                 f"Cannot start the Kardow API emulator on {self.host}:{self.port}: {reason}."
             ) from exc
         self.port = sock.getsockname()[1]
-        await web.SockSite(self._runner, sock).start()
+        server = self._runner.server
+        assert server is not None
+        self.guard = ConnectionGuard(
+            server, GuardLimits(max_connections=self._max_connections, head_timeout=HEAD_TIMEOUT)
+        )
+        await GuardedSite(self._runner, self.guard.protocol, sock).start()
+        self.guard.start()
 
     async def stop(self) -> None:
+        if self.guard is not None:
+            self.guard.stop()
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
 
     # -- middlewares ------------------------------------------------------------------------
+
+    @web.middleware
+    async def _deadline(self, request: web.Request, handler: Handler) -> web.StreamResponse:
+        """A request is answered within REQUEST_DEADLINE, however slowly its body arrives."""
+        assert self.guard is not None
+        with self.guard.active(request.protocol):
+            try:
+                async with asyncio.timeout(REQUEST_DEADLINE):
+                    return await handler(request)
+            except TimeoutError:
+                response = web.json_response(
+                    error_body(
+                        "request_timeout",
+                        f"The request did not arrive whole within {REQUEST_DEADLINE:g} s.",
+                    ),
+                    status=408,
+                )
+                response.force_close()
+                return response
 
     @web.middleware
     async def _errors(self, request: web.Request, handler: Handler) -> web.StreamResponse:
