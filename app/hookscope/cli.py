@@ -5,10 +5,8 @@ from __future__ import annotations
 import argparse
 import base64
 import json
-import signal
 import sqlite3
 import sys
-import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -32,6 +30,7 @@ from hookscope.core.rules import check_rule
 from hookscope.core.vault import VaultError
 from hookscope.engine import Engine, EngineError
 from hookscope.net.capture_server import is_loopback
+from hookscope.stopsignals import StopSignals
 from hookscope.storage import captures as capture_store
 from hookscope.storage import credentials as credential_store
 from hookscope.storage import settings as settings_store
@@ -290,12 +289,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
         if problem := target_store.check_api_key(key):
             raise UserError(problem)
     engine = Engine(_directory(args), overrides=overrides, api_keys=args.api_key)
-    stop = threading.Event()
-
-    def request_stop(signum: int, frame: object) -> None:
-        stop.set()
-
-    previous = {sig: signal.signal(sig, request_stop) for sig in (signal.SIGINT, signal.SIGTERM)}
+    signals = StopSignals()
+    signals.install()
     try:
         engine.start()
         listener = engine.listener
@@ -319,12 +314,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
                 file=sys.stderr,
                 flush=True,
             )
-        while not stop.wait(0.5):
-            pass
+        signals.wait()
     finally:
         engine.stop()
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
     return 0
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import json
 import os
@@ -155,3 +156,53 @@ def test_sigkill_mid_burst_loses_no_acknowledged_capture(serve: StartServe, data
     after = http(restarted.port, "POST", "/after-restart", body=b"{}")
     assert after.json()["capture_id"] > newest
     assert restarted.stop() == 0
+
+
+def _storm(pid: int, rhythm: str) -> None:
+    """Signals as an impatient user or a process manager sends them."""
+    if rhythm == "pairs":  # two SIGTERMs about 100 µs apart, again and again
+        for _ in range(20):
+            os.kill(pid, signal.SIGTERM)
+            time.sleep(0.0001)
+            os.kill(pid, signal.SIGTERM)
+            time.sleep(0.003)
+    elif rhythm == "burst":
+        for _ in range(200):
+            os.kill(pid, signal.SIGTERM)
+    else:  # SIGINT and SIGTERM interleaved, with pauses of every length
+        for n in range(60):
+            os.kill(pid, signal.SIGINT if n % 2 else signal.SIGTERM)
+            time.sleep((n % 7) * 0.0005)
+
+
+@pytest.mark.parametrize("rhythm", ["pairs", "burst", "mixed"])
+def test_any_rhythm_of_signals_ends_in_exit_0_with_in_flight_captures_committed(
+    serve: StartServe, data_dir: Path, rhythm: str
+) -> None:
+    for attempt in range(4):
+        child = serve("--port", "0")
+        sock = socket.create_connection(("127.0.0.1", child.port), timeout=10)
+        sock.sendall(b"POST /first HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\n{}")
+        assert b" 200 " in sock.recv(4096)
+        body = f"{rhythm}-{attempt}".encode()
+        sock.sendall(
+            b"POST /in-flight HTTP/1.1\r\nHost: x\r\nContent-Length: %d\r\n\r\n" % len(body)
+            + body[:3]
+        )
+        time.sleep(0.2)  # let the listener read the head: the request is now in flight
+        # It may finish stopping while the storm goes on: what the test wants.
+        with contextlib.suppress(ProcessLookupError):
+            _storm(child.process.pid, rhythm)
+        sock.sendall(body[3:])
+        answer = sock.recv(4096)
+        sock.close()
+
+        assert child.process.wait(30) == 0, child.stderr()
+        assert b" 200 " in answer.split(b"\r\n")[0]
+        capture_id = json.loads(answer.split(b"\r\n\r\n", 1)[1])["capture_id"]
+        db = open_store(data_dir)
+        capture = get_capture(db, capture_id)
+        db.close()
+        assert capture is not None
+        assert capture.body == body
+        assert "Traceback" not in child.stderr()

@@ -5,9 +5,7 @@ from __future__ import annotations
 import asyncio
 import gc
 import os
-import signal
 import sys
-import threading
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +17,7 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 
 from hookscope import __version__
 from hookscope.engine import Engine, EngineError
+from hookscope.stopsignals import StopSignals
 from hookscope.storage.db import StoreError, open_store
 from hookscope.ui.icons import DESKTOP_ID, app_icon
 from hookscope.ui.tray import Tray
@@ -79,16 +78,21 @@ class GarbageCollector(QObject):
 def run(directory: Path, overrides: dict[str, Any] | None = None) -> int:
     """Open the window and run until it is closed; the exit status."""
     app = application()
+    # Before the loop starts: asyncio.Runner leaves SIGINT alone when a handler is installed.
+    signals = StopSignals()
+    signals.install()
     collector = GarbageCollector(app)
     collector.start()
     try:
         with asyncio.Runner(loop_factory=lambda: qasync.QEventLoop(app)) as runner:
-            return runner.run(main(directory, overrides or {}))
+            return runner.run(main(directory, overrides or {}, signals))
     finally:
         collector.stop()
 
 
-async def main(directory: Path, overrides: dict[str, Any]) -> int:
+async def main(
+    directory: Path, overrides: dict[str, Any], signals: StopSignals | None = None
+) -> int:
     # Closing the window must not stop the loop before the engine has shut down (STYLE.md).
     application().setQuitOnLastWindowClosed(False)
     engine = Engine(directory, overrides=overrides)
@@ -102,13 +106,12 @@ async def main(directory: Path, overrides: dict[str, Any]) -> int:
         if QApplication.platformName() != "offscreen":  # somebody is there to read it
             await tell_and_wait("Hookscope cannot start", str(exc))
         return 1
-    previous: dict[int, Any] = {}
     try:
         window = MainWindow(engine, db)
         closed = asyncio.Event()
         window.closed.connect(closed.set)
         window.show()
-        previous = _close_on_signals(window)
+        watch = _close_on_signals(window, signals)
         for warning in engine.warnings:
             window.statusBar().showMessage(warning)
         if await window.start_listener() and sys.stdout is not None:
@@ -122,29 +125,24 @@ async def main(directory: Path, overrides: dict[str, Any]) -> int:
         await closed.wait()
         await window.settle()
     finally:
-        for number, handler in previous.items():
-            signal.signal(number, handler)
+        watch.stop()
         # In-flight deliveries are answered and committed before the engine lets go.
         await asyncio.to_thread(engine.stop)
         db.close()
     return 0
 
 
-def _close_on_signals(window: MainWindow) -> dict[int, Any]:
+def _close_on_signals(window: MainWindow, signals: StopSignals | None) -> QTimer:
     """Ctrl+C in the terminal (or SIGTERM) closes the window as its close button does.
 
-    Python runs signal handlers between bytecodes; the window's status timer (every 0.5 s)
-    gives it that chance while Qt's loop waits.
+    The signal handler only sets a flag (see hookscope.stopsignals); this timer reads it, and
+    also gives Python the chance to run the handler while Qt's loop waits.
     """
-    if threading.current_thread() is not threading.main_thread():
-        return {}
-
-    def request_close(signum: int, frame: object) -> None:
-        QTimer.singleShot(0, window.close)
-
-    return {
-        number: signal.signal(number, request_close) for number in (signal.SIGINT, signal.SIGTERM)
-    }
+    timer = QTimer(window, interval=200)
+    if signals is not None:
+        timer.timeout.connect(lambda: signals.stopping and window.close())
+        timer.start()
+    return timer
 
 
 async def tell_and_wait(title: str, text: str) -> None:
