@@ -8,12 +8,13 @@ import re
 from collections.abc import Callable, Iterable, Iterator
 from http import HTTPStatus
 from typing import Any
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, urlsplit
 
 from hookscope import __version__
 from hookscope.core.model import (
     Capture,
     Header,
+    Outgoing,
     decode_header,
     header_bytes,
     iso_millis,
@@ -359,6 +360,18 @@ def curl_command(capture: Capture, base_url: str | None = None) -> str:
             prefix = f"printf {sh_word(printf_format(body))} | "
             args += ["--data-binary", "@-"]
     return prefix + " ".join(args)
+
+
+def outgoing_as_capture(request: Outgoing) -> tuple[Capture, str]:
+    """An outgoing request as a capture and the base URL it goes to, for `curl_command`."""
+    parts = urlsplit(request.url)
+    base = f"{parts.scheme}://{parts.netloc}" if parts.scheme else request.url
+    if not parts.scheme:  # not a URL we could have sent to; quote it as given
+        return Capture(request.method, "", headers=request.headers, body=request.body), base
+    path = parts.path or "/"
+    return Capture(
+        request.method, path, parts.query, headers=request.headers, body=request.body
+    ), base
 
 
 def _curl_url(capture: Capture, base_url: str | None) -> bytes:
