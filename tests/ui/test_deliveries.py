@@ -6,9 +6,11 @@ import asyncio
 import json
 import shlex
 import socket
+import subprocess
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import replace
+from pathlib import Path
 
 import pytest
 import pytest_asyncio
@@ -18,7 +20,15 @@ from pytestqt.modeltest import ModelTester
 from pytestqt.qtbot import QtBot
 from sqlite_utils import Database
 
-from hookscope.core.model import Attempt, DeliveryQuery, Outgoing, Plan, SendPolicy
+from hookscope.core.model import (
+    Attempt,
+    DeliveryQuery,
+    Outgoing,
+    Plan,
+    SendPolicy,
+    decode_header,
+    header_bytes,
+)
 from hookscope.engine import Engine
 from hookscope.storage import deliveries as delivery_store
 from hookscope.storage import settings as settings_store
@@ -27,6 +37,7 @@ from hookscope.ui.bridge import EngineBridge
 from hookscope.ui.deliveries import DeliveriesPanel, DeliveryTableModel, curl_for
 from hookscope.ui.models import RecordRole
 from tests.integration.receiver import Receiver, running_receiver
+from tests.rawserver import recording_server
 from tests.ui.conftest import wait_until
 
 M = DeliveryTableModel
@@ -336,10 +347,55 @@ async def test_copy_as_curl_quotes_for_sh(
     assert f"X-Kardow-Signature: {'ab' * 32}" in headers
 
 
-def test_curl_for_binary_bodies_pipes_base64() -> None:
+def test_curl_for_pipes_bodies_outside_printable_ascii_from_printf() -> None:
     command = curl_for(Outgoing(url="https://example.com/x", body=b"\x00\xff", headers=()))
-    assert command.startswith("printf '%s' 'AP8=' | base64 -d | curl")
-    assert "--data-binary @-" in command
+    assert command.startswith("printf '\\000\\377' | curl")
+    assert command.endswith("--data-binary @-")
+
+
+@pytest.mark.asyncio
+async def test_copy_as_curl_says_which_header_it_left_out(
+    panel: DeliveriesPanel, engine: Engine
+) -> None:
+    request = outgoing("https://example.com/x", headers=(("X-Lf", "a\nX-Evil: 1"), ("X-A", "1")))
+    writer = open_store(engine.directory)
+    try:
+        delivery_store.insert_attempts(
+            writer, [Attempt(fire_id="cli", request=request, status=200)]
+        )
+    finally:
+        writer.close()
+    assert panel.model.fetch_new() == 1
+    panel.table.selectRow(0)
+    panel.copy_curl_button.click()
+    command = QGuiApplication.clipboard().text()
+    assert "X-Evil" not in command
+    assert "-H 'X-A: 1'" in command
+    assert panel.message_label.text() == (
+        "Copied the request as a curl command. Left out header X-Lf: it holds a NUL, CR or LF "
+        "byte, which no single header line can carry."
+    )
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("shell", ["dash", "bash"])
+def test_curl_for_is_printable_and_sends_hostile_bytes_as_data(shell: str, tmp_path: Path) -> None:
+    # The same quoting as `captures export --format curl`: a pasted command holds no control
+    # character (ESC [201~ would end a bracketed paste, Ctrl-U erase the line) and no quote a
+    # crafted value could end.
+    value = decode_header(b"\xff';touch pwned;#\x1b[201~\x15")
+    body = b"\x1b[201~\x15; touch pwned\n"
+    with recording_server() as server:
+        request = Outgoing(url=server.base_url + "/x?a=1", body=body, headers=(("X-Bin", value),))
+        command = curl_for(request)
+        assert all(0x20 <= ord(c) < 0x7F for c in command)
+        subprocess.run([shell, "-c", command], cwd=tmp_path, capture_output=True, timeout=30,
+                       check=True)  # fmt: skip
+    (received,) = server.requests
+    assert received.target == b"/x?a=1"
+    assert (b"X-Bin", header_bytes(value)) in received.headers
+    assert received.body == body
+    assert list(tmp_path.iterdir()) == []
 
 
 @pytest.mark.asyncio

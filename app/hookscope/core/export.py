@@ -8,10 +8,19 @@ import re
 from collections.abc import Callable, Iterable, Iterator
 from http import HTTPStatus
 from typing import Any
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, urlsplit
 
 from hookscope import __version__
-from hookscope.core.model import Capture, Header, decode_header, header_bytes, iso_millis, iso_utc
+from hookscope.core.model import (
+    Capture,
+    Header,
+    Outgoing,
+    decode_header,
+    header_bytes,
+    iso_millis,
+    iso_utc,
+)
+from hookscope.core.shell import is_printable, printable, printf_format, sh_word
 
 Exporter = Callable[[Iterable[Capture], str | None], Iterator[str]]
 
@@ -25,11 +34,13 @@ def capture_url(capture: Capture, base_url: str | None = None) -> str:
     Bytes that are not UTF-8 in the request target are written as %XX: a URL has no other way
     to carry them, and the result stays printable text.
     """
+    return _ESCAPED_BYTE.sub(_percent, _url_root(capture, base_url) + capture.target)
+
+
+def _url_root(capture: Capture, base_url: str | None) -> str:
     if base_url:
-        root = base_url.rstrip("/")
-    else:
-        root = "http://" + ((capture.header("host") or "").strip() or "localhost")
-    return _ESCAPED_BYTE.sub(_percent, root + capture.target)
+        return base_url.rstrip("/")
+    return "http://" + ((capture.header("host") or "").strip() or "localhost")
 
 
 def _percent(match: re.Match[str]) -> str:
@@ -252,7 +263,7 @@ def read_ndjson_line(line: str) -> tuple[tuple[Header, ...], bytes]:
     return tuple(headers), body
 
 
-# --- curl: a POSIX shell command per capture ------------------------------------------------
+# --- curl: a POSIX sh script, one command per capture -----------------------------------------
 
 # Computed by curl from the URL and the body, or hop-by-hop: sending the captured ones would
 # contradict what curl actually sends.
@@ -267,98 +278,118 @@ _INLINE_LIMIT = 64 * 1024
 # curl sends `Expect: 100-continue` (and waits for an answer) for bodies above 1 KiB in old
 # versions and 1 MiB in new ones; the capture's own Expect header is left out.
 _EXPECT_THRESHOLD = 1024
-_SHELL_WORD = re.compile(r"[A-Za-z0-9_.-]+")
+# curl refuses a URL holding a space or a control character, and a `#` would end the target;
+# those bytes are sent as %XX. Bytes above 0x7F stay: curl sends them as they are in the query
+# and percent-encodes them itself in the path.
+_URL_ESCAPED = frozenset(range(0x21)) | {0x7F}
+_TARGET_ESCAPED = _URL_ESCAPED | {0x23}
+# A NUL cannot be a command argument, and a CR or LF in a method or header would let one
+# captured value write extra lines into the request curl sends.
+_BREAKS_LINE = re.compile(rb"[\0\r\n]")
+SHEBANG = "#!/bin/sh\n"
 
 
 def curl(captures: Iterable[Capture], base_url: str | None = None) -> Iterator[str]:
-    """A shell script: one curl command per capture, each after a comment, blank lines between."""
-    separator = ""
+    """A POSIX sh script: a shebang, then per capture a comment and one curl command.
+
+    Every line is printable ASCII: the script runs the same under any POSIX sh and bash, and a
+    command pasted into a terminal cannot carry a control character to it.
+    """
+    yield SHEBANG
     for capture in captures:
         number = "unsaved" if capture.id is None else str(capture.id)
-        path = _ESCAPED_BYTE.sub(_percent, capture.path).replace("\n", " ").replace("\r", " ")
-        lines = [f"# capture {number}: {capture.method} {path} ({capture.verdict.verdict})"]
-        if _curl_needs_bash(capture):
-            lines.append("# needs bash: a header holds bytes that are not UTF-8, quoted as $'...'")
+        method, path = printable(capture.method), printable(capture.path)
+        lines = [f"# capture {number}: {method} {path} ({printable(capture.verdict.verdict)})"]
+        lines += [f"# {note}" for note in curl_notes(capture)]
         lines.append(curl_command(capture, base_url))
-        yield separator + "\n".join(lines) + "\n"
-        separator = "\n"
+        yield "\n" + "\n".join(lines) + "\n"
+
+
+def curl_notes(capture: Capture) -> list[str]:
+    """The headers `curl_command` leaves out of this capture, one sentence each."""
+    notes = []
+    for name, value in capture.headers:
+        problem = None if name.lower() in CURL_LEFT_OUT else _header_problem(name, value)
+        if problem:
+            notes.append(f"Left out header {printable(name)}: {problem}.")
+    return notes
 
 
 def curl_command(capture: Capture, base_url: str | None = None) -> str:
     """One curl command that sends the capture again: same method, target, headers and body.
 
-    POSIX sh quoting throughout, except for header text that holds bytes that are not UTF-8:
-    that is written as bash's $'...' with \\xNN escapes.
+    The command is printable ASCII and POSIX sh (see `shell.sh_word`); a body that is not
+    printable ASCII comes from `printf` with octal escapes through a pipe. Headers curl cannot
+    send as one header are left out (`curl_notes` says which).
     """
-    url = capture_url(capture, base_url)
     method = capture.method
+    if _BREAKS_LINE.search(header_bytes(method)):
+        return "# Not sent: the method holds a NUL, CR or LF byte, which curl cannot send."
+    url = _curl_url(capture, base_url)
     body = capture.body
     sends_body = bool(body) or method not in ("GET", "HEAD")
     args = ["curl", "-sS"]
     if method == "HEAD" and not sends_body:
         args.append("-I")  # `-X HEAD` would make curl wait for a body that never comes
     else:
-        args += ["-X", method if _SHELL_WORD.fullmatch(method) else _sh_quote(method)]
-    args.append(_sh_quote(url))
-    if any(c in url for c in "[]{}"):
+        args += ["-X", sh_word(method)]
+    args.append(sh_word(url))
+    if any(c in url for c in b"[]{}"):
         args.append("-g")  # no URL globbing: `a[]=1` is a query, not a range
     if capture.http_version == "1.0":
         args.append("--http1.0")
     present: set[str] = set()
     for name, value in capture.headers:
-        if name.lower() in CURL_LEFT_OUT:
+        if name.lower() in CURL_LEFT_OUT or _header_problem(name, value):
             continue
         present.add(name.lower())
         # `-H 'Name:'` would remove the header; `-H 'Name;'` sends it with an empty value.
-        args += ["-H", _sh_quote(f"{name}: {value}" if value else f"{name};")]
+        args += ["-H", sh_word(f"{name}: {value}" if value else f"{name};")]
     for name in _CURL_DEFAULTS:
         if name.lower() not in present:
-            args += ["-H", _sh_quote(f"{name}:")]
+            args += ["-H", sh_word(f"{name}:")]
     prefix = ""
     if sends_body:
         if "content-type" not in present:  # else curl adds application/x-www-form-urlencoded
-            args += ["-H", _sh_quote("Content-Type:")]
+            args += ["-H", sh_word("Content-Type:")]
         if len(body) > _EXPECT_THRESHOLD:
-            args += ["-H", _sh_quote("Expect:")]
-        text = _utf8(body)
-        if text is None or "\0" in text:
-            prefix = f"printf '%s' {_sh_quote(_b64(body))} | base64 -d | "
-            args += ["--data-binary", "@-"]
-        elif len(body) > _INLINE_LIMIT or text.startswith("@"):
-            # A leading @ would make curl read a file of that name.
-            prefix = f"printf '%s' {_sh_quote(text)} | "
-            args += ["--data-binary", "@-"]
+            args += ["-H", sh_word("Expect:")]
+        if is_printable(body) and len(body) <= _INLINE_LIMIT and not body.startswith(b"@"):
+            args += ["--data-binary", sh_word(body)]  # a leading @ would name a file
         else:
-            args += ["--data-binary", _sh_quote(text)]
+            prefix = f"printf {sh_word(printf_format(body))} | "
+            args += ["--data-binary", "@-"]
     return prefix + " ".join(args)
 
 
-def _sh_quote(text: str) -> str:
-    """One shell word with exactly this text: single quotes, or $'...' for non-UTF-8 bytes."""
-    if _is_utf8(text):
-        return "'" + text.replace("'", "'\\''") + "'"
-    return _ansi_c_quote(header_bytes(text))
+def outgoing_as_capture(request: Outgoing) -> tuple[Capture, str]:
+    """An outgoing request as a capture and the base URL it goes to, for `curl_command`."""
+    parts = urlsplit(request.url)
+    base = f"{parts.scheme}://{parts.netloc}" if parts.scheme else request.url
+    if not parts.scheme:  # not a URL we could have sent to; quote it as given
+        return Capture(request.method, "", headers=request.headers, body=request.body), base
+    path = parts.path or "/"
+    return Capture(
+        request.method, path, parts.query, headers=request.headers, body=request.body
+    ), base
 
 
-def _ansi_c_quote(data: bytes) -> str:
-    """Bash's $'...': printable ASCII as is, every other byte as \\xNN."""
-    out = []
-    for byte in data:
-        if byte in (0x27, 0x5C):  # ' and \
-            out.append("\\" + chr(byte))
-        elif 0x20 <= byte < 0x7F:
-            out.append(chr(byte))
-        else:
-            out.append(f"\\x{byte:02x}")
-    return "$'" + "".join(out) + "'"
+def _curl_url(capture: Capture, base_url: str | None) -> bytes:
+    root = _percent_bytes(header_bytes(_url_root(capture, base_url)), _URL_ESCAPED)
+    return root + _percent_bytes(header_bytes(capture.target), _TARGET_ESCAPED)
 
 
-def _curl_needs_bash(capture: Capture) -> bool:
-    return any(
-        not (_is_utf8(name) and _is_utf8(value))
-        for name, value in capture.headers
-        if name.lower() not in CURL_LEFT_OUT
-    )
+def _percent_bytes(data: bytes, escaped: frozenset[int]) -> bytes:
+    return b"".join(b"%%%02X" % byte if byte in escaped else bytes((byte,)) for byte in data)
+
+
+def _header_problem(name: str, value: str) -> str | None:
+    """Why curl cannot send this header as it is, or None."""
+    if _BREAKS_LINE.search(header_bytes(name + value)):
+        return "it holds a NUL, CR or LF byte, which no single header line can carry"
+    if name.startswith("@"):
+        return "its name starts with @, which would make curl read headers from a file"
+    return None
 
 
 EXPORTERS: dict[str, Exporter] = {"har": har, "ndjson": ndjson, "curl": curl}

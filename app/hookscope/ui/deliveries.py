@@ -9,7 +9,6 @@ from collections.abc import Callable, Coroutine
 from dataclasses import replace
 from http import HTTPStatus
 from typing import Any
-from urllib.parse import urlsplit
 
 from PySide6.QtCore import (
     QAbstractTableModel,
@@ -46,8 +45,8 @@ from PySide6.QtWidgets import (
 from shiboken6 import Shiboken
 from sqlite_utils import Database
 
-from hookscope.core.export import curl_command
-from hookscope.core.model import Attempt, Capture, DeliveryQuery, Outgoing, Plan, first_header
+from hookscope.core.export import curl_command, curl_notes, outgoing_as_capture
+from hookscope.core.model import Attempt, DeliveryQuery, Outgoing, Plan, first_header
 from hookscope.engine import Engine, EngineError
 from hookscope.storage import deliveries as delivery_store
 from hookscope.ui.background import Background
@@ -86,19 +85,8 @@ def _request_key(attempt: Attempt) -> tuple[str, str, str | None, str, str]:
 
 
 def curl_for(request: Outgoing) -> str:
-    """A POSIX shell curl command that sends exactly this request again."""
-    parts = urlsplit(request.url)
-    base = f"{parts.scheme}://{parts.netloc}" if parts.scheme else request.url
-    as_capture = Capture(
-        method=request.method,
-        path=parts.path or "/",
-        query=parts.query,
-        headers=request.headers,
-        body=request.body,
-    )
-    if not parts.scheme:  # not a URL we could have sent to; quote it as given
-        as_capture = replace(as_capture, path="", query="")
-    return curl_command(as_capture, base)
+    """A curl command that sends exactly this request again: the export's code and quoting."""
+    return curl_command(*outgoing_as_capture(request))
 
 
 def _status_text(status: int) -> str:
@@ -813,7 +801,8 @@ class DeliveriesPanel(QWidget):
         if attempt is None:
             return
         QGuiApplication.clipboard().setText(curl_for(attempt.request))
-        self._tell("Copied the request as a curl command.")
+        left_out = curl_notes(outgoing_as_capture(attempt.request)[0])
+        self._tell(" ".join(["Copied the request as a curl command.", *left_out]))
 
     def ask_clear(self) -> QMessageBox | None:
         """Ask, without blocking, whether to delete every logged attempt."""

@@ -5,11 +5,8 @@ from __future__ import annotations
 import base64
 import itertools
 import json
-import socketserver
 import subprocess
-import threading
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -17,16 +14,19 @@ import pytest
 
 from hookscope import __version__
 from hookscope.core.export import (
+    CURL_LEFT_OUT,
     EXPORTERS,
     capture_url,
     curl,
     curl_command,
+    curl_notes,
     har,
     ndjson,
     read_ndjson_line,
 )
-from hookscope.core.model import Capture, Response, Verdict, decode_header
+from hookscope.core.model import Capture, Response, Verdict, decode_header, header_bytes
 from tests.conftest import make_capture
+from tests.rawserver import Received, RecordingServer, recording_server
 
 AWKWARD_BODIES = [
     b"",
@@ -276,14 +276,46 @@ class TestNdjson:
         assert [json.loads(line)["id"] for line in lines] == [1, 2]
 
 
+PRINTABLE_OR_NEWLINE = {chr(c) for c in range(0x20, 0x7F)} | {"\n"}
+
+
+def every_byte_captures() -> list[Capture]:
+    """Every byte in a header value, a header name, the query and the body, each on its own."""
+    captures = []
+    for byte in range(256):
+        one = bytes([byte])
+        captures.append(
+            make_capture(
+                id=byte,
+                path=decode_header(b"/p" + one),
+                query=decode_header(b"q=" + one),
+                headers=(
+                    ("X-Value", decode_header(b"a" + one + b"z")),
+                    (decode_header(b"X-Name" + one), "v"),
+                ),
+                body=one * 3,
+            )
+        )
+    return captures
+
+
+def command_lines(script: str) -> list[str]:
+    return [line for line in script.splitlines() if line and not line.startswith("#")]
+
+
 class TestCurlText:
+    def test_script_starts_with_a_posix_sh_shebang(self) -> None:
+        assert "".join(curl([])) == "#!/bin/sh\n"
+        assert "".join(curl([make_capture()])).startswith("#!/bin/sh\n\n# capture")
+
     def test_comment_before_each_command_and_blank_line_between(self) -> None:
         captures = [
             make_capture(id=1, method="POST", path="/a", verdict=Verdict("verified", "ok")),
             make_capture(id=2, method="GET", path="/b", body=b""),
         ]
         text = "".join(curl(captures, "http://h"))
-        first, second = text.split("\n\n")
+        shebang, first, second = text.split("\n\n")
+        assert shebang == "#!/bin/sh"
         assert first.splitlines()[0] == "# capture 1: POST /a (verified)"
         assert first.splitlines()[1].startswith("curl -sS -X POST 'http://h/a' ")
         assert second.splitlines()[0] == "# capture 2: GET /b (n/a)"
@@ -292,17 +324,75 @@ class TestCurlText:
     def test_command_ends_without_newline(self) -> None:
         assert not curl_command(make_capture()).endswith("\n")
 
-    def test_non_utf8_header_notes_that_bash_is_needed(self) -> None:
-        text = "".join(curl([make_capture(headers=(("X-A", decode_header(b"\xff")),))]))
-        assert "needs bash" in text
-        assert "$'X-A: \\xff'" in text
+    def test_every_byte_is_written_as_printable_ascii_one_command_per_line(self) -> None:
+        captures = every_byte_captures()
+        text = "".join(curl(captures, "http://h"))
+        assert set(text) <= PRINTABLE_OR_NEWLINE
+        assert len(command_lines(text)) == len(captures)
+        assert all(line.startswith("curl ") or " | curl " in line for line in command_lines(text))
+
+    def test_bytes_outside_printable_ascii_in_a_header_become_printf_escapes(self) -> None:
+        capture = make_capture(headers=(("X-Bin", decode_header(b"\xff';touch pwned;#")),))
+        command = curl_command(capture, "http://h")
+        assert "-H 'X-Bin: '\"$(printf '\\377')\"''\\'';touch pwned;#'" in command
+
+    @pytest.mark.parametrize("body", [b"{\n}", b"\x1b[201~", b"\x15", b"caf\xc3\xa9", b"\x00"])
+    def test_body_outside_printable_ascii_is_piped_from_printf(self, body: bytes) -> None:
+        command = curl_command(make_capture(body=body), "http://h")
+        assert command.startswith("printf '")
+        assert command.endswith("--data-binary @-")
+        assert set(command) <= PRINTABLE_OR_NEWLINE - {"\n"}
+
+    def test_printable_body_stays_readable_in_the_command(self) -> None:
+        command = curl_command(make_capture(body=b'{"a": "it\'s"}'), "http://h")
+        assert command.endswith("""--data-binary '{"a": "it'\\''s"}'""")
+
+    @pytest.mark.parametrize(
+        "header",
+        [
+            ("X-Nul", "a\0b"),
+            ("X-Cr", "a\rEvil: 1"),
+            ("X-Lf", "a\nEvil: 1"),
+            ("X-Crlf\r\nEvil", "1"),
+            ("@/etc/passwd", "x"),
+        ],
+    )
+    def test_header_curl_cannot_send_is_left_out_with_a_note(self, header: tuple[str, str]) -> None:
+        capture = make_capture(headers=(header, ("X-Kept", "1")))
+        command = curl_command(capture, "http://h")
+        assert "Evil" not in command
+        assert "passwd" not in command
+        assert "-H 'X-Kept: 1'" in command
+        (note,) = curl_notes(capture)
+        assert note.startswith("Left out header ")
+        text = "".join(curl([capture], "http://h"))
+        assert f"# {note}\n" in text
+        assert set(text) <= PRINTABLE_OR_NEWLINE
+        assert len(command_lines(text)) == 1
+
+    def test_method_with_a_line_break_is_not_sent(self) -> None:
+        command = curl_command(make_capture(method="GET / HTTP/1.1\r\nX: y\r\n"), "http://h")
+        assert command.startswith("# Not sent: the method")
+        assert "\n" not in command
+        assert "\r" not in command
+
+    def test_url_space_controls_and_hash_are_percent_encoded(self) -> None:
+        capture = make_capture(path="/a b\x1b#", query="q=\x15&r=#", body=b"")
+        command = curl_command(capture, "http://h")
+        assert "'http://h/a%20b%1B%23?q=%15&r=%23'" in command
+
+    def test_comment_line_shows_only_printable_ascii(self) -> None:
+        capture = make_capture(method="POST", path=decode_header(b"/x\x1b[201~\x15\n\xff"))
+        first = "".join(curl([capture])).splitlines()[2]
+        assert first == "# capture unsaved: POST /x%1B[201~%15%0A%FF (n/a)"
 
     def test_get_without_body_sends_no_data(self) -> None:
         assert "--data-binary" not in curl_command(make_capture(method="GET", body=b""))
 
     def test_streams_lazily(self) -> None:
-        chunks = list(itertools.islice(curl(infinite_captures()), 2))
-        assert chunks[1].startswith("\n# capture 2:")
+        chunks = list(itertools.islice(curl(infinite_captures()), 3))
+        assert chunks[0] == "#!/bin/sh\n"
+        assert chunks[2].startswith("\n# capture 2:")
 
     def test_registry(self) -> None:
         assert EXPORTERS["har"] is har
@@ -310,90 +400,55 @@ class TestCurlText:
         assert EXPORTERS["curl"] is curl
 
 
-# --- curl, run for real against a server that records the raw request ---------------------------
+# --- curl, run for real by dash and bash against a server that records the raw request ----------
 
-
-@dataclass
-class Received:
-    method: str
-    target: str
-    headers: list[tuple[bytes, bytes]]
-    body: bytes
-
-
-@dataclass
-class RecordingServer:
-    base_url: str
-    requests: list[Received] = field(default_factory=list)
-
-
-class _RawHandler(socketserver.StreamRequestHandler):
-    """Reads one HTTP/1.1 request byte-exact (no header parsing library) and answers 200."""
-
-    def handle(self) -> None:
-        request_line = self.rfile.readline().rstrip(b"\r\n")
-        method, target, _version = request_line.split(b" ")
-        headers: list[tuple[bytes, bytes]] = []
-        while line := self.rfile.readline().rstrip(b"\r\n"):
-            name, _, value = line.partition(b":")
-            headers.append((name, value.strip(b" \t")))
-        length = sum(int(v) for n, v in headers if n.lower() == b"content-length")
-        body = self.rfile.read(length)
-        server = self.server
-        assert isinstance(server, _Server)
-        server.record.requests.append(Received(method.decode(), target.decode(), headers, body))
-        self.wfile.write(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok")
-
-
-class _Server(socketserver.ThreadingTCPServer):
-    daemon_threads = True
-    record: RecordingServer
+SHELLS = ["dash", "bash"]
 
 
 @pytest.fixture
 def server() -> Iterator[RecordingServer]:
-    with _Server(("127.0.0.1", 0), _RawHandler) as running:
-        host, port = running.server_address[:2]
-        running.record = RecordingServer(f"http://{host!s}:{port}")
-        thread = threading.Thread(target=running.serve_forever, name="recording-server")
-        thread.start()
-        try:
-            yield running.record
-        finally:
-            running.shutdown()
-            thread.join()
+    with recording_server() as running:
+        yield running
 
 
-def run(script: str) -> None:
-    """Run with bash -c; a script too long for one argument is read from stdin instead."""
-    if len(script.encode()) < 100_000:
-        args, stdin = ["bash", "-c", script], None
-    else:
-        args, stdin = ["bash", "-s"], script.encode()
-    done = subprocess.run(args, input=stdin, capture_output=True, timeout=30, check=False)
+@pytest.fixture(params=SHELLS)
+def shell(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+def run(script: str, shell: str, cwd: Path) -> None:
+    """Run the script with `shell -s` (as `sh file` does), in `cwd`; it must succeed."""
+    done = subprocess.run(
+        [shell, "-s"], input=script.encode("ascii"), cwd=cwd, capture_output=True, timeout=30,
+        check=False,
+    )  # fmt: skip
     assert done.returncode == 0, done.stderr.decode(errors="replace")
 
 
-def _expected_headers(capture: Capture) -> list[tuple[bytes, bytes]]:
-    left_out = {"host", "content-length", "transfer-encoding", "connection", "expect", "keep-alive"}
+def expected_headers(capture: Capture) -> list[tuple[bytes, bytes]]:
     return [
-        (name.encode(), value.encode("utf-8", "surrogateescape"))
+        (header_bytes(name), header_bytes(value))
         for name, value in capture.headers
-        if name.lower() not in left_out
+        if name.lower() not in CURL_LEFT_OUT
     ]
 
 
-def _sent_headers(received: Received) -> list[tuple[bytes, bytes]]:
+def sent_headers(received: Received) -> list[tuple[bytes, bytes]]:
     return [(n, v) for n, v in received.headers if n.lower() not in (b"host", b"content-length")]
 
 
-def assert_resent(capture: Capture, server: RecordingServer) -> None:
-    run(curl_command(capture, server.base_url))
-    (received,) = server.requests
-    assert received.method == capture.method
-    assert received.target == capture.target
-    assert _sent_headers(received) == _expected_headers(capture)
+def assert_received(capture: Capture, received: Received) -> None:
+    assert received.method == header_bytes(capture.method)
+    assert received.target == header_bytes(capture.target)
+    assert sent_headers(received) == expected_headers(capture)
     assert received.body == capture.body
+
+
+def assert_resent(capture: Capture, server: RecordingServer, shell: str, cwd: Path) -> None:
+    run(curl_command(capture, server.base_url), shell, cwd)
+    (received,) = server.requests
+    assert_received(capture, received)
+    assert list(cwd.iterdir()) == []  # nothing ran that wrote a file
 
 
 SIGNED_HEADERS = (
@@ -408,66 +463,110 @@ SIGNED_HEADERS = (
 
 @pytest.mark.slow
 class TestCurlRuns:
-    def test_json_body(self, server: RecordingServer) -> None:
+    @pytest.fixture(autouse=True)
+    def _scratch(self, tmp_path: Path) -> None:
+        self.cwd = tmp_path / "scratch"
+        self.cwd.mkdir()
+
+    def test_json_body(self, server: RecordingServer, shell: str) -> None:
         capture = make_capture(headers=SIGNED_HEADERS, body=b'{"event": "job.created", "id": 1}')
-        assert_resent(capture, server)
+        assert_resent(capture, server, shell, self.cwd)
 
     def test_quotes_and_command_substitution_are_sent_not_run(
-        self, server: RecordingServer, tmp_path: Path
+        self, server: RecordingServer, shell: str
     ) -> None:
-        marker = tmp_path / "executed"
-        body = f"it's a '$(touch {marker})' and `touch {marker}` and \"$HOME\" \\ %s\n".encode()
-        headers = (("Content-Type", "text/plain"), ("X-Quote", f"it's $(touch {marker})"))
-        assert_resent(make_capture(headers=headers, body=body), server)
-        assert not marker.exists()
+        body = b"it's a '$(touch pwned)' and `touch pwned` and \"$HOME\" \\ %s\n"
+        headers = (("Content-Type", "text/plain"), ("X-Quote", "it's $(touch pwned) `touch x`"))
+        assert_resent(make_capture(headers=headers, body=body), server, shell, self.cwd)
 
-    def test_binary_body(self, server: RecordingServer) -> None:
+    def test_non_utf8_header_does_not_end_the_quote(
+        self, server: RecordingServer, shell: str
+    ) -> None:
+        # Written as bash's $'\xff...' before, dash read it as `$` + a quoted string and ran touch.
+        headers = (("X-Bin", decode_header(b"\xff';touch pwned;#")),)
+        assert_resent(make_capture(headers=headers, body=b"x"), server, shell, self.cwd)
+
+    def test_every_byte_in_header_values(self, server: RecordingServer, shell: str) -> None:
+        # NUL, CR and LF cannot be sent in a header by curl: they are left out (tested above).
+        headers = tuple(
+            (f"X-B{byte:03d}", decode_header(b"a" + bytes([byte]) + b"z"))
+            for byte in range(256)
+            if byte not in (0x00, 0x0A, 0x0D)
+        )
+        assert_resent(make_capture(headers=headers, body=b"x"), server, shell, self.cwd)
+
+    def test_binary_body(self, server: RecordingServer, shell: str) -> None:
         headers = (("Content-Type", "application/octet-stream"),)
-        assert_resent(make_capture(headers=headers, body=bytes(range(256))), server)
+        capture = make_capture(headers=headers, body=bytes(range(256)) * 2)
+        assert_resent(capture, server, shell, self.cwd)
 
-    def test_body_with_nul_only(self, server: RecordingServer) -> None:
-        assert_resent(make_capture(body=b"\x00"), server)
+    @pytest.mark.parametrize(
+        "body", [b"\x00", b"\n\n", b"-n", b"%s%d\\c", b"\x1b[201~; touch pwned\x15\r\n"]
+    )
+    def test_awkward_bodies(self, server: RecordingServer, shell: str, body: bytes) -> None:
+        assert_resent(make_capture(body=body), server, shell, self.cwd)
 
-    def test_body_starting_with_at_is_not_a_file_name(self, server: RecordingServer) -> None:
-        assert_resent(make_capture(body=b"@/etc/passwd"), server)
+    def test_body_starting_with_at_is_not_a_file_name(
+        self, server: RecordingServer, shell: str
+    ) -> None:
+        assert_resent(make_capture(body=b"@/etc/passwd"), server, shell, self.cwd)
 
-    def test_large_text_body(self, server: RecordingServer) -> None:
+    def test_large_text_body(self, server: RecordingServer, shell: str) -> None:
         body = ('{"pad": "' + "\u00e9x" * 150_000 + '"}').encode()
-        assert_resent(make_capture(body=body), server)
+        assert_resent(make_capture(body=body), server, shell, self.cwd)
 
-    def test_empty_post(self, server: RecordingServer) -> None:
-        assert_resent(make_capture(method="POST", headers=(), body=b""), server)
+    def test_large_printable_body(self, server: RecordingServer, shell: str) -> None:
+        body = b"x'" * 100_000
+        assert_resent(make_capture(body=body), server, shell, self.cwd)
+
+    def test_empty_post(self, server: RecordingServer, shell: str) -> None:
+        assert_resent(make_capture(method="POST", headers=(), body=b""), server, shell, self.cwd)
         assert (b"Content-Length", b"0") in server.requests[0].headers
 
-    def test_get_with_query_string(self, server: RecordingServer) -> None:
+    def test_get_with_query_string(self, server: RecordingServer, shell: str) -> None:
         capture = make_capture(
             method="GET", path="/hooks/q", query="a=1&b=x%20y&c[]=2&d={x}", headers=(), body=b""
         )
-        assert_resent(capture, server)
+        assert_resent(capture, server, shell, self.cwd)
 
-    def test_other_methods(self, server: RecordingServer) -> None:
-        capture = make_capture(method="PATCH", body=b"{}")
-        assert_resent(capture, server)
+    def test_query_bytes_above_ascii_arrive_as_they_were(
+        self, server: RecordingServer, shell: str
+    ) -> None:
+        query = decode_header(b"a=\xff\xfe&b=caf\xc3\xa9&c=';touch${IFS}pwned;`touch${IFS}x`'")
+        assert_resent(make_capture(query=query, body=b""), server, shell, self.cwd)
 
-    def test_head(self, server: RecordingServer) -> None:
-        assert_resent(make_capture(method="HEAD", headers=(("X-A", "1"),), body=b""), server)
+    def test_other_methods(self, server: RecordingServer, shell: str) -> None:
+        assert_resent(make_capture(method="PATCH", body=b"{}"), server, shell, self.cwd)
+        assert_resent_again = make_capture(method=decode_header(b"M\xff'X"), body=b"{}")
+        run(curl_command(assert_resent_again, server.base_url), shell, self.cwd)
+        assert server.requests[1].method == b"M\xff'X"
 
-    def test_duplicate_empty_and_non_utf8_headers(self, server: RecordingServer) -> None:
-        assert_resent(make_capture(headers=AWKWARD_HEADERS, body=b"x"), server)
+    def test_head(self, server: RecordingServer, shell: str) -> None:
+        capture = make_capture(method="HEAD", headers=(("X-A", "1"),), body=b"")
+        assert_resent(capture, server, shell, self.cwd)
 
-    def test_host_header_gives_the_url_without_base_url(self, server: RecordingServer) -> None:
+    def test_duplicate_empty_and_non_utf8_headers(
+        self, server: RecordingServer, shell: str
+    ) -> None:
+        assert_resent(make_capture(headers=AWKWARD_HEADERS, body=b"x"), server, shell, self.cwd)
+
+    def test_host_header_gives_the_url_without_base_url(
+        self, server: RecordingServer, shell: str
+    ) -> None:
         host = server.base_url.removeprefix("http://")
         capture = make_capture(headers=(("Host", host), ("X-A", "1")), body=b"hi")
-        run(curl_command(capture))
+        run(curl_command(capture), shell, self.cwd)
         assert server.requests[0].body == b"hi"
         assert (b"Host", host.encode()) in server.requests[0].headers
 
-    def test_whole_export_as_a_script(self, server: RecordingServer) -> None:
+    def test_whole_export_as_a_script(self, server: RecordingServer, shell: str) -> None:
         captures = [
             make_capture(id=1, path="/one", body=b"\xff"),
             make_capture(id=2, path="/two", method="GET", body=b""),
             make_capture(id=3, path="/three", headers=AWKWARD_HEADERS, body=b"it's"),
+            make_capture(id=4, path="/four", headers=(("X-Lf", "a\nb"),), body=b"left out"),
         ]
-        run("".join(curl(captures, server.base_url)))
-        assert [r.target for r in server.requests] == ["/one", "/two", "/three"]
-        assert [r.body for r in server.requests] == [b"\xff", b"", b"it's"]
+        run("".join(curl(captures, server.base_url)), shell, self.cwd)
+        assert [r.target for r in server.requests] == [b"/one", b"/two", b"/three", b"/four"]
+        assert [r.body for r in server.requests] == [b"\xff", b"", b"it's", b"left out"]
+        assert not any(n == b"X-Lf" for n, _ in server.requests[3].headers)
