@@ -11,6 +11,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -206,3 +207,53 @@ def test_any_rhythm_of_signals_ends_in_exit_0_with_in_flight_captures_committed(
         assert capture is not None
         assert capture.body == body
         assert "Traceback" not in child.stderr()
+
+
+def _peak_rss_kb(pid: int) -> int:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1])
+    raise AssertionError("no VmHWM line")
+
+
+@pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="reads /proc")
+def test_forty_concurrent_24_mib_uploads_stay_within_600_mb(
+    serve: StartServe, data_dir: Path
+) -> None:
+    size = 24 * 1024 * 1024
+    child = serve("--port", "0")
+    # Half random bytes, half one large JSON document (parsing costs many times its size).
+    item = b'{"a": 1, "b": "xxxxxxxx"},'
+    json_body = (b'{"event": "job.created", "data": [' + item * (size // len(item)))[: size - 2]
+    json_body += b"]}"
+    bodies = [os.urandom(size), json_body]
+    answers: dict[int, bytes] = {}
+
+    def upload(n: int) -> None:
+        body = bodies[n % 2]
+        with socket.create_connection(("127.0.0.1", child.port), timeout=120) as sock:
+            sock.sendall(
+                b"POST /big/%d HTTP/1.1\r\nHost: x\r\nContent-Length: %d\r\n\r\n" % (n, size)
+                + body
+            )
+            answers[n] = sock.recv(4096)
+
+    threads = [threading.Thread(target=upload, args=(n,)) for n in range(40)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(180)
+    peak_mb = _peak_rss_kb(child.process.pid) / 1024
+    assert child.stop() == 0
+
+    assert sorted(answers) == list(range(40))
+    assert all(answer.startswith(b"HTTP/1.1 200 ") for answer in answers.values())
+    assert peak_mb < 600, f"peak RSS {peak_mb:.0f} MB"
+    db = open_store(data_dir)
+    try:
+        rows = db.execute("SELECT path, length(body), hex(substr(body, 1, 8)) FROM captures")
+        kept = {path: (length, head) for path, length, head in rows.fetchall()}
+    finally:
+        db.close()
+    for n in range(40):
+        assert kept[f"/big/{n}"] == (size, bodies[n % 2][:8].hex().upper())

@@ -324,3 +324,20 @@ def test_a_blank_signature_header_is_unsigned_like_a_missing_one() -> None:
     verdict = kardow.verify(capture, VerifyContext([Credential("kardow", "k", "s" * 16)]))
     assert verdict.verdict == "unsigned"
     assert verdict.checks[0].outcome == "empty"
+
+
+def test_a_huge_signed_body_is_verified_over_its_bytes_without_being_parsed() -> None:
+    # Parsing 24 MB of a stranger's JSON on the listener's loop would stall every other
+    # delivery: past the parse limit, only the HMAC over the raw bytes is computed.
+    big = dict(DELIVERY, data={"blob": "x" * (3 * 1024 * 1024)})
+    body = json.dumps(big).encode()
+    verdict = judge(delivery(body, hmac_hex(SECRET, body)), secrets(("main", SECRET)))
+    assert verdict.verdict == "verified"
+    assert verdict.event is None  # the event is read from bodies up to the parse limit only
+
+
+def test_a_huge_unsigned_body_is_not_parsed_to_guess_its_sender() -> None:
+    big = dict(DELIVERY, data={"blob": "x" * (3 * 1024 * 1024)})
+    capture = delivery(json.dumps(big).encode())
+    assert providers.detect(capture) is None
+    assert providers.detect(delivery(COMPACT)) is kardow

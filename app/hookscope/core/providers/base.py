@@ -62,14 +62,38 @@ def same(given: str, expected: str) -> bool:
     )
 
 
+# Provider shapes are read from bodies up to this size. Parsing is done on the listener's loop
+# and costs many times the body in memory: a stranger's 24 MB of JSON must not stall every
+# other delivery (signatures are still checked over the raw bytes, whatever the size).
+JSON_PARSE_LIMIT = 2 * 1024 * 1024
+
+_last_parsed: tuple[bytes, Any] = (b"", None)
+
+
+def json_value(body: bytes) -> Any:
+    """The body parsed as JSON; None when it is not JSON or is too large to read here.
+
+    The last result is kept: detection and verification ask for the same body several times.
+    """
+    global _last_parsed
+    if len(body) > JSON_PARSE_LIMIT:
+        return None
+    last_body, last_value = _last_parsed
+    if body is last_body:
+        return last_value
+    try:
+        value = json.loads(body)
+    except (ValueError, UnicodeDecodeError, RecursionError):
+        value = None
+    _last_parsed = (body, value)
+    return value
+
+
 def json_object(body: bytes) -> dict[str, Any] | None:
     """The body as a JSON object, or None when it is not one."""
     if not body or body[:1] not in (b"{", b" ", b"\n", b"\r", b"\t"):
         return None
-    try:
-        value = json.loads(body)
-    except (ValueError, UnicodeDecodeError, RecursionError):
-        return None
+    value = json_value(body)
     return value if isinstance(value, dict) else None
 
 

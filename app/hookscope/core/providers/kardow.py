@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from hookscope.core.model import Capture, Credential, Verdict
-from hookscope.core.providers.base import Report, VerifyContext, json_object
+from hookscope.core.providers.base import Report, VerifyContext, json_object, json_value
 
 name = "kardow"
 HEADER = "X-Kardow-Signature"
@@ -142,7 +142,7 @@ def _forensics(raw: str, body: bytes, secrets: list[Credential], report: Report)
     given = _normalise(raw)[0]
     if given is None:
         return None
-    data = _json_value(body)
+    data = json_value(body)
     if data is None:
         return None
     for label, variant in _reserialised(data):
@@ -164,13 +164,6 @@ def _base64(text: str) -> bytes | None:
     try:
         return base64.b64decode(text, validate=True)
     except (binascii.Error, ValueError):
-        return None
-
-
-def _json_value(body: bytes) -> Any:
-    try:
-        return json.loads(body)
-    except (ValueError, UnicodeDecodeError, RecursionError):
         return None
 
 
