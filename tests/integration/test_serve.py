@@ -233,8 +233,7 @@ def test_forty_concurrent_24_mib_uploads_stay_within_600_mb(
         body = bodies[n % 2]
         with socket.create_connection(("127.0.0.1", child.port), timeout=120) as sock:
             sock.sendall(
-                b"POST /big/%d HTTP/1.1\r\nHost: x\r\nContent-Length: %d\r\n\r\n" % (n, size)
-                + body
+                b"POST /big/%d HTTP/1.1\r\nHost: x\r\nContent-Length: %d\r\n\r\n" % (n, size) + body
             )
             answers[n] = sock.recv(4096)
 
