@@ -240,6 +240,15 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="measure the window instead: event-loop lag and list latency at 500 req/s",
     )
+    bench.add_argument(
+        "--hostile",
+        action="store_true",
+        help="measure attacks instead: deliveries during a slow-loris flood, memory under"
+        " 40 concurrent 24 MiB uploads (about a minute)",
+    )
+    # Run the hostile measurement against another checkout's serve (its app folder), for
+    # a before/after comparison with the same client.
+    bench.add_argument("--serve-pythonpath", default=None, help=argparse.SUPPRESS)
     bench.add_argument("--requests", type=positive, default=4000, help=argparse.SUPPRESS)
     bench.set_defaults(run=cmd_bench)
     return parser
@@ -676,6 +685,14 @@ def cmd_bench(args: argparse.Namespace) -> int:
         if not args.json:
             print("measuring the window (about ten seconds)...", file=sys.stderr, flush=True)
         print(benchgui.report(benchgui.run(), args.json))
+        return 0
+    if args.hostile:
+        from hookscope import benchhostile
+
+        if not args.json:
+            print("measuring attacks (about a minute)...", file=sys.stderr, flush=True)
+        result = benchhostile.run(args.serve_pythonpath)
+        print(benchhostile.report(result, args.json))
         return 0
     from hookscope import bench  # imported here: it is only needed for this command
 

@@ -267,3 +267,26 @@ def test_malformed_requests_log_one_short_line_each_at_most(
     assert records, "a malformed request should still be logged"
     assert len(records) < 30  # rate-limited: a stranger cannot fill the log at will
     assert all(r.exc_info is None and "\n" not in r.getMessage() for r in records)
+
+
+@pytest.mark.slow
+def test_the_hostile_benchmark_measures_real_deliveries_and_memory(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from hookscope import benchhostile
+
+    # Smaller than the real thing, so the test stays short; the figures are still real.
+    monkeypatch.setattr(benchhostile, "SLOW_CONNECTIONS", 20)
+    monkeypatch.setattr(benchhostile, "IDLE_API_CONNECTIONS", 10)
+    monkeypatch.setattr(benchhostile, "PROBES", 20)
+    monkeypatch.setattr(benchhostile, "UPLOADS", 4)
+    monkeypatch.setattr(benchhostile, "UPLOAD_SIZE", 2 * 1024 * 1024)
+    result = benchhostile.run()
+    assert result.probes_answered_2xx == 20
+    assert result.api_answered == 2
+    assert result.uploads_answered_2xx == 4
+    assert 0 < result.probe_p50_ms <= result.probe_p99_ms <= result.probe_max_ms
+    assert result.peak_rss_mb is not None
+    assert result.peak_rss_mb > 20
+    assert "normal deliveries answered 2xx: 20/20" in benchhostile.report(result, False)
+    assert json.loads(benchhostile.report(result, True))["uploads"] == 4
