@@ -10,6 +10,7 @@ from sqlite_utils import Database
 
 from hookscope.core.model import Credential, CredentialInfo, iso_utc, parse_iso_utc, utc_now
 from hookscope.core.vault import Vault
+from hookscope.storage.db import write_transaction
 from hookscope.storage.keyfile import KeyFileError, load_vault
 
 
@@ -19,7 +20,7 @@ class CredentialError(Exception):
 
 def add_credential(db: Database, vault: Vault, credential: Credential) -> int:
     try:
-        with db.atomic():
+        with write_transaction(db):
             cursor = db.execute(
                 "INSERT INTO credentials (provider, name, api_key, secret, template, created_at)"
                 " VALUES (?, ?, ?, ?, ?, ?)",
@@ -84,7 +85,7 @@ def load_with_key(db: Database, key_file: Path) -> list[Credential]:
 
 
 def remove_credential(db: Database, name: str) -> bool:
-    with db.atomic():
+    with write_transaction(db):
         return db.execute("DELETE FROM credentials WHERE name = ?", [name]).rowcount > 0
 
 
@@ -99,5 +100,5 @@ def live_nonces(db: Database, now: float | None = None) -> list[tuple[str, str, 
 
 def forget_nonces(db: Database, now: float | None = None) -> int:
     moment = time.time() if now is None else now
-    with db.atomic():
+    with write_transaction(db):
         return db.execute("DELETE FROM nonces WHERE expires < ?", [moment]).rowcount

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from sqlite_utils import Database
@@ -39,3 +41,32 @@ def open_store(directory: Path) -> Database:
     except (OSError, sqlite3.Error) as exc:
         raise StoreError(f"Cannot open the data directory {directory}: {exc}") from exc
     return db
+
+
+@contextmanager
+def write_transaction(db: Database) -> Iterator[Database]:
+    """A write transaction that takes the write lock at its start (BEGIN IMMEDIATE).
+
+    sqlite-utils' atomic() opens a deferred transaction: one that reads first and writes later
+    must upgrade its read snapshot, and when another process committed in between SQLite
+    answers "database is locked" at once, without waiting on the busy timeout. Taking the lock
+    first makes a command beside a running engine wait its turn instead. Nested: a savepoint.
+    """
+    if db.conn.in_transaction:
+        with db.atomic():
+            yield db
+        return
+    conn = db.conn
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield db
+    except BaseException:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        raise
+    try:
+        conn.execute("COMMIT")
+    except BaseException:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        raise
