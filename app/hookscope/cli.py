@@ -37,7 +37,7 @@ from hookscope.storage import credentials as credential_store
 from hookscope.storage import settings as settings_store
 from hookscope.storage import targets as target_store
 from hookscope.storage.credentials import CredentialError
-from hookscope.storage.db import StoreError, open_store
+from hookscope.storage.db import StoreError, failure, open_store
 from hookscope.storage.keyfile import KeyFileError, load_vault
 from hookscope.storage.paths import data_dir, db_path, key_path
 
@@ -254,6 +254,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return run(args)
     except (UserError, StoreError, EngineError) as exc:
         print(f"hookscope: {exc}", file=sys.stderr)
+        return 1
+    except sqlite3.Error as exc:  # the store failed mid-command: damaged past the check, full
+        print(f"hookscope: {failure(db_path(_directory(args)), exc)}", file=sys.stderr)
         return 1
     except BrokenPipeError:  # `hookscope captures list | head`
         sys.stderr.close()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import sqlite3
 import threading
 import time
 from collections.abc import Callable, Coroutine
@@ -42,9 +43,9 @@ from hookscope.storage import credentials as credential_store
 from hookscope.storage import deliveries as delivery_store
 from hookscope.storage import settings as settings_store
 from hookscope.storage import targets as target_store
-from hookscope.storage.db import StoreError, open_store
+from hookscope.storage.db import StoreError, failure, open_store
 from hookscope.storage.keyfile import KeyFileError, load_vault
-from hookscope.storage.paths import key_path
+from hookscope.storage.paths import db_path, key_path
 from hookscope.storage.writer import CaptureWriter
 
 log = logging.getLogger(__name__)
@@ -189,10 +190,14 @@ class Engine:
             loop.close()
 
     async def _startup(self, listen: bool) -> None:
-        self._reader = open_store(self.directory)
-        for api_key, uuid, expires in credential_store.live_nonces(self._reader):
-            self._nonces.remember(api_key, uuid, expires, time.time())
-        self._reload()
+        # The writer checked the store when it opened it; this second connection need not.
+        self._reader = open_store(self.directory, check=False)
+        try:
+            for api_key, uuid, expires in credential_store.live_nonces(self._reader):
+                self._nonces.remember(api_key, uuid, expires, time.time())
+            self._reload()
+        except sqlite3.DatabaseError as exc:  # damage the check at open did not reach
+            raise StoreError(failure(db_path(self.directory), exc)) from exc
         if listen:
             await self.start_listener()
             await self.start_api()

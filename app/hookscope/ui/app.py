@@ -95,7 +95,7 @@ async def main(directory: Path, overrides: dict[str, Any]) -> int:
     try:
         # The listener starts once the window shows, so a port in use is explained there.
         await asyncio.to_thread(engine.start, listen=False)
-        db = open_store(directory)
+        db = open_store(directory, check=False)  # the engine checked it as it started
     except (EngineError, StoreError) as exc:
         await asyncio.to_thread(engine.stop)
         print(f"hookscope: {exc}", file=sys.stderr)
