@@ -38,7 +38,7 @@ from hookscope.storage import settings as settings_store
 from hookscope.storage import targets as target_store
 from hookscope.storage.credentials import CredentialError
 from hookscope.storage.db import StoreError, failure, open_store
-from hookscope.storage.keyfile import KeyFileError, load_vault
+from hookscope.storage.keyfile import KeyFileError
 from hookscope.storage.paths import data_dir, db_path, key_path
 
 Command = Callable[[argparse.Namespace], int]
@@ -497,8 +497,7 @@ def cmd_secrets_add(args: argparse.Namespace) -> int:
         )
     try:
         with open_store(directory) as db:
-            vault = load_vault(key_path(directory), create=True)
-            assert vault is not None
+            vault = credential_store.vault_for_new_secret(db, key_path(directory))
             credential_store.add_credential(db, vault, credential)
     except (CredentialError, KeyFileError) as exc:
         raise UserError(str(exc)) from exc

@@ -28,10 +28,11 @@ from hookscope.core.providers import kardow, kudoz
 from hookscope.core.registration import validate
 from hookscope.engine import Engine, EngineError
 from hookscope.storage import captures as capture_store
+from hookscope.storage import credentials as credential_store
 from hookscope.storage import deliveries as delivery_store
 from hookscope.storage import targets as target_store
 from hookscope.storage.db import open_store
-from hookscope.storage.keyfile import KeyFileError, load_vault
+from hookscope.storage.keyfile import KeyFileError
 from hookscope.storage.paths import data_dir, key_path
 from hookscope.storage.targets import TargetError
 
@@ -190,8 +191,10 @@ def cmd_targets_add(args: argparse.Namespace) -> int:
         raise UserError(" ".join(f"--{_flag(name)} {why}." for name, why in registration.items()))
     directory = _directory(args)
     try:
-        vault = load_vault(key_path(directory), create=True) if registration.secret else None
         with open_store(directory) as db:
+            vault = None
+            if registration.secret:
+                vault = credential_store.vault_for_new_secret(db, key_path(directory))
             target, created = target_store.register(db, registration, vault)
     except (TargetError, KeyFileError) as exc:
         raise UserError(str(exc)) from exc
