@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import base64
 import json
+import os
 import signal
 import sqlite3
 import sys
@@ -34,6 +35,7 @@ from hookscope.engine import Engine, EngineError
 from hookscope.net.capture_server import is_loopback
 from hookscope.storage import captures as capture_store
 from hookscope.storage import credentials as credential_store
+from hookscope.storage import private
 from hookscope.storage import settings as settings_store
 from hookscope.storage import targets as target_store
 from hookscope.storage.credentials import CredentialError
@@ -250,7 +252,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     run: Command = args.run if args.command is not None else cmd_gui
+    # Captures hold personal data: whatever this run creates (store, WAL, exports, backups,
+    # key) is owner-only, and what an older version left readable by others is tightened.
+    previous = os.umask(private.UMASK)
     try:
+        if tightened := private.tighten(_directory(args)):
+            print(f"hookscope: {tightened}", file=sys.stderr)
         return run(args)
     except (UserError, StoreError, EngineError) as exc:
         print(f"hookscope: {exc}", file=sys.stderr)
@@ -261,6 +268,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:  # `hookscope captures list | head`
         sys.stderr.close()
         return 0
+    finally:
+        os.umask(previous)
 
 
 def _directory(args: argparse.Namespace) -> Path:
@@ -631,6 +640,7 @@ def cmd_backup(args: argparse.Namespace) -> int:
         raise UserError(f"There is no store in {directory} to back up.")
     partial = target.with_name(target.name + ".part")
     try:
+        os.close(private.open_private(partial))  # owner-only and empty, even if it was left over
         with open_store(directory) as db, sqlite3.connect(partial) as copy:
             # SQLite's online backup: a consistent snapshot while the engine keeps writing.
             db.conn.backup(copy)

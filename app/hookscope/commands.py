@@ -30,6 +30,7 @@ from hookscope.engine import Engine, EngineError
 from hookscope.storage import captures as capture_store
 from hookscope.storage import credentials as credential_store
 from hookscope.storage import deliveries as delivery_store
+from hookscope.storage import private
 from hookscope.storage import targets as target_store
 from hookscope.storage.db import open_store
 from hookscope.storage.keyfile import KeyFileError
@@ -505,7 +506,8 @@ def _output(path: str | None) -> Iterator[TextIO]:
     target = Path(path)
     partial = target.with_name(target.name + ".part")
     try:
-        with partial.open("w", encoding="utf-8", newline="\n") as handle:
+        # Owner-only, even over a file left by an earlier run: captures hold personal data.
+        with open(private.open_private(partial), "w", encoding="utf-8", newline="\n") as handle:
             yield handle
         partial.replace(target)  # a failed export never leaves half a file under the real name
     except OSError as exc:

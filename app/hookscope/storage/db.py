@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import errno
+import os
 import sqlite3
 import time
 from collections.abc import Iterator
@@ -46,7 +48,11 @@ def open_store(directory: Path, *, check: bool = True) -> Database:
     """
     path = db_path(directory)
     try:
-        directory.mkdir(parents=True, exist_ok=True)
+        directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+        # Captures hold personal data: the store is owner-only whatever the umask (its -wal
+        # and -shm files take the store's mode).
+        with contextlib.suppress(FileExistsError):
+            os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
     except OSError as exc:
         raise StoreError(f"Cannot open the data directory {directory}: {exc}") from exc
     conn: sqlite3.Connection | None = None
