@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import base64
 import json
+import os
 import sqlite3
 import sys
 from collections.abc import Callable, Sequence
@@ -33,11 +34,12 @@ from hookscope.net.capture_server import is_loopback
 from hookscope.stopsignals import StopSignals
 from hookscope.storage import captures as capture_store
 from hookscope.storage import credentials as credential_store
+from hookscope.storage import private
 from hookscope.storage import settings as settings_store
 from hookscope.storage import targets as target_store
 from hookscope.storage.credentials import CredentialError
-from hookscope.storage.db import StoreError, open_store
-from hookscope.storage.keyfile import KeyFileError, load_vault
+from hookscope.storage.db import StoreError, failure, open_store
+from hookscope.storage.keyfile import KeyFileError
 from hookscope.storage.paths import data_dir, db_path, key_path
 
 Command = Callable[[argparse.Namespace], int]
@@ -258,14 +260,24 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     run: Command = args.run if args.command is not None else cmd_gui
+    # Captures hold personal data: whatever this run creates (store, WAL, exports, backups,
+    # key) is owner-only, and what an older version left readable by others is tightened.
+    previous = os.umask(private.UMASK)
     try:
+        if tightened := private.tighten(_directory(args)):
+            print(f"hookscope: {tightened}", file=sys.stderr)
         return run(args)
     except (UserError, StoreError, EngineError) as exc:
         print(f"hookscope: {exc}", file=sys.stderr)
         return 1
+    except sqlite3.Error as exc:  # the store failed mid-command: damaged past the check, full
+        print(f"hookscope: {failure(db_path(_directory(args)), exc)}", file=sys.stderr)
+        return 1
     except BrokenPipeError:  # `hookscope captures list | head`
         sys.stderr.close()
         return 0
+    finally:
+        os.umask(previous)
 
 
 def _directory(args: argparse.Namespace) -> Path:
@@ -495,8 +507,7 @@ def cmd_secrets_add(args: argparse.Namespace) -> int:
         )
     try:
         with open_store(directory) as db:
-            vault = load_vault(key_path(directory), create=True)
-            assert vault is not None
+            vault = credential_store.vault_for_new_secret(db, key_path(directory))
             credential_store.add_credential(db, vault, credential)
     except (CredentialError, KeyFileError) as exc:
         raise UserError(str(exc)) from exc
@@ -630,6 +641,7 @@ def cmd_backup(args: argparse.Namespace) -> int:
         raise UserError(f"There is no store in {directory} to back up.")
     partial = target.with_name(target.name + ".part")
     try:
+        os.close(private.open_private(partial))  # owner-only and empty, even if it was left over
         with open_store(directory) as db, sqlite3.connect(partial) as copy:
             # SQLite's online backup: a consistent snapshot while the engine keeps writing.
             db.conn.backup(copy)

@@ -28,10 +28,12 @@ from hookscope.core.providers import kardow, kudoz
 from hookscope.core.registration import validate
 from hookscope.engine import Engine, EngineError
 from hookscope.storage import captures as capture_store
+from hookscope.storage import credentials as credential_store
 from hookscope.storage import deliveries as delivery_store
+from hookscope.storage import private
 from hookscope.storage import targets as target_store
 from hookscope.storage.db import open_store
-from hookscope.storage.keyfile import KeyFileError, load_vault
+from hookscope.storage.keyfile import KeyFileError
 from hookscope.storage.paths import data_dir, key_path
 from hookscope.storage.targets import TargetError
 
@@ -190,8 +192,10 @@ def cmd_targets_add(args: argparse.Namespace) -> int:
         raise UserError(" ".join(f"--{_flag(name)} {why}." for name, why in registration.items()))
     directory = _directory(args)
     try:
-        vault = load_vault(key_path(directory), create=True) if registration.secret else None
         with open_store(directory) as db:
+            vault = None
+            if registration.secret:
+                vault = credential_store.vault_for_new_secret(db, key_path(directory))
             target, created = target_store.register(db, registration, vault)
     except (TargetError, KeyFileError) as exc:
         raise UserError(str(exc)) from exc
@@ -502,7 +506,8 @@ def _output(path: str | None) -> Iterator[TextIO]:
     target = Path(path)
     partial = target.with_name(target.name + ".part")
     try:
-        with partial.open("w", encoding="utf-8", newline="\n") as handle:
+        # Owner-only, even over a file left by an earlier run: captures hold personal data.
+        with open(private.open_private(partial), "w", encoding="utf-8", newline="\n") as handle:
             yield handle
         partial.replace(target)  # a failed export never leaves half a file under the real name
     except OSError as exc:

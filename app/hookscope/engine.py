@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import json
 import logging
+import sqlite3
 import threading
 import time
 from collections.abc import Callable, Coroutine
@@ -43,9 +44,9 @@ from hookscope.storage import credentials as credential_store
 from hookscope.storage import deliveries as delivery_store
 from hookscope.storage import settings as settings_store
 from hookscope.storage import targets as target_store
-from hookscope.storage.db import StoreError, open_store
-from hookscope.storage.keyfile import KeyFileError, load_vault
-from hookscope.storage.paths import key_path
+from hookscope.storage.db import StoreError, failure, open_store
+from hookscope.storage.keyfile import KeyFileError, load_vault, signature
+from hookscope.storage.paths import db_path, key_path
 from hookscope.storage.writer import CaptureWriter
 
 log = logging.getLogger(__name__)
@@ -134,6 +135,7 @@ class Engine:
         self._reader: Database | None = None
         self._rules: list[ResponseRule] = []
         self._config_revision = -1
+        self._key_seen: tuple[int, int, int, int] | None = None
         self._listeners: list[CapturesListener] = []
         self._reloader: asyncio.Task[None] | None = None
         self._credentials: list[Credential] = []
@@ -229,10 +231,14 @@ class Engine:
             loop.close()
 
     async def _startup(self, listen: bool) -> None:
-        self._reader = open_store(self.directory)
-        for api_key, uuid, expires in credential_store.live_nonces(self._reader):
-            self._nonces.remember(api_key, uuid, expires, time.time())
-        self._reload()
+        # The writer checked the store when it opened it; this second connection need not.
+        self._reader = open_store(self.directory, check=False)
+        try:
+            for api_key, uuid, expires in credential_store.live_nonces(self._reader):
+                self._nonces.remember(api_key, uuid, expires, time.time())
+            self._reload()
+        except sqlite3.DatabaseError as exc:  # damage the check at open did not reach
+            raise StoreError(failure(db_path(self.directory), exc)) from exc
         if listen:
             await self.start_listener()
             await self.start_api()
@@ -321,50 +327,71 @@ class Engine:
         return self._verifier(capture)
 
     def _reload(self) -> None:
-        """Re-read what other processes (or the GUI) may have changed."""
+        """Re-read what other processes (or the GUI) may have changed.
+
+        Everything is read first and swapped in at the end, so a failure keeps the previous
+        caches whole and leaves the revision unchanged for the next tick to retry.
+        """
         assert self._reader is not None
-        self._config_revision = settings_store.config_revision(self._reader)
+        revision = settings_store.config_revision(self._reader)
+        key_seen = signature(self.key_file)  # before reading it: a change meanwhile reloads
         # A rule written around check_rule (by hand, by an old version) must never turn into a
         # malformed answer: it is skipped, and said so.
-        self._rules = []
+        rules: list[ResponseRule] = []
         for rule in settings_store.list_rules(self._reader):
             problem = check_rule(rule)
             if problem is None:
-                self._rules.append(rule)
+                rules.append(rule)
             else:
                 log.warning("response rule %s skipped: %s", rule.id, problem)
-        self._provider_paths = settings_store.provider_paths(self._reader)
-        self._key_digests = {key.digest for key in target_store.list_api_keys(self._reader)}
-        self._credentials = self._load_credentials(self._reader)
-        self._targets = self._load_targets(self._reader)
+        provider_paths = settings_store.provider_paths(self._reader)
+        key_digests = {key.digest for key in target_store.list_api_keys(self._reader)}
+        warnings: list[str] = []
+        credentials = self._load_credentials(self._reader, warnings)
+        targets = self._load_targets(self._reader, warnings)
+        if self._config_revision != -1:  # at start the caller shows `warnings` itself
+            for warning in warnings:
+                if warning not in self.warnings:
+                    log.warning("%s", warning)
+        self._rules = rules
+        self._provider_paths = provider_paths
+        self._key_digests = key_digests
+        self._credentials = credentials
+        self._targets = targets
+        self.warnings = warnings
         # The nonce memory outlives reloads: a new secret must not make a replay look new.
         self._verifier = Verifier(
             self._credentials + self._target_secrets(), self._provider_paths, self._nonces
         )
+        self._config_revision = revision
+        self._key_seen = key_seen
 
-    def _load_credentials(self, db: Database) -> list[Credential]:
-        self.warnings = []
+    def _load_credentials(self, db: Database, warnings: list[str]) -> list[Credential]:
+        """The stored secrets; without a usable key none, with a warning (no-secret verdicts)."""
         try:
             return credential_store.load_with_key(db, self.key_file)
         except (KeyFileError, VaultError) as exc:
-            message = f"{exc} Signed deliveries are recorded without verification."
-            log.warning("%s", message)
-            self.warnings.append(message)
+            warnings.append(f"{exc} Signed deliveries are recorded without verification.")
             return []
 
-    def _load_targets(self, db: Database) -> list[Target]:
+    def _load_targets(self, db: Database, warnings: list[str]) -> list[Target]:
         """Targets with their secrets; without the key, webhook targets with one stay sealed."""
         vault: Vault | None = None
         if target_store.has_secrets(db):
             try:
                 vault = load_vault(self.key_file, create=False)
             except KeyFileError as exc:
-                self.warnings.append(f"{exc} Targets with a secret are not sent to.")
+                warnings.append(f"{exc} Targets with a secret are not sent to.")
         try:
             return target_store.list_targets(db, vault)
         except VaultError as exc:
-            self.warnings.append(f"{exc} Targets with a secret are not sent to.")
+            warnings.append(f"{exc} Targets with a secret are not sent to.")
             return target_store.list_targets(db, None)
+
+    def _vault_for_new_secret(self) -> Vault:
+        """The key to encrypt a new target secret with (KeyFileError: none may be made now)."""
+        assert self._reader is not None
+        return credential_store.vault_for_new_secret(self._reader, self.key_file)
 
     def _target_secrets(self) -> list[Credential]:
         """A target's secret also verifies what arrives signed with it (a fire to ourselves)."""
@@ -405,7 +432,7 @@ class Engine:
         return "unknown"
 
     async def register(self, registration: Registration) -> tuple[Target, bool]:
-        vault = load_vault(self.key_file, create=True) if registration.secret else None
+        vault = self._vault_for_new_secret() if registration.secret else None
         result = await self._write(lambda db: target_store.register(db, registration, vault))
         self._reload_if_changed()  # a fire right after registering must see the new target
         return result
@@ -421,7 +448,7 @@ class Engine:
     async def update_target(
         self, target_id: str, *, enabled: bool | None, secret: str | None, clear_secret: bool
     ) -> Target | None:
-        vault = load_vault(self.key_file, create=True) if secret else None
+        vault = self._vault_for_new_secret() if secret else None
 
         def change(db: Database) -> Target | None:
             if target_store.get(db, target_id) is None:
@@ -539,15 +566,19 @@ class Engine:
         return await self._write(delivery_store.delete_all)
 
     def _reload_if_changed(self) -> None:
+        """Reload when the store's settings or the key file changed (restored, replaced)."""
         assert self._reader is not None
-        if settings_store.config_revision(self._reader) != self._config_revision:
+        if (
+            settings_store.config_revision(self._reader) != self._config_revision
+            or signature(self.key_file) != self._key_seen
+        ):
             self._reload()
 
     async def reverify(self, ids: list[int] | None = None) -> dict[str, int]:
         """Judge stored captures again with the current secrets; counts per verdict."""
         assert self._writer is not None
         assert self._reader is not None
-        judge = Verifier(self._load_credentials(self._reader), self._provider_paths)
+        judge = Verifier(self._load_credentials(self._reader, []), self._provider_paths)
         counts = await asyncio.wrap_future(
             self._writer.call(lambda db: capture_store.update_verdicts(db, judge, ids))
         )
@@ -590,10 +621,22 @@ class Engine:
         return deleted
 
     async def _watch_store(self) -> None:
-        """Pick up rules (and later secrets) that other processes or the GUI wrote."""
+        """Pick up rules, secrets and a changed key file, whatever other processes did.
+
+        Never ends on an error: a reload that fails is said once in the log and tried again
+        on the next tick, so the engine heals as soon as the cause is gone.
+        """
+        failing = ""
         while True:
             await asyncio.sleep(RELOAD_INTERVAL)
-            self._reload_if_changed()
+            try:
+                self._reload_if_changed()
+            except Exception as exc:
+                if str(exc) != failing:
+                    log.warning("settings not reloaded (retrying): %s", exc)
+                failing = str(exc)
+            else:
+                failing = ""
 
     def _committed(self, ids: list[int]) -> None:
         for listener in self._listeners:

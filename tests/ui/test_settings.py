@@ -503,7 +503,7 @@ def test_reveal_without_the_key_says_why(
 
     engine.key_file.write_bytes(b"not a fernet key\n")
     dialog.reveal_button.click()
-    assert dialog.secrets_error.text() == "The secrets key is not a valid Fernet key."
+    assert dialog.secrets_error.text() == f"The secrets key {engine.key_file} is empty or damaged."
     assert dialog.reveal_button.text() == "Reveal"
 
 

@@ -18,6 +18,7 @@ from hookscope.core.model import (
     Verdict,
     parse_iso_utc,
 )
+from hookscope.storage.db import write_transaction
 
 SUMMARY_COLUMNS = (
     "id, received_at, method, path, query, remote, verdict, verdict_detail, provider, event,"
@@ -221,55 +222,70 @@ def _summary(row: tuple[Any, ...]) -> CaptureSummary:
 def update_verdicts(
     db: Database, judge: Callable[[Capture], Verdict], ids: list[int] | None = None
 ) -> Counter[str]:
-    """Judge stored captures again (oldest first) and store the new verdicts; count them."""
-    counts: Counter[str] = Counter()
-    batch: list[tuple[Any, ...]] = []
+    """Judge stored captures again (oldest first) and store the new verdicts; count them.
 
-    def flush() -> None:
-        with db.atomic():
+    Batches are read whole, then written in their own transaction: a read cursor left open
+    across a write would hold an old snapshot that SQLite cannot turn into a write while the
+    engine commits captures ("database is locked", without waiting).
+    """
+    counts: Counter[str] = Counter()
+    for batch in _batches(db, ids, 500):
+        changes: list[tuple[Any, ...]] = []
+        for capture in batch:
+            verdict = judge(capture)
+            counts[verdict.verdict] += 1
+            changes.append(
+                (
+                    verdict.provider,
+                    verdict.event,
+                    verdict.verdict,
+                    verdict.detail,
+                    verdict.checks_json(),
+                    capture.id,
+                )
+            )
+        with write_transaction(db):
             db.conn.executemany(
                 "UPDATE captures SET provider = ?, event = ?, verdict = ?, verdict_detail = ?,"
                 " checks = ? WHERE id = ?",
-                batch,
+                changes,
             )
-        batch.clear()
-
-    for capture in iter_captures(db, ids):
-        verdict = judge(capture)
-        counts[verdict.verdict] += 1
-        batch.append(
-            (
-                verdict.provider,
-                verdict.event,
-                verdict.verdict,
-                verdict.detail,
-                verdict.checks_json(),
-                capture.id,
-            )
-        )
-        if len(batch) >= 500:
-            flush()
-    if batch:
-        flush()
     return counts
 
 
+def _batches(db: Database, ids: list[int] | None, size: int) -> Iterator[list[Capture]]:
+    """Whole captures, oldest first, `size` at a time, each batch read to its end."""
+    table = db.table("captures")
+    if ids is None:
+        last = 0
+        while batch := list(table.rows_where("id > ?", [last], order_by="id", limit=size)):
+            yield [capture_from_row(row) for row in batch]
+            last = batch[-1]["id"]
+        return
+    wanted = sorted(set(ids))
+    for start in range(0, len(wanted), size):
+        chunk = wanted[start : start + size]
+        marks = ",".join("?" * len(chunk))
+        rows = list(table.rows_where(f"id IN ({marks})", chunk, order_by="id"))
+        yield [capture_from_row(row) for row in rows]
+
+
 def set_starred(db: Database, ids: list[int], starred: bool) -> None:
-    with db.atomic():
+    with write_transaction(db):
         db.conn.executemany(
             "UPDATE captures SET starred = ? WHERE id = ?", [(int(starred), i) for i in ids]
         )
 
 
 def set_note(db: Database, capture_id: int, note: str) -> None:
-    with db.atomic():
+    with write_transaction(db):
         db.execute("UPDATE captures SET note = ? WHERE id = ?", [note, capture_id])
 
 
 def delete_captures(db: Database, ids: list[int]) -> int:
     """Delete the given captures (their full-text entries go with them); how many were."""
     deleted = 0
-    with db.atomic():
+    with write_transaction(db):
         for start in range(0, len(ids), 500):
             chunk = ids[start : start + 500]
             marks = ",".join("?" * len(chunk))
@@ -279,7 +295,7 @@ def delete_captures(db: Database, ids: list[int]) -> int:
 
 def delete_oldest(db: Database, upto_id: int, batch: int) -> int:
     """Delete up to `batch` of the oldest captures with id <= upto_id; how many were."""
-    with db.atomic():
+    with write_transaction(db):
         cursor = db.execute(
             "DELETE FROM captures WHERE id IN"
             " (SELECT id FROM captures WHERE id <= ? ORDER BY id LIMIT ?)",

@@ -9,8 +9,9 @@ from pathlib import Path
 from sqlite_utils import Database
 
 from hookscope.core.model import Credential, CredentialInfo, iso_utc, parse_iso_utc, utc_now
-from hookscope.core.vault import Vault
-from hookscope.storage.keyfile import KeyFileError, load_vault
+from hookscope.core.vault import Vault, VaultError
+from hookscope.storage.db import write_transaction
+from hookscope.storage.keyfile import DamagedKeyError, KeyFileError, load_vault
 
 
 class CredentialError(Exception):
@@ -19,7 +20,7 @@ class CredentialError(Exception):
 
 def add_credential(db: Database, vault: Vault, credential: Credential) -> int:
     try:
-        with db.atomic():
+        with write_transaction(db):
             cursor = db.execute(
                 "INSERT INTO credentials (provider, name, api_key, secret, template, created_at)"
                 " VALUES (?, ?, ?, ?, ?, ?)",
@@ -83,8 +84,67 @@ def load_with_key(db: Database, key_file: Path) -> list[Credential]:
     return load_credentials(db, vault)
 
 
+def sealed(db: Database) -> tuple[int, bytes | None]:
+    """How many stored secrets (credentials and target secrets) need the key, and one of them."""
+    (count,) = db.execute(
+        "SELECT (SELECT count(*) FROM credentials)"
+        " + (SELECT count(*) FROM targets WHERE secret IS NOT NULL)"
+    ).fetchone()
+    row = db.execute(
+        "SELECT secret FROM credentials UNION ALL"
+        " SELECT secret FROM targets WHERE secret IS NOT NULL LIMIT 1"
+    ).fetchone()
+    return int(count), None if row is None else bytes(row[0])
+
+
+def vault_for_new_secret(db: Database, key_file: Path) -> Vault:
+    """The vault to encrypt a new secret with.
+
+    A new key is made only when no stored secret was encrypted with another one: a missing,
+    damaged or replaced key file otherwise makes every older secret unreadable for good, so
+    KeyFileError says how to recover instead.
+    """
+    count, sample = sealed(db)
+    try:
+        vault = load_vault(key_file, create=False)
+    except DamagedKeyError as exc:
+        if count == 0:
+            raise KeyFileError(
+                f"The secrets key {key_file} is empty or damaged and no stored secret needs it:"
+                " delete the file and try again."
+            ) from exc
+        raise KeyFileError(_recover(key_file, "is empty or damaged", count)) from exc
+    if vault is None:
+        if count:
+            raise KeyFileError(_recover(key_file, "is missing", count))
+        vault = load_vault(key_file, create=True)
+        assert vault is not None  # create=True makes one or raises
+        return vault
+    if sample is not None:
+        try:
+            vault.decrypt(sample)
+        except VaultError as exc:
+            raise KeyFileError(_recover(key_file, "replaced", count)) from exc
+    return vault
+
+
+def _recover(key_file: Path, state: str, count: int) -> str:
+    secrets = f"{count} stored secret{'s' if count > 1 else ''}"
+    if state == "replaced":
+        problem = f"The secrets key {key_file} cannot read the {secrets} (it was replaced)"
+    else:
+        problem = (
+            f"The secrets key {key_file} {state}, and the {secrets} can only be read with the key"
+            " they were encrypted with"
+        )
+    return (
+        f"{problem}: restore that key file from a backup, or remove them (`hookscope secrets"
+        " remove NAME`, `hookscope targets remove ID`) before adding a new secret."
+    )
+
+
 def remove_credential(db: Database, name: str) -> bool:
-    with db.atomic():
+    with write_transaction(db):
         return db.execute("DELETE FROM credentials WHERE name = ?", [name]).rowcount > 0
 
 
@@ -99,5 +159,5 @@ def live_nonces(db: Database, now: float | None = None) -> list[tuple[str, str, 
 
 def forget_nonces(db: Database, now: float | None = None) -> int:
     moment = time.time() if now is None else now
-    with db.atomic():
+    with write_transaction(db):
         return db.execute("DELETE FROM nonces WHERE expires < ?", [moment]).rowcount

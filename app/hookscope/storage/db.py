@@ -1,8 +1,14 @@
-"""Opening the store: one file, WAL, migrated on open."""
+"""Opening the store: one file, WAL, checked and migrated on open."""
 
 from __future__ import annotations
 
+import contextlib
+import errno
+import os
 import sqlite3
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from sqlite_utils import Database
@@ -11,6 +17,10 @@ from hookscope.storage.migrations import migrations
 from hookscope.storage.paths import db_path
 
 BUSY_TIMEOUT_MS = 10_000
+# How long the check at start may take. PRAGMA quick_check reads every page (about 0.4 s per
+# 400 MB here, far more from a cold disk), so a large store is checked only as far as this
+# allows; damage past that point is reported when a read reaches it.
+CHECK_BUDGET = 0.3
 
 
 class StoreError(Exception):
@@ -29,13 +39,105 @@ def connect(path: Path) -> sqlite3.Connection:
     return conn
 
 
-def open_store(directory: Path) -> Database:
-    """Open (creating and migrating if needed) the store in `directory`."""
+def open_store(directory: Path, *, check: bool = True) -> Database:
+    """Open (creating and migrating if needed) the store in `directory`.
+
+    The store's pages are checked first (within CHECK_BUDGET seconds; `check=False` for a
+    second connection of a process that already checked) and a damaged store is refused.
+    Raises StoreError, with one sentence for the user.
+    """
+    path = db_path(directory)
     try:
-        directory.mkdir(parents=True, exist_ok=True)
-        conn = connect(db_path(directory))
+        directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+        # Captures hold personal data: the store is owner-only whatever the umask (its -wal
+        # and -shm files take the store's mode).
+        with contextlib.suppress(FileExistsError):
+            os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    except OSError as exc:
+        raise StoreError(f"Cannot open the data directory {directory}: {exc}") from exc
+    conn: sqlite3.Connection | None = None
+    try:
+        conn = connect(path)
+        if check:
+            _quick_check(conn, path)
         db = Database(conn, execute_plugins=False)
         migrations.apply(db)
-    except (OSError, sqlite3.Error) as exc:
-        raise StoreError(f"Cannot open the data directory {directory}: {exc}") from exc
+    except BaseException as exc:
+        if conn is not None:
+            conn.close()
+        damage = not isinstance(exc, sqlite3.OperationalError) or disk_full(exc)
+        if isinstance(exc, sqlite3.DatabaseError) and damage:
+            raise StoreError(failure(path, exc)) from exc
+        if isinstance(exc, (OSError, sqlite3.Error)):
+            raise StoreError(f"Cannot open the data directory {directory}: {exc}") from exc
+        raise
     return db
+
+
+def _quick_check(conn: sqlite3.Connection, path: Path) -> None:
+    deadline = time.monotonic() + CHECK_BUDGET
+    conn.set_progress_handler(lambda: time.monotonic() > deadline, 1000)
+    try:
+        (result,) = conn.execute("PRAGMA quick_check(1)").fetchone()
+    except sqlite3.OperationalError as exc:
+        if "interrupted" not in str(exc):
+            raise
+        return  # a large store: checked as far as the budget allowed
+    finally:
+        conn.set_progress_handler(None, 0)
+    if result != "ok":
+        # e.g. "*** in database main ***\nPage 171: btreeInitPage() returns error code 11"
+        lines = [line for line in str(result).splitlines() if not line.startswith("***")]
+        raise StoreError(damaged(path, "; ".join(lines) or "it fails its check"))
+
+
+def damaged(path: Path, detail: str) -> str:
+    return (
+        f"The store {path} is damaged ({detail}): put a copy made with `hookscope backup` in its"
+        " place, or move it and its -wal and -shm files away to start an empty store."
+    )
+
+
+def disk_full(exc: BaseException) -> bool:
+    """Whether a write failed for want of disk space (SQLITE_FULL or ENOSPC)."""
+    if isinstance(exc, OSError):
+        return exc.errno == errno.ENOSPC
+    return isinstance(exc, sqlite3.Error) and "disk is full" in str(exc)
+
+
+def failure(path: Path, exc: sqlite3.Error | OSError) -> str:
+    """One sentence for a store that failed while in use: damaged, full, or something else."""
+    if disk_full(exc):
+        return f"The store {path} cannot be written: the disk is full; free some space and retry."
+    if isinstance(exc, sqlite3.DatabaseError) and not isinstance(exc, sqlite3.OperationalError):
+        return damaged(path, str(exc))
+    return f"The store {path} cannot be used: {exc}."
+
+
+@contextmanager
+def write_transaction(db: Database) -> Iterator[Database]:
+    """A write transaction that takes the write lock at its start (BEGIN IMMEDIATE).
+
+    sqlite-utils' atomic() opens a deferred transaction: one that reads first and writes later
+    must upgrade its read snapshot, and when another process committed in between SQLite
+    answers "database is locked" at once, without waiting on the busy timeout. Taking the lock
+    first makes a command beside a running engine wait its turn instead. Nested: a savepoint.
+    """
+    if db.conn.in_transaction:
+        with db.atomic():
+            yield db
+        return
+    conn = db.conn
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield db
+    except BaseException:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        raise
+    try:
+        conn.execute("COMMIT")
+    except BaseException:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        raise

@@ -8,6 +8,7 @@ from sqlite_utils import Database
 
 from hookscope.core.model import Attempt, DeliveryQuery, Outgoing, iso_utc, parse_iso_utc
 from hookscope.storage.captures import headers_from_json, headers_json
+from hookscope.storage.db import write_transaction
 
 COLUMNS = (
     "id, fire_id, number, final, started_at, kind, target_id, event, method, url,"
@@ -19,7 +20,7 @@ COLUMNS = (
 def insert_attempts(db: Database, attempts: list[Attempt]) -> list[int]:
     """Store attempts in one transaction; their new ids, in order."""
     ids: list[int] = []
-    with db.atomic():
+    with write_transaction(db):
         for attempt in attempts:
             request = attempt.request
             cursor = db.execute(
@@ -138,5 +139,5 @@ def attempts_of(db: Database, ids: list[int]) -> list[Attempt]:
 
 
 def delete_all(db: Database) -> int:
-    with db.atomic():
+    with write_transaction(db):
         return db.execute("DELETE FROM deliveries").rowcount

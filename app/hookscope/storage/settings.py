@@ -10,6 +10,7 @@ from sqlite_utils import Database
 
 from hookscope.core.model import ListenerSettings, ResponseRule, SendPolicy
 from hookscope.storage.captures import headers_from_json, headers_json
+from hookscope.storage.db import write_transaction
 
 LISTENER_PREFIX = "listener."
 SENDER_PREFIX = "sender."
@@ -22,7 +23,7 @@ def get_setting(db: Database, key: str, default: Any = None) -> Any:
 
 
 def set_setting(db: Database, key: str, value: Any) -> None:
-    with db.atomic():
+    with write_transaction(db):
         db.execute(
             "INSERT INTO settings (key, value) VALUES (?, ?)"
             " ON CONFLICT(key) DO UPDATE SET value = excluded.value",
@@ -44,7 +45,7 @@ def _load(db: Database, prefix: str, defaults: T) -> T:
 
 
 def _save(db: Database, prefix: str, values: Any) -> None:
-    with db.atomic():
+    with write_transaction(db):
         for f in fields(values):
             set_setting(db, prefix + f.name, getattr(values, f.name))
 
@@ -97,7 +98,7 @@ def save_rule(db: Database, rule: ResponseRule) -> int:
         "enabled": int(rule.enabled),
     }
     table = db.table("rules")
-    with db.atomic():
+    with write_transaction(db):
         if rule.id is None:
             table.insert(row)
             assert table.last_pk is not None
@@ -107,7 +108,7 @@ def save_rule(db: Database, rule: ResponseRule) -> int:
 
 
 def delete_rule(db: Database, rule_id: int) -> bool:
-    with db.atomic():
+    with write_transaction(db):
         cursor = db.execute("DELETE FROM rules WHERE id = ?", [rule_id])
         return cursor.rowcount > 0
 
@@ -123,12 +124,13 @@ def provider_paths(db: Database) -> dict[str, str]:
 
 def set_provider_path(db: Database, pattern: str, provider: str | None) -> None:
     """Set (or with None, clear) the provider assumed for paths matching `pattern`."""
-    paths = provider_paths(db)
-    if provider is None:
-        paths.pop(pattern, None)
-    else:
-        paths[pattern] = provider
-    set_setting(db, PROVIDER_PATHS, paths)
+    with write_transaction(db):  # read and write in one: another process's change is kept
+        paths = provider_paths(db)
+        if provider is None:
+            paths.pop(pattern, None)
+        else:
+            paths[pattern] = provider
+        set_setting(db, PROVIDER_PATHS, paths)
 
 
 def config_revision(db: Database) -> int:

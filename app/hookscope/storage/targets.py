@@ -14,6 +14,7 @@ from sqlite_utils import Database
 from hookscope.core.model import Target, iso_utc, parse_iso_utc, utc_now
 from hookscope.core.registration import Registration
 from hookscope.core.vault import Vault
+from hookscope.storage.db import write_transaction
 
 COLUMNS = "id, event, target_type, target_url, secret, is_enabled, created_at, updated_at"
 
@@ -62,7 +63,7 @@ def register(
     target_id = str(uuid.uuid4())
     secret = vault.encrypt(registration.secret) if vault and registration.secret else None
     try:
-        with db.atomic():
+        with write_transaction(db):
             db.execute(
                 f"INSERT INTO targets ({COLUMNS}) VALUES (?, ?, ?, ?, ?, 1, ?, ?)",
                 [
@@ -134,7 +135,7 @@ def resolve(db: Database, ref: str) -> str:
 
 def set_enabled(db: Database, target_id: str, enabled: bool, now: datetime | None = None) -> bool:
     """Turn a target on or off; False when there is no such target."""
-    with db.atomic():
+    with write_transaction(db):
         changed = db.execute(
             "UPDATE targets SET is_enabled = ?, updated_at = ? WHERE id = ?",
             [int(enabled), iso_utc(now or utc_now()), target_id],
@@ -152,7 +153,7 @@ def set_secret(
     if secret is not None and vault is None:
         raise TargetError("A secret needs the secrets key, which is not available.")
     sealed = vault.encrypt(secret) if vault and secret is not None else None
-    with db.atomic():
+    with write_transaction(db):
         changed = db.execute(
             "UPDATE targets SET secret = ?, updated_at = ? WHERE id = ?",
             [sealed, iso_utc(now or utc_now()), target_id],
@@ -161,7 +162,7 @@ def set_secret(
 
 
 def remove(db: Database, target_id: str) -> bool:
-    with db.atomic():
+    with write_transaction(db):
         return db.execute("DELETE FROM targets WHERE id = ?", [target_id]).rowcount > 0
 
 
@@ -203,7 +204,7 @@ def add_api_key(db: Database, key: str) -> ApiKeyInfo:
     if problem:
         raise TargetError(problem)
     info = ApiKeyInfo(digest(key), hint(key), utc_now())
-    with db.atomic():
+    with write_transaction(db):
         db.execute(
             "INSERT INTO api_keys (digest, hint, created_at) VALUES (?, ?, ?)"
             " ON CONFLICT(digest) DO NOTHING",
@@ -220,5 +221,5 @@ def list_api_keys(db: Database) -> list[ApiKeyInfo]:
 
 
 def remove_api_key(db: Database, key_digest: str) -> bool:
-    with db.atomic():
+    with write_transaction(db):
         return db.execute("DELETE FROM api_keys WHERE digest = ?", [key_digest]).rowcount > 0

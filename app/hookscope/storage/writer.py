@@ -7,6 +7,7 @@ import contextlib
 import logging
 import queue
 import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import Future as ThreadFuture
 from dataclasses import dataclass
@@ -18,7 +19,7 @@ from sqlite_utils import Database
 from hookscope.core.model import Capture, Response, ResponseRule, Stored, iso_utc
 from hookscope.core.rules import render
 from hookscope.storage.captures import headers_json, index_pending
-from hookscope.storage.db import open_store
+from hookscope.storage.db import disk_full, open_store
 
 log = logging.getLogger(__name__)
 
@@ -28,6 +29,9 @@ MAX_GROUP = 512
 FTS_BATCH = 200  # rows per indexing transaction: a few milliseconds
 INDEX_AFTER_QUIET = 0.25  # seconds without a capture before indexing starts
 MAX_UNINDEXED = 5000  # past this, index a batch even while busy (search scans the rest)
+# After the disk was found full, the index waits this long: space freed goes to captures first,
+# and search still finds what is not indexed yet (it scans the rest).
+INDEX_BACKOFF = 60.0
 # Index at most this much of a body's text: a 25 MB JSON body would otherwise hold up the
 # whole group's acknowledgements while FTS5 tokenises it.
 FTS_BODY_LIMIT = 1024 * 1024
@@ -93,6 +97,7 @@ class CaptureWriter:
         self._thread: threading.Thread | None = None
         self._ready = threading.Event()
         self._error: BaseException | None = None
+        self._index_paused_until = 0.0  # time.monotonic(); only the writer thread uses it
 
     def start(self) -> None:
         self._thread = threading.Thread(target=self._run, name="hookscope-writer", daemon=True)
@@ -142,20 +147,25 @@ class CaptureWriter:
         quiet = False
         unindexed = 0
         while True:
+            pause = self._index_paused_until - time.monotonic()
             try:
                 if not behind:
                     item = self._queue.get()
+                elif pause > 0:
+                    item = self._queue.get(timeout=pause)
                 elif quiet:
                     item = self._queue.get_nowait()
                 else:
                     item = self._queue.get(timeout=INDEX_AFTER_QUIET)
             except queue.Empty:
+                if pause > 0:
+                    continue  # the pause is over: index at the next quiet moment
                 quiet = True
                 behind = self._index(db)
                 unindexed = 0 if not behind else max(0, unindexed - FTS_BATCH)
                 continue
             quiet = False
-            if unindexed > MAX_UNINDEXED:
+            if unindexed > MAX_UNINDEXED and self._index_paused_until <= time.monotonic():
                 behind = self._index(db)
                 unindexed = 0 if not behind else unindexed - FTS_BATCH
             group: list[_Pending] = []
@@ -185,9 +195,21 @@ class CaptureWriter:
         """One batch of full-text indexing, done only while no capture waits."""
         try:
             return index_pending(db, FTS_BATCH)
-        except Exception:
+        except Exception as exc:
+            if disk_full(exc):
+                self._pause_indexing()
+                return True  # still behind: resumed after the pause
             log.exception("full-text indexing")
             return False
+
+    def _pause_indexing(self) -> None:
+        """The disk is full: leave what space comes back to captures for a while."""
+        if self._index_paused_until <= time.monotonic():
+            log.warning(
+                "the disk is full: full-text indexing paused for %.0f s so captures come first",
+                INDEX_BACKOFF,
+            )
+        self._index_paused_until = time.monotonic() + INDEX_BACKOFF
 
     def _run_job(self, db: Database, job: _Job) -> None:
         if not job.future.set_running_or_notify_cancel():
@@ -208,7 +230,11 @@ class CaptureWriter:
                 for pending in group:
                     self._flush(db, [pending])
                 return
-            log.exception("could not store a capture")
+            if disk_full(exc):
+                self._pause_indexing()
+                log.warning("could not store a capture: %s", exc)
+            else:
+                log.exception("could not store a capture")
             with contextlib.suppress(RuntimeError):
                 group[0].loop.call_soon_threadsafe(_fail, group[0].future, exc)
             return

@@ -99,7 +99,7 @@ async def main(
     try:
         # The listener starts once the window shows, so a port in use is explained there.
         await asyncio.to_thread(engine.start, listen=False)
-        db = open_store(directory)
+        db = open_store(directory, check=False)  # the engine checked it as it started
     except (EngineError, StoreError) as exc:
         await asyncio.to_thread(engine.stop)
         print(f"hookscope: {exc}", file=sys.stderr)

@@ -463,8 +463,7 @@ class SecretEditor(QDialog):
             _say(self.error_label, credential)
             return False
         try:
-            vault = load_vault(self._key_file, create=True)
-            assert vault is not None  # create=True makes one or raises
+            vault = credential_store.vault_for_new_secret(self._db, self._key_file)
             credential_store.add_credential(self._db, vault, credential)
         except (CredentialError, KeyFileError, VaultError) as exc:
             _say(self.error_label, str(exc))
