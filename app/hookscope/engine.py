@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import logging
 import sqlite3
@@ -37,6 +36,7 @@ from hookscope.core.rules import check_rule, match_rule
 from hookscope.core.tasks import spawn
 from hookscope.core.vault import Vault, VaultError
 from hookscope.net.capture_server import CaptureServer, ListenError
+from hookscope.net.guard import fit_to_file_limit
 from hookscope.net.kardow_api import KardowApi, same_key
 from hookscope.net.sender import Sender
 from hookscope.storage import captures as capture_store
@@ -56,45 +56,6 @@ T = TypeVar("T")
 CapturesListener = Callable[[list[int]], None]
 DeliveriesListener = Callable[[list[int]], None]
 RELOAD_INTERVAL = 0.5
-
-
-FILES_RESERVED = 64  # descriptors kept for the store, the logs and the sender
-
-
-def fit_to_file_limit(settings: ListenerSettings) -> ListenerSettings:
-    """Connection caps that this process's open-file limit can hold.
-
-    Each capture connection may hold a socket and a spooled body file, each emulator
-    connection a socket: past the limit, accept() fails and the listener stops answering.
-    The soft limit is raised towards the hard one first, as servers do.
-    """
-    try:
-        import resource
-    except ImportError:  # not on Windows: its limits are far higher
-        return settings
-    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    wanted = FILES_RESERVED + settings.api_max_connections + 2 * settings.max_connections
-    if soft != resource.RLIM_INFINITY and soft < wanted:
-        raised = wanted if hard == resource.RLIM_INFINITY else min(wanted, hard)
-        with contextlib.suppress(ValueError, OSError):
-            resource.setrlimit(resource.RLIMIT_NOFILE, (raised, hard))
-        soft = resource.getrlimit(resource.RLIMIT_NOFILE)[0]
-    if soft == resource.RLIM_INFINITY or soft >= wanted:
-        return settings
-    room = max(soft - FILES_RESERVED, 16)
-    api = min(settings.api_max_connections, max(room // 8, 4))
-    capture = max((room - api) // 2, 4)
-    log.warning(
-        "the open-file limit (%d) holds %d capture and %d emulator connections at most",
-        soft,
-        capture,
-        api,
-    )
-    return replace(
-        settings,
-        max_connections=min(settings.max_connections, capture),
-        api_max_connections=api,
-    )
 
 
 class EngineError(Exception):
@@ -276,7 +237,6 @@ class Engine:
         if settings is None:
             settings = self.listener_settings()
         assert self._writer is not None
-        settings = fit_to_file_limit(settings)
         listener = CaptureServer(
             settings,
             store=self._writer.submit,
@@ -303,8 +263,8 @@ class Engine:
         chosen = settings.api_port if port is None else port
         if port is None and chosen == 0:
             return ""
-        settings = fit_to_file_limit(settings)
-        api = KardowApi(settings.host, chosen, self, max_connections=settings.api_max_connections)
+        caps = fit_to_file_limit(settings)
+        api = KardowApi(settings.host, chosen, self, max_connections=caps.api_max_connections)
         try:
             await api.start()
         except ListenError as exc:
@@ -388,10 +348,8 @@ class Engine:
             warnings.append(f"{exc} Targets with a secret are not sent to.")
             return target_store.list_targets(db, None)
 
-    def _vault_for_new_secret(self) -> Vault:
-        """The key to encrypt a new target secret with (KeyFileError: none may be made now)."""
-        assert self._reader is not None
-        return credential_store.vault_for_new_secret(self._reader, self.key_file)
+    def _vault_for_new_secret(self) -> Vault:  # KeyFileError when no key may be made now
+        return credential_store.vault_for_new_secret(self._reader, self.key_file)  # type: ignore[arg-type]
 
     def _target_secrets(self) -> list[Credential]:
         """A target's secret also verifies what arrives signed with it (a fire to ourselves)."""

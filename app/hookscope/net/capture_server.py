@@ -31,6 +31,7 @@ from hookscope.net.guard import (
     ConnectionGuard,
     GuardedSite,
     GuardLimits,
+    fit_to_file_limit,
     quiet_parse_errors,
 )
 
@@ -121,7 +122,7 @@ class CaptureServer:
         return self._runner is not None
 
     async def start(self) -> None:
-        s = self.settings
+        self.settings = s = fit_to_file_limit(self.settings)
         server = web.Server(
             self._handle,
             # Keep Content-Encoding bodies (gzip, ...) exactly as received; views decode later.

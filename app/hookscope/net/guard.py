@@ -16,12 +16,13 @@ import re
 import socket
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from aiohttp import web
 from aiohttp.web_protocol import RequestHandler
 
+from hookscope.core.model import ListenerSettings
 from hookscope.core.tasks import spawn
 
 log = logging.getLogger(__name__)
@@ -373,6 +374,45 @@ class GuardedSite(web.BaseSite):
         await super().start()
         loop = asyncio.get_running_loop()
         self._server = await loop.create_server(self._factory, sock=self._sock, backlog=1024)
+
+
+FILES_RESERVED = 64  # descriptors kept for the store, the logs and the sender
+
+
+def fit_to_file_limit(settings: ListenerSettings) -> ListenerSettings:
+    """Connection caps that this process's open-file limit can hold.
+
+    Each capture connection may hold a socket and a spooled body file, each emulator
+    connection a socket: past the limit, accept() fails and the listener stops answering.
+    The soft limit is raised towards the hard one first, as servers do.
+    """
+    try:
+        import resource
+    except ImportError:  # not on Windows: its limits are far higher
+        return settings
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    wanted = FILES_RESERVED + settings.api_max_connections + 2 * settings.max_connections
+    if soft != resource.RLIM_INFINITY and soft < wanted:
+        raised = wanted if hard == resource.RLIM_INFINITY else min(wanted, hard)
+        with contextlib.suppress(ValueError, OSError):
+            resource.setrlimit(resource.RLIMIT_NOFILE, (raised, hard))
+        soft = resource.getrlimit(resource.RLIMIT_NOFILE)[0]
+    if soft == resource.RLIM_INFINITY or soft >= wanted:
+        return settings
+    room = max(soft - FILES_RESERVED, 16)
+    api = min(settings.api_max_connections, max(room // 8, 4))
+    capture = max((room - api) // 2, 4)
+    log.warning(
+        "the open-file limit (%d) holds %d capture and %d emulator connections at most",
+        soft,
+        capture,
+        api,
+    )
+    return replace(
+        settings,
+        max_connections=min(settings.max_connections, capture),
+        api_max_connections=api,
+    )
 
 
 class _OneLine(logging.Filter):
