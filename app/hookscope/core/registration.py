@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
+from hookscope.core import jsontext
 from hookscope.core.model import ANY_EVENT, TARGET_TYPES
 from hookscope.core.providers.kardow import EVENTS
 
@@ -107,11 +107,4 @@ def validate(body: Any) -> Registration | dict[str, str]:
 
 def parse_body(raw: bytes) -> Any:
     """The request's JSON, or raise ValueError with a sentence saying why it is not JSON."""
-    if not raw.strip():
-        raise ValueError("The request body is empty; send a JSON object.")
-    try:
-        return json.loads(raw)
-    except UnicodeDecodeError as exc:
-        raise ValueError("The request body is not UTF-8 text.") from exc
-    except json.JSONDecodeError as exc:
-        raise ValueError(f"The request body is not valid JSON: {exc.msg} at {exc.pos}.") from exc
+    return jsontext.parse(raw, "The request body")
