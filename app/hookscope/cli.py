@@ -15,7 +15,7 @@ from typing import Any
 from sqlite_utils import Database
 
 from hookscope import __version__
-from hookscope.cliargs import Parser, UserError, port_number, positive
+from hookscope.cliargs import Parser, UserError, port_number, positive, serve_api_keys
 from hookscope.commands import add_export_command, add_sending_commands
 from hookscope.core.model import (
     PROVIDERS,
@@ -36,7 +36,6 @@ from hookscope.storage import captures as capture_store
 from hookscope.storage import credentials as credential_store
 from hookscope.storage import private
 from hookscope.storage import settings as settings_store
-from hookscope.storage import targets as target_store
 from hookscope.storage.credentials import CredentialError
 from hookscope.storage.db import StoreError, failure, open_store
 from hookscope.storage.keyfile import KeyFileError
@@ -104,8 +103,13 @@ def build_parser() -> argparse.ArgumentParser:
         action="append",
         default=[],
         metavar="K",
-        help="accept this x-api-key in the emulator for this run (repeatable; Settings keeps"
-        " keys for good)",
+        help="accept this x-api-key in the emulator for this run (repeatable; shows in `ps`:"
+        " prefer --api-key-file or $HOOKSCOPE_API_KEYS; Settings keeps keys for good)",
+    )
+    serve.add_argument(
+        "--api-key-file",
+        metavar="FILE",
+        help="accept the keys in FILE, one a line (blank lines and # comments skipped)",
     )
     serve.set_defaults(run=cmd_serve)
 
@@ -306,10 +310,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         overrides["port"] = args.port
     if args.api_port is not None:
         overrides["api_port"] = args.api_port
-    for key in args.api_key:
-        if problem := target_store.check_api_key(key):
-            raise UserError(problem)
-    engine = Engine(_directory(args), overrides=overrides, api_keys=args.api_key)
+    engine = Engine(_directory(args), overrides=overrides, api_keys=serve_api_keys(args))
     signals = StopSignals()
     signals.install()
     try:

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from hookscope.cliargs import Parser, UserError, positive, seconds, whole
-from hookscope.core import catalogue, export
+from hookscope.core import catalogue, export, jsontext
 from hookscope.core.fire import FireError, wire_headers
 from hookscope.core.model import (
     TARGET_TYPES,
@@ -268,19 +268,30 @@ def cmd_targets_disable(args: argparse.Namespace) -> int:
 # -- fire and replay --------------------------------------------------------------------------
 
 
+# As large as a capture may be by default: bigger is no event data, and reading it whole would
+# only use up memory.
+DATA_LIMIT = 25 * 1024 * 1024
+
+
 def _read_data(path: str | None) -> Any:
     """The --data JSON object, read and checked; None when no file was given."""
     if path is None:
         return None
+    where = "standard input" if path == "-" else path
     try:
-        raw = sys.stdin.buffer.read() if path == "-" else Path(path).read_bytes()
+        if path == "-":
+            raw = sys.stdin.buffer.read(DATA_LIMIT + 1)
+        else:
+            with Path(path).open("rb") as handle:
+                raw = handle.read(DATA_LIMIT + 1)
     except OSError as exc:
         raise UserError(f"Cannot read {path}: {exc.strerror or exc}.") from exc
+    if len(raw) > DATA_LIMIT:
+        raise UserError(f"{where} is over the {DATA_LIMIT // (1024 * 1024)} MB limit for --data.")
     try:
-        data = json.loads(raw)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        where = "standard input" if path == "-" else path
-        raise UserError(f"{where} is not valid JSON: {exc}.") from exc
+        data = jsontext.parse(raw, where)
+    except ValueError as exc:
+        raise UserError(str(exc)) from exc
     if not isinstance(data, dict):
         raise UserError("--data must hold a JSON object (the event's data).")
     return data
@@ -334,7 +345,7 @@ def cmd_replay(args: argparse.Namespace) -> int:
         raise UserError("--credential only applies with --resign.")
     body = None
     if args.data is not None:
-        body = json.dumps(_read_data(args.data), ensure_ascii=False).encode("utf-8")
+        body = jsontext.dumps_utf8(_read_data(args.data))
     with _engine(args) as engine:
         plan = _plan(
             engine,

@@ -203,3 +203,60 @@ def test_an_invalid_stored_rule_is_skipped_not_sent(engine: Engine, data_dir: Pa
     reply = http(port, "POST", "/still-fine", body=b"{}")
     assert reply.status == 200
     assert reply.json()["ok"] is True
+
+
+@pytest.mark.parametrize(
+    ("status", "headers"),
+    [
+        (101, [["Upgrade", "websocket"]]),
+        (100, []),
+        (200, [["X-A", "a\u0000b"]]),
+        (200, [["X-Bad Name", "v"]]),
+        (200, [["Connection", "keep-alive"]]),
+    ],
+    ids=["101-upgrade", "100", "nul-in-value", "space-in-name", "hop-by-hop"],
+)
+def test_a_stored_rule_that_would_hang_or_break_the_answer_is_skipped(
+    engine: Engine, data_dir: Path, status: int, headers: list[list[str]]
+) -> None:
+    port = listener_port(engine)
+    db = open_store(data_dir)
+    with db.atomic():  # written around check_rule, as a hand edit or an old version might
+        db.execute(
+            "INSERT INTO rules (pattern, status, headers, body, position) VALUES (?, ?, ?, ?, 0)",
+            ["/bad", status, json.dumps(headers), "x"],
+        )
+    save_rule(db, ResponseRule(pattern="/marker", status=202, position=1))
+    db.close()
+    # The valid rule saved with it answering proves the engine has read both.
+    assert wait_for(lambda: http(port, "POST", "/marker", body=b"{}").status == 202)
+
+    reply = http(port, "POST", "/bad", body=b"{}")  # a final answer, not a hang or a reset
+    assert reply.status == 200
+    assert reply.json()["ok"] is True
+
+
+@pytest.mark.parametrize("status", [204, 304])
+def test_a_no_body_status_answers_completely_and_stores_no_body(
+    engine: Engine, data_dir: Path, status: int
+) -> None:
+    port = listener_port(engine)
+    db = open_store(data_dir)
+    save_rule(db, ResponseRule(pattern="/empty", status=status))
+    db.close()
+
+    reply = wait_for(lambda: (r := http(port, "POST", "/empty", body=b"{}")).status == status and r)
+    assert reply, "the listener never picked up the rule"
+    assert reply.body == b""
+    capture_id = stored_ids(data_dir)[-1]
+    response = stored(data_dir, capture_id).response
+    assert response is not None
+    assert (response.status, response.body) == (status, b"")
+
+
+def stored_ids(data_dir: Path) -> list[int]:
+    db = open_store(data_dir)
+    try:
+        return [row[0] for row in db.execute("SELECT id FROM captures ORDER BY id")]
+    finally:
+        db.close()

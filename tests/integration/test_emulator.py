@@ -11,6 +11,7 @@ import pytest
 
 from hookscope.core.providers.kardow import EVENTS
 from hookscope.engine import Engine
+from hookscope.net.kardow_api import UNAUTHORIZED
 from hookscope.storage import targets as target_store
 from hookscope.storage.db import open_store
 from tests.integration.conftest import Reply, http, raw_request
@@ -112,6 +113,16 @@ class TestAuth:
         for path in data_dir.iterdir():
             assert b"kd_never-in-clear-42" not in path.read_bytes(), path.name
 
+    @pytest.mark.parametrize("key", [b"\xff\xfe", b"kd_test-key-0123456789\xe9", b"caf\xc3\xa9"])
+    def test_a_key_that_is_not_ascii_is_an_unknown_key(self, api: Engine, key: bytes) -> None:
+        request = (
+            b"GET /webhooks HTTP/1.1\r\nHost: x\r\nx-api-key: " + key + b"\r\n"
+            b"Connection: close\r\n\r\n"
+        )
+        reply = raw_request(api_port(api), request)
+        assert reply.status == 401
+        assert reply.json()["error"]["message"] == UNAUTHORIZED["unknown"]
+
 
 def _eventually(check: Any, within: float = 3.0) -> bool:
     from tests.integration.conftest import wait_for
@@ -184,6 +195,30 @@ class TestRegistration:
             ("target_url", 7, "must be a string"),
             ("secret", "fifteen-chars!!", "at least 16 characters (got 15)"),
             ("secret", 1234567890123456, "must be a string"),
+            # Kardow: optional, and a string of 16 or more. null is neither absent nor a string.
+            ("secret", None, "must be a string of at least 16 characters; leave it out"),
+            ("secret", "\ud800" * 16, "must be valid Unicode text"),
+            ("secret", ["a" * 16], "must be a string"),
+            ("secret", {"s": "a" * 16}, "must be a string"),
+            ("secret", True, "must be a string"),
+            ("secret", 1.5e300, "must be a string"),
+            ("target_url", "https://example.com/\ud800", "must be valid Unicode text"),
+            ("target_url", "https://\udcff.example/", "must be valid Unicode text"),
+            ("target_url", "https://example.com/\x7f", "control characters"),
+            ("target_url", "https://example.com/" + "a" * 60_000, "at most 2048 characters"),
+            ("target_url", False, "must be a string"),
+            ("target_url", ["https://example.com/"], "must be a string"),
+            ("target_url", {"url": "https://example.com/"}, "must be a string"),
+            ("target_url", None, "is required"),
+            ("event", None, "is required"),
+            ("event", "\ud800", "must be one of"),
+            ("event", ["job.created"], "must be a string"),
+            ("event", {"name": "job.created"}, "must be a string"),
+            ("event", False, "must be a string"),
+            ("event", "j" * 60_000, "must be one of"),
+            ("target_type", 1, "must be one of"),
+            ("target_type", ["webhook"], "must be one of"),
+            ("target_type", None, "is required"),
         ],
     )
     def test_each_invalid_field_is_422_with_its_reason(
@@ -215,7 +250,14 @@ class TestRegistration:
             (b"\xff\xfe{}", 400, "invalid_json"),
             (b"[1, 2]", 422, "invalid_fields"),
             (b'"a string"', 422, "invalid_fields"),
+            (b"null", 422, "invalid_fields"),
+            (b"true", 422, "invalid_fields"),
+            (b"42", 422, "invalid_fields"),
             (b"x" * 70_000, 413, "body_too_large"),
+            (b"[" * 60_000, 400, "invalid_json"),  # json.loads raised RecursionError: a 503
+            (b'{"a": ' * 5000 + b"1" + b"}" * 5000, 400, "invalid_json"),
+            (b'{"event": ' + b"7" * 5000 + b"}", 400, "invalid_json"),
+            (b'{"event": NaN}', 400, "invalid_json"),
         ],
     )
     def test_bad_bodies_get_a_clear_json_error(
@@ -266,6 +308,10 @@ class TestExtensions:
             ({"secret": "short"}, "secret"),
             ({"target_url": "https://example.com/x"}, "target_url"),
             ({}, "body"),
+            ({"secret": "\udcff" * 16}, "secret"),
+            ({"secret": ["a" * 16]}, "secret"),
+            ({"is_enabled": None}, "is_enabled"),
+            ({"is_enabled": 1}, "is_enabled"),
         ],
     )
     def test_patch_validates(self, api: Engine, body: dict[str, Any], field: str) -> None:
@@ -273,6 +319,14 @@ class TestExtensions:
         reply = call(api, "PATCH", f"/webhooks/{target_id}", body)
         assert reply.status == 422
         assert field in reply.json()["error"]["fields"]
+
+    def test_patch_refuses_json_nested_too_deep(self, api: Engine) -> None:
+        target_id = call(api, "POST", "/webhooks", registration()).json()["data"]["id"]
+        reply = call(api, "PATCH", f"/webhooks/{target_id}", b"[" * 60_000)
+        assert reply.status == 400
+        assert reply.json()["error"]["message"] == (
+            "The request body is nested more than 100 levels deep."
+        )
 
     def test_delete_removes_and_a_second_delete_is_404(self, api: Engine) -> None:
         target_id = call(api, "POST", "/webhooks", registration()).json()["data"]["id"]

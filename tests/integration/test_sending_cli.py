@@ -278,3 +278,101 @@ def test_replay_and_export_from_the_command_line(
     code, _, err = run(capsys, "captures", "export", "--format", "curl", "12345")
     assert code == 1
     assert "No capture with id 12345" in err
+
+
+# `{"x": "\ud800"}`: JSON allows the escape; json.loads makes a lone surrogate of it.
+LONE_SURROGATE_DATA = '{"x": "\\ud800", "y": "café"}'
+
+
+def test_fire_sends_a_lone_surrogate_as_its_escape_and_signs_those_bytes(
+    capsys: pytest.CaptureFixture[str], receiver: Receiver, tmp_path: Path
+) -> None:
+    add_target(
+        capsys, "--event", "*", "--type", "webhook", "--url", receiver.url("/ok/lone"),
+        "--secret", SECRET,
+    )  # fmt: skip
+    data = tmp_path / "data.json"
+    data.write_text(LONE_SURROGATE_DATA, encoding="utf-8")
+    code, out, err = run(capsys, "fire", "kardow", "job.created", "--data", str(data))
+
+    assert code == 0, err
+    assert "delivered (200)" in out
+    (got,) = receiver.of("/ok/lone")
+    assert b'"data":{"x":"\\ud800","y":"caf\xc3\xa9"}' in got.body
+    assert json.loads(got.body)["data"] == json.loads(LONE_SURROGATE_DATA)
+    expected = hmac.new(SECRET.encode(), got.body, hashlib.sha256).hexdigest()
+    assert got.header("X-Kardow-Signature") == expected
+
+
+def test_replay_with_data_holding_a_lone_surrogate_sends_it(
+    capsys: pytest.CaptureFixture[str], receiver: Receiver, data_dir: Path, tmp_path: Path
+) -> None:
+    from tests.conftest import make_capture
+    from tests.unit.test_cli import store
+
+    (capture_id,) = store(data_dir, make_capture())
+    data = tmp_path / "data.json"
+    data.write_text(LONE_SURROGATE_DATA, encoding="utf-8")
+    code, _, err = run(
+        capsys, "replay", str(capture_id), "--to", receiver.url("/ok/rl"), "--data", str(data)
+    )
+
+    assert code == 0, err
+    (got,) = receiver.of("/ok/rl")
+    assert json.loads(got.body) == json.loads(LONE_SURROGATE_DATA)
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b"{nope", "is not valid JSON: Expecting property name enclosed in double quotes"),
+        (b"", "is empty"),
+        (b'{"x": "\xff"}', "is not UTF-8 text (byte 0xff at offset 7)"),
+        (b'{"x": NaN}', "is not valid JSON: NaN is not a JSON value"),
+        (b'{"x": ' + b"1" * 5000 + b"}", "is not valid JSON: Exceeds the limit"),
+        (b"[" * 100_000, "is nested more than 100 levels deep"),
+        (b'{"a": ' * 500 + b"1" + b"}" * 500, "is nested more than 100 levels deep"),
+        (b"[1]", "--data must hold a JSON object"),
+    ],
+    ids=["broken", "empty", "not-utf8", "nan", "long-int", "deep", "deep-loadable", "list"],
+)
+@pytest.mark.parametrize("command", ["fire", "replay"])
+def test_bad_data_files_are_one_sentence(
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+    command: str,
+    content: bytes,
+    message: str,
+) -> None:
+    data = tmp_path / "data.json"
+    data.write_bytes(content)
+    argv = ["fire", "kardow", "job.created"] if command == "fire" else ["replay", "1", "--to"]
+    if command == "replay":
+        argv.append("http://127.0.0.1:9/")
+    code, _, err = run(capsys, *argv, "--data", str(data))
+
+    assert code == 1
+    assert message in err
+    assert err.count("\n") == 1
+
+
+@pytest.mark.parametrize("kind", ["directory", "missing", "huge"])
+def test_data_paths_that_are_no_usable_file_are_one_sentence(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, kind: str
+) -> None:
+    path = tmp_path / kind
+    if kind == "directory":
+        path.mkdir()
+    elif kind == "huge":
+        with path.open("wb") as handle:  # sparse: no disk used, still read as 26 MB
+            handle.truncate(26 * 1024 * 1024)
+    code, _, err = run(capsys, "fire", "kardow", "job.created", "--data", str(path))
+
+    assert code == 1
+    expected = {
+        "directory": "Is a directory",
+        "missing": "No such file or directory",
+        "huge": "is over the 25 MB limit for --data",
+    }[kind]
+    assert expected in err
+    assert err.count("\n") == 1

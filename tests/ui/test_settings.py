@@ -298,7 +298,13 @@ def test_invalid_rule_input_is_said_and_nothing_is_saved(
     fill_rule(editor, "/x", 99, "Content-Type: text/plain")
     editor.buttons.button(SAVE).click()
     assert editor.error_label.isVisibleTo(editor)
-    assert editor.error_label.text() == "Status 99 is not an HTTP status (100 to 599)."
+    assert editor.error_label.text() == (
+        "Status 99 is not an HTTP status a rule can answer with (200 to 599)."
+    )
+
+    fill_rule(editor, "/x", 101, "Content-Type: text/plain")
+    assert not editor.save()
+    assert editor.error_label.text().startswith("Status 101 is informational")
 
     fill_rule(editor, "/x", 200, "Content-Type: text/plain\nno colon here")
     assert not editor.save()

@@ -324,8 +324,13 @@ def test_rules_remove_unknown(data_dir: Path, capsys: pytest.CaptureFixture[str]
 @pytest.mark.parametrize(
     ("extra", "says"),
     [
-        (["--status", "700"], "Status 700 is not an HTTP status (100 to 599)."),
+        (["--status", "700"], "Status 700 is not an HTTP status a rule can answer with (200 to"),
         (["--status", "99"], "Status 99 is not an HTTP status"),
+        (["--status", "101"], "Status 101 is informational: the sender would keep waiting"),
+        (["--header", "Connection: close"], "Connection describes the connection"),
+        (["--header", "X-A: a\x00b"], "'X-A' is not a valid header line"),
+        (["--header", "X-\u00e9: v"], "'X-é' is not a valid header line"),
+        (["--body", "caf\udce9"], "The body holds text that is not valid Unicode"),
         (["--delay-ms", "-5"], "The delay must be between 0 and 600000 ms."),
         (["--header", "NoColonHere"], "--header 'NoColonHere' is not NAME:VALUE."),
         (["--header", ": value"], "is not a valid header line"),

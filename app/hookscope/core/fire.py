@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import uuid as uuidlib
 from collections.abc import Iterable, Mapping
 from datetime import datetime
@@ -10,7 +9,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from hookscope import __version__
-from hookscope.core import chat
+from hookscope.core import chat, jsontext
 from hookscope.core.model import (
     Capture,
     Credential,
@@ -52,8 +51,9 @@ def new_fire_id() -> str:
 
 
 def encode(value: Any) -> bytes:
-    """JSON as a Node sender writes it (JSON.stringify): compact, UTF-8."""
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    """JSON as a Node sender writes it (JSON.stringify): compact, UTF-8, a lone surrogate
+    escaped."""
+    return jsontext.dumps_utf8(value, separators=(",", ":"))
 
 
 def check_kardow_event(event: str) -> str | None:

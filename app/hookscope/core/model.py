@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -25,6 +26,19 @@ def decode_header(raw: bytes) -> str:
 def header_bytes(text: str) -> bytes:
     """Turn header text made by `decode_header` back into the exact bytes received."""
     return text.encode(HEADER_ENCODING, HEADER_ERRORS)
+
+
+# Any UTF-16 surrogate: a byte kept by surrogateescape, or a lone "\ud800" a JSON body spelled.
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def display_text(text: str) -> str:
+    """Text for showing and storing: every surrogate becomes U+FFFD, so it always encodes.
+
+    For derived text only (a verdict's detail, an event name read from a body): the raw
+    bytes stay the truth, kept elsewhere without loss.
+    """
+    return text if text.isascii() else _SURROGATE.sub("\ufffd", text)
 
 
 def first_header(headers: tuple[Header, ...], name: str) -> str | None:
@@ -65,6 +79,11 @@ class Check:
     ok: bool | None = None
     assumed: bool = False
 
+    def __post_init__(self) -> None:
+        # Steps quote what the sender sent (a header field, a key): keep them displayable.
+        object.__setattr__(self, "step", display_text(self.step))
+        object.__setattr__(self, "outcome", display_text(self.outcome))
+
 
 @dataclass(frozen=True, slots=True)
 class Nonce:
@@ -85,6 +104,13 @@ class Verdict:
     event: str | None = None
     checks: tuple[Check, ...] = ()
     nonce: Nonce | None = None  # a verified Kudoz token's (api_key, uuid), to remember
+
+    def __post_init__(self) -> None:
+        # The event comes from the body and the detail quotes the sender: a lone surrogate in
+        # either (valid in JSON, "\ud800") must not stop the capture from being stored.
+        object.__setattr__(self, "detail", display_text(self.detail))
+        if self.event is not None:
+            object.__setattr__(self, "event", display_text(self.event))
 
     def checks_json(self) -> str:
         if not self.checks:

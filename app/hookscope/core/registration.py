@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
+from hookscope.core import jsontext
 from hookscope.core.model import ANY_EVENT, TARGET_TYPES
 from hookscope.core.providers.kardow import EVENTS
 
 MIN_SECRET = 16
 MAX_URL = 2048
+# JSON may spell a lone surrogate ("\ud800"); it is no character, and cannot be stored or sent.
+NOT_UNICODE = "must be valid Unicode text (it holds a lone \\ud800-\\udfff escape)"
+NULL_SECRET = (
+    f"must be a string of at least {MIN_SECRET} characters; leave it out to register without one"
+)
 FIELDS = ("event", "target_type", "target_url", "secret")
 
 
@@ -56,8 +61,10 @@ def check_target_url(value: Any) -> str | None:
         return "must not be empty"
     if len(value) > MAX_URL:
         return f"must be at most {MAX_URL} characters"
-    if any(ch.isspace() or ord(ch) < 0x20 for ch in value):
+    if any(ch.isspace() or ord(ch) < 0x20 or ord(ch) == 0x7F for ch in value):
         return "must not contain spaces or control characters"
+    if not jsontext.encodable(value):
+        return NOT_UNICODE
     try:
         parts = urlsplit(value)
         parts.port  # noqa: B018 - raises ValueError for a port out of range
@@ -73,12 +80,15 @@ def check_target_url(value: Any) -> str | None:
 
 
 def check_secret(value: Any) -> str | None:
+    """None (no secret) passes: `validate_request` decides what an explicit JSON null means."""
     if value is None:
         return None
     if not isinstance(value, str):
         return "must be a string"
     if len(value) < MIN_SECRET:
         return f"must be at least {MIN_SECRET} characters (got {len(value)})"
+    if not jsontext.encodable(value):
+        return NOT_UNICODE
     return None
 
 
@@ -105,13 +115,20 @@ def validate(body: Any) -> Registration | dict[str, str]:
     )
 
 
+def validate_request(body: Any) -> Registration | dict[str, str]:
+    """`POST /webhooks`: as `validate`, and `"secret": null` is refused.
+
+    Kardow documents the secret as optional and as a string of at least 16 characters; null is
+    neither a string nor an absent field. Taking it as "no secret" would register an unsigned
+    target for a client that meant to send one (a variable left unset), and nothing would say so.
+    """
+    result = validate(body)
+    if isinstance(body, dict) and "secret" in body and body["secret"] is None:
+        fields = result if isinstance(result, dict) else {}
+        return {**fields, "secret": NULL_SECRET}
+    return result
+
+
 def parse_body(raw: bytes) -> Any:
     """The request's JSON, or raise ValueError with a sentence saying why it is not JSON."""
-    if not raw.strip():
-        raise ValueError("The request body is empty; send a JSON object.")
-    try:
-        return json.loads(raw)
-    except UnicodeDecodeError as exc:
-        raise ValueError("The request body is not UTF-8 text.") from exc
-    except json.JSONDecodeError as exc:
-        raise ValueError(f"The request body is not valid JSON: {exc.msg} at {exc.pos}.") from exc
+    return jsontext.parse(raw, "The request body")

@@ -12,7 +12,7 @@ from typing import Any, Protocol
 from aiohttp import web
 
 from hookscope.core.model import Target
-from hookscope.core.registration import Registration, check_secret, parse_body, validate
+from hookscope.core.registration import Registration, check_secret, parse_body, validate_request
 from hookscope.net.capture_server import ListenError, bind_socket
 from hookscope.net.guard import ConnectionGuard, GuardedSite, GuardLimits, quiet_parse_errors
 
@@ -76,7 +76,10 @@ UNAUTHORIZED = {
 
 
 def same_key(given: str, expected: str) -> bool:
-    return hmac.compare_digest(given.encode("utf-8"), expected.encode("utf-8"))
+    """Constant-time comparison; a header's bytes that are not UTF-8 simply do not match."""
+    return hmac.compare_digest(
+        given.encode("utf-8", "surrogatepass"), expected.encode("utf-8", "surrogatepass")
+    )
 
 
 class KardowApi:
@@ -220,7 +223,7 @@ class KardowApi:
 
     async def register(self, request: web.Request) -> web.Response:
         body = await _json(request)
-        registration = validate(body)
+        registration = validate_request(body)
         if isinstance(registration, dict):
             raise ApiError(422, "invalid_fields", _fields_message(registration), registration)
         target, created = await self._registry.register(registration)

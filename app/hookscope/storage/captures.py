@@ -18,7 +18,7 @@ from hookscope.core.model import (
     Verdict,
     parse_iso_utc,
 )
-from hookscope.storage.db import write_transaction
+from hookscope.storage.db import text_param, text_value, write_transaction
 
 SUMMARY_COLUMNS = (
     "id, received_at, method, path, query, remote, verdict, verdict_detail, provider, event,"
@@ -176,19 +176,19 @@ def capture_from_row(row: dict[str, Any]) -> Capture:
     return Capture(
         id=int(row["id"]),
         received_at=parse_iso_utc(row["received_at"]),
-        method=row["method"],
-        path=row["path"],
-        query=row["query"],
-        http_version=row["http_version"],
-        remote=row["remote"],
+        method=text_value(row["method"]),
+        path=text_value(row["path"]),
+        query=text_value(row["query"]),
+        http_version=text_value(row["http_version"]),
+        remote=text_value(row["remote"]),
         headers=headers_from_json(row["headers"]),
         body=bytes(row["body"]),
         body_truncated=bool(row["body_truncated"]),
         verdict=Verdict(
             verdict=row["verdict"],
-            detail=row["verdict_detail"],
+            detail=text_value(row["verdict_detail"]),
             provider=row["provider"],
-            event=row["event"],
+            event=None if row["event"] is None else text_value(row["event"]),
             checks=checks,
         ),
         response=response,
@@ -202,17 +202,17 @@ def _summary(row: tuple[Any, ...]) -> CaptureSummary:
     return CaptureSummary(
         id=row[0],
         received_at=parse_iso_utc(row[1]),
-        method=row[2],
-        path=row[3],
-        query=row[4],
-        remote=row[5],
+        method=text_value(row[2]),
+        path=text_value(row[3]),
+        query=text_value(row[4]),
+        remote=text_value(row[5]),
         verdict=row[6],
-        verdict_detail=row[7],
+        verdict_detail=text_value(row[7]),
         provider=row[8],
-        event=row[9],
+        event=None if row[9] is None else text_value(row[9]),
         body_size=row[10],
         body_truncated=bool(row[11]),
-        content_type=row[12],
+        content_type=text_value(row[12]),
         response_status=row[13],
         starred=bool(row[14]),
         note=row[15],
@@ -237,9 +237,9 @@ def update_verdicts(
             changes.append(
                 (
                     verdict.provider,
-                    verdict.event,
+                    None if verdict.event is None else text_param(verdict.event),
                     verdict.verdict,
-                    verdict.detail,
+                    text_param(verdict.detail),
                     verdict.checks_json(),
                     capture.id,
                 )

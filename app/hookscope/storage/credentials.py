@@ -10,7 +10,7 @@ from sqlite_utils import Database
 
 from hookscope.core.model import Credential, CredentialInfo, iso_utc, parse_iso_utc, utc_now
 from hookscope.core.vault import Vault, VaultError
-from hookscope.storage.db import write_transaction
+from hookscope.storage.db import text_value, write_transaction
 from hookscope.storage.keyfile import DamagedKeyError, KeyFileError, load_vault
 
 
@@ -154,7 +154,7 @@ def live_nonces(db: Database, now: float | None = None) -> list[tuple[str, str, 
     rows = db.execute(
         "SELECT api_key, uuid, expires FROM nonces WHERE expires >= ?", [moment]
     ).fetchall()
-    return [(row[0], row[1], float(row[2])) for row in rows]
+    return [(text_value(row[0]), text_value(row[1]), float(row[2])) for row in rows]
 
 
 def forget_nonces(db: Database, now: float | None = None) -> int:

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from sqlite_utils import Database
 
+from hookscope.core.model import display_text
 from hookscope.storage.migrations import migrations
 from hookscope.storage.paths import db_path
 
@@ -25,6 +26,33 @@ CHECK_BUDGET = 0.3
 
 class StoreError(Exception):
     """The store cannot be opened or used; the message is meant for the user."""
+
+
+def text_param(text: str) -> str | bytes:
+    """A text value SQLite can take, without loss; `text_value` reads it back.
+
+    Text that encodes as UTF-8 is stored as TEXT. Text holding bytes that were not UTF-8
+    (kept as surrogate escapes, see model.decode_header) is stored as those exact bytes, a BLOB:
+    SQLite keeps the value's own type in an ordinary column. A lone surrogate that stands for no
+    byte (only derived text could hold one) becomes U+FFFD.
+    """
+    if text.isascii():
+        return text
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        try:
+            return text.encode("utf-8", "surrogateescape")
+        except UnicodeEncodeError:
+            return display_text(text)
+    return text
+
+
+def text_value(value: str | bytes) -> str:
+    """The text `text_param` stored."""
+    if isinstance(value, bytes):
+        return value.decode("utf-8", "surrogateescape")
+    return value
 
 
 def connect(path: Path) -> sqlite3.Connection:

@@ -8,7 +8,7 @@ from sqlite_utils import Database
 
 from hookscope.core.model import Attempt, DeliveryQuery, Outgoing, iso_utc, parse_iso_utc
 from hookscope.storage.captures import headers_from_json, headers_json
-from hookscope.storage.db import write_transaction
+from hookscope.storage.db import text_param, text_value, write_transaction
 
 COLUMNS = (
     "id, fire_id, number, final, started_at, kind, target_id, event, method, url,"
@@ -33,18 +33,20 @@ def insert_attempts(db: Database, attempts: list[Attempt]) -> list[int]:
                     iso_utc(attempt.started_at),
                     request.kind,
                     request.target_id,
-                    request.event,
+                    # A replayed capture's event and a receiver's error text may quote bytes
+                    # that were not UTF-8: text_param keeps them without failing the log.
+                    _optional(request.event),
                     request.method,
-                    request.url,
+                    text_param(request.url),
                     headers_json(request.headers),
                     request.body,
-                    request.note,
+                    text_param(request.note),
                     request.replay_of,
                     attempt.status,
                     headers_json(attempt.response_headers),
                     attempt.response_body,
                     int(attempt.response_truncated),
-                    attempt.error,
+                    _optional(attempt.error),
                     attempt.latency_ms,
                 ],
             )
@@ -53,16 +55,20 @@ def insert_attempts(db: Database, attempts: list[Attempt]) -> list[int]:
     return ids
 
 
+def _optional(text: str | None) -> str | bytes | None:
+    return None if text is None else text_param(text)
+
+
 def _attempt(row: tuple[Any, ...]) -> Attempt:
     request = Outgoing(
         kind=row[5],
         target_id=row[6],
-        event=row[7],
+        event=None if row[7] is None else text_value(row[7]),
         method=row[8],
-        url=row[9],
+        url=text_value(row[9]),
         headers=headers_from_json(row[10]),
         body=bytes(row[11]),
-        note=row[12],
+        note=text_value(row[12]),
         replay_of=row[13],
     )
     return Attempt(
@@ -76,7 +82,7 @@ def _attempt(row: tuple[Any, ...]) -> Attempt:
         response_headers=headers_from_json(row[15]),
         response_body=bytes(row[16]),
         response_truncated=bool(row[17]),
-        error=row[18],
+        error=None if row[18] is None else text_value(row[18]),
         latency_ms=float(row[19]),
     )
 

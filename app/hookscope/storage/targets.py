@@ -179,7 +179,9 @@ class ApiKeyInfo:
 
 
 def digest(key: str) -> str:
-    return hashlib.sha256(key.encode("utf-8")).hexdigest()
+    # surrogatepass: a key presented in a header may hold any bytes (kept as surrogate escapes);
+    # it must hash (to a digest no valid key has), not fail. UTF-8 keys hash as they always did.
+    return hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def hint(key: str) -> str:

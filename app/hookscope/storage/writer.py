@@ -19,7 +19,7 @@ from sqlite_utils import Database
 from hookscope.core.model import Capture, Response, ResponseRule, Stored, iso_utc
 from hookscope.core.rules import render
 from hookscope.storage.captures import headers_json, index_pending
-from hookscope.storage.db import disk_full, open_store
+from hookscope.storage.db import disk_full, open_store, text_param
 
 log = logging.getLogger(__name__)
 
@@ -265,7 +265,7 @@ class CaptureWriter:
                 params.append(row_values(pending.capture, capture_id, response))
             conn.executemany(INSERT, params)
             nonces = [
-                (n.api_key, n.uuid, n.expires)
+                (text_param(n.api_key), text_param(n.uuid), n.expires)
                 for n in (pending.capture.verdict.nonce for pending in group)
                 if n is not None
             ]
@@ -283,26 +283,30 @@ class CaptureWriter:
 
 
 def row_values(capture: Capture, capture_id: int, response: Response) -> tuple[Any, ...]:
-    """The INSERT parameters for one capture."""
+    """The INSERT parameters for one capture.
+
+    Every text a sender chose goes through text_param: one byte that is not UTF-8 must never
+    make the insert fail, or the delivery would be refused on every retry.
+    """
     verdict = capture.verdict
     return (
         capture_id,
         iso_utc(capture.received_at),
-        capture.method,
-        capture.path,
-        capture.query,
-        capture.http_version,
-        capture.remote,
+        text_param(capture.method),
+        text_param(capture.path),
+        text_param(capture.query),
+        text_param(capture.http_version),
+        text_param(capture.remote),
         headers_json(capture.headers),
         capture.body,
         capture.body_size,
         int(capture.body_truncated),
         text_prefix_len(capture.body),
-        capture.content_type,
+        text_param(capture.content_type),
         verdict.provider,
-        verdict.event,
+        None if verdict.event is None else text_param(verdict.event),
         verdict.verdict,
-        verdict.detail,
+        text_param(verdict.detail),
         verdict.checks_json(),
         response.status,
         headers_json(response.headers),

@@ -10,7 +10,7 @@ import json
 import pytest
 
 from hookscope.core import providers
-from hookscope.core.model import Capture, Credential, Verdict
+from hookscope.core.model import Capture, Check, Credential, Verdict
 from hookscope.core.providers import VerifyContext, kardow
 from tests.conftest import make_capture
 
@@ -341,3 +341,29 @@ def test_a_huge_unsigned_body_is_not_parsed_to_guess_its_sender() -> None:
     capture = delivery(json.dumps(big).encode())
     assert providers.detect(capture) is None
     assert providers.detect(delivery(COMPACT)) is kardow
+
+
+# A lone surrogate as a JSON escape: valid JSON, yet json.loads gives text no UTF-8 encoder takes.
+LONE_SURROGATE = b'{"event": "\\ud800", "organization_id": 1, "data": {"x": "\\udcff"}}'
+
+
+def test_an_event_that_is_a_lone_surrogate_is_verified_and_shown_replaced() -> None:
+    capture = delivery(LONE_SURROGATE, hmac_hex(SECRET, LONE_SURROGATE))
+    verdict = providers.verify(capture, secrets(("main", SECRET)))
+    assert (verdict.verdict, verdict.provider, verdict.event) == ("verified", "kardow", "\ufffd")
+
+
+def test_a_mismatch_over_a_lone_surrogate_body_still_gets_its_forensics() -> None:
+    capture = delivery(LONE_SURROGATE, hmac_hex(OTHER, LONE_SURROGATE))
+    verdict = providers.verify(capture, secrets(("main", SECRET)))
+    assert verdict.verdict == "failed"
+    assert "No stored Kardow secret produces this signature" in verdict.detail
+    assert verdict.checks[-1] == Check("HMAC over re-serialised JSON", "no match", None)
+
+
+def test_a_re_serialised_lone_surrogate_body_is_still_recognised() -> None:
+    signed = json.dumps(json.loads(LONE_SURROGATE), separators=(",", ":")).encode()
+    capture = delivery(LONE_SURROGATE, hmac_hex(SECRET, signed))
+    verdict = providers.verify(capture, secrets(("main", SECRET)))
+    assert verdict.verdict == "failed"
+    assert "with non-ASCII escaped" in verdict.detail

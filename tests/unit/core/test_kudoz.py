@@ -556,3 +556,20 @@ class TestVerifier:
 
         assert after_other == "verified"  # the first use expired at T + 300
         assert without_other == after_other
+
+
+def test_a_replayed_uuid_that_is_not_utf8_is_shown_replaced() -> None:
+    # The UUID is quoted in the detail: its bytes that are not UTF-8 become U+FFFD there, so
+    # the verdict can be stored and shown; the raw header keeps the bytes.
+    odd = decode_header(b"u-\xff")
+    header = kudoz.sign(MAIN, method="POST", path=PATH, body=BODY, uuid=odd, now=T)
+    verdict = judge(callback(header), MAIN, seen=True)
+    assert verdict.verdict == "replayed"
+    assert "UUID u-\ufffd was already used" in verdict.detail
+    assert all(c.outcome.encode() for c in verdict.checks)
+
+
+def test_a_kind_that_is_a_lone_surrogate_is_shown_replaced() -> None:
+    body = b'{"id": "x", "kind": "\\ud800"}'
+    verdict = judge(callback(None, body=body), MAIN)
+    assert (verdict.verdict, verdict.event) == ("unsigned", "\ufffd")

@@ -12,6 +12,7 @@ from hookscope.core.model import (
     Response,
     Verdict,
     decode_header,
+    display_text,
     header_bytes,
     iso_utc,
     parse_iso_utc,
@@ -205,3 +206,16 @@ class TestSummaryJson:
         assert data["id"] == 5
         assert isinstance(data["id"], int)
         assert parse_iso_utc(data["received_at"]).tzinfo is UTC
+
+
+def test_display_text_replaces_every_surrogate_and_keeps_the_rest() -> None:
+    text = "ok ✓ " + decode_header(b"\xff") + " \ud800 𝄞"
+    assert display_text(text) == "ok ✓ \ufffd \ufffd 𝄞"
+    assert display_text("plain") == "plain"
+
+
+def test_a_verdict_and_its_checks_always_encode() -> None:
+    verdict = Verdict("failed", "UUID \udcff.", "kudoz", "\ud800", (Check("u\udcfe", "\ud800"),))
+    assert (verdict.detail, verdict.event) == ("UUID \ufffd.", "\ufffd")
+    assert verdict.checks == (Check("u\ufffd", "\ufffd"),)
+    assert Verdict.checks_from_json(verdict.checks_json()) == verdict.checks

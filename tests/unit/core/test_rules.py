@@ -128,15 +128,24 @@ class TestCheckRule:
         assert problem is not None
         assert "pattern" in problem
 
-    @pytest.mark.parametrize("status", [100, 200, 599])
+    @pytest.mark.parametrize("status", [200, 599])
     def test_status_bounds_are_accepted(self, status: int) -> None:
         assert check_rule(ResponseRule(pattern="*", status=status)) is None
 
     @pytest.mark.parametrize("status", [-1, 0, 99, 600, 1000])
-    def test_status_outside_100_to_599_is_refused(self, status: int) -> None:
+    def test_status_outside_200_to_599_is_refused(self, status: int) -> None:
         problem = check_rule(ResponseRule(pattern="*", status=status))
         assert problem is not None
         assert str(status) in problem
+
+    @pytest.mark.parametrize("status", [100, 101, 103, 199])
+    def test_informational_statuses_are_refused(self, status: int) -> None:
+        # A 1xx is not a final answer: the sender would wait for one that never comes.
+        problem = check_rule(ResponseRule(pattern="*", status=status))
+        assert problem == (
+            f"Status {status} is informational: the sender would keep waiting for a final "
+            "answer. Use 200 to 599."
+        )
 
     @pytest.mark.parametrize("delay_ms", [-1, 600_001])
     def test_delay_out_of_range_is_refused(self, delay_ms: int) -> None:
@@ -149,15 +158,45 @@ class TestCheckRule:
         assert check_rule(ResponseRule(pattern="*", delay_ms=delay_ms)) is None
 
     @pytest.mark.parametrize(
-        "name", ["", "X:Y", "X Y", "X-A\r\nX-Injected", "X\r", "X\n", " X-A", "X-A "]
+        "name",
+        [
+            "",
+            "X:Y",
+            "X Y",
+            "X-A\r\nX-Injected",
+            "X\r",
+            "X\n",
+            " X-A",
+            "X-A ",
+            "X\x00A",
+            "X\tA",
+            "X(A)",
+            "X-Ä",
+            "X/A",
+            "X\udcff",
+        ],
     )
     def test_invalid_header_names_are_refused(self, name: str) -> None:
         problem = check_rule(ResponseRule(pattern="*", headers=(("X-Ok", "1"), (name, "v"))))
         assert problem is not None
         assert repr(name) in problem
 
-    @pytest.mark.parametrize("value", ["a\r\nSet-Cookie: x=1", "a\rb", "a\nb", "\r\n"])
-    def test_header_values_with_line_breaks_are_refused(self, value: str) -> None:
+    @pytest.mark.parametrize(
+        "value",
+        [
+            "a\r\nSet-Cookie: x=1",
+            "a\rb",
+            "a\nb",
+            "\r\n",
+            "a\x00b",
+            "a\x01",
+            "\x1b[31m",
+            "a\x7f",
+            "a\udcff",
+            "\ud800",
+        ],
+    )
+    def test_header_values_with_line_breaks_or_controls_are_refused(self, value: str) -> None:
         problem = check_rule(ResponseRule(pattern="*", headers=(("X-A", value),)))
         assert problem is not None
         assert "'X-A'" in problem
@@ -168,3 +207,48 @@ def test_rules_cannot_set_framing_headers(name: str) -> None:
     problem = check_rule(ResponseRule(pattern="*", headers=((name, "5"),)))
     assert problem is not None
     assert name in problem
+
+
+@pytest.mark.parametrize(
+    "value", ["tab\tinside", "Zürich ✓", "!#$%&'*+-.^_`|~ ()<>@,;:\\\"/[]?={}", ""]
+)
+def test_header_values_may_hold_tabs_and_any_visible_text(value: str) -> None:
+    assert check_rule(ResponseRule(pattern="*", headers=(("X-A", value),))) is None
+
+
+@pytest.mark.parametrize("name", ["!#$%&'*+-.^_`|~", "X-Hookscope-1", "content-TYPE"])
+def test_header_names_may_be_any_token(name: str) -> None:
+    assert check_rule(ResponseRule(pattern="*", headers=((name, "v"),))) is None
+
+
+@pytest.mark.parametrize(
+    "name", ["Connection", "keep-alive", "Proxy-Connection", "TE", "Trailer", "Upgrade"]
+)
+def test_rules_cannot_set_hop_by_hop_headers(name: str) -> None:
+    problem = check_rule(ResponseRule(pattern="*", headers=((name, "close"),)))
+    assert problem == f"{name} describes the connection, which the listener manages; leave it out."
+
+
+@pytest.mark.parametrize(
+    ("rule", "what"),
+    [
+        (ResponseRule(pattern="/a\udcff"), "The path pattern"),
+        (ResponseRule(pattern="*", body="ok \ud800"), "The body"),
+    ],
+)
+def test_text_that_is_not_unicode_is_refused(rule: ResponseRule, what: str) -> None:
+    assert check_rule(rule) == f"{what} holds text that is not valid Unicode (a lone surrogate)."
+
+
+@pytest.mark.parametrize("method", ["GET X", "POST\r\n", "G\udcffT"])
+def test_a_method_that_is_no_method_name_is_refused(method: str) -> None:
+    assert check_rule(ResponseRule(pattern="*", method=method)) == (
+        f"The method {method!r} is not an HTTP method name."
+    )
+
+
+@pytest.mark.parametrize("status", [204, 304])
+def test_a_no_body_status_renders_no_body(status: int) -> None:
+    rule = ResponseRule(pattern="*", status=status)
+    assert check_rule(rule) is None
+    assert render(rule, 3) == Response(status=status, headers=rule.headers, body=b"")

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from sqlite_utils import Database
 
-from hookscope.core.model import Target
+from hookscope.core.model import Target, decode_header
 from hookscope.core.registration import Registration, validate
 from hookscope.core.vault import Vault
 from hookscope.storage import settings as settings_store
@@ -155,3 +156,10 @@ class TestRegistrationRules:
         assert validate([]) == {
             "body": "must be a JSON object with event, target_type and target_url"
         }
+
+
+def test_a_presented_key_that_is_not_utf8_has_a_digest_that_matches_no_key() -> None:
+    presented = decode_header(b"kd_key\xff")
+    digest = target_store.digest
+    assert digest(presented) not in {digest("kd_key"), digest("kd_key\u00ff")}
+    assert digest("kd_key") == hashlib.sha256(b"kd_key").hexdigest()  # stored digests still match
