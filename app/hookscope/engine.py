@@ -36,8 +36,8 @@ from hookscope.core.rules import check_rule, match_rule
 from hookscope.core.tasks import spawn
 from hookscope.core.vault import Vault, VaultError
 from hookscope.net.capture_server import CaptureServer, ListenError
-from hookscope.net.guard import fit_to_file_limit
 from hookscope.net.kardow_api import KardowApi, same_key
+from hookscope.net.runtime import fit_to_file_limit, run_network_loop
 from hookscope.net.sender import Sender
 from hookscope.storage import captures as capture_store
 from hookscope.storage import credentials as credential_store
@@ -122,7 +122,7 @@ class Engine:
             raise EngineError(str(exc)) from exc
         ready: Future[asyncio.AbstractEventLoop] = Future()
         self._thread = threading.Thread(
-            target=self._run_loop, args=(ready,), name="hookscope-network", daemon=True
+            target=run_network_loop, args=(ready,), name="hookscope-network", daemon=True
         )
         self._thread.start()
         self._loop = ready.result(timeout)
@@ -174,22 +174,6 @@ class Engine:
         return self.api.url if self.api and self.api.running else ""
 
     # -- on the engine loop -----------------------------------------------------------------
-
-    def _run_loop(self, ready: Future[asyncio.AbstractEventLoop]) -> None:
-        loop = asyncio.new_event_loop()
-        asyncio.set_event_loop(loop)
-        ready.set_result(loop)
-        try:
-            loop.run_forever()
-        finally:
-            # As asyncio.run() does: nothing left pending when the loop closes (aiohttp leaves
-            # tasks of connections the listener already hung up on).
-            leftovers = asyncio.all_tasks(loop)
-            for task in leftovers:
-                task.cancel()
-            loop.run_until_complete(asyncio.gather(*leftovers, return_exceptions=True))
-            loop.run_until_complete(loop.shutdown_asyncgens())
-            loop.close()
 
     async def _startup(self, listen: bool) -> None:
         # The writer checked the store when it opened it; this second connection need not.

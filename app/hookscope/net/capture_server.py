@@ -31,9 +31,8 @@ from hookscope.net.guard import (
     ConnectionGuard,
     GuardedSite,
     GuardLimits,
-    fit_to_file_limit,
-    quiet_parse_errors,
 )
+from hookscope.net.runtime import fit_to_file_limit, quiet_parse_errors
 
 log = logging.getLogger(__name__)
 

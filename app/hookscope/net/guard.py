@@ -16,13 +16,12 @@ import re
 import socket
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any
 
 from aiohttp import web
 from aiohttp.web_protocol import RequestHandler
 
-from hookscope.core.model import ListenerSettings
 from hookscope.core.tasks import spawn
 
 log = logging.getLogger(__name__)
@@ -374,87 +373,3 @@ class GuardedSite(web.BaseSite):
         await super().start()
         loop = asyncio.get_running_loop()
         self._server = await loop.create_server(self._factory, sock=self._sock, backlog=1024)
-
-
-FILES_RESERVED = 64  # descriptors kept for the store, the logs and the sender
-
-
-def fit_to_file_limit(settings: ListenerSettings) -> ListenerSettings:
-    """Connection caps that this process's open-file limit can hold.
-
-    Each capture connection may hold a socket and a spooled body file, each emulator
-    connection a socket: past the limit, accept() fails and the listener stops answering.
-    The soft limit is raised towards the hard one first, as servers do.
-    """
-    try:
-        import resource
-    except ImportError:  # not on Windows: its limits are far higher
-        return settings
-    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    wanted = FILES_RESERVED + settings.api_max_connections + 2 * settings.max_connections
-    if soft != resource.RLIM_INFINITY and soft < wanted:
-        raised = wanted if hard == resource.RLIM_INFINITY else min(wanted, hard)
-        with contextlib.suppress(ValueError, OSError):
-            resource.setrlimit(resource.RLIMIT_NOFILE, (raised, hard))
-        soft = resource.getrlimit(resource.RLIMIT_NOFILE)[0]
-    if soft == resource.RLIM_INFINITY or soft >= wanted:
-        return settings
-    room = max(soft - FILES_RESERVED, 16)
-    api = min(settings.api_max_connections, max(room // 8, 4))
-    capture = max((room - api) // 2, 4)
-    log.warning(
-        "the open-file limit (%d) holds %d capture and %d emulator connections at most",
-        soft,
-        capture,
-        api,
-    )
-    return replace(
-        settings,
-        max_connections=min(settings.max_connections, capture),
-        api_max_connections=api,
-    )
-
-
-class _OneLine(logging.Filter):
-    """aiohttp logs every malformed request with a full traceback: a stranger could fill the
-    log (and the disk) at will. Keep one line each, and at most a few lines a second."""
-
-    def __init__(self, per_second: float = 5.0) -> None:
-        super().__init__()
-        self._per_second = per_second
-        self._allowance = per_second
-        self._last = time.monotonic()
-        self._dropped = 0
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        now = time.monotonic()
-        self._allowance = min(
-            self._per_second, self._allowance + (now - self._last) * self._per_second
-        )
-        self._last = now
-        if self._allowance < 1:
-            self._dropped += 1
-            return False
-        self._allowance -= 1
-        if record.exc_info and record.exc_info[1] is not None:
-            error = record.exc_info[1]
-            reason = " ".join(str(error).split())[:200]
-            record.msg = f"{record.getMessage()}: {type(error).__name__}: {reason}"
-            record.args = None
-            record.exc_info = None
-            record.exc_text = None
-        if self._dropped:
-            record.msg = f"{record.getMessage()} ({self._dropped} similar lines dropped)"
-            record.args = None
-            self._dropped = 0
-        return True
-
-
-_ONE_LINE = _OneLine()
-
-
-def quiet_parse_errors() -> None:
-    """Install the one-line, rate-limited filter on aiohttp's server log (once)."""
-    logger = logging.getLogger("aiohttp.server")
-    if _ONE_LINE not in logger.filters:
-        logger.addFilter(_ONE_LINE)

@@ -14,7 +14,8 @@ from aiohttp import web
 from hookscope.core.model import Target
 from hookscope.core.registration import Registration, check_secret, parse_body, validate_request
 from hookscope.net.capture_server import ListenError, bind_socket
-from hookscope.net.guard import ConnectionGuard, GuardedSite, GuardLimits, quiet_parse_errors
+from hookscope.net.guard import ConnectionGuard, GuardedSite, GuardLimits
+from hookscope.net.runtime import quiet_parse_errors
 
 log = logging.getLogger(__name__)
 
