@@ -290,3 +290,28 @@ def test_the_hostile_benchmark_measures_real_deliveries_and_memory(
     assert result.peak_rss_mb > 20
     assert "normal deliveries answered 2xx: 20/20" in benchhostile.report(result, False)
     assert json.loads(benchhostile.report(result, True))["uploads"] == 4
+
+
+def test_raw_non_utf8_bytes_in_a_path_are_captured_exactly(guarded: Engine, data_dir: Path) -> None:
+    port = listener_port(guarded)
+    reply = raw_request(
+        port, b"POST /bin/\xff\xfe/x?k=\x80v HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\n{}"
+    )
+    assert reply.status == 200
+    capture = stored(data_dir, reply.json()["capture_id"])
+    assert capture.path.encode("utf-8", "surrogateescape") == b"/bin/\xff\xfe/x"
+    assert capture.query.encode("utf-8", "surrogateescape") == b"k=\x80v"
+
+
+def test_a_pipelined_request_after_a_raw_byte_path_is_captured_too(
+    guarded: Engine, data_dir: Path
+) -> None:
+    port = listener_port(guarded)
+    first = b"POST /caf\xc3\xa9 HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\n\r\na"
+    second = b"POST /plain HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\nConnection: close\r\n\r\nb"
+    with socket.create_connection(("127.0.0.1", port), timeout=5) as sock:
+        sock.sendall(first + second)
+        replies = [read_reply(sock), read_reply(sock)]
+    assert [r.status for r in replies] == [200, 200]
+    paths = [stored(data_dir, r.json()["capture_id"]).path for r in replies]
+    assert paths == ["/café", "/plain"]
