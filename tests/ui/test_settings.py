@@ -176,6 +176,7 @@ async def test_applying_a_new_port_restarts_the_listener_there_and_saves_it(
     port = free_port()
     dialog.port_spin.setValue(port)
     dialog.limit_spin.setValue(1.5)
+    dialog.deadline_spin.setValue(45)
 
     assert await dialog.apply_listener()
 
@@ -191,8 +192,15 @@ async def test_applying_a_new_port_restarts_the_listener_there_and_saves_it(
         saved = settings_store.load_listener_settings(fresh)
     # The form saves what it shows: this run's emulator is off (the fixture's override).
     assert saved == replace(
-        ListenerSettings(), port=port, body_limit=int(1.5 * 1024 * 1024), api_port=0
+        ListenerSettings(),
+        port=port,
+        body_limit=int(1.5 * 1024 * 1024),
+        body_deadline=45.0,
+        api_port=0,
     )
+    # The running listener holds bodies to the new deadline.
+    assert engine.listener is not None
+    assert engine.listener.settings.body_deadline == 45.0
 
 
 @pytest.mark.asyncio

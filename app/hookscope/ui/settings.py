@@ -609,8 +609,9 @@ class SettingsDialog(QDialog):
 
     Attributes:
         tabs: the "Listener", "Response rules", "Secrets", "Kardow API" and "Sending" tabs.
-        host_edit, port_spin, limit_spin, api_port_spin, apply_button: the listener form (the
-            emulator listens on the same host, on api_port_spin; 0 turns it off).
+        host_edit, port_spin, limit_spin, deadline_spin, api_port_spin, apply_button: the
+            listener form (the emulator listens on the same host, on api_port_spin; 0 turns
+            it off).
         status_label: where the listener listens now.
         api_status_label: where the emulator listens now, or that it is off.
         api_error: why the emulator could not be (re)started.
@@ -683,6 +684,13 @@ class SettingsDialog(QDialog):
         self.limit_spin.setRange(0.01, 900.0)
         self.limit_spin.setSuffix(" MB")
         self.limit_spin.setToolTip("Larger bodies are refused with 413 (and still recorded, cut).")
+        self.deadline_spin = QSpinBox()
+        self.deadline_spin.setRange(5, 3600)
+        self.deadline_spin.setSuffix(" s")
+        self.deadline_spin.setToolTip(
+            "A body still arriving after this long is answered 408 and recorded as cut, so a"
+            " sender trickling bytes cannot hold a connection forever."
+        )
         self.api_port_spin = QSpinBox()
         self.api_port_spin.setRange(0, 65535)
         self.api_port_spin.setSpecialValueText("0 (off)")
@@ -711,6 +719,7 @@ class SettingsDialog(QDialog):
         form.addRow("Host", self.host_edit)
         form.addRow("Port", self.port_spin)
         form.addRow("Body limit", self.limit_spin)
+        form.addRow("Body deadline", self.deadline_spin)
         form.addRow("Kardow API port", self.api_port_spin)
         buttons = QHBoxLayout()
         buttons.addStretch(1)
@@ -735,6 +744,7 @@ class SettingsDialog(QDialog):
         self._loaded_limit = effective.body_limit
         self.limit_spin.setValue(effective.body_limit / MB)
         self._shown_limit = self.limit_spin.value()
+        self.deadline_spin.setValue(round(effective.body_deadline))
         self.api_port_spin.setValue(effective.api_port)
         same = (effective.host, effective.port, effective.api_port) == (
             saved.host,
@@ -798,6 +808,7 @@ class SettingsDialog(QDialog):
                 host=host,
                 port=self.port_spin.value(),
                 body_limit=self._limit_bytes(),
+                body_deadline=float(self.deadline_spin.value()),
                 api_port=self.api_port_spin.value(),
             )
             settings_store.save_listener_settings(self._db, settings)
