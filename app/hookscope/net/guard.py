@@ -30,6 +30,7 @@ REFUSAL_LINGER = 1.0  # seconds a refused connection is read from, so the 503 is
 MAX_LINGERING = 256  # refused connections lingering at once; past it they are dropped at once
 MAX_HEAD_LINE = 16 * 1024
 _NOT_ASCII = re.compile(rb"[\x80-\xff]")
+_REQUEST_LINE = re.compile(rb"[A-Z]{1,20} (?P<target>/[\x21-\xff]*) HTTP/1\.[01]\r?")
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,7 +75,6 @@ class Connection(asyncio.Protocol):
         self.cut_by_eof = False
         self.eof_at: float | None = None
         self.expect_head = True
-        self._head = b""
         self._targets: dict[str, str] = {}
 
     # -- asyncio.Protocol ---------------------------------------------------------------------
@@ -95,8 +95,6 @@ class Connection(asyncio.Protocol):
     def eof_received(self) -> bool:
         """The sender half-closed: it may still read our answer, so keep our side open."""
         self.peer_eof = True
-        if self._head:
-            self._flush_head()
         self._end_bodies()
         if self.phase_bytes == 0:
             self.close()  # an idle keep-alive connection: nothing to answer
@@ -114,8 +112,8 @@ class Connection(asyncio.Protocol):
             self.eof_at is not None
             and now - self.eof_at > 1.0
             and self.in_flight == 0
-            and not handler._messages
-            and not handler._request_in_progress
+            and not getattr(handler, "_messages", ())
+            and not getattr(handler, "_request_in_progress", False)
         )
 
     def connection_lost(self, exc: Exception | None) -> None:
@@ -143,8 +141,9 @@ class Connection(asyncio.Protocol):
         """A body still incomplete after the sender half-closed never will be: end it, so its
         reader sees the cut at once instead of waiting out a timeout (aiohttp itself only
         notices a full close)."""
-        request = self.handler._current_request
-        payloads = [payload for _, payload in self.handler._messages]
+        # aiohttp's own fields (read defensively: they are not public API).
+        request = getattr(self.handler, "_current_request", None)
+        payloads = [payload for _, payload in getattr(self.handler, "_messages", ())]
         if request is not None:
             payloads.append(request.content)
         for payload in payloads:
@@ -172,37 +171,28 @@ class Connection(asyncio.Protocol):
     # -- request lines with raw non-ASCII bytes -----------------------------------------------
 
     def _take_head(self, data: bytes) -> bytes:
-        """Hold the request line until it is whole; escape raw non-ASCII bytes in its target.
+        """Escape raw non-ASCII bytes in the target of a request line starting this chunk.
 
         aiohttp's parser refuses a target with raw bytes over 0x7f (some senders write UTF-8
         paths unescaped). They are passed to it percent-escaped, and the capture gets the
-        target back exactly as sent through `original_target`.
+        target back exactly as sent through `original_target`. Only a whole request line at
+        the start of a chunk is touched (nothing is held back waiting for one: that could
+        stall a pipelined body), and only one that is unmistakably a request line.
         """
-        buffered = self._head + data
-        end = buffered.find(b"\n", 0, MAX_HEAD_LINE)
-        if end < 0 and len(buffered) < MAX_HEAD_LINE:
-            self._head = buffered
-            return b""
-        self._head = b""
         self.expect_head = False
-        line_end = end if end >= 0 else len(buffered)
-        line = buffered[:line_end]
+        end = data.find(b"\n", 0, MAX_HEAD_LINE)
+        if end < 0:
+            return data
+        line = data[:end]
         if not _NOT_ASCII.search(line):
-            return buffered
-        parts = line.split(b" ")
-        if len(parts) != 3:
-            return buffered
-        method, target, version = parts
+            return data
+        match = _REQUEST_LINE.fullmatch(line)
+        if match is None:
+            return data
+        target = match["target"]
         escaped = _NOT_ASCII.sub(lambda m: b"%%%02X" % m.group()[0], target)
-        self._targets[escaped.decode("ascii", "surrogateescape")] = target.decode(
-            "utf-8", "surrogateescape"
-        )
-        return b" ".join((method, escaped, version)) + buffered[line_end:]
-
-    def _flush_head(self) -> None:
-        held, self._head = self._head, b""
-        self.expect_head = False
-        self.handler.data_received(held)
+        self._targets[escaped.decode("ascii")] = target.decode("utf-8", "surrogateescape")
+        return data[: match.start("target")] + escaped + data[match.end("target") :]
 
 
 class _Refusal(asyncio.Protocol):
