@@ -7,6 +7,7 @@ import os
 # Before anything imports Qt: no display on CI machines.
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
+import contextlib
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -47,12 +48,21 @@ def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return directory
 
 
-@pytest.fixture
-def engine(data_dir: Path) -> Iterator[Engine]:
-    """A running engine listening on 127.0.0.1 on a free port."""
-    running = Engine(data_dir, overrides={"host": "127.0.0.1", "port": 0, "api_port": 0})
+@contextlib.contextmanager
+def running_engine(data_dir: Path, **overrides: Any) -> Iterator[Engine]:
+    """An engine listening on 127.0.0.1 on a free port (emulator off), with these settings."""
+    running = Engine(
+        data_dir, overrides={"host": "127.0.0.1", "port": 0, "api_port": 0, **overrides}
+    )
     running.start()
     try:
         yield running
     finally:
         running.stop()
+
+
+@pytest.fixture
+def engine(data_dir: Path) -> Iterator[Engine]:
+    """A running engine listening on 127.0.0.1 on a free port."""
+    with running_engine(data_dir) as running:
+        yield running

@@ -20,6 +20,7 @@ from hookscope.core.model import Capture
 from hookscope.engine import Engine
 from hookscope.storage.captures import get_capture
 from hookscope.storage.db import open_store
+from tests.conftest import running_engine
 
 
 @dataclass
@@ -104,25 +105,16 @@ def port(engine: Engine) -> int:
 @pytest.fixture
 def small_engine(data_dir: Path) -> Iterator[Engine]:
     """An engine with tiny limits, so every limit can be reached quickly."""
-    running = Engine(
+    with running_engine(
         data_dir,
-        overrides={
-            "host": "127.0.0.1",
-            "port": 0,
-            "api_port": 0,
-            "body_limit": 1024,
-            "header_timeout": 0.5,
-            "body_timeout": 0.5,
-            "max_connections": 4,
-            "max_field_size": 1024,
-            "max_headers": 20,
-        },
-    )
-    running.start()
-    try:
+        body_limit=1024,
+        header_timeout=0.5,
+        body_timeout=0.5,
+        max_connections=4,
+        max_field_size=1024,
+        max_headers=20,
+    ) as running:
         yield running
-    finally:
-        running.stop()
 
 
 class Serve:
@@ -171,6 +163,16 @@ def serve(data_dir: Path) -> Iterator[Callable[..., Serve]]:
         for stream in (child.process.stdout, child.process.stderr):
             if stream is not None:
                 stream.close()
+
+
+def hookscope(data_dir: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """A `hookscope` command in a child process, on the test's data dir."""
+    return subprocess.run(
+        [sys.executable, "-m", "hookscope", *args, "--data-dir", str(data_dir)],
+        capture_output=True,
+        text=True,
+        timeout=90,
+    )
 
 
 def wait_for(predicate: Any, timeout: float = 5.0, interval: float = 0.02) -> Any:

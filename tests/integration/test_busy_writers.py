@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
 import threading
 import time
 from collections.abc import Callable
@@ -11,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.integration.conftest import Serve, http, wait_for
+from tests.integration.conftest import Serve, hookscope, http, wait_for
 
 pytestmark = pytest.mark.slow
 
@@ -46,15 +44,6 @@ class Flood:
         self._stop.set()
         for thread in self._threads:
             thread.join(FLOOD_LIMIT)
-
-
-def hookscope(data_dir: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "hookscope", *args, "--data-dir", str(data_dir)],
-        capture_output=True,
-        text=True,
-        timeout=90,
-    )
 
 
 def test_cli_writes_succeed_while_serve_is_receiving(

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -13,7 +11,7 @@ from hookscope.cli import main
 from hookscope.storage import db as db_module
 from hookscope.storage.paths import db_path
 from tests.conftest import make_capture
-from tests.integration.conftest import Serve
+from tests.integration.conftest import Serve, hookscope
 from tests.unit.test_cli import store
 
 pytestmark = pytest.mark.slow
@@ -53,15 +51,6 @@ def damaged(request: pytest.FixtureRequest, data_dir: Path) -> Path:
     assert path.stat().st_size > 64 * PAGE
     DAMAGE[request.param](path)
     return path
-
-
-def hookscope(data_dir: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "hookscope", *args, "--data-dir", str(data_dir)],
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
 
 
 def one_sentence(stderr: str, path: Path) -> None:

@@ -24,6 +24,7 @@ from hookscope.storage.credentials import add_credential
 from hookscope.storage.db import open_store
 from hookscope.storage.keyfile import load_vault
 from hookscope.storage.paths import key_path
+from tests.conftest import running_engine
 from tests.integration.conftest import http, listener_port
 
 pytestmark = pytest.mark.slow
@@ -44,25 +45,16 @@ def fuzzed(data_dir: Path) -> Iterator[Engine]:
         vault = load_vault(key_path(data_dir), create=True)
         assert vault is not None
         add_credential(db, vault, Credential("kardow", "fuzz", SECRET))
-    running = Engine(
+    with running_engine(
         data_dir,
-        overrides={
-            "host": "127.0.0.1",
-            "port": 0,
-            "api_port": 0,
-            "body_limit": 64 * 1024,
-            "header_timeout": 1.0,
-            "body_timeout": 0.5,
-            "body_deadline": 2.0,
-            "max_connections": 64,
-            "spool_threshold": 4096,  # so mutants also go through the spool file
-        },
-    )
-    running.start()
-    try:
+        body_limit=64 * 1024,
+        header_timeout=1.0,
+        body_timeout=0.5,
+        body_deadline=2.0,
+        max_connections=64,
+        spool_threshold=4096,  # so mutants also go through the spool file
+    ) as running:
         yield running
-    finally:
-        running.stop()
 
 
 def seeds() -> list[bytes]:

@@ -16,6 +16,7 @@ from hookscope.core.model import CaptureQuery
 from hookscope.engine import Engine
 from hookscope.storage.captures import list_summaries
 from hookscope.storage.db import open_store
+from tests.conftest import running_engine
 from tests.integration.conftest import http, listener_port, raw_request, read_reply, stored
 
 GRACE = 1.2  # a little over the guard's grace: older connections may be made to give way
@@ -24,25 +25,16 @@ GRACE = 1.2  # a little over the guard's grace: older connections may be made to
 @pytest.fixture
 def guarded(data_dir: Path) -> Iterator[Engine]:
     """An engine with a small connection cap on both ports, and the emulator on."""
-    running = Engine(
+    with running_engine(
         data_dir,
-        overrides={
-            "host": "127.0.0.1",
-            "port": 0,
-            "api_port": 0,
-            "max_connections": 8,
-            "api_max_connections": 8,
-            "body_limit": 64 * 1024,
-            "body_timeout": 2.0,
-            "body_deadline": 3.0,
-        },
-    )
-    running.start()
-    running.call(running.start_api(0)).result(10)
-    try:
+        max_connections=8,
+        api_max_connections=8,
+        body_limit=64 * 1024,
+        body_timeout=2.0,
+        body_deadline=3.0,
+    ) as running:
+        running.call(running.start_api(0)).result(10)
         yield running
-    finally:
-        running.stop()
 
 
 class Trickle:

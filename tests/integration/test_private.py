@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import os
 import stat
-import subprocess
-import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -13,7 +11,7 @@ import pytest
 
 from hookscope.storage.db import open_store
 from hookscope.storage.paths import db_path, key_path
-from tests.integration.conftest import Serve, http
+from tests.integration.conftest import Serve, hookscope, http
 
 pytestmark = [
     pytest.mark.slow,
@@ -33,15 +31,6 @@ def permissive_umask() -> Iterator[None]:
         yield
     finally:
         os.umask(previous)
-
-
-def hookscope(data_dir: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "hookscope", *args, "--data-dir", str(data_dir)],
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
 
 
 def test_a_new_store_its_wal_and_the_key_are_owner_only(

@@ -9,8 +9,6 @@ import json
 import os
 import signal
 import socket
-import subprocess
-import sys
 import threading
 import time
 from collections.abc import Callable
@@ -21,20 +19,11 @@ import pytest
 
 from hookscope.storage.captures import get_capture
 from hookscope.storage.db import open_store
-from tests.integration.conftest import Serve, http
+from tests.integration.conftest import Serve, hookscope, http, stored
 
 pytestmark = pytest.mark.slow
 
 StartServe = Callable[..., Serve]
-
-
-def hookscope(data_dir: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "hookscope", *args, "--data-dir", str(data_dir)],
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
 
 
 def test_serve_prints_the_url_and_stops_cleanly_on_sigterm(serve: StartServe) -> None:
@@ -201,11 +190,7 @@ def test_any_rhythm_of_signals_ends_in_exit_0_with_in_flight_captures_committed(
         assert child.process.wait(30) == 0, child.stderr()
         assert b" 200 " in answer.split(b"\r\n")[0]
         capture_id = json.loads(answer.split(b"\r\n\r\n", 1)[1])["capture_id"]
-        db = open_store(data_dir)
-        capture = get_capture(db, capture_id)
-        db.close()
-        assert capture is not None
-        assert capture.body == body
+        assert stored(data_dir, capture_id).body == body
         assert "Traceback" not in child.stderr()
 
 
