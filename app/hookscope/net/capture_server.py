@@ -174,8 +174,14 @@ class CaptureServer:
 
     async def _handle(self, request: web.BaseRequest) -> web.StreamResponse:
         assert self.guard is not None
-        with self.guard.active(request.protocol) as connection:
+        connection = self.guard.connection(request.protocol)
+        if connection is None:  # not one of ours (cannot happen): capture it all the same
+            return await self._capture(request, None)
+        connection.begin()
+        try:
             return await self._capture(request, connection)
+        finally:
+            connection.end()
 
     async def _capture(
         self, request: web.BaseRequest, connection: Connection | None
@@ -246,6 +252,19 @@ class CaptureServer:
         declared = request.content_length
         if declared is not None and declared > limit:
             return _too_large(declared, limit)
+        content = request.content
+        if content.is_eof() and not content.exception():
+            # The whole body came with the head (most webhooks): no waiting, so no deadlines.
+            chunk = await content.read()
+            if len(chunk) > limit:
+                body.add(chunk[:limit])
+                return _too_large(None, limit)
+            body.add(chunk)
+            if connection is not None:
+                if connection.cut_by_eof or _short(declared, body.size):
+                    return _cut_by_sender()
+                connection.received_whole = True
+            return None
         if request.headers.get("Expect", "").lower() == "100-continue":
             await request.writer.write(b"HTTP/1.1 100 Continue\r\n\r\n")
         try:
@@ -286,11 +305,7 @@ class CaptureServer:
             )
         if connection is not None:
             if connection.cut_by_eof or _short(declared, body.size):
-                return _error_rule(
-                    400,
-                    "incomplete_body",
-                    "The sender stopped sending before the body was complete; kept as cut.",
-                )
+                return _cut_by_sender()
             connection.received_whole = True
         return None
 
@@ -300,6 +315,14 @@ class CaptureServer:
         except Exception as exc:  # a verifier bug must never lose a delivery
             log.exception("verification failed")
             return Verdict(verdict="n/a", detail=f"Verification could not run: {exc}")
+
+
+def _cut_by_sender() -> ResponseRule:
+    return _error_rule(
+        400,
+        "incomplete_body",
+        "The sender stopped sending before the body was complete; kept as cut.",
+    )
 
 
 def _short(declared: int | None, size: int) -> bool:

@@ -184,7 +184,7 @@ class Connection(asyncio.Protocol):
         if end < 0:
             return data
         line = data[:end]
-        if not _NOT_ASCII.search(line):
+        if line.isascii():
             return data
         match = _REQUEST_LINE.fullmatch(line)
         if match is None:
