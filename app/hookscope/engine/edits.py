@@ -1,0 +1,61 @@
+"""What the user says of stored captures (stars, notes, deletes, verdicts), through the writer."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import partial
+
+from hookscope.core.providers import Verifier
+from hookscope.engine.config import Configuration
+from hookscope.engine.runtime import Runtime
+from hookscope.storage import captures as capture_store
+
+DELETE_BATCH = 500  # captures per commit: deliveries keep flowing between two batches
+
+
+class CaptureEdits:
+    """Changes to captures; captured data itself is never edited in place."""
+
+    def __init__(self, runtime: Runtime, config: Configuration) -> None:
+        self._runtime = runtime
+        self._config = config
+
+    async def set_starred(self, ids: list[int], starred: bool) -> None:
+        await self._runtime.write(lambda db: capture_store.set_starred(db, ids, starred))
+
+    async def set_note(self, capture_id: int, note: str) -> None:
+        await self._runtime.write(lambda db: capture_store.set_note(db, capture_id, note))
+
+    async def delete_captures(self, ids: list[int]) -> int:
+        """Delete these captures, DELETE_BATCH per commit."""
+        deleted = 0
+        for start in range(0, len(ids), DELETE_BATCH):
+            chunk = ids[start : start + DELETE_BATCH]
+            deleted += await self._runtime.write(partial(capture_store.delete_captures, ids=chunk))
+        return deleted
+
+    async def delete_all(self, progress: Callable[[int, int], None] | None = None) -> int:
+        """Delete every capture stored so far (not those arriving meanwhile), in batches.
+
+        `progress(done, total)` is called on the engine loop after each batch.
+        """
+        upto, total = await self._runtime.write(capture_store.newest_and_count)
+        deleted = 0
+        while deleted < total:
+            batch = await self._runtime.write(
+                lambda db: capture_store.delete_oldest(db, upto, 2000)
+            )
+            if batch == 0:  # someone else deleted some meanwhile
+                break
+            deleted += batch
+            if progress is not None:
+                progress(deleted, total)
+        return deleted
+
+    async def reverify(self, ids: list[int] | None = None) -> dict[str, int]:
+        """Judge stored captures again with the current secrets; counts per verdict."""
+        judge = Verifier(
+            self._config.load_credentials(self._config.reader, []), self._config.provider_paths
+        )
+        counts = await self._runtime.write(lambda db: capture_store.update_verdicts(db, judge, ids))
+        return dict(counts)

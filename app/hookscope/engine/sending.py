@@ -1,0 +1,133 @@
+"""Firing and replaying: plans built from the configuration, sent, every attempt logged."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable
+from dataclasses import replace
+from typing import Any
+
+from hookscope.core import catalogue, fire
+from hookscope.core.model import Attempt, Capture, Credential, Plan, SendPolicy, utc_now
+from hookscope.engine.config import Configuration
+from hookscope.engine.runtime import EngineError, Runtime
+from hookscope.net.sender import Sender
+from hookscope.storage import captures as capture_store
+from hookscope.storage import deliveries as delivery_store
+
+log = logging.getLogger(__name__)
+
+DeliveriesListener = Callable[[list[int]], None]
+
+
+class Sending:
+    """Builds what a fire or a replay sends, sends it, and logs each attempt.
+
+    Attributes:
+        sender: the HTTP client side.
+    """
+
+    def __init__(self, runtime: Runtime, config: Configuration, url: Callable[[], str]) -> None:
+        self._runtime = runtime
+        self._config = config
+        self._url = url
+        self.sender = Sender()
+        self._listeners: list[DeliveriesListener] = []
+
+    def on_deliveries(self, listener: DeliveriesListener) -> None:
+        """Call `listener(ids)` after each outgoing attempt is logged (on the engine thread)."""
+        self._listeners.append(listener)
+
+    async def send_policy(self) -> SendPolicy:
+        """The saved timeouts and retries."""
+        self._config.reload_if_changed()
+        return self._config.send_policy()
+
+    async def plan_kardow(self, event: str, data: Any, org_id: int) -> Plan:
+        """What firing `event` sends now (raises fire.FireError for an unusable event)."""
+        self._config.reload_if_changed()  # a target a CLI just added is fired to
+        targets = self._config.targets()
+        return fire.plan_kardow(event, data, org_id=org_id, targets=targets, now=utc_now())
+
+    async def plan_kudoz(self, kind: str, data: Any, url: str, credential: str) -> Plan:
+        self._config.reload_if_changed()
+        chosen = self._config.credential(credential, "kudoz")
+        return fire.plan_kudoz(kind, data, url=url, credential=chosen, now=utc_now())
+
+    async def plan_replay(
+        self,
+        capture_id: int,
+        url: str,
+        *,
+        resign: bool = False,
+        credential: str | None = None,
+        body: bytes | None = None,
+    ) -> Plan:
+        self._config.reload_if_changed()
+        capture = capture_store.get_capture(self._config.reader, capture_id)
+        if capture is None:
+            raise EngineError(f"There is no capture {capture_id}.")
+        signer: Credential | None = None
+        provider = fire.provider_of(capture)
+        if resign and provider is not None:
+            if credential is not None:
+                signer = self._config.credential(credential, provider)
+            else:
+                signer = self._default_signer(capture)
+                mine = [repr(c.name) for c in self._config.credentials() if c.provider == provider]
+                if signer is None and len(mine) > 1:
+                    raise EngineError(
+                        f"Several {provider.capitalize()} secrets are stored; choose one"
+                        f" (stored: {', '.join(mine)})."
+                    )
+        return fire.plan_replay(
+            capture, url=url, now=utc_now(), resign=resign, resign_with=signer, body=body
+        )
+
+    def _default_signer(self, capture: Capture) -> Credential | None:
+        """The secret that verified the capture, else the only one of its provider."""
+        provider = fire.provider_of(capture)
+        mine = [c for c in self._config.credentials() if c.provider == provider]
+        for check in capture.verdict.checks:
+            for credential in mine:
+                if check.ok and repr(credential.name) in f"{check.step} {check.outcome}":
+                    return credential
+        return mine[0] if len(mine) == 1 else None
+
+    async def test_delivery(self) -> tuple[Attempt, int | None]:
+        """Send a Kardow event to our own listener; the attempt and the new capture's id.
+
+        Signed with the first stored Kardow secret, so it arrives verified; unsigned when there
+        is none. Raises EngineError when the listener is not running.
+        """
+        url = self._url()
+        if not url:
+            raise EngineError("The listener is not running, so there is nowhere to deliver to.")
+        self._config.reload_if_changed()
+        secret = next((c for c in self._config.credentials() if c.provider == "kardow"), None)
+        data = catalogue.fill(catalogue.template("kardow", "job.created").data, now=utc_now())
+        plan = fire.plan_test_delivery(url, data, now=utc_now(), secret=secret)
+        (attempt,) = await self.send(plan, SendPolicy(retries=0))
+        try:
+            capture_id = json.loads(attempt.response_body)["capture_id"]
+        except (ValueError, KeyError, TypeError):
+            capture_id = None  # a response rule changed the answer; the capture is still there
+        return attempt, capture_id if isinstance(capture_id, int) else None
+
+    async def send(self, plan: Plan, policy: SendPolicy | None = None) -> list[Attempt]:
+        """Send a plan; every attempt is logged as it ends. The last attempt of each request."""
+        chosen = policy or await self.send_policy()
+        return await self.sender.send(plan, chosen, self._log_attempt)
+
+    async def _log_attempt(self, attempt: Attempt) -> Attempt:
+        ids = await self._runtime.write(lambda db: delivery_store.insert_attempts(db, [attempt]))
+        for listener in self._listeners:
+            try:
+                listener(ids)
+            except Exception:
+                log.exception("deliveries listener")
+        return replace(attempt, id=ids[0])
+
+    async def clear_deliveries(self) -> int:
+        return await self._runtime.write(delivery_store.delete_all)
