@@ -19,10 +19,13 @@ class EngineBridge(QObject):
         captured(int, int): the newest committed id, and how many were committed in that group.
         delivered(int, int): the newest logged delivery attempt's id, and how many were logged
             together (the engine logs each attempt as it ends).
+        config_changed(list): what kinds of configuration changed ("rules", "credentials",
+            "targets", "api_keys", "settings"), in this process or another.
     """
 
     captured = Signal(int, int)
     delivered = Signal(int, int)
+    config_changed = Signal(list)
 
     def __init__(self, engine: Engine, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -30,6 +33,7 @@ class EngineBridge(QObject):
         self._lock = threading.Lock()
         engine.on_captures(self._committed)
         engine.on_deliveries(self._logged)
+        engine.on_config(self._configured)
 
     def detach(self) -> None:
         """Stop forwarding (the window is going away; the engine may still commit or send)."""
@@ -47,3 +51,9 @@ class EngineBridge(QObject):
         with self._lock:
             if self._attached and ids:
                 self.delivered.emit(max(ids), len(ids))
+
+    def _configured(self, kinds: frozenset[str]) -> None:
+        # On the engine thread, as _logged: queued to this object's thread.
+        with self._lock:
+            if self._attached and kinds:
+                self.config_changed.emit(sorted(kinds))

@@ -1,0 +1,140 @@
+"""The GUI's one way to ask the engine for something: typed coroutines to await on Qt's loop.
+
+Each method runs the engine's coroutine on the engine loop and awaits its result from the GUI
+(qasync) loop, so call sites read `await client.save_rule(rule)` instead of wrapping futures.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Coroutine
+from typing import Any, TypeVar
+
+from hookscope.core.model import (
+    Attempt,
+    Credential,
+    ListenerSettings,
+    Plan,
+    ResponseRule,
+    SendPolicy,
+    Target,
+)
+from hookscope.core.registration import Registration
+from hookscope.engine import Engine
+from hookscope.storage.targets import ApiKeyInfo
+
+T = TypeVar("T")
+
+
+class EngineClient:
+    """The engine's API as the GUI uses it (every call is a coroutine on the GUI loop).
+
+    Attributes:
+        engine: the engine asked (for what is not a request: URLs, warnings, settings read).
+    """
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    async def _ask(self, coro: Coroutine[Any, Any, T]) -> T:
+        return await asyncio.wrap_future(self.engine.call(coro))
+
+    # -- the listeners ------------------------------------------------------------------------
+
+    async def start_listener(self) -> str:
+        return await self._ask(self.engine.start_listener())
+
+    async def stop_listener(self) -> None:
+        await self._ask(self.engine.stop_listener())
+
+    async def start_api(self) -> str:
+        return await self._ask(self.engine.start_api())
+
+    # -- configuration: applied by the engine at once, announced as config_changed ------------
+
+    async def save_listener_settings(self, settings: ListenerSettings) -> None:
+        await self._ask(self.engine.config.save_listener_settings(settings))
+
+    async def save_send_policy(self, policy: SendPolicy) -> None:
+        await self._ask(self.engine.config.save_send_policy(policy))
+
+    async def save_rule(self, rule: ResponseRule) -> int:
+        return await self._ask(self.engine.config.save_rule(rule))
+
+    async def delete_rule(self, rule_id: int) -> bool:
+        return await self._ask(self.engine.config.delete_rule(rule_id))
+
+    async def add_credential(self, credential: Credential) -> int:
+        return await self._ask(self.engine.config.add_credential(credential))
+
+    async def remove_credential(self, name: str) -> bool:
+        return await self._ask(self.engine.config.remove_credential(name))
+
+    async def add_api_key(self, key: str) -> ApiKeyInfo:
+        return await self._ask(self.engine.config.add_api_key(key))
+
+    async def remove_api_key(self, key_digest: str) -> bool:
+        return await self._ask(self.engine.config.remove_api_key(key_digest))
+
+    async def set_setting(self, key: str, value: Any) -> None:
+        await self._ask(self.engine.config.set_setting(key, value))
+
+    # -- targets --------------------------------------------------------------------------------
+
+    async def register(self, registration: Registration) -> tuple[Target, bool]:
+        return await self._ask(self.engine.register(registration))
+
+    async def set_target_enabled(self, target_id: str, enabled: bool) -> Target | None:
+        return await self._ask(self.engine.set_target_enabled(target_id, enabled))
+
+    async def remove_target(self, target_id: str) -> bool:
+        return await self._ask(self.engine.remove_target(target_id))
+
+    # -- firing and replaying -------------------------------------------------------------------
+
+    async def plan_kardow(self, event: str, data: Any, org_id: int) -> Plan:
+        return await self._ask(self.engine.plan_kardow(event, data, org_id))
+
+    async def plan_kudoz(self, kind: str, data: Any, url: str, credential: str) -> Plan:
+        return await self._ask(self.engine.plan_kudoz(kind, data, url, credential))
+
+    async def plan_replay(
+        self,
+        capture_id: int,
+        url: str,
+        *,
+        resign: bool = False,
+        credential: str | None = None,
+        body: bytes | None = None,
+    ) -> Plan:
+        return await self._ask(
+            self.engine.plan_replay(
+                capture_id, url, resign=resign, credential=credential, body=body
+            )
+        )
+
+    async def send(self, plan: Plan, policy: SendPolicy | None = None) -> list[Attempt]:
+        return await self._ask(self.engine.send(plan, policy))
+
+    async def test_delivery(self) -> tuple[Attempt, int | None]:
+        return await self._ask(self.engine.test_delivery())
+
+    async def clear_deliveries(self) -> int:
+        return await self._ask(self.engine.clear_deliveries())
+
+    # -- captures -------------------------------------------------------------------------------
+
+    async def set_starred(self, ids: list[int], starred: bool) -> None:
+        await self._ask(self.engine.set_starred(ids, starred))
+
+    async def set_note(self, capture_id: int, note: str) -> None:
+        await self._ask(self.engine.set_note(capture_id, note))
+
+    async def reverify(self, ids: list[int] | None = None) -> dict[str, int]:
+        return await self._ask(self.engine.reverify(ids))
+
+    async def delete_captures(self, ids: list[int]) -> int:
+        return await self._ask(self.engine.delete_captures(ids))
+
+    async def delete_all(self, progress: Callable[[int, int], None] | None = None) -> int:
+        return await self._ask(self.engine.delete_all(progress))
