@@ -10,6 +10,7 @@ from urllib.parse import urlsplit
 
 from hookscope import __version__
 from hookscope.core import chat, jsontext
+from hookscope.core.checks import check_kardow_event, check_org_id, check_target_url
 from hookscope.core.model import (
     Capture,
     Credential,
@@ -20,7 +21,6 @@ from hookscope.core.model import (
     iso_millis,
 )
 from hookscope.core.providers import detect, kardow, kudoz
-from hookscope.core.registration import check_target_url
 
 USER_AGENT = f"Hookscope/{__version__}"
 DELIVERY_HEADER = "X-Hookscope-Delivery"
@@ -54,18 +54,6 @@ def encode(value: Any) -> bytes:
     """JSON as a Node sender writes it (JSON.stringify): compact, UTF-8, a lone surrogate
     escaped."""
     return jsontext.dumps_utf8(value, separators=(",", ":"))
-
-
-def check_kardow_event(event: str) -> str | None:
-    if event not in kardow.EVENTS:
-        return f"Unknown Kardow event {event!r}; use one of {', '.join(kardow.EVENTS)}."
-    return None
-
-
-def check_org_id(org_id: object) -> str | None:
-    if not isinstance(org_id, int) or isinstance(org_id, bool):
-        return "The organization id must be an integer, as in Kardow's API."
-    return None
 
 
 def kardow_envelope(event: str, data: Any, org_id: int, now: datetime) -> dict[str, Any]:

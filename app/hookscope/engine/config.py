@@ -19,6 +19,7 @@ from typing import Any, TypeVar
 
 from sqlite_utils import Database
 
+from hookscope.core.checks import check_api_key, check_rule
 from hookscope.core.model import (
     Capture,
     Credential,
@@ -29,7 +30,7 @@ from hookscope.core.model import (
     Verdict,
 )
 from hookscope.core.providers import NonceMemory, Verifier
-from hookscope.core.rules import check_rule, match_rule
+from hookscope.core.rules import match_rule
 from hookscope.core.vault import Vault, VaultError
 from hookscope.engine.runtime import EngineError, Runtime
 from hookscope.storage import credentials as credential_store
@@ -318,7 +319,7 @@ class Configuration:
 
     async def add_api_key(self, key: str) -> ApiKeyInfo:
         """Accept `key` on the emulator from now on (only its digest is stored)."""
-        if problem := target_store.check_api_key(key):
+        if problem := check_api_key(key):
             raise EngineError(problem)
         return await self.change(lambda db: target_store.add_api_key(db, key))
 

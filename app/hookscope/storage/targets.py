@@ -11,6 +11,7 @@ from typing import Any
 
 from sqlite_utils import Database
 
+from hookscope.core.checks import check_api_key as check_api_key  # re-exported
 from hookscope.core.model import Target, iso_utc, parse_iso_utc, utc_now
 from hookscope.core.registration import Registration
 from hookscope.core.vault import Vault
@@ -186,19 +187,6 @@ def digest(key: str) -> str:
 
 def hint(key: str) -> str:
     return "…" + key[-4:] if len(key) > 8 else "…"
-
-
-def check_api_key(key: str) -> str | None:
-    """Why a key cannot be accepted, or None."""
-    if not key:
-        return "An API key must not be empty."
-    if len(key) > 256:
-        return "An API key must be at most 256 characters."
-    if any(ch.isspace() or ord(ch) < 0x21 or ord(ch) == 0x7F for ch in key):
-        return "An API key must not contain spaces or control characters (it travels in a header)."
-    if not key.isascii():
-        return "An API key must be ASCII (it travels in a header)."
-    return None
 
 
 def add_api_key(db: Database, key: str) -> ApiKeyInfo:
