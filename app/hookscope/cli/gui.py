@@ -1,0 +1,33 @@
+"""`hookscope gui` (and `hookscope` with no command): open the desktop window."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from hookscope.cli.args import Commands, Parser
+from hookscope.cli.common import directory
+from hookscope.cli.listen import listener_flags
+
+
+def register(commands: Commands, common: Parser) -> None:
+    gui = commands.add_parser(
+        "gui",
+        parents=[common, listener_flags()],
+        help="open the desktop window (the default with no command)",
+    )
+    gui.set_defaults(run=cmd_gui)
+
+
+def cmd_gui(args: argparse.Namespace) -> int:
+    overrides: dict[str, Any] = {}
+    if getattr(args, "host", None) is not None:
+        overrides["host"] = args.host
+    if getattr(args, "port", None) is not None:
+        overrides["port"] = args.port
+    if getattr(args, "api_port", None) is not None:
+        overrides["api_port"] = args.api_port
+    # Imported here: the headless commands never load Qt.
+    from hookscope.ui.app import run
+
+    return run(directory(args), overrides)
