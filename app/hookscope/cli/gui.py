@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import argparse
-from typing import Any
 
 from hookscope.cli.args import Commands, Parser
 from hookscope.cli.common import directory
-from hookscope.cli.listen import listener_flags
+from hookscope.cli.listen import ListenerOverrides, listener_flags
 
 
 def register(commands: Commands, common: Parser) -> None:
@@ -20,14 +19,8 @@ def register(commands: Commands, common: Parser) -> None:
 
 
 def cmd_gui(args: argparse.Namespace) -> int:
-    overrides: dict[str, Any] = {}
-    if getattr(args, "host", None) is not None:
-        overrides["host"] = args.host
-    if getattr(args, "port", None) is not None:
-        overrides["port"] = args.port
-    if getattr(args, "api_port", None) is not None:
-        overrides["api_port"] = args.api_port
+    overrides = ListenerOverrides.from_args(args)
     # Imported here: the headless commands never load Qt.
     from hookscope.ui.app import run
 
-    return run(directory(args), overrides)
+    return run(directory(args), overrides.as_dict())

@@ -5,10 +5,10 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from typing import Any
 
 from hookscope.cli.args import Commands, Parser, port_number
 from hookscope.cli.common import UserError, directory
+from hookscope.cli.listen import ListenerOverrides
 from hookscope.engine import Engine
 from hookscope.net.capture_server import is_loopback
 from hookscope.stopsignals import StopSignals
@@ -49,14 +49,8 @@ def register(commands: Commands, common: Parser) -> None:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    overrides: dict[str, Any] = {}
-    if args.host is not None:
-        overrides["host"] = args.host
-    if args.port is not None:
-        overrides["port"] = args.port
-    if args.api_port is not None:
-        overrides["api_port"] = args.api_port
-    engine = Engine(directory(args), overrides=overrides, api_keys=serve_api_keys(args))
+    overrides = ListenerOverrides.from_args(args)
+    engine = Engine(directory(args), overrides=overrides.as_dict(), api_keys=serve_api_keys(args))
     signals = StopSignals()
     signals.install()
     try:
