@@ -1,0 +1,229 @@
+"""`hookscope captures list | show | reverify | export`: the captured requests."""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import json
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, TextIO
+
+from sqlite_utils import Database
+
+from hookscope.cli.args import Commands, Parser, positive, subcommands
+from hookscope.cli.common import UserError, directory
+from hookscope.core import export
+from hookscope.core.model import Capture, CaptureQuery, Credential, iso_utc
+from hookscope.core.providers import Verifier
+from hookscope.core.vault import VaultError
+from hookscope.storage import captures as capture_store
+from hookscope.storage import credentials as credential_store
+from hookscope.storage import private
+from hookscope.storage import settings as settings_store
+from hookscope.storage.db import open_store
+from hookscope.storage.keyfile import KeyFileError
+from hookscope.storage.paths import key_path
+
+
+def register(commands: Commands, common: Parser) -> None:
+    captures = commands.add_parser("captures", parents=[common], help="list and show captures")
+    what = subcommands(captures, "action", "ACTION")
+    listing = what.add_parser("list", parents=[common], help="list captures, newest first")
+    listing.add_argument("--json", action="store_true", help="print a JSON array")
+    listing.add_argument("--limit", type=positive, default=50, help="at most N (default 50)")
+    listing.add_argument("--provider", help="kardow, kudoz, or none")
+    listing.add_argument("--verdict", help="verified, failed, unsigned, no-secret, ...")
+    listing.add_argument("--method", help="HTTP method")
+    listing.add_argument("--search", default="", help="full-text words (path, headers, body)")
+    listing.set_defaults(run=cmd_captures_list)
+    show = what.add_parser("show", parents=[common], help="show one capture")
+    show.add_argument("id", type=positive, metavar="ID")
+    form = show.add_mutually_exclusive_group()
+    form.add_argument("--json", action="store_true", help="print the whole capture as JSON")
+    form.add_argument("--body", action="store_true", help="write the raw body bytes to stdout")
+    show.set_defaults(run=cmd_captures_show)
+
+    reverify = what.add_parser(
+        "reverify", parents=[common], help="verify stored captures again with today's secrets"
+    )
+    reverify.add_argument("ids", type=positive, nargs="*", metavar="ID", help="default: all")
+    reverify.set_defaults(run=cmd_captures_reverify)
+
+    export_parser = what.add_parser(
+        "export", parents=[common], help="write captures as HAR, NDJSON or curl commands"
+    )
+    export_parser.add_argument("--format", required=True, choices=sorted(export.EXPORTERS))
+    export_parser.add_argument("--out", metavar="FILE", help="write here (default: stdout)")
+    export_parser.add_argument(
+        "--base-url",
+        metavar="URL",
+        help="the URL captures are sent to in curl and HAR (default: their Host header)",
+    )
+    export_parser.add_argument(
+        "ids", type=positive, nargs="*", metavar="ID", help="default: every capture, oldest first"
+    )
+    export_parser.set_defaults(run=cmd_captures_export)
+
+
+def cmd_captures_list(args: argparse.Namespace) -> int:
+    query = CaptureQuery(
+        provider=args.provider,
+        verdict=args.verdict,
+        method=args.method,
+        search=args.search,
+        limit=args.limit,
+    )
+    with open_store(directory(args)) as db:
+        rows = capture_store.list_summaries(db, query)
+    if args.json:
+        print(json.dumps([row.as_json() for row in rows], indent=2))
+        return 0
+    if not rows:
+        print("No captures." if not _filtered(query) else "No captures match.")
+        return 0
+    print(
+        f"{'ID':>6}  {'RECEIVED (UTC)':<23}  {'METHOD':<7} {'STATUS':>6} {'SIZE':>9}  "
+        f"{'PROVIDER':<8} {'EVENT':<26} {'VERDICT':<9}  PATH"
+    )
+    for row in rows:
+        target = row.path + (f"?{row.query}" if row.query else "")
+        print(
+            f"{row.id:>6}  {iso_utc(row.received_at)[:23]:<23}  {row.method:<7} "
+            f"{row.response_status or '':>6} {row.body_size:>9}  {row.provider or '-':<8} "
+            f"{(row.event or '-')[:26]:<26} {row.verdict:<9}  {target}"
+        )
+    return 0
+
+
+def _filtered(query: CaptureQuery) -> bool:
+    return bool(query.provider or query.verdict or query.method or query.search)
+
+
+def cmd_captures_show(args: argparse.Namespace) -> int:
+    with open_store(directory(args)) as db:
+        capture = capture_store.get_capture(db, args.id)
+    if capture is None:
+        raise UserError(f"No capture with id {args.id}.")
+    if args.body:
+        sys.stdout.flush()
+        sys.stdout.buffer.write(capture.body)
+        sys.stdout.buffer.flush()
+        return 0
+    if args.json:
+        print(json.dumps(capture_json(capture), indent=2))
+        return 0
+    print(_describe(capture))
+    return 0
+
+
+def capture_json(capture: Capture) -> dict[str, Any]:
+    """The whole capture as JSON: the body as base64 (exact) and as text when it is UTF-8."""
+    response = capture.response
+    return {
+        **capture.summary().as_json(),
+        "http_version": capture.http_version,
+        "headers": [list(pair) for pair in capture.headers],
+        "body_base64": base64.b64encode(capture.body).decode("ascii"),
+        "body_text": _text(capture.body),
+        "checks": [
+            {"step": c.step, "outcome": c.outcome, "ok": c.ok} for c in capture.verdict.checks
+        ],
+        "response": None
+        if response is None
+        else {
+            "status": response.status,
+            "headers": [list(pair) for pair in response.headers],
+            "body_text": _text(response.body),
+        },
+        "replay_of": capture.replay_of,
+    }
+
+
+def _text(body: bytes) -> str | None:
+    try:
+        return body.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+
+
+def _describe(capture: Capture) -> str:
+    lines = [
+        f"Capture {capture.id}  received {iso_utc(capture.received_at)} from {capture.remote}",
+        f"{capture.method} {capture.target} HTTP/{capture.http_version}",
+    ]
+    lines += [f"{name}: {value}" for name, value in capture.headers]
+    lines.append("")
+    text = _text(capture.body)
+    if not capture.body:
+        lines.append("(empty body)")
+    elif text is None:
+        lines.append(f"({capture.body_size} bytes of binary body; use --body to get them)")
+    else:
+        lines.append(text)
+    if capture.body_truncated:
+        lines.append(f"(body cut at {capture.body_size} bytes: the request was refused)")
+    lines.append("")
+    lines.append(f"Verdict: {capture.verdict.verdict} - {capture.verdict.detail}")
+    if capture.response:
+        lines.append(f"Answered: {capture.response.status}")
+    return "\n".join(lines)
+
+
+def cmd_captures_reverify(args: argparse.Namespace) -> int:
+    folder = directory(args)
+    with open_store(folder) as db:
+        credentials = _credentials(db, folder)
+        judge = Verifier(credentials, settings_store.provider_paths(db))
+        counts = capture_store.update_verdicts(db, judge, args.ids or None)
+    if args.ids and sum(counts.values()) < len(set(args.ids)):
+        missing = len(set(args.ids)) - sum(counts.values())
+        print(f"hookscope: {missing} of the given ids are not in the store.", file=sys.stderr)
+    summary = ", ".join(f"{n} {verdict}" for verdict, n in sorted(counts.items()))
+    print(f"re-verified {sum(counts.values())} captures" + (f": {summary}" if summary else ""))
+    return 0
+
+
+def _credentials(db: Database, folder: Path) -> list[Credential]:
+    try:
+        return credential_store.load_with_key(db, key_path(folder))
+    except (KeyFileError, VaultError) as exc:
+        raise UserError(str(exc)) from exc
+
+
+def cmd_captures_export(args: argparse.Namespace) -> int:
+    exporter = export.EXPORTERS[args.format]
+    with open_store(directory(args)) as db:
+        if args.ids:
+            missing = [i for i in args.ids if capture_store.get_capture(db, i) is None]
+            if missing:
+                raise UserError(f"No capture with id {', '.join(map(str, missing))}.")
+        captures = capture_store.iter_captures(db, args.ids or None)
+        with _output(args.out) as out:
+            for chunk in exporter(captures, args.base_url):
+                out.write(chunk)
+    if args.out:
+        print(f"exported to {args.out}", file=sys.stderr)
+    return 0
+
+
+@contextmanager
+def _output(path: str | None) -> Iterator[TextIO]:
+    if path is None:
+        yield sys.stdout
+        return
+    target = Path(path)
+    partial = target.with_name(target.name + ".part")
+    try:
+        # Owner-only, even over a file left by an earlier run: captures hold personal data.
+        with open(private.open_private(partial), "w", encoding="utf-8", newline="\n") as handle:
+            yield handle
+        partial.replace(target)  # a failed export never leaves half a file under the real name
+    except OSError as exc:
+        partial.unlink(missing_ok=True)
+        raise UserError(f"Cannot write {path}: {exc.strerror or exc}.") from exc
+    except BaseException:
+        partial.unlink(missing_ok=True)
+        raise

@@ -1,0 +1,135 @@
+"""`hookscope secrets add | list | remove`: Kardow secrets and Kudoz credentials, encrypted."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from hookscope.cli.args import Commands, Parser, subcommands
+from hookscope.cli.common import UserError, directory
+from hookscope.core.model import Credential, iso_utc
+from hookscope.core.providers.kudoz import check_template
+from hookscope.storage import credentials as credential_store
+from hookscope.storage.credentials import CredentialError
+from hookscope.storage.db import open_store
+from hookscope.storage.keyfile import KeyFileError
+from hookscope.storage.paths import key_path
+
+
+def register(commands: Commands, common: Parser) -> None:
+    secrets = commands.add_parser(
+        "secrets", parents=[common], help="Kardow secrets and Kudoz credentials (stored encrypted)"
+    )
+    what = subcommands(secrets, "action", "ACTION")
+    secret_add = what.add_parser("add", parents=[common], help="store a secret")
+    provider = subcommands(secret_add, "provider", "PROVIDER")
+    add_kardow = provider.add_parser(
+        "kardow", parents=[common], help="a Kardow webhook secret (X-Kardow-Signature)"
+    )
+    add_kardow.add_argument("name", metavar="NAME")
+    add_kardow.add_argument(
+        "--secret", required=True, metavar="S", help="the secret; - reads it from standard input"
+    )
+    add_kardow.set_defaults(run=cmd_secrets_add)
+    add_kudoz = provider.add_parser(
+        "kudoz", parents=[common], help="a Kudoz API key and secret (Authorization: TOKEN)"
+    )
+    add_kudoz.add_argument("name", metavar="NAME")
+    add_kudoz.add_argument("--api-key", required=True, metavar="K")
+    add_kudoz.add_argument(
+        "--api-secret", required=True, metavar="S", help="the secret; - reads it from stdin"
+    )
+    add_kudoz.add_argument(
+        "--template",
+        metavar="T",
+        help="the signed string (default {api_key}:{uuid}:{timestamp}); \\n is a newline; "
+        "placeholders: {api_key} {uuid} {timestamp} {method} {path} {body} {body_sha256}",
+    )
+    add_kudoz.set_defaults(run=cmd_secrets_add)
+    secret_list = what.add_parser(
+        "list", parents=[common], help="list stored secrets (never their values)"
+    )
+    secret_list.add_argument("--json", action="store_true")
+    secret_list.set_defaults(run=cmd_secrets_list)
+    secret_remove = what.add_parser("remove", parents=[common], help="remove a secret")
+    secret_remove.add_argument("name", metavar="NAME")
+    secret_remove.set_defaults(run=cmd_secrets_remove)
+
+
+def _read_secret(value: str, what: str) -> str:
+    if value == "-":
+        value = sys.stdin.readline().rstrip("\r\n")
+    if not value:
+        raise UserError(f"The {what} is empty.")
+    return value
+
+
+def cmd_secrets_add(args: argparse.Namespace) -> int:
+    folder = directory(args)
+    if not args.name.strip():
+        raise UserError("The name is empty.")
+    if args.provider == "kardow":
+        secret = _read_secret(args.secret, "secret")
+        credential = Credential("kardow", args.name, secret)
+        if len(secret) < 16:
+            print(
+                "hookscope: warning: Kardow requires secrets of at least 16 characters; "
+                "stored anyway.",
+                file=sys.stderr,
+            )
+    else:
+        credential = _kudoz_credential(args)
+    try:
+        with open_store(folder) as db:
+            vault = credential_store.vault_for_new_secret(db, key_path(folder))
+            credential_store.add_credential(db, vault, credential)
+    except (CredentialError, KeyFileError) as exc:
+        raise UserError(str(exc)) from exc
+    print(f"{credential.provider} secret {credential.name!r} stored (encrypted)")
+    return 0
+
+
+def _kudoz_credential(args: argparse.Namespace) -> Credential:
+    template = None
+    if args.template is not None:
+        template = args.template.replace("\\n", "\n")
+        problem = check_template(template)
+        if problem:
+            raise UserError(problem)
+        if "{uuid}" not in template or "{timestamp}" not in template:
+            print(
+                "hookscope: warning: a template without {uuid} and {timestamp} leaves "
+                "the token open to replays.",
+                file=sys.stderr,
+            )
+    if not args.api_key.strip() or ":" in args.api_key:
+        raise UserError("The API key must be non-empty and contain no colon.")
+    return Credential(
+        "kudoz", args.name, _read_secret(args.api_secret, "API secret"), args.api_key, template
+    )
+
+
+def cmd_secrets_list(args: argparse.Namespace) -> int:
+    with open_store(directory(args)) as db:
+        stored = credential_store.list_credentials(db)
+    if args.json:
+        print(json.dumps([info.as_json() for info in stored], indent=2))
+        return 0
+    if not stored:
+        print("No secrets stored.")
+    for info in stored:
+        extra = f"  api key {info.api_key}" if info.api_key else ""
+        if info.template:
+            extra += "  template " + info.template.replace("\n", "\\n")
+        print(f"{info.provider:<7} {info.name}{extra}  (added {iso_utc(info.created_at)[:19]}Z)")
+    return 0
+
+
+def cmd_secrets_remove(args: argparse.Namespace) -> int:
+    with open_store(directory(args)) as db:
+        removed = credential_store.remove_credential(db, args.name)
+    if not removed:
+        raise UserError(f"No secret named {args.name!r}.")
+    print(f"secret {args.name!r} removed")
+    return 0
