@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import base64
 import json
+import re
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -15,7 +16,7 @@ from sqlite_utils import Database
 
 from hookscope.cli.args import Commands, Parser, positive, subcommands
 from hookscope.cli.common import UserError, directory
-from hookscope.core import export
+from hookscope.core import contentviews, export
 from hookscope.core.model import Capture, CaptureQuery, Credential, iso_utc
 from hookscope.core.providers import Verifier
 from hookscope.core.vault import VaultError
@@ -44,6 +45,11 @@ def register(commands: Commands, common: Parser) -> None:
     form = show.add_mutually_exclusive_group()
     form.add_argument("--json", action="store_true", help="print the whole capture as JSON")
     form.add_argument("--body", action="store_true", help="write the raw body bytes to stdout")
+    form.add_argument(
+        "--view",
+        choices=contentviews.CHOICES,
+        help="show the body as pretty JSON or form fields, raw text, or a hex dump (bounded)",
+    )
     show.set_defaults(run=cmd_captures_show)
 
     reverify = what.add_parser(
@@ -115,7 +121,7 @@ def cmd_captures_show(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(capture_json(capture), indent=2))
         return 0
-    print(_describe(capture))
+    print(_describe(capture, args.view))
     return 0
 
 
@@ -149,7 +155,7 @@ def _text(body: bytes) -> str | None:
         return None
 
 
-def _describe(capture: Capture) -> str:
+def _describe(capture: Capture, view: str | None = None) -> str:
     lines = [
         f"Capture {capture.id}  received {iso_utc(capture.received_at)} from {capture.remote}",
         f"{capture.method} {capture.target} HTTP/{capture.http_version}",
@@ -159,6 +165,16 @@ def _describe(capture: Capture) -> str:
     text = _text(capture.body)
     if not capture.body:
         lines.append("(empty body)")
+    elif view is not None:
+        shown, note = contentviews.show(
+            capture.body,
+            capture.header("Content-Type") or "",
+            view,
+            truncated=capture.body_truncated,
+        )
+        lines.append(shown)
+        if note:
+            lines.append(f"({note})")
     elif text is None:
         lines.append(f"({capture.body_size} bytes of binary body; use --body to get them)")
     else:
@@ -169,7 +185,23 @@ def _describe(capture: Capture) -> str:
     lines.append(f"Verdict: {capture.verdict.verdict} - {capture.verdict.detail}")
     if capture.response:
         lines.append(f"Answered: {capture.response.status}")
-    return "\n".join(lines)
+    return terminal_safe("\n".join(lines))
+
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\udc80-\udcff]")
+
+
+def terminal_safe(text: str) -> str:
+    """Text a sender chose, safe to print to a terminal: control characters (an escape
+    sequence could retitle the window, move the cursor or fake a prompt) and undecodable bytes
+    are shown as escapes instead of being sent to the terminal."""
+    return _CONTROL.sub(_escape, text)
+
+
+def _escape(match: re.Match[str]) -> str:
+    char = match.group()
+    code = ord(char) - 0xDC00 if 0xDC80 <= ord(char) <= 0xDCFF else ord(char)
+    return f"\\x{code:02x}"
 
 
 def cmd_captures_reverify(args: argparse.Namespace) -> int:

@@ -8,6 +8,7 @@ import sys
 
 from hookscope.cli.args import Commands, Parser, subcommands
 from hookscope.cli.common import UserError, directory
+from hookscope.core.checks import check_secret
 from hookscope.core.model import Credential, iso_utc
 from hookscope.core.providers.kudoz import check_template
 from hookscope.storage import credentials as credential_store
@@ -72,12 +73,8 @@ def cmd_secrets_add(args: argparse.Namespace) -> int:
     if args.provider == "kardow":
         secret = _read_secret(args.secret, "secret")
         credential = Credential("kardow", args.name, secret)
-        if len(secret) < 16:
-            print(
-                "hookscope: warning: Kardow requires secrets of at least 16 characters; "
-                "stored anyway.",
-                file=sys.stderr,
-            )
+        if problem := check_secret(secret):
+            print(f"hookscope: warning: a Kardow secret {problem}; stored anyway.", file=sys.stderr)
     else:
         credential = _kudoz_credential(args)
     try:

@@ -15,6 +15,7 @@ from hookscope.cli.args import Parser, seconds, whole
 from hookscope.cli.common import UserError, directory
 from hookscope.cli.deliveries import attempt_json, attempt_line
 from hookscope.core import jsontext
+from hookscope.core.checks import check_policy
 from hookscope.core.fire import FireError, wire_headers
 from hookscope.core.model import Plan, SendPolicy
 from hookscope.engine import Engine, EngineError
@@ -82,6 +83,8 @@ def _policy(args: argparse.Namespace, saved: SendPolicy) -> SendPolicy:
         policy = replace(policy, total_timeout=args.timeout)
     if args.connect_timeout is not None:
         policy = replace(policy, connect_timeout=args.connect_timeout)
+    if problem := check_policy(policy):  # the same sentence Settings > Sending shows
+        raise UserError(problem)
     return policy
 
 
@@ -91,6 +94,8 @@ def running_engine(args: argparse.Namespace) -> Iterator[Engine]:
     engine = Engine(directory(args))
     engine.start(listen=False)
     try:
+        if hasattr(args, "timeout"):  # refuse impossible timeouts before anything is planned
+            _policy(args, engine.call(engine.send_policy()).result(30))
         yield engine
     finally:
         engine.stop()
