@@ -8,9 +8,8 @@ import sys
 
 from hookscope.cli.args import Commands, Parser, subcommands
 from hookscope.cli.common import UserError, directory
-from hookscope.core.checks import check_secret
+from hookscope.core.checks import check_secret, check_template
 from hookscope.core.model import Credential, iso_utc
-from hookscope.core.providers.kudoz import check_template
 from hookscope.storage import credentials as credential_store
 from hookscope.storage.credentials import CredentialError
 from hookscope.storage.db import open_store

@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from hookscope.core import providers
+from hookscope.core import checks, providers
 from hookscope.core.model import Capture, Credential, Nonce, Verdict, decode_header
 from hookscope.core.providers import NonceMemory, Verifier, VerifyContext, kudoz
 from tests.conftest import make_capture
@@ -412,17 +412,17 @@ class TestWindow:
 class TestTemplates:
     @pytest.mark.parametrize("template", [*kudoz.TEMPLATES, CUSTOM, "{body}", "static prefix"])
     def test_usable_templates_pass(self, template: str) -> None:
-        assert kudoz.check_template(template) is None
+        assert checks.check_template(template) is None
 
     @pytest.mark.parametrize("unknown", ["secret", "api-key", "API_KEY", "", "timestamp_ms"])
     def test_unknown_placeholders_are_rejected_and_named(self, unknown: str) -> None:
-        reason = kudoz.check_template("{api_key}:{" + unknown + "}")
+        reason = checks.check_template("{api_key}:{" + unknown + "}")
         assert reason is not None
         assert "{" + unknown + "}" in reason
         assert "{api_key}" in reason  # the message lists the placeholders to use
 
     def test_an_empty_template_is_rejected(self) -> None:
-        reason = kudoz.check_template("")
+        reason = checks.check_template("")
         assert reason is not None
         assert "empty" in reason
 
