@@ -14,22 +14,36 @@ from typing import Any
 
 import pytest
 
+from hookscope.core.http import Headers, Request, join_target
 from hookscope.core.model import Capture
 from hookscope.engine import Engine
 
 
 def make_capture(**overrides: Any) -> Capture:
-    """A valid capture in one line, like mitmproxy's tflow(); override any field."""
-    fields: dict[str, Any] = {
+    """A valid capture in one line, like mitmproxy's tflow(); override any field.
+
+    The request's parts (method, path, query, http_version, headers, body) are overridden
+    like the capture's own fields.
+    """
+    parts: dict[str, Any] = {
         "method": "POST",
         "path": "/hooks/kardow",
         "query": "",
-        "remote": "127.0.0.1:50000",
+        "http_version": "1.1",
         "headers": (("Host", "127.0.0.1"), ("Content-Type", "application/json")),
         "body": b'{"event": "job.created", "organization_id": 42}',
     }
-    fields.update(overrides)
-    return Capture(**fields)
+    fields: dict[str, Any] = {"remote": "127.0.0.1:50000"}
+    for name, value in overrides.items():
+        (parts if name in parts else fields)[name] = value
+    request = Request(
+        method=parts["method"],
+        target=join_target(parts["path"], parts["query"]),
+        headers=Headers(parts["headers"]),
+        body=parts["body"],
+        http_version=parts["http_version"],
+    )
+    return Capture(request, **fields)
 
 
 @pytest.fixture(autouse=True)

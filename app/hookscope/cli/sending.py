@@ -81,6 +81,8 @@ def _policy(args: argparse.Namespace, saved: SendPolicy) -> SendPolicy:
     policy = replace(saved, retries=args.retries or 0)
     if args.timeout is not None:
         policy = replace(policy, total_timeout=args.timeout)
+        if args.connect_timeout is None:  # a shorter whole also bounds the connecting
+            policy = replace(policy, connect_timeout=min(policy.connect_timeout, args.timeout))
     if args.connect_timeout is not None:
         policy = replace(policy, connect_timeout=args.connect_timeout)
     if problem := check_policy(policy):  # the same sentence Settings > Sending shows

@@ -6,20 +6,12 @@ import base64
 import json
 import re
 from collections.abc import Callable, Iterable, Iterator
-from http import HTTPStatus
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 from hookscope import __version__
-from hookscope.core.model import (
-    Capture,
-    Header,
-    Outgoing,
-    decode_header,
-    header_bytes,
-    iso_millis,
-    iso_utc,
-)
+from hookscope.core.http import Header, Request, decode_header, header_bytes, join_target
+from hookscope.core.model import Capture, Outgoing, iso_millis, iso_utc
 from hookscope.core.shell import is_printable, printable, printf_format, sh_word
 
 Exporter = Callable[[Iterable[Capture], str | None], Iterator[str]]
@@ -34,13 +26,13 @@ def capture_url(capture: Capture, base_url: str | None = None) -> str:
     Bytes that are not UTF-8 in the request target are written as %XX: a URL has no other way
     to carry them, and the result stays printable text.
     """
-    return _ESCAPED_BYTE.sub(_percent, _url_root(capture, base_url) + capture.target)
+    return _ESCAPED_BYTE.sub(_percent, _url_root(capture.request, base_url) + capture.target)
 
 
-def _url_root(capture: Capture, base_url: str | None) -> str:
+def _url_root(request: Request, base_url: str | None) -> str:
     if base_url:
         return base_url.rstrip("/")
-    return "http://" + ((capture.header("host") or "").strip() or "localhost")
+    return "http://" + ((request.header("host") or "").strip() or "localhost")
 
 
 def _percent(match: re.Match[str]) -> str:
@@ -164,12 +156,10 @@ def _har_response(capture: Capture) -> dict[str, Any]:
             "headersSize": -1,
             "bodySize": -1,
         }
-    mime_type = ""
-    for name, value in response.headers:
-        if name.lower() == "content-type":
-            mime_type = _har_text(value)
-            break
-    content: dict[str, Any] = {"size": len(response.body), "mimeType": mime_type}
+    content: dict[str, Any] = {
+        "size": response.body_size,
+        "mimeType": _har_text(response.content_type),
+    }
     if response.body:
         text = _utf8(response.body)
         if text is None:
@@ -177,13 +167,9 @@ def _har_response(capture: Capture) -> dict[str, Any]:
             content["encoding"] = "base64"  # HAR 1.2's own field for binary content
         else:
             content["text"] = text
-    try:
-        status_text = HTTPStatus(response.status).phrase
-    except ValueError:
-        status_text = ""
     return {
         "status": response.status,
-        "statusText": status_text,
+        "statusText": response.reason,
         "httpVersion": f"HTTP/{capture.http_version}",
         "headers": _har_headers(response.headers),
         "cookies": [],
@@ -300,33 +286,37 @@ def curl(captures: Iterable[Capture], base_url: str | None = None) -> Iterator[s
         number = "unsaved" if capture.id is None else str(capture.id)
         method, path = printable(capture.method), printable(capture.path)
         lines = [f"# capture {number}: {method} {path} ({printable(capture.verdict.verdict)})"]
-        lines += [f"# {note}" for note in curl_notes(capture)]
-        lines.append(curl_command(capture, base_url))
+        lines += [f"# {note}" for note in curl_notes(capture.request)]
+        lines.append(curl_command(capture.request, base_url))
         yield "\n" + "\n".join(lines) + "\n"
 
 
-def curl_notes(capture: Capture) -> list[str]:
-    """The headers `curl_command` leaves out of this capture, one sentence each."""
+def curl_notes(request: Request) -> list[str]:
+    """The headers `curl_command` leaves out of this request, one sentence each."""
     notes = []
-    for name, value in capture.headers:
+    for name, value in request.headers:
         problem = None if name.lower() in CURL_LEFT_OUT else _header_problem(name, value)
         if problem:
             notes.append(f"Left out header {printable(name)}: {problem}.")
     return notes
 
 
-def curl_command(capture: Capture, base_url: str | None = None) -> str:
-    """One curl command that sends the capture again: same method, target, headers and body.
+def curl_command(request: Request, base_url: str | None = None) -> str:
+    """One curl command that sends the request (again): same method, target, headers and body.
 
-    The command is printable ASCII and POSIX sh (see `shell.sh_word`); a body that is not
-    printable ASCII comes from `printf` with octal escapes through a pipe. Headers curl cannot
-    send as one header are left out (`curl_notes` says which).
+    A captured request goes to `base_url` (else to http:// and its Host header) plus its
+    target; an `Outgoing` goes to its own URL. The command is printable ASCII and POSIX sh (see
+    `shell.sh_word`); a body that is not printable ASCII comes from `printf` with octal escapes
+    through a pipe. Headers curl cannot send as one header are left out (`curl_notes` says
+    which).
     """
-    method = capture.method
+    if isinstance(request, Outgoing):
+        request, base_url = origin_form(request)
+    method = request.method
     if _BREAKS_LINE.search(header_bytes(method)):
         return "# Not sent: the method holds a NUL, CR or LF byte, which curl cannot send."
-    url = _curl_url(capture, base_url)
-    body = capture.body
+    url = _curl_url(request, base_url)
+    body = request.body
     sends_body = bool(body) or method not in ("GET", "HEAD")
     args = ["curl", "-sS"]
     if method == "HEAD" and not sends_body:
@@ -336,10 +326,10 @@ def curl_command(capture: Capture, base_url: str | None = None) -> str:
     args.append(sh_word(url))
     if any(c in url for c in b"[]{}"):
         args.append("-g")  # no URL globbing: `a[]=1` is a query, not a range
-    if capture.http_version == "1.0":
+    if request.http_version == "1.0":
         args.append("--http1.0")
     present: set[str] = set()
-    for name, value in capture.headers:
+    for name, value in request.headers:
         if name.lower() in CURL_LEFT_OUT or _header_problem(name, value):
             continue
         present.add(name.lower())
@@ -362,21 +352,27 @@ def curl_command(capture: Capture, base_url: str | None = None) -> str:
     return prefix + " ".join(args)
 
 
-def outgoing_as_capture(request: Outgoing) -> tuple[Capture, str]:
-    """An outgoing request as a capture and the base URL it goes to, for `curl_command`."""
+def origin_form(request: Outgoing) -> tuple[Request, str]:
+    """An outgoing request with its URL split: the request to its path, and the URL's root."""
     parts = urlsplit(request.url)
-    base = f"{parts.scheme}://{parts.netloc}" if parts.scheme else request.url
     if not parts.scheme:  # not a URL we could have sent to; quote it as given
-        return Capture(request.method, "", headers=request.headers, body=request.body), base
-    path = parts.path or "/"
-    return Capture(
-        request.method, path, parts.query, headers=request.headers, body=request.body
-    ), base
+        target, base = "", request.url
+    else:
+        target, base = (
+            join_target(parts.path or "/", parts.query),
+            f"{parts.scheme}://{parts.netloc}",
+        )
+    split = Request(request.method, target, request.headers, request.body, request.http_version)
+    return split, base
 
 
-def _curl_url(capture: Capture, base_url: str | None) -> bytes:
-    root = _percent_bytes(header_bytes(_url_root(capture, base_url)), _URL_ESCAPED)
-    return root + _percent_bytes(header_bytes(capture.target), _TARGET_ESCAPED)
+# The GUI's name for `origin_form`, from when an outgoing request was copied as a capture.
+outgoing_as_capture = origin_form
+
+
+def _curl_url(request: Request, base_url: str | None) -> bytes:
+    root = _percent_bytes(header_bytes(_url_root(request, base_url)), _URL_ESCAPED)
+    return root + _percent_bytes(header_bytes(request.target), _TARGET_ESCAPED)
 
 
 def _percent_bytes(data: bytes, escaped: frozenset[int]) -> bytes:

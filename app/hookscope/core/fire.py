@@ -274,27 +274,26 @@ def plan_replay(
             raise FireError(why)
     fire_id = fire_id or new_fire_id()
     payload = capture.body if body is None else body
-    headers = [(name, value) for name, value in capture.headers if name.lower() not in HOP_BY_HOP]
+    headers = capture.headers.without(*HOP_BY_HOP)
     note = "as captured" if body is None else "body edited"
     provider = provider_of(capture)
     if resign and resign_with is not None:
         if provider == "kardow":
             value = kardow.sign(resign_with.secret, payload)
-            headers = _replace(headers, kardow.HEADER, value)
+            headers = headers.replaced(kardow.HEADER, value)
         else:
             path = urlsplit(url).path or "/"
             value = kudoz.sign(
                 resign_with, method=capture.method, path=path, body=payload, now=now.timestamp()
             )
-            headers = _replace(headers, kudoz.HEADER, value)
+            headers = headers.replaced(kudoz.HEADER, value)
         note += f", re-signed with {resign_with.name!r}"
     elif body is not None and provider is not None:
         note += " (the old signature no longer matches: re-sign to fix)"
-    headers.append((REPLAY_HEADER, str(capture.id)))
     outgoing = Outgoing(
         url=url,
         body=payload,
-        headers=tuple(headers),
+        headers=headers.appended(REPLAY_HEADER, str(capture.id)),
         method=capture.method,
         kind="replay",
         event=capture.verdict.event,
@@ -302,20 +301,3 @@ def plan_replay(
         replay_of=capture.id,
     )
     return Plan(fire_id, provider or "", "replay", payload, (outgoing,))
-
-
-def _replace(headers: list[Header], name: str, value: str) -> list[Header]:
-    """`headers` with every `name` dropped and one `name: value` where the first one was."""
-    lower = name.lower()
-    out: list[Header] = []
-    placed = False
-    for key, old in headers:
-        if key.lower() == lower:
-            if not placed:
-                out.append((key, value))
-                placed = True
-            continue
-        out.append((key, old))
-    if not placed:
-        out.append((name, value))
-    return out

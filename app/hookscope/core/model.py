@@ -8,24 +8,18 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-Header = tuple[str, str]
-
-# A header name or value is kept as text decoded from UTF-8 with "surrogateescape": every byte
-# sequence round-trips exactly (`header_bytes`), and valid UTF-8 reads naturally.
-HEADER_ENCODING = "utf-8"
-HEADER_ERRORS = "surrogateescape"
+# The message types live in core/http.py; these names stay importable from here.
+from hookscope.core.http import Header as Header
+from hookscope.core.http import Headers, Request
+from hookscope.core.http import Response as Response
+from hookscope.core.http import decode_header as decode_header
+from hookscope.core.http import first_header as first_header
+from hookscope.core.http import header_bytes as header_bytes
+from hookscope.core.sending import OUTGOING_KINDS as OUTGOING_KINDS
+from hookscope.core.sending import Attempt as Attempt
+from hookscope.core.sending import Outgoing as Outgoing
 
 VERDICTS = ("verified", "failed", "unsigned", "no-secret", "stale", "replayed", "n/a")
-
-
-def decode_header(raw: bytes) -> str:
-    """Turn raw header bytes into lossless text."""
-    return raw.decode(HEADER_ENCODING, HEADER_ERRORS)
-
-
-def header_bytes(text: str) -> bytes:
-    """Turn header text made by `decode_header` back into the exact bytes received."""
-    return text.encode(HEADER_ENCODING, HEADER_ERRORS)
 
 
 # Any UTF-16 surrogate: a byte kept by surrogateescape, or a lone "\ud800" a JSON body spelled.
@@ -39,15 +33,6 @@ def display_text(text: str) -> str:
     bytes stay the truth, kept elsewhere without loss.
     """
     return text if text.isascii() else _SURROGATE.sub("\ufffd", text)
-
-
-def first_header(headers: tuple[Header, ...], name: str) -> str | None:
-    """The first value of a header, by case-insensitive name."""
-    lower = name.lower()
-    for key, value in headers:
-        if key.lower() == lower:
-            return value
-    return None
 
 
 def utc_now() -> datetime:
@@ -122,16 +107,6 @@ class Verdict:
         return tuple(Check(*item) for item in json.loads(text))
 
 
-@dataclass(frozen=True, slots=True)
-class Response:
-    """What the listener answers (or answered) to one request."""
-
-    status: int
-    headers: tuple[Header, ...] = ()
-    body: bytes = b""
-    delay_ms: int = 0
-
-
 PROVIDERS = ("kardow", "kudoz")
 
 
@@ -181,28 +156,32 @@ class CredentialInfo:
 
 @dataclass(frozen=True, slots=True)
 class Stored:
-    """What a request learns once its capture is committed: its id and the answer to send."""
+    """What a request learns once its capture is committed: its id and the answer to send.
+
+    Attributes:
+        delay_ms: how long to wait before answering (a rule's delay; spent, not stored).
+    """
 
     id: int
     response: Response
+    delay_ms: int = 0
 
 
 @dataclass(frozen=True, slots=True)
 class Capture:
-    """One request as received: the raw body and the ordered header pairs are the truth.
+    """One request as received, and what we answered: the raw bytes are the truth.
+
+    The request's parts read as the capture's own (`capture.method`, `capture.headers`, ...).
 
     Attributes:
+        request: the request exactly as it arrived (target, ordered header pairs, raw body).
+        response: our answer, None until the store has decided it.
         id: the store's id, None until committed.
         body_truncated: True when the body was cut at the size limit (the request was refused).
     """
 
-    method: str
-    path: str
-    query: str = ""
-    http_version: str = "1.1"
+    request: Request
     remote: str = ""
-    headers: tuple[Header, ...] = ()
-    body: bytes = b""
     received_at: datetime = field(default_factory=utc_now)
     body_truncated: bool = False
     verdict: Verdict = field(default_factory=Verdict)
@@ -213,25 +192,48 @@ class Capture:
     note: str = ""
 
     @property
-    def body_size(self) -> int:
-        return len(self.body)
+    def method(self) -> str:
+        return self.request.method
 
     @property
-    def content_type(self) -> str:
-        return self.header("content-type") or ""
+    def path(self) -> str:
+        return self.request.path
+
+    @property
+    def query(self) -> str:
+        return self.request.query
 
     @property
     def target(self) -> str:
         """The request target as sent: path plus query."""
-        return f"{self.path}?{self.query}" if self.query else self.path
+        return self.request.target
+
+    @property
+    def http_version(self) -> str:
+        return self.request.http_version
+
+    @property
+    def headers(self) -> Headers:
+        return self.request.headers
+
+    @property
+    def body(self) -> bytes:
+        return self.request.body
+
+    @property
+    def body_size(self) -> int:
+        return self.request.body_size
+
+    @property
+    def content_type(self) -> str:
+        return self.request.content_type
 
     def header(self, name: str) -> str | None:
         """The first value of a header, by case-insensitive name."""
-        return first_header(self.headers, name)
+        return self.request.headers.get(name)
 
     def header_values(self, name: str) -> list[str]:
-        lower = name.lower()
-        return [value for key, value in self.headers if key.lower() == lower]
+        return self.request.headers.get_all(name)
 
     def summary(self) -> CaptureSummary:
         return CaptureSummary(
@@ -416,33 +418,6 @@ def iso_millis(moment: datetime) -> str:
     return moment.replace(tzinfo=None).isoformat(timespec="milliseconds") + "Z"
 
 
-OUTGOING_KINDS = ("webhook", "discord", "slack", "kudoz", "replay")
-
-
-@dataclass(frozen=True, slots=True)
-class Outgoing:
-    """One request Hookscope is about to send: exactly these bytes and headers.
-
-    Attributes:
-        kind: "webhook", "discord", "slack" (a Kardow target), "kudoz" or "replay".
-        note: how it was made, for the user ("signed with the target's secret", ...).
-        replay_of: the capture this request re-sends.
-    """
-
-    url: str
-    body: bytes
-    headers: tuple[Header, ...] = ()
-    method: str = "POST"
-    kind: str = "webhook"
-    target_id: str | None = None
-    event: str | None = None
-    note: str = ""
-    replay_of: int | None = None
-
-    def header(self, name: str) -> str | None:
-        return first_header(self.headers, name)
-
-
 @dataclass(frozen=True, slots=True)
 class Plan:
     """What one fire will send: the requests, built once, so a preview is what goes out.
@@ -483,48 +458,6 @@ class SendPolicy:
         """The wait before retry `retry` (1-based); `rand` is uniform in [0, 1)."""
         base: float = min(self.max_backoff, self.backoff * 2.0 ** (retry - 1))
         return base * (1.0 - self.jitter * rand)
-
-
-@dataclass(frozen=True, slots=True)
-class Attempt:
-    """One try at sending an `Outgoing`, as it went.
-
-    Attributes:
-        number: 1 for the first try, 2 for the first retry, ...
-        final: no retry follows this attempt.
-        error: why no HTTP answer came (refused, timed out, TLS, ...), None when one came.
-    """
-
-    fire_id: str
-    request: Outgoing
-    number: int = 1
-    started_at: datetime = field(default_factory=utc_now)
-    latency_ms: float = 0.0
-    status: int | None = None
-    response_headers: tuple[Header, ...] = ()
-    response_body: bytes = b""
-    response_truncated: bool = False
-    error: str | None = None
-    final: bool = True
-    id: int | None = None
-
-    @property
-    def ok(self) -> bool:
-        return self.error is None and self.status is not None and 200 <= self.status < 300
-
-    @property
-    def outcome(self) -> str:
-        """One short phrase: "delivered (200)", "HTTP 500", "redirected (301)", the error."""
-        if self.error is not None:
-            return self.error
-        assert self.status is not None
-        if self.ok:
-            return f"delivered ({self.status})"
-        if 300 <= self.status < 400:
-            location = first_header(self.response_headers, "location")
-            where = f" to {location}" if location else ""
-            return f"redirected ({self.status}){where}, not followed"
-        return f"HTTP {self.status}"
 
 
 @dataclass(frozen=True, slots=True)

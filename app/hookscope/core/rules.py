@@ -6,7 +6,8 @@ from collections.abc import Iterable
 from fnmatch import fnmatchcase
 
 from hookscope.core.checks import check_rule as check_rule  # re-exported
-from hookscope.core.model import DEFAULT_RULE, Response, ResponseRule
+from hookscope.core.http import Headers, Response
+from hookscope.core.model import DEFAULT_RULE, ResponseRule
 
 CAPTURE_ID = "{capture_id}"
 # Statuses whose answer has no body by definition (RFC 9110 15.3.5, 15.4.5).
@@ -28,6 +29,8 @@ def match_rule(rules: Iterable[ResponseRule], method: str, path: str) -> Respons
 def render(rule: ResponseRule, capture_id: int) -> Response:
     """The response a rule gives for one capture; `{capture_id}` is the only placeholder.
 
+    The rule's delay is not part of the response: the listener spends it before answering.
+
     A 204 or 304 answer has no body, so none is kept for it: the stored response is what the
     sender got (the HTTP server would drop it anyway).
     """
@@ -35,4 +38,4 @@ def render(rule: ResponseRule, capture_id: int) -> Response:
         body = b""
     else:
         body = rule.body.replace(CAPTURE_ID, str(capture_id)).encode("utf-8")
-    return Response(status=rule.status, headers=rule.headers, body=body, delay_ms=rule.delay_ms)
+    return Response(status=rule.status, headers=Headers(rule.headers), body=body)

@@ -16,13 +16,13 @@ from typing import Any
 
 from aiohttp import web
 
+from hookscope.core.http import Headers, Request, join_target
 from hookscope.core.model import (
     Capture,
     ListenerSettings,
     ResponseRule,
     Stored,
     Verdict,
-    decode_header,
     utc_now,
 )
 from hookscope.net.bodies import MemoryBudget, SpooledBody
@@ -206,9 +206,9 @@ class CaptureServer:
         finally:
             body.release()  # stored (or refused): the memory is free before any rule's delay
         self.captured += 1
+        if stored.delay_ms:
+            await asyncio.sleep(stored.delay_ms / 1000)
         response = stored.response
-        if response.delay_ms:
-            await asyncio.sleep(response.delay_ms / 1000)
         answer = web.Response(status=response.status, body=response.body)
         for name, value in response.headers:
             answer.headers.add(name, value)
@@ -228,16 +228,19 @@ class CaptureServer:
         target = request.raw_path
         if connection is not None:
             target = connection.original_target(target)
+        # The store keeps path and query apart: a "?" before an empty query is not kept.
         path, _, query = target.partition("?")
         peer = request.transport.get_extra_info("peername") if request.transport else None
-        capture = Capture(
+        arrived = Request(
             method=request.method,
-            path=path,
-            query=query,
-            http_version=f"{request.version.major}.{request.version.minor}",
-            remote=_format_peer(peer),
-            headers=tuple((decode_header(k), decode_header(v)) for k, v in request.raw_headers),
+            target=join_target(path, query),
+            headers=Headers.from_raw(request.raw_headers),
             body=body,
+            http_version=f"{request.version.major}.{request.version.minor}",
+        )
+        capture = Capture(
+            arrived,
+            remote=_format_peer(peer),
             body_truncated=problem is not None,
             received_at=received_at,
         )

@@ -14,7 +14,8 @@ from dataclasses import replace
 import aiohttp
 from multidict import CIMultiDict
 
-from hookscope.core.model import Attempt, Outgoing, Plan, SendPolicy, decode_header, utc_now
+from hookscope.core.http import Headers, Response
+from hookscope.core.model import Attempt, Outgoing, Plan, SendPolicy, utc_now
 
 log = logging.getLogger(__name__)
 
@@ -96,16 +97,8 @@ class Sender:
                 auto_decompress=False,
             ) as response:
                 body, truncated = await _read_limited(response.content, policy.response_limit)
-                result = replace(
-                    result,
-                    status=response.status,
-                    response_headers=tuple(
-                        (decode_header(name), decode_header(value))
-                        for name, value in response.raw_headers
-                    ),
-                    response_body=body,
-                    response_truncated=truncated,
-                )
+                answer = Response(response.status, Headers.from_raw(response.raw_headers), body)
+                result = replace(result, response=answer, response_truncated=truncated)
         except Exception as exc:  # every failure is a result for the user, never a crash
             result = replace(result, error=describe_error(exc, policy))
         return replace(result, latency_ms=(time.perf_counter() - start) * 1000)

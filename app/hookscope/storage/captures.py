@@ -9,15 +9,8 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from hookscope.core.model import (
-    Capture,
-    CaptureQuery,
-    CaptureSummary,
-    Header,
-    Response,
-    Verdict,
-    parse_iso_utc,
-)
+from hookscope.core.http import Header, Headers, Request, Response, join_target
+from hookscope.core.model import Capture, CaptureQuery, CaptureSummary, Verdict, parse_iso_utc
 from hookscope.storage.db import text_param, text_value, write_transaction
 
 SUMMARY_COLUMNS = (
@@ -37,8 +30,8 @@ def headers_json(headers: tuple[Header, ...]) -> str:
     return text
 
 
-def headers_from_json(text: str) -> tuple[Header, ...]:
-    return tuple((str(name), str(value)) for name, value in json.loads(text))
+def headers_from_json(text: str) -> Headers:
+    return Headers((str(name), str(value)) for name, value in json.loads(text))
 
 
 def fts_query(words: list[str]) -> str:
@@ -173,16 +166,18 @@ def capture_from_row(row: dict[str, Any]) -> Capture:
             body=bytes(row["response_body"] or b""),
         )
     checks = Verdict.checks_from_json(row["checks"])
-    return Capture(
-        id=int(row["id"]),
-        received_at=parse_iso_utc(row["received_at"]),
+    request = Request(
         method=text_value(row["method"]),
-        path=text_value(row["path"]),
-        query=text_value(row["query"]),
-        http_version=text_value(row["http_version"]),
-        remote=text_value(row["remote"]),
+        target=join_target(text_value(row["path"]), text_value(row["query"])),
         headers=headers_from_json(row["headers"]),
         body=bytes(row["body"]),
+        http_version=text_value(row["http_version"]),
+    )
+    return Capture(
+        request,
+        id=int(row["id"]),
+        received_at=parse_iso_utc(row["received_at"]),
+        remote=text_value(row["remote"]),
         body_truncated=bool(row["body_truncated"]),
         verdict=Verdict(
             verdict=row["verdict"],

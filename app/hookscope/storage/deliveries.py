@@ -6,6 +6,7 @@ from typing import Any
 
 from sqlite_utils import Database
 
+from hookscope.core.http import Response
 from hookscope.core.model import Attempt, DeliveryQuery, Outgoing, iso_utc, parse_iso_utc
 from hookscope.storage.captures import headers_from_json, headers_json
 from hookscope.storage.db import text_param, text_value, write_transaction
@@ -71,6 +72,9 @@ def _attempt(row: tuple[Any, ...]) -> Attempt:
         note=text_value(row[12]),
         replay_of=row[13],
     )
+    response = None
+    if row[14] is not None:
+        response = Response(row[14], headers_from_json(row[15]), bytes(row[16]))
     return Attempt(
         id=row[0],
         fire_id=row[1],
@@ -78,9 +82,7 @@ def _attempt(row: tuple[Any, ...]) -> Attempt:
         final=bool(row[3]),
         started_at=parse_iso_utc(row[4]),
         request=request,
-        status=row[14],
-        response_headers=headers_from_json(row[15]),
-        response_body=bytes(row[16]),
+        response=response,
         response_truncated=bool(row[17]),
         error=None if row[18] is None else text_value(row[18]),
         latency_ms=float(row[19]),

@@ -260,8 +260,11 @@ class CaptureWriter:
             params: list[tuple[Any, ...]] = []
             for offset, pending in enumerate(group):
                 capture_id = next_id + offset
-                response = pending.capture.response or render(pending.rule, capture_id)
-                stored.append(Stored(capture_id, response))
+                decided = pending.capture.response
+                response = decided or render(pending.rule, capture_id)
+                # A rule's delay is spent before its answer; an answer already decided goes now.
+                delay_ms = pending.rule.delay_ms if decided is None else 0
+                stored.append(Stored(capture_id, response, delay_ms))
                 params.append(row_values(pending.capture, capture_id, response))
             conn.executemany(INSERT, params)
             nonces = [

@@ -322,7 +322,7 @@ class TestCurlText:
         assert text.endswith("\n")
 
     def test_command_ends_without_newline(self) -> None:
-        assert not curl_command(make_capture()).endswith("\n")
+        assert not curl_command(make_capture().request).endswith("\n")
 
     def test_every_byte_is_written_as_printable_ascii_one_command_per_line(self) -> None:
         captures = every_byte_captures()
@@ -333,18 +333,18 @@ class TestCurlText:
 
     def test_bytes_outside_printable_ascii_in_a_header_become_printf_escapes(self) -> None:
         capture = make_capture(headers=(("X-Bin", decode_header(b"\xff';touch pwned;#")),))
-        command = curl_command(capture, "http://h")
+        command = curl_command(capture.request, "http://h")
         assert "-H 'X-Bin: '\"$(printf '\\377')\"''\\'';touch pwned;#'" in command
 
     @pytest.mark.parametrize("body", [b"{\n}", b"\x1b[201~", b"\x15", b"caf\xc3\xa9", b"\x00"])
     def test_body_outside_printable_ascii_is_piped_from_printf(self, body: bytes) -> None:
-        command = curl_command(make_capture(body=body), "http://h")
+        command = curl_command(make_capture(body=body).request, "http://h")
         assert command.startswith("printf '")
         assert command.endswith("--data-binary @-")
         assert set(command) <= PRINTABLE_OR_NEWLINE - {"\n"}
 
     def test_printable_body_stays_readable_in_the_command(self) -> None:
-        command = curl_command(make_capture(body=b'{"a": "it\'s"}'), "http://h")
+        command = curl_command(make_capture(body=b'{"a": "it\'s"}').request, "http://h")
         assert command.endswith("""--data-binary '{"a": "it'\\''s"}'""")
 
     @pytest.mark.parametrize(
@@ -359,11 +359,11 @@ class TestCurlText:
     )
     def test_header_curl_cannot_send_is_left_out_with_a_note(self, header: tuple[str, str]) -> None:
         capture = make_capture(headers=(header, ("X-Kept", "1")))
-        command = curl_command(capture, "http://h")
+        command = curl_command(capture.request, "http://h")
         assert "Evil" not in command
         assert "passwd" not in command
         assert "-H 'X-Kept: 1'" in command
-        (note,) = curl_notes(capture)
+        (note,) = curl_notes(capture.request)
         assert note.startswith("Left out header ")
         text = "".join(curl([capture], "http://h"))
         assert f"# {note}\n" in text
@@ -371,14 +371,16 @@ class TestCurlText:
         assert len(command_lines(text)) == 1
 
     def test_method_with_a_line_break_is_not_sent(self) -> None:
-        command = curl_command(make_capture(method="GET / HTTP/1.1\r\nX: y\r\n"), "http://h")
+        command = curl_command(
+            make_capture(method="GET / HTTP/1.1\r\nX: y\r\n").request, "http://h"
+        )
         assert command.startswith("# Not sent: the method")
         assert "\n" not in command
         assert "\r" not in command
 
     def test_url_space_controls_and_hash_are_percent_encoded(self) -> None:
         capture = make_capture(path="/a b\x1b#", query="q=\x15&r=#", body=b"")
-        command = curl_command(capture, "http://h")
+        command = curl_command(capture.request, "http://h")
         assert "'http://h/a%20b%1B%23?q=%15&r=%23'" in command
 
     def test_comment_line_shows_only_printable_ascii(self) -> None:
@@ -387,7 +389,7 @@ class TestCurlText:
         assert first == "# capture unsaved: POST /x%1B[201~%15%0A%FF (n/a)"
 
     def test_get_without_body_sends_no_data(self) -> None:
-        assert "--data-binary" not in curl_command(make_capture(method="GET", body=b""))
+        assert "--data-binary" not in curl_command(make_capture(method="GET", body=b"").request)
 
     def test_streams_lazily(self) -> None:
         chunks = list(itertools.islice(curl(infinite_captures()), 3))
@@ -445,7 +447,7 @@ def assert_received(capture: Capture, received: Received) -> None:
 
 
 def assert_resent(capture: Capture, server: RecordingServer, shell: str, cwd: Path) -> None:
-    run(curl_command(capture, server.base_url), shell, cwd)
+    run(curl_command(capture.request, server.base_url), shell, cwd)
     (received,) = server.requests
     assert_received(capture, received)
     assert list(cwd.iterdir()) == []  # nothing ran that wrote a file
@@ -538,7 +540,7 @@ class TestCurlRuns:
     def test_other_methods(self, server: RecordingServer, shell: str) -> None:
         assert_resent(make_capture(method="PATCH", body=b"{}"), server, shell, self.cwd)
         assert_resent_again = make_capture(method=decode_header(b"M\xff'X"), body=b"{}")
-        run(curl_command(assert_resent_again, server.base_url), shell, self.cwd)
+        run(curl_command(assert_resent_again.request, server.base_url), shell, self.cwd)
         assert server.requests[1].method == b"M\xff'X"
 
     def test_head(self, server: RecordingServer, shell: str) -> None:
@@ -555,7 +557,7 @@ class TestCurlRuns:
     ) -> None:
         host = server.base_url.removeprefix("http://")
         capture = make_capture(headers=(("Host", host), ("X-A", "1")), body=b"hi")
-        run(curl_command(capture), shell, self.cwd)
+        run(curl_command(capture.request), shell, self.cwd)
         assert server.requests[0].body == b"hi"
         assert (b"Host", host.encode()) in server.requests[0].headers
 

@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
+from hookscope.core.http import Headers, Request
 from hookscope.core.model import (
     Check,
     Response,
@@ -112,6 +113,28 @@ class TestCaptureHeaders:
 
 
 class TestCapture:
+    def test_the_request_and_our_answer_are_messages(self) -> None:
+        answer = Response(202, Headers((("Content-Type", "application/json"),)), b"{}")
+        capture = make_capture(
+            method="PUT", path="/in", query="a=1", http_version="1.0", response=answer
+        )
+        assert capture.request == Request(
+            "PUT",
+            "/in?a=1",
+            Headers((("Host", "127.0.0.1"), ("Content-Type", "application/json"))),
+            b'{"event": "job.created", "organization_id": 42}',
+            "1.0",
+        )
+        assert capture.response is answer
+        request = capture.request
+        assert (capture.method, capture.path, capture.query, capture.http_version) == (
+            request.method,
+            request.path,
+            request.query,
+            request.http_version,
+        )
+        assert (capture.headers, capture.body) == (request.headers, request.body)
+
     def test_target_without_query_is_the_path(self) -> None:
         assert make_capture(path="/hooks/kardow", query="").target == "/hooks/kardow"
 

@@ -29,12 +29,13 @@ def attempt(fire: str = "f1", status: int | None = 200, **overrides: object) -> 
         event="job.created",
         note="signed with the target's secret",
     )
+    answered = status is not None  # no status: no response, so no headers or body either
     fields: dict[str, object] = {
         "fire_id": fire,
         "request": request,
         "status": status,
-        "response_headers": (("Server", "test"),),
-        "response_body": b"ok",
+        "response_headers": (("Server", "test"),) if answered else (),
+        "response_body": b"ok" if answered else b"",
         "latency_ms": 12.5,
     }
     fields.update(overrides)

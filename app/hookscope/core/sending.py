@@ -1,0 +1,158 @@
+"""What Hookscope sends and how each try went: the outgoing request and its attempts."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from hookscope.core.http import NO_HEADERS, Header, Headers, Request, Response
+
+OUTGOING_KINDS = ("webhook", "discord", "slack", "kudoz", "replay")
+
+
+@dataclass(frozen=True, slots=True, init=False)
+class Outgoing(Request):
+    """One request Hookscope is about to send: exactly these bytes and headers, to `url`.
+
+    A `Request` whose target is the whole URL (absolute form), and what it was made for.
+
+    Attributes:
+        kind: "webhook", "discord", "slack" (a Kardow target), "kudoz" or "replay".
+        note: how it was made, for the user ("signed with the target's secret", ...).
+        replay_of: the capture this request re-sends.
+    """
+
+    kind: str = "webhook"
+    target_id: str | None = None
+    event: str | None = None
+    note: str = ""
+    replay_of: int | None = None
+
+    def __init__(
+        self,
+        url: str | None = None,
+        body: bytes = b"",
+        headers: Iterable[Header] = (),
+        method: str = "POST",
+        kind: str = "webhook",
+        target_id: str | None = None,
+        event: str | None = None,
+        note: str = "",
+        replay_of: int | None = None,
+        *,
+        target: str | None = None,
+        http_version: str = "1.1",
+    ) -> None:
+        # Callers name the URL `url`; dataclasses.replace() passes it as the field, `target`.
+        where = url if url is not None else target
+        if where is None:
+            raise TypeError("an outgoing request needs a url")
+        Request.__init__(self, method, where, Headers(headers), body, http_version)
+        _set(self, kind=kind, target_id=target_id, event=event, note=note, replay_of=replay_of)
+
+    @property
+    def url(self) -> str:
+        return self.target
+
+
+def _set(record: object, **values: object) -> None:
+    """Set the fields of a frozen record from its own __init__."""
+    for name, value in values.items():
+        object.__setattr__(record, name, value)
+
+
+@dataclass(frozen=True, slots=True, init=False)
+class Attempt:
+    """One try at sending an `Outgoing`, as it went: the request and the response, if any.
+
+    The response's parts read as the attempt's own (`status`, `response_headers`,
+    `response_body`: None, () and b"" without a response); they may also be given instead of
+    `response` when making one.
+
+    Attributes:
+        number: 1 for the first try, 2 for the first retry, ...
+        response: the receiver's answer (its body cut at the policy's limit), None when none came.
+        response_truncated: the answer's body was longer than the part kept.
+        final: no retry follows this attempt.
+        error: why no HTTP answer came (refused, timed out, TLS, ...), None when one came.
+    """
+
+    fire_id: str
+    request: Outgoing
+    number: int
+    started_at: datetime
+    latency_ms: float
+    response: Response | None
+    response_truncated: bool
+    error: str | None
+    final: bool
+    id: int | None
+
+    def __init__(
+        self,
+        fire_id: str,
+        request: Outgoing,
+        number: int = 1,
+        started_at: datetime | None = None,
+        latency_ms: float = 0.0,
+        status: int | None = None,
+        response_headers: Iterable[Header] = (),
+        response_body: bytes = b"",
+        response_truncated: bool = False,
+        error: str | None = None,
+        final: bool = True,
+        id: int | None = None,
+        *,
+        response: Response | None = None,
+    ) -> None:
+        if status is not None:
+            if response is not None:
+                raise TypeError("give an attempt a response or its parts, not both")
+            response = Response(status, Headers(response_headers), response_body)
+        elif response is None and (response_headers or response_body):
+            raise TypeError("a response without a status")
+        _set(
+            self,
+            fire_id=fire_id,
+            request=request,
+            number=number,
+            started_at=datetime.now(UTC) if started_at is None else started_at,
+            latency_ms=latency_ms,
+            response=response,
+            response_truncated=response_truncated,
+            error=error,
+            final=final,
+            id=id,
+        )
+
+    @property
+    def status(self) -> int | None:
+        return None if self.response is None else self.response.status
+
+    @property
+    def response_headers(self) -> Headers:
+        return NO_HEADERS if self.response is None else self.response.headers
+
+    @property
+    def response_body(self) -> bytes:
+        return b"" if self.response is None else self.response.body
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None and self.status is not None and 200 <= self.status < 300
+
+    @property
+    def outcome(self) -> str:
+        """One short phrase: "delivered (200)", "HTTP 500", "redirected (301)", the error."""
+        if self.error is not None:
+            return self.error
+        assert self.response is not None
+        status = self.response.status
+        if self.ok:
+            return f"delivered ({status})"
+        if 300 <= status < 400:
+            location = self.response.header("location")
+            where = f" to {location}" if location else ""
+            return f"redirected ({status}){where}, not followed"
+        return f"HTTP {status}"
