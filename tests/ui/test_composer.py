@@ -32,7 +32,8 @@ from hookscope.storage import captures as capture_store
 from hookscope.storage import credentials as credential_store
 from hookscope.storage.db import open_store
 from hookscope.storage.keyfile import load_vault
-from hookscope.ui.composer import ComposerPanel, body_text, parse_data, request_text
+from hookscope.ui.compose.composer import ComposerPanel
+from hookscope.ui.compose.text import body_text, parse_data, request_text
 from tests.ui.conftest import wait_until
 
 SECRET = "s" * 16

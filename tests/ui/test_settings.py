@@ -27,13 +27,13 @@ from hookscope.storage import settings as settings_store
 from hookscope.storage import targets as target_store
 from hookscope.storage.db import open_store
 from hookscope.storage.keyfile import load_vault
-from hookscope.ui.models import RecordRole
 from hookscope.ui.settings import (
     RuleEditor,
     SecretEditor,
     SettingsDialog,
     parse_headers,
 )
+from hookscope.ui.widgets.records import RecordRole
 from tests.integration.conftest import http
 from tests.ui.conftest import wait_until
 

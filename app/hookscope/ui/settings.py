@@ -56,8 +56,9 @@ from hookscope.storage import targets as target_store
 from hookscope.storage.credentials import CredentialError
 from hookscope.storage.keyfile import KeyFileError, load_vault
 from hookscope.storage.targets import ApiKeyInfo, TargetError, check_api_key
-from hookscope.ui.models import RecordTableModel
-from hookscope.ui.style import local_time, monospace, retint, set_tone
+from hookscope.ui.formats import local_time
+from hookscope.ui.style import monospace, retint, set_tone
+from hookscope.ui.widgets.records import RecordTableModel
 
 T = TypeVar("T")
 F = TypeVar("F", bound=Callable[..., Any])
@@ -147,7 +148,7 @@ class RulesModel(RecordTableModel[ResponseRule]):
         preview = item.body[:BODY_PREVIEW]
         return " ".join(preview.split()) if preview.strip() else "(empty)"
 
-    def _foreground(self, item: ResponseRule) -> QColor | None:
+    def _foreground(self, item: ResponseRule, column: int) -> QColor | None:
         if item.enabled:
             return None
         return QGuiApplication.palette().color(
