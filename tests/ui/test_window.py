@@ -637,8 +637,8 @@ async def test_settings_open_from_the_window_and_a_new_port_shows_in_the_bar(
     probe.bind(("127.0.0.1", 0))
     port = probe.getsockname()[1]
     probe.close()
-    dialog.port_spin.setValue(port)
-    assert await dialog.apply_listener()
+    dialog.listener.port_spin.setValue(port)
+    assert await dialog.listener.apply_listener()
     assert window.url.text() == f"http://127.0.0.1:{port}"
     reply = await asyncio.to_thread(http, port, "GET", "/moved")
     assert reply.status == 200

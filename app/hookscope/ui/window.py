@@ -33,7 +33,7 @@ from hookscope.ui.compose.composer import ComposerPanel
 from hookscope.ui.compose.replay import ReplayDialog
 from hookscope.ui.deliveries.panel import DeliveriesPanel
 from hookscope.ui.icons import app_icon
-from hookscope.ui.settings import SettingsDialog
+from hookscope.ui.settings.dialog import SettingsDialog
 from hookscope.ui.targets.panel import TargetsPanel
 from hookscope.ui.welcome import WelcomeDialog
 from hookscope.ui.widgets.labels import plain_label
