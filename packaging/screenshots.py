@@ -1,4 +1,4 @@
-"""Render the main window offscreen to PNGs: empty, mixed verdicts, each tab, a 5 MB body, dark.
+"""Render the window offscreen to PNGs: each tab, verdicts, a 5 MB body, dark, the settings.
 
 Usage: python packaging/screenshots.py OUT_DIR
 
@@ -155,6 +155,7 @@ async def shoot(out: Path, directory: Path) -> None:
     grab(window, out / "05-failed-verification.png")
 
     await shoot_sending(window, engine, out)
+    await shoot_settings(window, out)
 
     # The offscreen platform has no system colour scheme to follow: set a dark palette as a
     # dark desktop would hand it to Fusion.
@@ -223,6 +224,19 @@ async def shoot_sending(window: MainWindow, engine: Engine, out: Path) -> None:
     grab(window, out / "12-deliveries.png")
     window.tabs.setCurrentIndex(0)
     await settle()
+
+
+async def shoot_settings(window: MainWindow, out: Path) -> None:
+    """Each tab of the settings dialog, as opened from the window."""
+    window.open_settings()
+    dialog = window.settings_dialog
+    assert dialog is not None
+    for index in range(dialog.tabs.count()):
+        dialog.tabs.setCurrentIndex(index)
+        await settle(0.2)
+        name = dialog.tabs.tabText(index).lower().replace(" ", "-")
+        grab(dialog, out / f"14-settings-{index + 1}-{name}.png")
+    dialog.close()
 
 
 def main() -> int:
