@@ -9,11 +9,9 @@ from typing import Any
 from PySide6.QtCore import QEvent, Qt, Signal
 from PySide6.QtGui import QColor, QGuiApplication, QKeySequence, QPalette, QShortcut, QShowEvent
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QComboBox,
     QFormLayout,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QLineEdit,
     QPlainTextEdit,
@@ -21,7 +19,6 @@ from PySide6.QtWidgets import (
     QSizePolicy,
     QSpinBox,
     QSplitter,
-    QTableView,
     QVBoxLayout,
     QWidget,
 )
@@ -36,11 +33,11 @@ from hookscope.storage import credentials as credential_store
 from hookscope.ui.background import Background, async_slot
 from hookscope.ui.compose.flow import FIRE_KEYS, Planning, SendFlow
 from hookscope.ui.compose.preview import RequestPreview
+from hookscope.ui.compose.results import FireResults
 from hookscope.ui.compose.text import parse_data, summary
 from hookscope.ui.formats import targets_phrase
-from hookscope.ui.style import is_dark, monospace, pill_style, retint, say, tone_colour
+from hookscope.ui.style import is_dark, monospace, pill_style, retint, say
 from hookscope.ui.widgets.labels import heading, plain_label
-from hookscope.ui.widgets.records import RecordTableModel, plain_tooltip
 
 log = logging.getLogger(__name__)
 
@@ -52,41 +49,6 @@ NO_KUDOZ_CREDENTIAL = (
 )
 
 _BADGE = ("#fde7c7", "#6b4413")  # the "shape assumed" badge's background
-
-
-class AttemptsModel(RecordTableModel[Attempt]):
-    """What each request of a fire got: its outcome in words (coloured too); an Attempt per row."""
-
-    COLUMNS = ("Kind", "URL", "Outcome", "Status", "Latency")
-    OUTCOME = 2
-    RIGHT = frozenset({3, 4})
-
-    def _text(self, item: Attempt, column: int) -> str:
-        if column == 0:
-            return item.request.kind
-        if column == 1:
-            return item.request.url
-        if column == 2:
-            return ("✓ " if item.ok else "✗ ") + item.outcome
-        if column == 3:
-            return "—" if item.status is None else str(item.status)
-        return f"{item.latency_ms:.0f} ms"
-
-    def _foreground(self, item: Attempt, column: int) -> QColor | None:
-        if column != self.OUTCOME:
-            return None
-        return tone_colour("ok" if item.ok else "error")
-
-    def _tooltip(self, item: Attempt, column: int) -> str | None:
-        if column == 1:
-            return plain_tooltip(item.request.url)
-        if column != self.OUTCOME:
-            return None
-        if item.error is not None:
-            return plain_tooltip(item.error)
-        answer = item.response_body.decode("utf-8", "replace")
-        cut = " (cut)" if item.response_truncated else ""
-        return plain_tooltip(f"Answered {item.status}{cut}:\n{answer}" if answer else item.outcome)
 
 
 class ComposerPanel(QWidget):
@@ -118,7 +80,7 @@ class ComposerPanel(QWidget):
         refresh_button: builds the preview again (fresh values, the targets registered now).
         fire_button: sends `plan`; disabled with the reason as its tooltip.
         status_label: "Sending to N targets…", then the summary ("3 delivered, 1 failed").
-        results_model, results_view: the last fire's result per request.
+        results: the last fire's result per request.
     """
 
     fired = Signal(str)
@@ -249,38 +211,12 @@ class ComposerPanel(QWidget):
         top_layout.addWidget(self.preview, 1)
         top_layout.addLayout(fire_row)
 
-        self.results_model = AttemptsModel(self)
-        self.results_view = QTableView()
-        self.results_view.setModel(self.results_model)
-        self.results_view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.results_view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.results_view.setWordWrap(False)
-        self.results_view.setTextElideMode(Qt.TextElideMode.ElideRight)
-        self.results_view.verticalHeader().hide()
-        self.results_view.verticalHeader().setDefaultSectionSize(
-            self.results_view.fontMetrics().height() + 8
-        )
-        header = self.results_view.horizontalHeader()
-        header.setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Interactive)
-        header.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
-        for column in (3, 4):
-            header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
-        row_height = self.results_view.verticalHeader().defaultSectionSize()
-        self.results_view.setMinimumHeight(row_height * 5 + header.sizeHint().height() + 4)
-        self.results_empty = plain_label("The results of a fire appear here.")
-        self.results_empty.setEnabled(False)
-        bottom = QWidget()
-        bottom_layout = QVBoxLayout(bottom)
-        bottom_layout.setContentsMargins(4, 4, 0, 0)
-        bottom_layout.addWidget(heading("Results of the last fire"))
-        bottom_layout.addWidget(self.results_view, 1)
-        bottom_layout.addWidget(self.results_empty)
+        self.results = FireResults()
 
         right = QSplitter(Qt.Orientation.Vertical)
         right.setChildrenCollapsible(False)
         right.addWidget(top)
-        right.addWidget(bottom)
+        right.addWidget(self.results)
         right.setStretchFactor(0, 3)
         right.setStretchFactor(1, 2)
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
@@ -459,7 +395,7 @@ class ComposerPanel(QWidget):
         return attempts if attempts is not None else []
 
     def _begin_fire(self, plan: Plan) -> str:
-        self.results_model.set_rows(())
+        self.results.clear()
         return f"Sending to {targets_phrase(len(plan.requests))}…"
 
     def _fired(self, plan: Plan, attempts: list[Attempt]) -> None:
@@ -467,14 +403,7 @@ class ComposerPanel(QWidget):
         self.fired.emit(plan.fire_id)
 
     def _show_results(self, attempts: list[Attempt]) -> None:
-        self.results_model.set_rows(attempts)
-        self.results_empty.setVisible(not attempts)
-        view = self.results_view
-        view.resizeColumnToContents(1)
-        view.setColumnWidth(1, min(view.columnWidth(1) + 12, view.viewport().width() * 2 // 5))
-        first_failure = next((row for row, a in enumerate(attempts) if not a.ok), None)
-        if first_failure is not None:
-            self.results_view.scrollTo(self.results_model.index(first_failure, 0))
+        self.results.show_attempts(attempts)
         failed = any(not attempt.ok for attempt in attempts)
         say(self.status_label, summary(attempts) + ".", "error" if failed else "ok")
 
