@@ -174,7 +174,7 @@ async def shoot(out: Path, directory: Path) -> None:
     window.captures.detail.setCurrentIndex(window.captures.detail.BODY)
     await settle(1.0)
     grab(window, out / "07-dark-body.png")
-    window.captures.search.setText("no-such-word")
+    window.captures.filters.search.setText("no-such-word")
     window.captures.apply_filters()
     await settle()
     grab(window, out / "08-dark-no-match.png")

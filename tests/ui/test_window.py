@@ -141,7 +141,7 @@ async def test_new_captures_keep_the_selection_and_what_the_user_reads_in_place(
 
     await asyncio.to_thread(burst, "old", 120)
     await wait_until(lambda: window.captures.model.rowCount() == 120)
-    window.captures.follow.setChecked(False)
+    window.captures.filters.follow.setChecked(False)
     window.captures.table.verticalScrollBar().setValue(600)
     await asyncio.sleep(0.05)
     top = window.captures.table.indexAt(QPoint(5, 5)).row()
@@ -159,7 +159,7 @@ async def test_new_captures_keep_the_selection_and_what_the_user_reads_in_place(
         window.captures.model.summary(window.captures.table.indexAt(QPoint(5, 5)).row()).id
         == reading
     )
-    assert not window.captures.follow.isChecked()
+    assert not window.captures.filters.follow.isChecked()
 
 
 @pytest.mark.asyncio
@@ -168,7 +168,7 @@ async def test_auto_follow_keeps_the_newest_in_view(
 ) -> None:
     await asyncio.to_thread(lambda: [http(port_of(live_engine), "GET", f"/{n}") for n in range(80)])
     await wait_until(lambda: window.captures.model.rowCount() == 80)
-    assert window.captures.follow.isChecked()
+    assert window.captures.filters.follow.isChecked()
     await post(live_engine, "/newest", b"{}")
     await wait_until(lambda: window.captures.model.rowCount() == 81)
     assert window.captures.table.verticalScrollBar().value() == 0
@@ -205,28 +205,34 @@ async def test_filters_narrow_the_list_and_count_the_matches(
 ) -> None:
     await deliver_mix(live_engine)
     await wait_until(lambda: window.captures.model.rowCount() == 4)
-    assert window.captures.matches.text() == "4 captures"
+    assert window.captures.filters.matches.text() == "4 captures"
 
-    window.captures.verdict.setCurrentIndex(window.captures.verdict.findData("failed"))
+    window.captures.filters.verdict.setCurrentIndex(
+        window.captures.filters.verdict.findData("failed")
+    )
     assert rows(window, C.EVENT) == ["candidate.hired"]
-    assert window.captures.matches.text() == "1 matching"
+    assert window.captures.filters.matches.text() == "1 matching"
 
-    window.captures.verdict.setCurrentIndex(0)
-    window.captures.provider.setCurrentIndex(window.captures.provider.findData("kudoz"))
+    window.captures.filters.verdict.setCurrentIndex(0)
+    window.captures.filters.provider.setCurrentIndex(
+        window.captures.filters.provider.findData("kudoz")
+    )
     assert rows(window, C.PATH) == ["/kudoz/callback"]
-    window.captures.provider.setCurrentIndex(window.captures.provider.findData("none"))
+    window.captures.filters.provider.setCurrentIndex(
+        window.captures.filters.provider.findData("none")
+    )
     assert rows(window, C.PATH) == ["/health?probe=1"]
 
-    window.captures.provider.setCurrentIndex(0)
-    window.captures.method.setCurrentIndex(window.captures.method.findData("POST"))
+    window.captures.filters.provider.setCurrentIndex(0)
+    window.captures.filters.method.setCurrentIndex(window.captures.filters.method.findData("POST"))
     assert window.captures.model.rowCount() == 3
 
-    window.captures.search.setText("Welder")
+    window.captures.filters.search.setText("Welder")
     await wait_until(lambda: window.captures.model.rowCount() == 1)
     assert rows(window, C.EVENT) == ["job.created"]
-    assert window.captures.matches.text() == "1 matching"
+    assert window.captures.filters.matches.text() == "1 matching"
 
-    window.captures.search.setText("nothing-like-this")
+    window.captures.filters.search.setText("nothing-like-this")
     await wait_until(lambda: window.captures.model.rowCount() == 0)
     assert window.captures.empty_hint.isVisible()
     assert "No capture matches" in window.captures.empty_hint.text()
@@ -237,13 +243,13 @@ async def test_filters_narrow_the_list_and_count_the_matches(
 
 @pytest.mark.asyncio
 async def test_new_captures_respect_the_filter(window: MainWindow, live_engine: Engine) -> None:
-    window.captures.method.setCurrentIndex(window.captures.method.findData("GET"))
+    window.captures.filters.method.setCurrentIndex(window.captures.filters.method.findData("GET"))
     await post(live_engine, "/ignored", b"{}")
     await asyncio.to_thread(http, port_of(live_engine), "GET", "/shown")
     await wait_until(lambda: window.captures.model.rowCount() == 1)
     await asyncio.sleep(0.2)
     assert rows(window, C.PATH) == ["/shown"]
-    assert window.captures.matches.text() == "1 matching"
+    assert window.captures.filters.matches.text() == "1 matching"
 
 
 # -- the detail pane ----------------------------------------------------------------------------
@@ -440,9 +446,9 @@ async def test_star_and_note_are_saved(
     await window.settle()
     assert column(window, 0, C.STAR) == "★"
     assert window.captures.detail.star_button.isChecked()
-    window.captures.starred_only.setChecked(True)
+    window.captures.filters.starred_only.setChecked(True)
     assert window.captures.model.rowCount() == 1
-    window.captures.starred_only.setChecked(False)
+    window.captures.filters.starred_only.setChecked(False)
 
     window.captures.table.selectRow(window.captures.model.row_of(capture_id) or 0)
     window.captures.detail.note.setPlainText("retry with the staging secret")
@@ -472,7 +478,10 @@ async def test_ctrl_c_on_a_row_copies_the_body(window: MainWindow, live_engine: 
 async def test_ctrl_f_focuses_the_search(window: MainWindow, qtbot: QtBot) -> None:
     window.activateWindow()
     window.find_action.trigger()
-    assert window.captures.search.hasFocus() or QApplication.focusWidget() is window.captures.search
+    assert (
+        window.captures.filters.search.hasFocus()
+        or QApplication.focusWidget() is window.captures.filters.search
+    )
 
 
 @pytest.mark.asyncio
@@ -546,9 +555,11 @@ async def test_filters_and_layout_persist(
     first = MainWindow(live_engine, gui_db)
     qtbot.addWidget(first)
     first.show()
-    first.captures.verdict.setCurrentIndex(first.captures.verdict.findData("failed"))
-    first.captures.search.setText("welder")
-    first.captures.follow.setChecked(False)
+    first.captures.filters.verdict.setCurrentIndex(
+        first.captures.filters.verdict.findData("failed")
+    )
+    first.captures.filters.search.setText("welder")
+    first.captures.filters.follow.setChecked(False)
     first.captures.splitter.setSizes([700, 300])
     sizes = first.captures.splitter.sizes()
     first.close()
@@ -557,9 +568,9 @@ async def test_filters_and_layout_persist(
     second = MainWindow(live_engine, gui_db)
     qtbot.addWidget(second)
     second.show()
-    assert second.captures.verdict.currentData() == "failed"
-    assert second.captures.search.text() == "welder"
-    assert not second.captures.follow.isChecked()
+    assert second.captures.filters.verdict.currentData() == "failed"
+    assert second.captures.filters.search.text() == "welder"
+    assert not second.captures.filters.follow.isChecked()
     shown = second.captures.splitter.sizes()
     assert abs(shown[0] / sum(shown) - sizes[0] / sum(sizes)) < 0.02
     second.bridge.detach()
@@ -572,7 +583,7 @@ async def test_broken_saved_state_is_ignored(
     settings_store.set_setting(gui_db, "ui.window", {"geometry": "not base64!", "filters": 3})
     window = MainWindow(live_engine, gui_db)
     qtbot.addWidget(window)
-    assert window.captures.verdict.currentIndex() == 0
+    assert window.captures.filters.verdict.currentIndex() == 0
     window.bridge.detach()
 
 

@@ -163,6 +163,7 @@ class MainWindow(QMainWindow):
     def _build_actions(self) -> None:
         menus = self.menuBar()
         captures = self.captures
+        filters = captures.filters
         file = menus.addMenu("&File")
         self.settings_action = self._action(
             "&Settings…", self.open_settings, QKeySequence.StandardKey.Preferences
@@ -175,7 +176,7 @@ class MainWindow(QMainWindow):
         file.addAction(self.quit_action)
 
         edit = menus.addMenu("&Edit")
-        self.find_action = self._action("&Find…", captures.focus_search, "Ctrl+F")
+        self.find_action = self._action("&Find…", filters.focus_search, "Ctrl+F")
         edit.addAction(self.find_action)
         self.copy_body_action = self._action(
             "&Copy body", captures.copy_body, "Ctrl+C", on_table=True, tip="Copy the selected body"
@@ -200,12 +201,12 @@ class MainWindow(QMainWindow):
         edit.addAction(self.delete_all_action)
 
         view = menus.addMenu("&View")
-        self.follow_action = self._action("Auto-&follow newest", captures.follow.toggle, "Ctrl+End")
+        self.follow_action = self._action("Auto-&follow newest", filters.follow.toggle, "Ctrl+End")
         self.follow_action.setCheckable(True)
         self.follow_action.setChecked(True)
-        captures.follow.toggled.connect(self.follow_action.setChecked)
+        filters.follow.toggled.connect(self.follow_action.setChecked)
         view.addAction(self.follow_action)
-        self.clear_filters_action = self._action("&Clear filters", captures.clear_filters, "Ctrl+R")
+        self.clear_filters_action = self._action("&Clear filters", filters.clear, "Ctrl+R")
         view.addAction(self.clear_filters_action)
 
         listener = menus.addMenu("&Listener")

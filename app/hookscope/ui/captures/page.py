@@ -12,26 +12,21 @@ from typing import Any
 from PySide6.QtCore import QByteArray, QItemSelection, QModelIndex, Qt, QTimer, Signal
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import (
-    QCheckBox,
-    QComboBox,
-    QHBoxLayout,
     QHeaderView,
-    QLineEdit,
     QMessageBox,
     QProgressDialog,
     QSplitter,
-    QToolButton,
     QVBoxLayout,
     QWidget,
 )
 from sqlite_utils import Database
 
-from hookscope.core.model import PROVIDERS, VERDICTS, CaptureQuery
 from hookscope.engine import Engine
 from hookscope.storage import captures as capture_store
 from hookscope.ui.background import Background
 from hookscope.ui.bridge import EngineBridge
 from hookscope.ui.captures.detail import DetailPane
+from hookscope.ui.captures.filters import CaptureFilters
 from hookscope.ui.captures.model import CaptureTableModel
 from hookscope.ui.widgets.badges import VerdictDelegate
 from hookscope.ui.widgets.labels import plain_label
@@ -39,9 +34,7 @@ from hookscope.ui.widgets.tables import list_table
 
 # New captures are read and inserted together, at most this often (DESIGN.md: never one by one).
 BATCH_MS = 50
-SEARCH_PAUSE_MS = 250
 RATE_WINDOW = 5.0  # seconds the shown rate is averaged over
-METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS")
 COLUMN_WIDTHS = {
     CaptureTableModel.STAR: 28,
     CaptureTableModel.TIME: 100,
@@ -66,8 +59,7 @@ class CapturesPage(QWidget):
         table: the capture list.
         detail: the detail pane.
         splitter: the list beside the detail.
-        search, provider, verdict, method, starred_only, follow: the filter and follow controls.
-        matches: how many captures match.
+        filters: the search, filters and follow switch above the list.
         empty_hint: said when the list is empty, and why.
         total: how many captures are stored.
         question: the confirmation box waiting for an answer, if any (tests answer it).
@@ -90,8 +82,6 @@ class CapturesPage(QWidget):
         self.model = CaptureTableModel(db, self)
         self._batch = QTimer(self, singleShot=True, interval=BATCH_MS)
         self._batch.timeout.connect(self.insert_new)
-        self._search_pause = QTimer(self, singleShot=True, interval=SEARCH_PAUSE_MS)
-        self._search_pause.timeout.connect(self.apply_filters)
         self._build()
         bridge.captured.connect(self._captured)
         self.model.count_changed.connect(self._count_changed)
@@ -101,7 +91,10 @@ class CapturesPage(QWidget):
     def _build(self) -> None:
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 4, 0, 0)
-        layout.addLayout(self._build_filters())
+        self.filters = CaptureFilters()
+        self.filters.changed.connect(self.apply_filters)
+        self.filters.follow.toggled.connect(self._follow_toggled)
+        layout.addWidget(self.filters)
         self._build_table()
 
         self.empty_hint = plain_label(selectable=False)
@@ -126,46 +119,6 @@ class CapturesPage(QWidget):
         self.splitter.setStretchFactor(1, 2)
         self.splitter.setChildrenCollapsible(False)
         layout.addWidget(self.splitter, 1)
-
-    def _build_filters(self) -> QHBoxLayout:
-        filters = QHBoxLayout()
-        self.search = QLineEdit()
-        self.search.setPlaceholderText("Search path, headers and body  (Ctrl+F)")
-        self.search.setClearButtonEnabled(True)
-        self.search.textChanged.connect(lambda _: self._search_pause.start())
-        self.search.returnPressed.connect(self.apply_filters)
-        filters.addWidget(self.search, 3)
-        self.provider = QComboBox()
-        self.provider.addItem("All providers", None)
-        for name in PROVIDERS:
-            self.provider.addItem(name.capitalize(), name)
-        self.provider.addItem("No provider", "none")
-        self.verdict = QComboBox()
-        self.verdict.addItem("All verdicts", None)
-        for name in VERDICTS:
-            self.verdict.addItem(name, name)
-        self.method = QComboBox()
-        self.method.addItem("All methods", None)
-        for name in METHODS:
-            self.method.addItem(name, name)
-        for combo in (self.provider, self.verdict, self.method):
-            combo.currentIndexChanged.connect(lambda _: self.apply_filters())
-            filters.addWidget(combo)
-        self.starred_only = QCheckBox("★ only")
-        self.starred_only.setToolTip("Show starred captures only")
-        self.starred_only.toggled.connect(lambda _: self.apply_filters())
-        filters.addWidget(self.starred_only)
-        self.matches = plain_label(selectable=False, wrap=False)
-        self.matches.setMinimumWidth(110)
-        filters.addWidget(self.matches)
-        self.follow = QToolButton()
-        self.follow.setText("Auto-follow")
-        self.follow.setCheckable(True)
-        self.follow.setChecked(True)
-        self.follow.setToolTip("Keep the newest capture in view as deliveries arrive")
-        self.follow.toggled.connect(self._follow_toggled)
-        filters.addWidget(self.follow)
-        return filters
 
     def _build_table(self) -> None:
         self.table = list_table(self.model)
@@ -192,7 +145,7 @@ class CapturesPage(QWidget):
         before = scroll.value()
         inserted = self.model.fetch_new()
         if inserted:
-            if self.follow.isChecked():
+            if self.filters.follow.isChecked():
                 self.model.trim()
                 self.table.scrollToTop()
             else:
@@ -212,8 +165,8 @@ class CapturesPage(QWidget):
 
     def _scrolled(self, value: int) -> None:
         # Scrolling away from the newest stops following; scrolling back to the top resumes.
-        if value > 0 and self.follow.isChecked() and self.table.isVisible():
-            self.follow.setChecked(False)
+        if value > 0 and self.filters.follow.isChecked() and self.table.isVisible():
+            self.filters.follow.setChecked(False)
 
     def _follow_toggled(self, on: bool) -> None:
         if on:
@@ -231,45 +184,18 @@ class CapturesPage(QWidget):
 
     # -- filters ------------------------------------------------------------------------------
 
-    def current_query(self) -> CaptureQuery:
-        return CaptureQuery(
-            provider=self.provider.currentData(),
-            verdict=self.verdict.currentData(),
-            method=self.method.currentData(),
-            search=self.search.text().strip(),
-            starred=self.starred_only.isChecked(),
-        )
-
     def apply_filters(self) -> None:
-        self._search_pause.stop()
+        self.filters.stop()
         selected = self.current_id()
-        self.model.set_query(self.current_query())
+        self.model.set_query(self.filters.query())
         if selected is not None:
             row = self.model.row_of(selected)
             if row is not None:
                 self.table.selectRow(row)
         self._update_empty_hint()
 
-    def clear_filters(self) -> None:
-        for widget in (self.provider, self.verdict, self.method, self.starred_only, self.search):
-            widget.blockSignals(True)
-        self.search.clear()
-        self.provider.setCurrentIndex(0)
-        self.verdict.setCurrentIndex(0)
-        self.method.setCurrentIndex(0)
-        self.starred_only.setChecked(False)
-        for widget in (self.provider, self.verdict, self.method, self.starred_only, self.search):
-            widget.blockSignals(False)
-        self.apply_filters()
-
-    def focus_search(self) -> None:
-        self.search.setFocus(Qt.FocusReason.ShortcutFocusReason)
-        self.search.selectAll()
-
     def _count_changed(self, matching: int) -> None:
-        filtered = self.current_query() != CaptureQuery()
-        noun = "capture" if matching == 1 else "captures"
-        self.matches.setText(f"{matching:,} matching" if filtered else f"{matching:,} {noun}")
+        self.filters.show_matches(matching)
         self._update_empty_hint()
 
     def refresh_hint(self) -> None:
@@ -280,7 +206,7 @@ class CapturesPage(QWidget):
     def _update_empty_hint(self) -> None:
         empty = self.model.rowCount() == 0
         if empty:
-            if self.current_query() != CaptureQuery():
+            if self.filters.filtered():
                 self.empty_hint.setText("No capture matches these filters.  (Ctrl+R clears them)")
             elif self.engine.url:
                 self.empty_hint.setText(
@@ -441,14 +367,8 @@ class CapturesPage(QWidget):
         return {
             "splitter": b64(self.splitter.saveState()),
             "columns": b64(self.table.horizontalHeader().saveState()),
-            "filters": {
-                "search": self.search.text(),
-                "provider": self.provider.currentData(),
-                "verdict": self.verdict.currentData(),
-                "method": self.method.currentData(),
-                "starred": self.starred_only.isChecked(),
-            },
-            "follow": self.follow.isChecked(),
+            "filters": self.filters.state(),
+            "follow": self.filters.follow.isChecked(),
         }
 
     def restore(self, state: dict[str, Any]) -> None:
@@ -456,17 +376,8 @@ class CapturesPage(QWidget):
         the state is not in that shape."""
         self.splitter.restoreState(unb64(state.get("splitter", "")))
         self.table.horizontalHeader().restoreState(unb64(state.get("columns", "")))
-        filters = state.get("filters", {})
-        self.search.setText(str(filters.get("search", "")))
-        for combo, key in (
-            (self.provider, "provider"),
-            (self.verdict, "verdict"),
-            (self.method, "method"),
-        ):
-            found = combo.findData(filters.get(key))
-            combo.setCurrentIndex(max(found, 0))
-        self.starred_only.setChecked(bool(filters.get("starred", False)))
-        self.follow.setChecked(bool(state.get("follow", True)))
+        self.filters.restore(state.get("filters", {}))
+        self.filters.follow.setChecked(bool(state.get("follow", True)))
 
     def _background(self, coro: Coroutine[Any, Any, Any]) -> None:
         self._work.run(coro)
@@ -474,7 +385,7 @@ class CapturesPage(QWidget):
     def stop_timers(self) -> None:
         """The window is closing: nothing may read the store after it closes."""
         self._batch.stop()
-        self._search_pause.stop()
+        self.filters.stop()
 
     async def settle(self) -> None:
         """Wait for actions started from buttons and keys (tests, and closing)."""
