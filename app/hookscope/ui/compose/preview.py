@@ -65,7 +65,6 @@ class RequestPreview(QWidget):
         self.plan_error: str | None = None
         self._started = 0
         self._shown = -1
-        self._show_list = show_list
         self.problems_label = plain_label()
         self.problems_label.hide()
         self.requests_model = RequestsModel(self)
