@@ -1,4 +1,4 @@
-"""Render the main window offscreen to PNGs: empty, mixed verdicts, each tab, a 5 MB body, dark.
+"""Render the window offscreen to PNGs: each tab, verdicts, a 5 MB body, dark, the settings.
 
 Usage: python packaging/screenshots.py OUT_DIR
 
@@ -131,44 +131,51 @@ async def shoot(out: Path, directory: Path) -> None:
     assert engine.listener is not None
     await asyncio.to_thread(deliveries, engine.listener.port, True)
     await settle(1.0)
-    window.table.selectRow(window.model.rowCount() - 1)
+    window.captures.table.selectRow(window.captures.model.rowCount() - 1)
     await settle()
     grab(window, out / "02-mixed-overview.png")
     for tab, name in ((1, "headers"), (3, "verification"), (4, "response")):
-        window.detail.setCurrentIndex(tab)
+        window.captures.detail.setCurrentIndex(tab)
         await settle(0.2)
         grab(window, out / f"03-tab-{name}.png")
-    window.table.selectRow(window.model.row_of(window.model.summary(0).id + 0) or 0)
-    window.detail.setCurrentIndex(window.detail.BODY)
+    window.captures.table.selectRow(
+        window.captures.model.row_of(window.captures.model.summary(0).id + 0) or 0
+    )
+    window.captures.detail.setCurrentIndex(window.captures.detail.BODY)
     await settle(3.0)
     grab(window, out / "04-body-5mb.png")
     failed = next(
-        r for r in range(window.model.rowCount()) if window.model.summary(r).verdict == "failed"
+        r
+        for r in range(window.captures.model.rowCount())
+        if window.captures.model.summary(r).verdict == "failed"
     )
-    window.table.selectRow(failed)
-    window.detail.setCurrentIndex(window.detail.VERIFICATION)
+    window.captures.table.selectRow(failed)
+    window.captures.detail.setCurrentIndex(window.captures.detail.VERIFICATION)
     await settle()
     grab(window, out / "05-failed-verification.png")
 
     await shoot_sending(window, engine, out)
+    await shoot_settings(window, out)
 
     # The offscreen platform has no system colour scheme to follow: set a dark palette as a
     # dark desktop would hand it to Fusion.
     light = QApplication.palette()
     QApplication.setPalette(dark_palette())
     await settle(0.5)
-    window.detail.show_capture(window.detail.capture)
+    window.captures.detail.show_capture(window.captures.detail.capture)
     await settle(0.5)
     grab(window, out / "06-dark-verification.png")
     kardow_row = next(
-        r for r in range(window.model.rowCount()) if window.model.summary(r).event == "job.created"
+        r
+        for r in range(window.captures.model.rowCount())
+        if window.captures.model.summary(r).event == "job.created"
     )
-    window.table.selectRow(kardow_row)
-    window.detail.setCurrentIndex(window.detail.BODY)
+    window.captures.table.selectRow(kardow_row)
+    window.captures.detail.setCurrentIndex(window.captures.detail.BODY)
     await settle(1.0)
     grab(window, out / "07-dark-body.png")
-    window.search.setText("no-such-word")
-    window.apply_filters()
+    window.captures.filters.search.setText("no-such-word")
+    window.captures.apply_filters()
     await settle()
     grab(window, out / "08-dark-no-match.png")
     for index, name in ((1, "compose"), (2, "targets"), (3, "deliveries")):
@@ -217,6 +224,19 @@ async def shoot_sending(window: MainWindow, engine: Engine, out: Path) -> None:
     grab(window, out / "12-deliveries.png")
     window.tabs.setCurrentIndex(0)
     await settle()
+
+
+async def shoot_settings(window: MainWindow, out: Path) -> None:
+    """Each tab of the settings dialog, as opened from the window."""
+    window.open_settings()
+    dialog = window.settings_dialog
+    assert dialog is not None
+    for index in range(dialog.tabs.count()):
+        dialog.tabs.setCurrentIndex(index)
+        await settle(0.2)
+        name = dialog.tabs.tabText(index).lower().replace(" ", "-")
+        grab(dialog, out / f"14-settings-{index + 1}-{name}.png")
+    dialog.close()
 
 
 def main() -> int:

@@ -32,7 +32,8 @@ from hookscope.storage import captures as capture_store
 from hookscope.storage import credentials as credential_store
 from hookscope.storage.db import open_store
 from hookscope.storage.keyfile import load_vault
-from hookscope.ui.composer import ComposerPanel, body_text, parse_data, request_text
+from hookscope.ui.compose.composer import ComposerPanel
+from hookscope.ui.compose.text import body_text, parse_data, request_text
 from tests.ui.conftest import wait_until
 
 SECRET = "s" * 16
@@ -319,10 +320,10 @@ async def test_a_kardow_fire_sends_exactly_the_preview_signed(
     assert [pair for pair in arrived if pair in sent] == sent
     assert fired == [plan.fire_id]
     assert panel.status_label.text() == "1 delivered."
-    assert panel.results_model.index(0, 2).data() == "✓ delivered (200)"
-    assert panel.results_model.index(0, 3).data() == "200"
-    assert panel.results_model.index(0, 4).data().endswith(" ms")
-    qtmodeltester.check(panel.results_model)
+    assert panel.results.model.index(0, 2).data() == "✓ delivered (200)"
+    assert panel.results.model.index(0, 3).data() == "200"
+    assert panel.results.model.index(0, 4).data().endswith(" ms")
+    qtmodeltester.check(panel.results.model)
     qtmodeltester.check(panel.preview.requests_model)
     # A fresh plan is ready for the next fire: never the same ids twice.
     assert panel.plan is not None
@@ -409,9 +410,9 @@ async def test_a_failing_target_is_said_in_words_while_the_gui_keeps_working(
     finally:
         held.close()
     assert [attempt.ok for attempt in attempts] == [True, False]
-    failed = panel.results_model.index(1, 2).data()
+    failed = panel.results.model.index(1, 2).data()
     assert failed.startswith("✗ could not connect to 127.0.0.1:")
-    assert panel.results_model.index(1, 3).data() == "—"
+    assert panel.results.model.index(1, 3).data() == "—"
     assert panel.status_label.text() == "1 delivered, 1 failed."
 
 
@@ -422,7 +423,7 @@ async def test_ctrl_return_fires(panel: ComposerPanel, engine: Engine, qtbot: Qt
     panel.activateWindow()
     panel.editor.setFocus()
     press_ctrl_return(qtbot, panel.editor)
-    await wait_until(lambda: panel.results_model.rowCount() == 1)
+    await wait_until(lambda: panel.results.model.rowCount() == 1)
     await panel.settle()
     assert len(stored_captures(engine)) == 1
 

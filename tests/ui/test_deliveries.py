@@ -34,8 +34,10 @@ from hookscope.storage import deliveries as delivery_store
 from hookscope.storage import settings as settings_store
 from hookscope.storage.db import open_store
 from hookscope.ui.bridge import EngineBridge
-from hookscope.ui.deliveries import DeliveriesPanel, DeliveryTableModel, curl_for
-from hookscope.ui.models import RecordRole
+from hookscope.ui.deliveries.model import DeliveryTableModel
+from hookscope.ui.deliveries.panel import DeliveriesPanel
+from hookscope.ui.deliveries.text import curl_for
+from hookscope.ui.widgets.records import RecordRole
 from tests.integration.receiver import Receiver, running_receiver
 from tests.rawserver import recording_server
 from tests.ui.conftest import wait_until

@@ -20,8 +20,8 @@ from hookscope.core.model import Capture, Credential
 from hookscope.core.providers import kardow
 from hookscope.engine import Engine
 from hookscope.storage.db import open_store
-from hookscope.ui.composer import request_text
-from hookscope.ui.replay import AUTOMATIC, ReplayDialog, forget_last_url
+from hookscope.ui.compose.replay import AUTOMATIC, ReplayDialog, forget_last_url
+from hookscope.ui.compose.text import request_text
 from tests.integration.conftest import http
 from tests.ui.conftest import wait_until
 from tests.ui.test_composer import (

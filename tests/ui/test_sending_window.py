@@ -59,8 +59,8 @@ async def test_a_fire_from_the_composer_lands_in_deliveries(
     (request,) = plan.requests
     expected = hmac.new(SECRET.encode(), request.body, hashlib.sha256).hexdigest()
     assert request.header("X-Kardow-Signature") == expected
-    await wait_until(lambda: window.model.rowCount() == 1)  # our own listener captured it
-    assert window.model.summary(0).verdict == "verified"
+    await wait_until(lambda: window.captures.model.rowCount() == 1)  # our own listener captured it
+    assert window.captures.model.summary(0).verdict == "verified"
 
 
 async def test_replay_opens_for_the_selected_capture_and_re_signs(
@@ -68,9 +68,9 @@ async def test_replay_opens_for_the_selected_capture_and_re_signs(
 ) -> None:
     body = kardow_body(title="Welder")
     await post(live_engine, "/kardow", body, signed(body, "wrong-secret-0123456"))
-    await wait_until(lambda: window.model.rowCount() == 1)
+    await wait_until(lambda: window.captures.model.rowCount() == 1)
     assert window.open_replay() is None  # nothing selected yet: said in the status bar
-    window.table.selectRow(0)
+    window.captures.table.selectRow(0)
     dialog = window.open_replay()
     assert dialog is not None
     assert window.replay_dialog is dialog
@@ -78,9 +78,9 @@ async def test_replay_opens_for_the_selected_capture_and_re_signs(
     attempt = await dialog.send()
     assert attempt is not None
     assert attempt.ok
-    await wait_until(lambda: window.model.rowCount() == 2)
-    assert window.model.summary(0).verdict == "verified"
-    assert window.model.summary(1).verdict == "failed"
+    await wait_until(lambda: window.captures.model.rowCount() == 2)
+    assert window.captures.model.summary(0).verdict == "verified"
+    assert window.captures.model.summary(1).verdict == "failed"
     dialog.close()
 
 

@@ -27,13 +27,11 @@ from hookscope.storage import settings as settings_store
 from hookscope.storage import targets as target_store
 from hookscope.storage.db import open_store
 from hookscope.storage.keyfile import load_vault
-from hookscope.ui.models import RecordRole
-from hookscope.ui.settings import (
-    RuleEditor,
-    SecretEditor,
-    SettingsDialog,
-    parse_headers,
-)
+from hookscope.ui.settings.checks import parse_headers
+from hookscope.ui.settings.dialog import SettingsDialog
+from hookscope.ui.settings.rules import RuleEditor
+from hookscope.ui.settings.secrets import SecretEditor
+from hookscope.ui.widgets.records import RecordRole
 from tests.integration.conftest import http
 from tests.ui.conftest import wait_until
 
@@ -65,7 +63,9 @@ def show_tab(dialog: SettingsDialog, title: str) -> None:
 
 def open_now(dialog: SettingsDialog) -> list[QDialog]:
     """The editors and questions the dialog has open."""
-    found = (dialog.rule_editor, dialog.secret_editor, dialog.key_editor, dialog.confirmation)
+    tabs = (dialog.rules, dialog.secrets, dialog.api_keys)
+    editors = (dialog.rules.rule_editor, dialog.secrets.secret_editor, dialog.api_keys.key_editor)
+    found = (*editors, *(tab.confirmation for tab in tabs))
     return [d for d in found if d is not None]
 
 
@@ -115,8 +115,8 @@ def fill_secret(editor: SecretEditor, name: str, secret: str, api_key: str = "")
 def test_both_models_pass_the_model_tester(
     dialog: SettingsDialog, gui_db: Database, engine: Engine, qtmodeltester: ModelTester
 ) -> None:
-    qtmodeltester.check(dialog.rules_model)
-    qtmodeltester.check(dialog.secrets_model)
+    qtmodeltester.check(dialog.rules.rules_model)
+    qtmodeltester.check(dialog.secrets.secrets_model)
     settings_store.save_rule(gui_db, ResponseRule(pattern="/a/*", status=201, delay_ms=5))
     settings_store.save_rule(
         gui_db, ResponseRule(pattern="*", method="POST", body="", position=3, enabled=False)
@@ -125,15 +125,15 @@ def test_both_models_pass_the_model_tester(
     store_secret(gui_db, engine, Credential("kudoz", "kz", "s3cret", "key-1", "{api_key}\n{uuid}"))
     dialog.reload()
 
-    qtmodeltester.check(dialog.rules_model)
-    qtmodeltester.check(dialog.secrets_model)
-    rules = dialog.rules_model
+    qtmodeltester.check(dialog.rules.rules_model)
+    qtmodeltester.check(dialog.secrets.secrets_model)
+    rules = dialog.rules.rules_model
     row = [rules.index(0, c).data() for c in range(rules.columnCount())]
     assert row == ["0", "any", "/a/*", "201", "5 ms", '{"ok": true, "capture_id": {capture_id}}']
     assert rules.index(1, 5).data() == "(empty)"
     assert rules.index(1, 1).data() == "POST"
     assert isinstance(rules.index(0, 0).data(RecordRole), ResponseRule)
-    secrets = dialog.secrets_model
+    secrets = dialog.secrets.secrets_model
     assert [secrets.index(1, c).data() for c in range(4)] == [
         "kz",
         "Kudoz",
@@ -150,21 +150,21 @@ def test_both_models_pass_the_model_tester(
 
 
 def test_the_form_shows_the_effective_settings(dialog: SettingsDialog, engine: Engine) -> None:
-    assert dialog.host_edit.text() == "127.0.0.1"
-    assert dialog.port_spin.value() == 0  # the fixture's override, not the saved 8787
-    assert dialog.limit_spin.value() == 25.0
-    assert dialog.status_label.text() == f"Listening on {engine.url}"
-    assert dialog.overrides_label.isVisibleTo(dialog)
-    assert "127.0.0.1:8787" in dialog.overrides_label.text()
+    assert dialog.listener.host_edit.text() == "127.0.0.1"
+    assert dialog.listener.port_spin.value() == 0  # the fixture's override, not the saved 8787
+    assert dialog.listener.limit_spin.value() == 25.0
+    assert dialog.listener.status_label.text() == f"Listening on {engine.url}"
+    assert dialog.listener.overrides_label.isVisibleTo(dialog)
+    assert "127.0.0.1:8787" in dialog.listener.overrides_label.text()
 
 
 def test_a_host_other_machines_can_reach_is_warned_about(dialog: SettingsDialog) -> None:
-    assert not dialog.exposure_label.isVisibleTo(dialog)
-    dialog.host_edit.setText("0.0.0.0")
-    assert dialog.exposure_label.isVisibleTo(dialog)
-    assert "other machines" in dialog.exposure_label.text()
-    dialog.host_edit.setText("localhost")
-    assert not dialog.exposure_label.isVisibleTo(dialog)
+    assert not dialog.listener.exposure_label.isVisibleTo(dialog)
+    dialog.listener.host_edit.setText("0.0.0.0")
+    assert dialog.listener.exposure_label.isVisibleTo(dialog)
+    assert "other machines" in dialog.listener.exposure_label.text()
+    dialog.listener.host_edit.setText("localhost")
+    assert not dialog.listener.exposure_label.isVisibleTo(dialog)
 
 
 @pytest.mark.asyncio
@@ -174,17 +174,17 @@ async def test_applying_a_new_port_restarts_the_listener_there_and_saves_it(
     changed: list[str] = []
     dialog.listener_changed.connect(changed.append)
     port = free_port()
-    dialog.port_spin.setValue(port)
-    dialog.limit_spin.setValue(1.5)
-    dialog.deadline_spin.setValue(45)
+    dialog.listener.port_spin.setValue(port)
+    dialog.listener.limit_spin.setValue(1.5)
+    dialog.listener.deadline_spin.setValue(45)
 
-    assert await dialog.apply_listener()
+    assert await dialog.listener.apply_listener()
 
     assert changed == [f"http://127.0.0.1:{port}"]
     assert engine.url == changed[0]
-    assert dialog.status_label.text() == f"Listening on {changed[0]}"
-    assert not dialog.listener_error.isVisibleTo(dialog)
-    assert not dialog.overrides_label.isVisibleTo(dialog)
+    assert dialog.listener.status_label.text() == f"Listening on {changed[0]}"
+    assert not dialog.listener.listener_error.isVisibleTo(dialog)
+    assert not dialog.listener.overrides_label.isVisibleTo(dialog)
     status, body = await post(f"http://127.0.0.1:{port}/hooks/x")
     assert status == 200
     assert b"capture_id" in body
@@ -207,23 +207,23 @@ async def test_applying_a_new_port_restarts_the_listener_there_and_saves_it(
 async def test_the_apply_button_restarts_the_listener(dialog: SettingsDialog) -> None:
     changed: list[str] = []
     dialog.listener_changed.connect(changed.append)
-    dialog.apply_button.click()
+    dialog.listener.apply_button.click()
     await wait_until(lambda: changed)
     assert changed[0].startswith("http://127.0.0.1:")
-    assert dialog.apply_button.isEnabled()
+    assert dialog.listener.apply_button.isEnabled()
 
 
 @pytest.mark.asyncio
 async def test_a_second_apply_during_a_restart_is_ignored(dialog: SettingsDialog) -> None:
     changed: list[str] = []
     dialog.listener_changed.connect(changed.append)
-    first = spawn(dialog.apply_listener(), name="first-apply")
+    first = spawn(dialog.listener.apply_listener(), name="first-apply")
     await asyncio.sleep(0)  # the first one is now waiting for the engine
-    assert not dialog.apply_button.isEnabled()
-    assert not await dialog.apply_listener()
+    assert not dialog.listener.apply_button.isEnabled()
+    assert not await dialog.listener.apply_listener()
     assert await first
     assert len(changed) == 1
-    assert dialog.apply_button.isEnabled()
+    assert dialog.listener.apply_button.isEnabled()
 
 
 @pytest.mark.asyncio
@@ -236,21 +236,23 @@ async def test_a_taken_port_is_said_in_the_dialog_and_another_can_be_tried(
         taken.bind(("127.0.0.1", 0))
         taken.listen()
         port = taken.getsockname()[1]
-        dialog.port_spin.setValue(port)
+        dialog.listener.port_spin.setValue(port)
 
-        assert not await dialog.apply_listener()
+        assert not await dialog.listener.apply_listener()
 
-        assert dialog.listener_error.isVisibleTo(dialog)
-        assert dialog.listener_error.text().startswith(f"Cannot listen on 127.0.0.1:{port}: ")
-        assert "settings are saved" in dialog.listener_error.text()
+        assert dialog.listener.listener_error.isVisibleTo(dialog)
+        assert dialog.listener.listener_error.text().startswith(
+            f"Cannot listen on 127.0.0.1:{port}: "
+        )
+        assert "settings are saved" in dialog.listener.listener_error.text()
         assert changed == [""]
-        assert dialog.status_label.text() == "The listener is stopped."
+        assert dialog.listener.status_label.text() == "The listener is stopped."
         assert settings_store.load_listener_settings(gui_db).port == port
-        assert dialog.apply_button.isEnabled()
+        assert dialog.listener.apply_button.isEnabled()
 
-    dialog.port_spin.setValue(free_port())
-    assert await dialog.apply_listener()
-    assert not dialog.listener_error.isVisibleTo(dialog)
+    dialog.listener.port_spin.setValue(free_port())
+    assert await dialog.listener.apply_listener()
+    assert not dialog.listener.listener_error.isVisibleTo(dialog)
     status, _ = await post(engine.url + "/again")
     assert status == 200
 
@@ -259,9 +261,9 @@ async def test_a_taken_port_is_said_in_the_dialog_and_another_can_be_tried(
 async def test_an_empty_host_is_refused_before_anything_is_saved(
     dialog: SettingsDialog, gui_db: Database
 ) -> None:
-    dialog.host_edit.setText("  ")
-    assert not await dialog.apply_listener()
-    assert dialog.listener_error.text().startswith("The host is empty")
+    dialog.listener.host_edit.setText("  ")
+    assert not await dialog.listener.apply_listener()
+    assert dialog.listener.listener_error.text().startswith("The host is empty")
     assert settings_store.load_listener_settings(gui_db) == ListenerSettings()
 
 
@@ -273,17 +275,17 @@ async def test_a_rule_added_in_the_dialog_answers_within_seconds(
     dialog: SettingsDialog, engine: Engine, gui_db: Database
 ) -> None:
     show_tab(dialog, "Response rules")
-    editor = dialog.add_rule()
-    assert dialog.rule_editor is editor
+    editor = dialog.rules.add_rule()
+    assert dialog.rules.rule_editor is editor
     fill_rule(editor, "/teapot/*", 418, "Content-Type: text/plain\nX-Brewed: yes")
     editor.body_edit.setPlainText("short and stout #{capture_id}")
     editor.delay_spin.setValue(10)
     editor.buttons.button(SAVE).click()
 
     assert open_now(dialog) == []
-    assert dialog.rules_model.rowCount() == 1
-    assert dialog.selected_rule() == settings_store.list_rules(gui_db)[0]
-    assert not dialog.rules_empty.isVisibleTo(dialog)
+    assert dialog.rules.rules_model.rowCount() == 1
+    assert dialog.rules.selected_rule() == settings_store.list_rules(gui_db)[0]
+    assert not dialog.rules.rules_empty.isVisibleTo(dialog)
     replies: list[tuple[int, bytes]] = []
 
     async def answered() -> bool:
@@ -302,7 +304,7 @@ async def test_a_rule_added_in_the_dialog_answers_within_seconds(
 def test_invalid_rule_input_is_said_and_nothing_is_saved(
     dialog: SettingsDialog, gui_db: Database
 ) -> None:
-    editor = dialog.add_rule()
+    editor = dialog.rules.add_rule()
     fill_rule(editor, "/x", 99, "Content-Type: text/plain")
     editor.buttons.button(SAVE).click()
     assert editor.error_label.isVisibleTo(editor)
@@ -328,7 +330,7 @@ def test_invalid_rule_input_is_said_and_nothing_is_saved(
 
     assert settings_store.list_rules(gui_db) == []
     assert editor.isVisible()
-    assert dialog.rule_editor is editor
+    assert dialog.rules.rule_editor is editor
     editor.buttons.button(QDialogButtonBox.StandardButton.Cancel).click()
     assert open_now(dialog) == []
 
@@ -350,12 +352,12 @@ def test_a_rule_is_edited_and_removed_after_confirmation(
         gui_db, ResponseRule(pattern="/k/*", method="PROPFIND", status=500, position=2)
     )
     dialog.reload()
-    assert dialog.edit_rule() is None  # nothing selected
-    assert not dialog.edit_rule_button.isEnabled()
-    dialog.rules_view.selectRow(0)
-    assert dialog.edit_rule_button.isEnabled()
+    assert dialog.rules.edit_rule() is None  # nothing selected
+    assert not dialog.rules.edit_rule_button.isEnabled()
+    dialog.rules.rules_view.selectRow(0)
+    assert dialog.rules.edit_rule_button.isEnabled()
 
-    editor = dialog.edit_rule()
+    editor = dialog.rules.edit_rule()
     assert editor is not None
     assert editor.method_combo.currentText() == "PROPFIND"
     assert editor.status_spin.value() == 500
@@ -366,29 +368,29 @@ def test_a_rule_is_edited_and_removed_after_confirmation(
     editor.buttons.button(SAVE).click()
     (saved,) = settings_store.list_rules(gui_db)
     assert (saved.id, saved.status, saved.method) == (rule_id, 202, None)
-    assert dialog.rules_model.index(0, 3).data() == "202"
+    assert dialog.rules.rules_model.index(0, 3).data() == "202"
 
-    box = dialog.remove_rule()
+    box = dialog.rules.remove_rule()
     assert box is not None
-    assert dialog.confirmation is box
+    assert dialog.rules.confirmation is box
     assert box.textFormat() == Qt.TextFormat.PlainText
     box.button(QMessageBox.StandardButton.Cancel).click()
     assert len(settings_store.list_rules(gui_db)) == 1
     assert open_now(dialog) == []
 
-    dialog.rules_view.selectRow(0)
-    box = dialog.remove_rule()
+    dialog.rules.rules_view.selectRow(0)
+    box = dialog.rules.remove_rule()
     assert box is not None
     box.button(QMessageBox.StandardButton.Yes).click()
     assert settings_store.list_rules(gui_db) == []
-    assert dialog.rules_model.rowCount() == 0
-    assert dialog.rules_empty.isVisibleTo(dialog)
+    assert dialog.rules.rules_model.rowCount() == 0
+    assert dialog.rules.rules_empty.isVisibleTo(dialog)
 
 
 def test_a_new_rule_goes_after_the_existing_ones(dialog: SettingsDialog, gui_db: Database) -> None:
     settings_store.save_rule(gui_db, ResponseRule(pattern="/a", position=4))
     dialog.reload()
-    editor = dialog.add_rule()
+    editor = dialog.rules.add_rule()
     assert editor.position_spin.value() == 5
     assert editor.pattern_edit.text() == ""
     assert editor.status_spin.value() == 200
@@ -402,8 +404,8 @@ def test_a_kardow_secret_is_added_encrypted_revealed_and_removed(
 ) -> None:
     show_tab(dialog, "Secrets")
     plaintext = "whsec-0123456789abcdef"
-    editor = dialog.add_kardow()
-    assert dialog.secret_editor is editor
+    editor = dialog.secrets.add_kardow()
+    assert dialog.secrets.secret_editor is editor
     assert not editor.api_key_edit.isVisibleTo(editor)
     fill_secret(editor, " staging ", plaintext)
     assert editor.secret_field.edit.echoMode() == QLineEdit.EchoMode.Password
@@ -417,40 +419,40 @@ def test_a_kardow_secret_is_added_encrypted_revealed_and_removed(
     assert (info.provider, info.name) == ("kardow", "staging")
     (raw,) = gui_db.execute("SELECT secret FROM credentials").fetchone()
     assert plaintext.encode() not in bytes(raw)
-    assert dialog.selected_secret() == info
+    assert dialog.secrets.selected_secret() == info
 
-    assert not dialog.revealed_edit.isVisibleTo(dialog)
-    dialog.reveal_button.click()
-    assert dialog.revealed_edit.text() == plaintext
-    assert dialog.revealed_edit.isVisibleTo(dialog)
-    assert dialog.revealed_edit.isReadOnly()
-    assert dialog.reveal_button.text() == "Hide"
-    dialog.reveal_button.click()
-    assert dialog.revealed_edit.text() == ""
-    assert not dialog.revealed_edit.isVisibleTo(dialog)
+    assert not dialog.secrets.revealed_edit.isVisibleTo(dialog)
+    dialog.secrets.reveal_button.click()
+    assert dialog.secrets.revealed_edit.text() == plaintext
+    assert dialog.secrets.revealed_edit.isVisibleTo(dialog)
+    assert dialog.secrets.revealed_edit.isReadOnly()
+    assert dialog.secrets.reveal_button.text() == "Hide"
+    dialog.secrets.reveal_button.click()
+    assert dialog.secrets.revealed_edit.text() == ""
+    assert not dialog.secrets.revealed_edit.isVisibleTo(dialog)
 
-    dialog.reveal_button.click()
+    dialog.secrets.reveal_button.click()
     dialog.hide()  # a revealed secret does not outlive the dialog on screen
-    assert dialog.revealed_edit.text() == ""
+    assert dialog.secrets.revealed_edit.text() == ""
     dialog.show()
 
-    dialog.secrets_view.selectRow(0)
-    box = dialog.remove_secret()
+    dialog.secrets.secrets_view.selectRow(0)
+    box = dialog.secrets.remove_secret()
     assert box is not None
     assert "'staging'" in box.text()
     box.button(QMessageBox.StandardButton.Yes).click()
     assert credential_store.list_credentials(gui_db) == []
-    assert dialog.secrets_empty.isVisibleTo(dialog)
-    assert not dialog.reveal_button.isEnabled()
+    assert dialog.secrets.secrets_empty.isVisibleTo(dialog)
+    assert not dialog.secrets.reveal_button.isEnabled()
 
 
 def test_a_duplicate_name_is_refused_with_a_sentence(
     dialog: SettingsDialog, gui_db: Database
 ) -> None:
-    first = dialog.add_kardow()
+    first = dialog.secrets.add_kardow()
     fill_secret(first, "ci", "a" * 20)
     assert first.save()
-    second = dialog.add_kudoz()
+    second = dialog.secrets.add_kudoz()
     fill_secret(second, "ci", "b" * 20, api_key="key")
     assert not second.save()
     assert second.error_label.text() == "A secret named 'ci' already exists."
@@ -460,7 +462,7 @@ def test_a_duplicate_name_is_refused_with_a_sentence(
 def test_a_short_kardow_secret_is_advised_against_but_stored(
     dialog: SettingsDialog, gui_db: Database
 ) -> None:
-    editor = dialog.add_kardow()
+    editor = dialog.secrets.add_kardow()
     fill_secret(editor, "short", "abc")
     assert "at least 16 characters" in editor.hint_label.text()
     assert editor.hint_label.isVisibleTo(editor)
@@ -471,7 +473,7 @@ def test_a_short_kardow_secret_is_advised_against_but_stored(
 def test_kudoz_credentials_check_their_template(
     dialog: SettingsDialog, gui_db: Database, engine: Engine
 ) -> None:
-    editor = dialog.add_kudoz()
+    editor = dialog.secrets.add_kudoz()
     assert editor.api_key_edit.isVisibleTo(editor)
     fill_secret(editor, "kz", "api-secret", api_key="key-1")
     editor.template_combo.setEditText("{api_key}:{nonce}")
@@ -489,16 +491,18 @@ def test_kudoz_credentials_check_their_template(
     assert editor.save()
     (info,) = credential_store.list_credentials(gui_db)
     assert info.template == "{method}\n{api_key}:{uuid}:{timestamp}"
-    assert dialog.secrets_model.index(0, 3).data() == "{method}\\n{api_key}:{uuid}:{timestamp}"
+    assert (
+        dialog.secrets.secrets_model.index(0, 3).data() == "{method}\\n{api_key}:{uuid}:{timestamp}"
+    )
 
-    default = dialog.add_kudoz()
+    default = dialog.secrets.add_kudoz()
     fill_secret(default, "kz2", "other", api_key="key-2")
     assert default.save()  # the default template is stored as "none given"
     assert credential_store.list_credentials(gui_db)[1].template is None
-    dialog.secrets_view.selectRow(1)
-    assert dialog.reveal_secret()
-    assert dialog.revealed_edit.text() == "other"
-    assert dialog.revealed_label.text() == "API secret of kz2:"
+    dialog.secrets.secrets_view.selectRow(1)
+    assert dialog.secrets.reveal_secret()
+    assert dialog.secrets.revealed_edit.text() == "other"
+    assert dialog.secrets.revealed_label.text() == "API secret of kz2:"
 
 
 def test_reveal_without_the_key_says_why(
@@ -507,36 +511,39 @@ def test_reveal_without_the_key_says_why(
     show_tab(dialog, "Secrets")
     store_secret(gui_db, engine, Credential("kardow", "lost", "x" * 20))
     dialog.reload()
-    dialog.secrets_view.selectRow(0)
+    dialog.secrets.secrets_view.selectRow(0)
     engine.key_file.unlink()
-    assert not dialog.reveal_secret()
-    assert "is missing" in dialog.secrets_error.text()
-    assert dialog.secrets_error.isVisibleTo(dialog)
-    assert dialog.revealed_edit.text() == ""
-    assert not dialog.reveal_button.isChecked()
+    assert not dialog.secrets.reveal_secret()
+    assert "is missing" in dialog.secrets.secrets_error.text()
+    assert dialog.secrets.secrets_error.isVisibleTo(dialog)
+    assert dialog.secrets.revealed_edit.text() == ""
+    assert not dialog.secrets.reveal_button.isChecked()
 
     engine.key_file.write_bytes(b"not a fernet key\n")
-    dialog.reveal_button.click()
-    assert dialog.secrets_error.text() == f"The secrets key {engine.key_file} is empty or damaged."
-    assert dialog.reveal_button.text() == "Reveal"
+    dialog.secrets.reveal_button.click()
+    assert (
+        dialog.secrets.secrets_error.text()
+        == f"The secrets key {engine.key_file} is empty or damaged."
+    )
+    assert dialog.secrets.reveal_button.text() == "Reveal"
 
 
 def test_user_data_is_shown_as_plain_text(dialog: SettingsDialog, gui_db: Database) -> None:
     settings_store.save_rule(gui_db, ResponseRule(pattern="<b>bold</b>/*"))
     dialog.reload()
-    dialog.rules_view.selectRow(0)
-    box = dialog.remove_rule()
+    dialog.rules.rules_view.selectRow(0)
+    box = dialog.rules.remove_rule()
     assert box is not None
     assert box.textFormat() == Qt.TextFormat.PlainText
     assert "<b>bold</b>/*" in box.text()
     box.button(QMessageBox.StandardButton.Cancel).click()
     for label in (
-        dialog.listener_error,
-        dialog.rules_error,
-        dialog.secrets_error,
-        dialog.revealed_label,
-        dialog.status_label,
-        dialog.exposure_label,
+        dialog.listener.listener_error,
+        dialog.rules.rules_error,
+        dialog.secrets.secrets_error,
+        dialog.secrets.revealed_label,
+        dialog.listener.status_label,
+        dialog.listener.exposure_label,
     ):
         assert label.textFormat() == Qt.TextFormat.PlainText
 
@@ -557,26 +564,26 @@ async def get_webhooks(port: int, key: str | None = None) -> int:
 async def test_the_api_port_restarts_the_emulator_and_zero_stops_it(
     dialog: SettingsDialog, engine: Engine, gui_db: Database
 ) -> None:
-    assert dialog.api_port_spin.value() == 0  # the fixture runs with the emulator off
-    assert dialog.api_status_label.text() == "The Kardow API emulator is off."
+    assert dialog.listener.api_port_spin.value() == 0  # the fixture runs with the emulator off
+    assert dialog.listener.api_status_label.text() == "The Kardow API emulator is off."
     changed: list[str] = []
     dialog.api_changed.connect(changed.append)
     port = free_port()
-    dialog.api_port_spin.setValue(port)
+    dialog.listener.api_port_spin.setValue(port)
 
-    assert await dialog.apply_listener()
+    assert await dialog.listener.apply_listener()
 
     assert engine.api_url == f"http://127.0.0.1:{port}"
     assert changed == [engine.api_url]
-    assert dialog.api_status_label.text() == f"Kardow API emulator on {engine.api_url}"
+    assert dialog.listener.api_status_label.text() == f"Kardow API emulator on {engine.api_url}"
     assert settings_store.load_listener_settings(gui_db).api_port == port
     assert await get_webhooks(port) == 401  # no key configured yet
 
-    dialog.api_port_spin.setValue(0)
-    assert await dialog.apply_listener()
+    dialog.listener.api_port_spin.setValue(0)
+    assert await dialog.listener.apply_listener()
     assert engine.api_url == ""
     assert changed[-1] == ""
-    assert dialog.api_status_label.text() == "The Kardow API emulator is off."
+    assert dialog.listener.api_status_label.text() == "The Kardow API emulator is off."
     assert settings_store.load_listener_settings(gui_db).api_port == 0
     with pytest.raises(ConnectionRefusedError):
         await get_webhooks(port)
@@ -590,18 +597,18 @@ async def test_a_taken_api_port_is_said_and_the_listener_still_runs(
         taken.bind(("127.0.0.1", 0))
         taken.listen()
         port = taken.getsockname()[1]
-        dialog.api_port_spin.setValue(port)
+        dialog.listener.api_port_spin.setValue(port)
 
-        assert not await dialog.apply_listener()
+        assert not await dialog.listener.apply_listener()
 
-    assert dialog.api_error.isVisibleTo(dialog)
-    assert dialog.api_error.text().startswith(
+    assert dialog.listener.api_error.isVisibleTo(dialog)
+    assert dialog.listener.api_error.text().startswith(
         f"Cannot start the Kardow API emulator on 127.0.0.1:{port}: "
     )
-    assert not dialog.listener_error.isVisibleTo(dialog)
+    assert not dialog.listener.listener_error.isVisibleTo(dialog)
     assert engine.url
     assert engine.api_url == ""
-    assert dialog.api_status_label.text() == "The Kardow API emulator is stopped."
+    assert dialog.listener.api_status_label.text() == "The Kardow API emulator is stopped."
     status, _ = await post(engine.url + "/still")
     assert status == 200
 
@@ -611,25 +618,25 @@ async def test_a_generated_key_is_accepted_stored_as_a_digest_and_removable(
     dialog: SettingsDialog, engine: Engine, gui_db: Database
 ) -> None:
     show_tab(dialog, "Kardow API")
-    assert dialog.api_keys_empty.isVisibleTo(dialog)
-    assert "401" in dialog.api_keys_empty.text()
+    assert dialog.api_keys.api_keys_empty.isVisibleTo(dialog)
+    assert "401" in dialog.api_keys.api_keys_empty.text()
     port = urlsplit(await asyncio.wrap_future(engine.call(engine.start_api(port=0)))).port
     assert port is not None
 
-    key = dialog.generate_key()
+    key = dialog.api_keys.generate_key()
 
     assert key.startswith("kd_")
     assert len(key) == 3 + 32  # 24 random bytes, URL-safe base64
-    assert dialog.new_key_edit.text() == key
-    assert dialog.new_key_edit.isReadOnly()
-    assert dialog.new_key_edit.isVisibleTo(dialog)
-    assert "will not be shown again" in dialog.new_key_label.text()
-    dialog.copy_key_button.click()
+    assert dialog.api_keys.new_key_edit.text() == key
+    assert dialog.api_keys.new_key_edit.isReadOnly()
+    assert dialog.api_keys.new_key_edit.isVisibleTo(dialog)
+    assert "will not be shown again" in dialog.api_keys.new_key_label.text()
+    dialog.api_keys.copy_key_button.click()
     assert QGuiApplication.clipboard().text() == key
     (info,) = target_store.list_api_keys(gui_db)
     assert info.digest == hashlib.sha256(key.encode()).hexdigest()
-    assert dialog.api_keys_model.index(0, 0).data() == "…" + key[-4:]
-    assert not dialog.api_keys_empty.isVisibleTo(dialog)
+    assert dialog.api_keys.api_keys_model.index(0, 0).data() == "…" + key[-4:]
+    assert not dialog.api_keys.api_keys_empty.isVisibleTo(dialog)
     stored = b"".join(
         path.read_bytes()
         for path in engine.directory.iterdir()
@@ -642,17 +649,17 @@ async def test_a_generated_key_is_accepted_stored_as_a_digest_and_removable(
     assert await get_webhooks(port, "kd_wrong") == 401
 
     show_tab(dialog, "Sending")  # shown once: leaving the tab forgets it
-    assert dialog.new_key_edit.text() == ""
+    assert dialog.api_keys.new_key_edit.text() == ""
     show_tab(dialog, "Kardow API")
-    assert not dialog.new_key_edit.isVisibleTo(dialog)
+    assert not dialog.api_keys.new_key_edit.isVisibleTo(dialog)
 
-    dialog.api_keys_view.selectRow(0)
-    box = dialog.remove_key()
+    dialog.api_keys.api_keys_view.selectRow(0)
+    box = dialog.api_keys.remove_key()
     assert box is not None
     assert "…" + key[-4:] in box.text()
     box.button(QMessageBox.StandardButton.Yes).click()
     assert target_store.list_api_keys(gui_db) == []
-    assert dialog.api_keys_empty.isVisibleTo(dialog)
+    assert dialog.api_keys.api_keys_empty.isVisibleTo(dialog)
     await wait_until(lambda: engine.api_key_state(key) is not None)
     assert await get_webhooks(port, key) == 401
 
@@ -661,8 +668,8 @@ def test_a_pasted_key_is_checked_before_it_is_stored(
     dialog: SettingsDialog, gui_db: Database
 ) -> None:
     show_tab(dialog, "Kardow API")
-    editor = dialog.add_key()
-    assert dialog.key_editor is editor
+    editor = dialog.api_keys.add_key()
+    assert dialog.api_keys.key_editor is editor
     editor.key_field.edit.setText("has a space")
     assert editor.error_label.isVisibleTo(editor)
     assert "must not contain spaces" in editor.error_label.text()
@@ -673,9 +680,9 @@ def test_a_pasted_key_is_checked_before_it_is_stored(
     assert open_now(dialog) == []
     (info,) = target_store.list_api_keys(gui_db)
     assert info.digest == hashlib.sha256(b"my-integration-key").hexdigest()
-    assert dialog.selected_api_key() == info
+    assert dialog.api_keys.selected_api_key() == info
 
-    again = dialog.add_key()
+    again = dialog.api_keys.add_key()
     again.key_field.edit.setText("my-integration-key")
     assert not again.save()
     assert again.error_label.text() == "This key is already accepted."
@@ -690,22 +697,22 @@ def test_the_send_policy_is_saved_and_invalid_values_are_refused(
     dialog: SettingsDialog, engine: Engine, gui_db: Database
 ) -> None:
     show_tab(dialog, "Sending")
-    assert dialog.connect_spin.value() == 5.0
-    assert dialog.retries_spin.value() == 0
-    assert dialog.response_limit_spin.value() == 64
-    dialog.save_policy_button.click()  # unchanged: saved as it was, exactly
+    assert dialog.sending.connect_spin.value() == 5.0
+    assert dialog.sending.retries_spin.value() == 0
+    assert dialog.sending.response_limit_spin.value() == 64
+    dialog.sending.save_policy_button.click()  # unchanged: saved as it was, exactly
     with open_store(engine.directory) as fresh:
         assert settings_store.load_send_policy(fresh) == SendPolicy()
 
-    dialog.connect_spin.setValue(2.5)
-    dialog.total_spin.setValue(20)
-    dialog.retries_spin.setValue(3)
-    dialog.backoff_spin.setValue(1)
-    dialog.max_backoff_spin.setValue(8)
-    dialog.jitter_spin.setValue(25)
-    dialog.response_limit_spin.setValue(512)
-    assert dialog.save_policy()
-    assert dialog.policy_status.text() == "Saved: the next fire uses these."
+    dialog.sending.connect_spin.setValue(2.5)
+    dialog.sending.total_spin.setValue(20)
+    dialog.sending.retries_spin.setValue(3)
+    dialog.sending.backoff_spin.setValue(1)
+    dialog.sending.max_backoff_spin.setValue(8)
+    dialog.sending.jitter_spin.setValue(25)
+    dialog.sending.response_limit_spin.setValue(512)
+    assert dialog.sending.save_policy()
+    assert dialog.sending.policy_status.text() == "Saved: the next fire uses these."
     expected = SendPolicy(
         connect_timeout=2.5,
         total_timeout=20.0,
@@ -720,31 +727,31 @@ def test_the_send_policy_is_saved_and_invalid_values_are_refused(
     used = engine.call(engine.send_policy()).result(10)
     assert used == expected  # what the next fire from this window uses
 
-    dialog.total_spin.setValue(1)
-    dialog.save_policy_button.click()
-    assert dialog.policy_error.isVisibleTo(dialog)
-    assert dialog.policy_error.text() == (
+    dialog.sending.total_spin.setValue(1)
+    dialog.sending.save_policy_button.click()
+    assert dialog.sending.policy_error.isVisibleTo(dialog)
+    assert dialog.sending.policy_error.text() == (
         "The total timeout (1 s) must be at least the connect timeout (2.5 s): it includes "
         "connecting."
     )
-    dialog.total_spin.setValue(20)
-    dialog.max_backoff_spin.setValue(0.5)
-    assert not dialog.save_policy()
+    dialog.sending.total_spin.setValue(20)
+    dialog.sending.max_backoff_spin.setValue(0.5)
+    assert not dialog.sending.save_policy()
     assert (
-        dialog.policy_error.text()
+        dialog.sending.policy_error.text()
         == "The longest wait (0.5 s) must be at least the first wait (1 s)."
     )
-    dialog.max_backoff_spin.setValue(8)
-    dialog.connect_spin.setValue(0)
-    assert not dialog.save_policy()
-    assert dialog.policy_error.text() == "The connect timeout must be more than 0 seconds."
-    dialog.connect_spin.setValue(2.5)
-    dialog.response_limit_spin.setValue(0)
-    assert not dialog.save_policy()
-    assert "response body limit" in dialog.policy_error.text()
+    dialog.sending.max_backoff_spin.setValue(8)
+    dialog.sending.connect_spin.setValue(0)
+    assert not dialog.sending.save_policy()
+    assert dialog.sending.policy_error.text() == "The connect timeout must be more than 0 seconds."
+    dialog.sending.connect_spin.setValue(2.5)
+    dialog.sending.response_limit_spin.setValue(0)
+    assert not dialog.sending.save_policy()
+    assert "response body limit" in dialog.sending.policy_error.text()
     assert settings_store.load_send_policy(gui_db) == expected
 
     dialog.reload()
-    assert dialog.total_spin.value() == 20
-    assert dialog.jitter_spin.value() == 25
-    assert not dialog.policy_error.isVisibleTo(dialog)
+    assert dialog.sending.total_spin.value() == 20
+    assert dialog.sending.jitter_spin.value() == 25
+    assert not dialog.sending.policy_error.isVisibleTo(dialog)

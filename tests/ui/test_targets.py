@@ -23,8 +23,10 @@ from hookscope.core.registration import Registration
 from hookscope.engine import Engine
 from hookscope.storage import targets as target_store
 from hookscope.storage.db import open_store
-from hookscope.ui.models import RecordRole
-from hookscope.ui.targets import TargetEditor, TargetsModel, TargetsPanel
+from hookscope.ui.targets.editor import TargetEditor
+from hookscope.ui.targets.model import TargetsModel
+from hookscope.ui.targets.panel import TargetsPanel
+from hookscope.ui.widgets.records import RecordRole
 from tests.integration.conftest import Reply, http
 from tests.ui.conftest import wait_until
 

@@ -51,11 +51,11 @@ async def test_a_test_delivery_arrives_verified_and_is_selected(window: MainWind
     assert capture_id is not None
     assert "verified" in dialog.outcome.text()
     assert "'prod'" in dialog.outcome.text()
-    await wait_until(lambda: window.model.row_of(capture_id) is not None)
-    current = window.current_id()
+    await wait_until(lambda: window.captures.model.row_of(capture_id) is not None)
+    current = window.captures.current_id()
     assert current == capture_id
-    assert window.model.summary(0).verdict == "verified"
-    assert window.model.summary(0).event == "job.created"
+    assert window.captures.model.summary(0).verdict == "verified"
+    assert window.captures.model.summary(0).event == "job.created"
     dialog.close()
 
 

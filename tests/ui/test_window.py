@@ -25,7 +25,10 @@ from hookscope.storage import credentials as credential_store
 from hookscope.storage import settings as settings_store
 from hookscope.storage.db import open_store
 from hookscope.storage.keyfile import load_vault
-from hookscope.ui.models import CaptureTableModel, ChecksModel, HeadersModel, RecordRole
+from hookscope.ui.captures.detail import ChecksModel
+from hookscope.ui.captures.model import CaptureTableModel
+from hookscope.ui.widgets.headers import HeadersModel
+from hookscope.ui.widgets.records import RecordRole
 from hookscope.ui.window import MainWindow
 from tests.integration.conftest import Reply, http, read_reply
 from tests.ui.conftest import SECRET, wait_until
@@ -70,11 +73,11 @@ async def deliver_mix(engine: Engine) -> None:
 
 
 def column(window: MainWindow, row: int, col: int) -> str:
-    return str(window.model.index(row, col).data())
+    return str(window.captures.model.index(row, col).data())
 
 
 def rows(window: MainWindow, col: int) -> list[str]:
-    return [column(window, row, col) for row in range(window.model.rowCount())]
+    return [column(window, row, col) for row in range(window.captures.model.rowCount())]
 
 
 # -- the live list ------------------------------------------------------------------------------
@@ -86,15 +89,15 @@ async def test_a_delivery_posted_over_a_socket_appears_in_the_list(
 ) -> None:
     assert "Hookscope" in window.windowTitle()
     assert window.url.text() == live_engine.url
-    assert window.model.rowCount() == 0
-    assert window.empty_hint.isVisible()
-    assert live_engine.url in window.empty_hint.text()
+    assert window.captures.model.rowCount() == 0
+    assert window.captures.empty_hint.isVisible()
+    assert live_engine.url in window.captures.empty_hint.text()
 
     body = kardow_body(title="Welder")
     reply = await post(live_engine, "/hooks/kardow", body, signed(body))
     assert reply.status == 200
 
-    await wait_until(lambda: window.model.rowCount() == 1)
+    await wait_until(lambda: window.captures.model.rowCount() == 1)
     assert column(window, 0, C.METHOD) == "POST"
     assert column(window, 0, C.PATH) == "/hooks/kardow"
     assert column(window, 0, C.PROVIDER) == "Kardow"
@@ -102,8 +105,8 @@ async def test_a_delivery_posted_over_a_socket_appears_in_the_list(
     assert column(window, 0, C.VERDICT) == "verified"
     assert column(window, 0, C.STATUS) == "200"
     assert column(window, 0, C.SIZE) == f"{len(body)} B"
-    assert window.model.index(0, 0).data(RecordRole).id == reply.json()["capture_id"]
-    assert not window.empty_hint.isVisible()
+    assert window.captures.model.index(0, 0).data(RecordRole).id == reply.json()["capture_id"]
+    assert not window.captures.empty_hint.isVisible()
     await wait_until(lambda: "1 captured" in window.stats.text())
 
 
@@ -112,14 +115,16 @@ async def test_a_burst_is_inserted_in_batches_newest_first(
     window: MainWindow, live_engine: Engine
 ) -> None:
     inserts: list[int] = []
-    window.model.rowsInserted.connect(lambda _p, first, last: inserts.append(last - first + 1))
+    window.captures.model.rowsInserted.connect(
+        lambda _p, first, last: inserts.append(last - first + 1)
+    )
 
     def burst() -> None:
         for n in range(60):
             http(port_of(live_engine), "POST", f"/burst/{n}", body=b"{}")
 
     await asyncio.to_thread(burst)
-    await wait_until(lambda: window.model.rowCount() == 60)
+    await wait_until(lambda: window.captures.model.rowCount() == 60)
     assert rows(window, C.PATH) == [f"/burst/{n}" for n in reversed(range(60))]
     # Never one insert per request: 60 requests arrive in fewer inserts.
     assert sum(inserts) == 60
@@ -135,23 +140,26 @@ async def test_new_captures_keep_the_selection_and_what_the_user_reads_in_place(
             http(port_of(live_engine), "POST", f"/{prefix}/{n}", body=b"{}")
 
     await asyncio.to_thread(burst, "old", 120)
-    await wait_until(lambda: window.model.rowCount() == 120)
-    window.follow.setChecked(False)
-    window.table.verticalScrollBar().setValue(600)
+    await wait_until(lambda: window.captures.model.rowCount() == 120)
+    window.captures.filters.follow.setChecked(False)
+    window.captures.table.verticalScrollBar().setValue(600)
     await asyncio.sleep(0.05)
-    top = window.table.indexAt(QPoint(5, 5)).row()
-    reading = window.model.summary(top).id
-    window.table.selectRow(top + 2)
-    chosen = window.current_id()
+    top = window.captures.table.indexAt(QPoint(5, 5)).row()
+    reading = window.captures.model.summary(top).id
+    window.captures.table.selectRow(top + 2)
+    chosen = window.captures.current_id()
 
     await asyncio.to_thread(burst, "new", 15)
-    await wait_until(lambda: window.model.rowCount() == 135)
+    await wait_until(lambda: window.captures.model.rowCount() == 135)
     await asyncio.sleep(0.05)
 
-    assert window.current_id() == chosen
-    assert window.selected_ids() == [chosen]
-    assert window.model.summary(window.table.indexAt(QPoint(5, 5)).row()).id == reading
-    assert not window.follow.isChecked()
+    assert window.captures.current_id() == chosen
+    assert window.captures.selected_ids() == [chosen]
+    assert (
+        window.captures.model.summary(window.captures.table.indexAt(QPoint(5, 5)).row()).id
+        == reading
+    )
+    assert not window.captures.filters.follow.isChecked()
 
 
 @pytest.mark.asyncio
@@ -159,12 +167,12 @@ async def test_auto_follow_keeps_the_newest_in_view(
     window: MainWindow, live_engine: Engine
 ) -> None:
     await asyncio.to_thread(lambda: [http(port_of(live_engine), "GET", f"/{n}") for n in range(80)])
-    await wait_until(lambda: window.model.rowCount() == 80)
-    assert window.follow.isChecked()
+    await wait_until(lambda: window.captures.model.rowCount() == 80)
+    assert window.captures.filters.follow.isChecked()
     await post(live_engine, "/newest", b"{}")
-    await wait_until(lambda: window.model.rowCount() == 81)
-    assert window.table.verticalScrollBar().value() == 0
-    assert column(window, window.table.indexAt(QPoint(5, 5)).row(), C.PATH) == "/newest"
+    await wait_until(lambda: window.captures.model.rowCount() == 81)
+    assert window.captures.table.verticalScrollBar().value() == 0
+    assert column(window, window.captures.table.indexAt(QPoint(5, 5)).row(), C.PATH) == "/newest"
 
 
 @pytest.mark.asyncio
@@ -196,46 +204,52 @@ async def test_filters_narrow_the_list_and_count_the_matches(
     window: MainWindow, live_engine: Engine
 ) -> None:
     await deliver_mix(live_engine)
-    await wait_until(lambda: window.model.rowCount() == 4)
-    assert window.matches.text() == "4 captures"
+    await wait_until(lambda: window.captures.model.rowCount() == 4)
+    assert window.captures.filters.matches.text() == "4 captures"
 
-    window.verdict.setCurrentIndex(window.verdict.findData("failed"))
+    window.captures.filters.verdict.setCurrentIndex(
+        window.captures.filters.verdict.findData("failed")
+    )
     assert rows(window, C.EVENT) == ["candidate.hired"]
-    assert window.matches.text() == "1 matching"
+    assert window.captures.filters.matches.text() == "1 matching"
 
-    window.verdict.setCurrentIndex(0)
-    window.provider.setCurrentIndex(window.provider.findData("kudoz"))
+    window.captures.filters.verdict.setCurrentIndex(0)
+    window.captures.filters.provider.setCurrentIndex(
+        window.captures.filters.provider.findData("kudoz")
+    )
     assert rows(window, C.PATH) == ["/kudoz/callback"]
-    window.provider.setCurrentIndex(window.provider.findData("none"))
+    window.captures.filters.provider.setCurrentIndex(
+        window.captures.filters.provider.findData("none")
+    )
     assert rows(window, C.PATH) == ["/health?probe=1"]
 
-    window.provider.setCurrentIndex(0)
-    window.method.setCurrentIndex(window.method.findData("POST"))
-    assert window.model.rowCount() == 3
+    window.captures.filters.provider.setCurrentIndex(0)
+    window.captures.filters.method.setCurrentIndex(window.captures.filters.method.findData("POST"))
+    assert window.captures.model.rowCount() == 3
 
-    window.search.setText("Welder")
-    await wait_until(lambda: window.model.rowCount() == 1)
+    window.captures.filters.search.setText("Welder")
+    await wait_until(lambda: window.captures.model.rowCount() == 1)
     assert rows(window, C.EVENT) == ["job.created"]
-    assert window.matches.text() == "1 matching"
+    assert window.captures.filters.matches.text() == "1 matching"
 
-    window.search.setText("nothing-like-this")
-    await wait_until(lambda: window.model.rowCount() == 0)
-    assert window.empty_hint.isVisible()
-    assert "No capture matches" in window.empty_hint.text()
+    window.captures.filters.search.setText("nothing-like-this")
+    await wait_until(lambda: window.captures.model.rowCount() == 0)
+    assert window.captures.empty_hint.isVisible()
+    assert "No capture matches" in window.captures.empty_hint.text()
 
     window.clear_filters_action.trigger()
-    assert window.model.rowCount() == 4
+    assert window.captures.model.rowCount() == 4
 
 
 @pytest.mark.asyncio
 async def test_new_captures_respect_the_filter(window: MainWindow, live_engine: Engine) -> None:
-    window.method.setCurrentIndex(window.method.findData("GET"))
+    window.captures.filters.method.setCurrentIndex(window.captures.filters.method.findData("GET"))
     await post(live_engine, "/ignored", b"{}")
     await asyncio.to_thread(http, port_of(live_engine), "GET", "/shown")
-    await wait_until(lambda: window.model.rowCount() == 1)
+    await wait_until(lambda: window.captures.model.rowCount() == 1)
     await asyncio.sleep(0.2)
     assert rows(window, C.PATH) == ["/shown"]
-    assert window.matches.text() == "1 matching"
+    assert window.captures.filters.matches.text() == "1 matching"
 
 
 # -- the detail pane ----------------------------------------------------------------------------
@@ -246,9 +260,9 @@ async def test_selecting_a_capture_fills_every_tab(window: MainWindow, live_engi
     body = kardow_body(title="Welder <b>night shift</b>")
     headers = [*signed(body), ("X-Trace", "one"), ("x-trace", "<img src=x>")]
     reply = await post(live_engine, "/hooks/kardow?x=<i>1</i>", body, headers)
-    await wait_until(lambda: window.model.rowCount() == 1)
-    window.table.selectRow(0)
-    detail = window.detail
+    await wait_until(lambda: window.captures.model.rowCount() == 1)
+    window.captures.table.selectRow(0)
+    detail = window.captures.detail
     assert detail.capture is not None
     assert detail.capture.id == reply.json()["capture_id"]
 
@@ -281,9 +295,9 @@ async def test_selecting_a_capture_fills_every_tab(window: MainWindow, live_engi
 async def test_a_failed_signature_is_explained(window: MainWindow, live_engine: Engine) -> None:
     body = kardow_body()
     await post(live_engine, "/kardow", body, signed(body, "an-old-secret"))
-    await wait_until(lambda: window.model.rowCount() == 1)
-    window.table.selectRow(0)
-    detail = window.detail
+    await wait_until(lambda: window.captures.model.rowCount() == 1)
+    window.captures.table.selectRow(0)
+    detail = window.captures.detail
     assert detail.badge.text() == "failed"
     assert "prod" in detail.verdict_detail.text()
     results = [
@@ -294,9 +308,9 @@ async def test_a_failed_signature_is_explained(window: MainWindow, live_engine: 
 
 @pytest.mark.asyncio
 async def test_the_empty_state_before_anything_is_selected(window: MainWindow) -> None:
-    assert window.detail.capture is None
-    assert window.detail.empty.isVisible()
-    assert not window.detail.isTabEnabled(window.detail.BODY)
+    assert window.captures.detail.capture is None
+    assert window.captures.detail.empty.isVisible()
+    assert not window.captures.detail.isTabEnabled(window.captures.detail.BODY)
 
 
 @pytest.mark.asyncio
@@ -309,22 +323,22 @@ async def test_a_5mb_body_keeps_the_window_responsive(
     body = json.dumps({"event": "job.created", "data": items}).encode()
     assert len(body) > 5 * 1024 * 1024
     await post(live_engine, "/big", body, [("Content-Type", "application/json")])
-    await wait_until(lambda: window.model.rowCount() == 1)
+    await wait_until(lambda: window.captures.model.rowCount() == 1)
 
     ticks: list[float] = []
     timer = QTimer(interval=10)
     timer.timeout.connect(lambda: ticks.append(time.monotonic()))
     timer.start()
     started = time.monotonic()
-    window.table.selectRow(0)
-    window.detail.setCurrentIndex(window.detail.BODY)
-    await wait_until(lambda: window.detail.body.limit_bar.isVisible(), within=30)
+    window.captures.table.selectRow(0)
+    window.captures.detail.setCurrentIndex(window.captures.detail.BODY)
+    await wait_until(lambda: window.captures.detail.body.limit_bar.isVisible(), within=30)
     await asyncio.sleep(0.3)
     timer.stop()
     gaps = [b - a for a, b in zip([started, *ticks], ticks, strict=False)]
     # Generous: a frozen window stalls for seconds; a responsive one ticks every few ms.
     assert max(gaps) < 0.5, f"the loop stalled for {max(gaps):.2f} s"
-    assert len(window.detail.body.raw.toPlainText()) < len(body)
+    assert len(window.captures.detail.body.raw.toPlainText()) < len(body)
 
 
 # -- models -------------------------------------------------------------------------------------
@@ -335,12 +349,12 @@ async def test_models_pass_qt_model_tester(
     window: MainWindow, live_engine: Engine, qtmodeltester: Any
 ) -> None:
     await deliver_mix(live_engine)
-    await wait_until(lambda: window.model.rowCount() == 4)
-    qtmodeltester.check(window.model)
-    window.table.selectRow(0)
-    qtmodeltester.check(window.detail.headers.headers_model)
-    window.table.selectRow(3)
-    qtmodeltester.check(window.detail.checks_model)
+    await wait_until(lambda: window.captures.model.rowCount() == 4)
+    qtmodeltester.check(window.captures.model)
+    window.captures.table.selectRow(0)
+    qtmodeltester.check(window.captures.detail.headers.headers_model)
+    window.captures.table.selectRow(3)
+    qtmodeltester.check(window.captures.detail.checks_model)
     qtmodeltester.check(HeadersModel())
     qtmodeltester.check(ChecksModel())
 
@@ -349,7 +363,7 @@ async def test_models_pass_qt_model_tester(
 
 
 def answer(window: MainWindow, button_text: str) -> None:
-    box = window.question
+    box = window.captures.question
     assert box is not None
     assert box.isVisible()
     button = next(b for b in box.buttons() if b.text().replace("&", "") == button_text)
@@ -361,25 +375,25 @@ async def test_delete_one_after_confirming_and_the_next_is_selected(
     window: MainWindow, live_engine: Engine, gui_db: Database
 ) -> None:
     await deliver_mix(live_engine)
-    await wait_until(lambda: window.model.rowCount() == 4)
-    window.table.setFocus()
-    window.table.selectRow(1)
-    doomed = window.current_id()
+    await wait_until(lambda: window.captures.model.rowCount() == 4)
+    window.captures.table.setFocus()
+    window.captures.table.selectRow(1)
+    doomed = window.captures.current_id()
     window.delete_action.trigger()
     answer(window, "Cancel")
     await window.settle()
-    assert window.model.rowCount() == 4
+    assert window.captures.model.rowCount() == 4
 
     window.delete_action.trigger()
-    assert window.question is not None
-    assert "#" in window.question.text()
+    assert window.captures.question is not None
+    assert "#" in window.captures.question.text()
     answer(window, "Delete")
     await window.settle()
-    assert window.model.rowCount() == 3
+    assert window.captures.model.rowCount() == 3
     assert doomed is not None
     assert capture_store.get_capture(gui_db, doomed) is None
-    assert window.current_id() is not None
-    assert window.current_id() != doomed
+    assert window.captures.current_id() is not None
+    assert window.captures.current_id() != doomed
 
 
 @pytest.mark.asyncio
@@ -388,34 +402,34 @@ async def test_delete_selected_and_delete_all(
 ) -> None:
     await deliver_mix(live_engine)
     await deliver_mix(live_engine)
-    await wait_until(lambda: window.model.rowCount() == 8)
-    window.table.selectAll()
-    window.table.clearSelection()
+    await wait_until(lambda: window.captures.model.rowCount() == 8)
+    window.captures.table.selectAll()
+    window.captures.table.clearSelection()
     for row in (0, 2):
-        window.table.selectionModel().select(
-            window.model.index(row, 0),
-            window.table.selectionModel().SelectionFlag.Select
-            | window.table.selectionModel().SelectionFlag.Rows,
+        window.captures.table.selectionModel().select(
+            window.captures.model.index(row, 0),
+            window.captures.table.selectionModel().SelectionFlag.Select
+            | window.captures.table.selectionModel().SelectionFlag.Rows,
         )
-    window.ask_delete_selected()
-    assert window.question is not None
-    assert "these 2 captures" in window.question.text()
+    window.captures.ask_delete_selected()
+    assert window.captures.question is not None
+    assert "these 2 captures" in window.captures.question.text()
     answer(window, "Delete")
     await window.settle()
     assert capture_store.newest_and_count(gui_db)[1] == 6
-    assert window.model.rowCount() == 6
+    assert window.captures.model.rowCount() == 6
 
     window.delete_all_action.trigger()
-    assert window.question is not None
-    assert "all 6 captures" in window.question.text()
+    assert window.captures.question is not None
+    assert "all 6 captures" in window.captures.question.text()
     answer(window, "Delete")
     await window.settle()
     assert capture_store.newest_and_count(gui_db)[1] == 0
-    assert window.model.rowCount() == 0
-    assert window.detail.capture is None
+    assert window.captures.model.rowCount() == 0
+    assert window.captures.detail.capture is None
     # The listener still captures after a delete-all.
     await post(live_engine, "/after", b"{}")
-    await wait_until(lambda: window.model.rowCount() == 1)
+    await wait_until(lambda: window.captures.model.rowCount() == 1)
 
 
 @pytest.mark.asyncio
@@ -423,22 +437,22 @@ async def test_star_and_note_are_saved(
     window: MainWindow, live_engine: Engine, gui_db: Database
 ) -> None:
     await deliver_mix(live_engine)
-    await wait_until(lambda: window.model.rowCount() == 4)
-    window.table.setFocus()
-    window.table.selectRow(0)
-    capture_id = window.current_id()
+    await wait_until(lambda: window.captures.model.rowCount() == 4)
+    window.captures.table.setFocus()
+    window.captures.table.selectRow(0)
+    capture_id = window.captures.current_id()
     assert capture_id is not None
     window.star_action.trigger()
     await window.settle()
     assert column(window, 0, C.STAR) == "★"
-    assert window.detail.star_button.isChecked()
-    window.starred_only.setChecked(True)
-    assert window.model.rowCount() == 1
-    window.starred_only.setChecked(False)
+    assert window.captures.detail.star_button.isChecked()
+    window.captures.filters.starred_only.setChecked(True)
+    assert window.captures.model.rowCount() == 1
+    window.captures.filters.starred_only.setChecked(False)
 
-    window.table.selectRow(window.model.row_of(capture_id) or 0)
-    window.detail.note.setPlainText("retry with the staging secret")
-    await wait_until(lambda: window.model.summary(0).note != "")
+    window.captures.table.selectRow(window.captures.model.row_of(capture_id) or 0)
+    window.captures.detail.note.setPlainText("retry with the staging secret")
+    await wait_until(lambda: window.captures.model.summary(0).note != "")
     await window.settle()
     stored = capture_store.get_capture(gui_db, capture_id)
     assert stored is not None
@@ -450,8 +464,8 @@ async def test_star_and_note_are_saved(
 async def test_ctrl_c_on_a_row_copies_the_body(window: MainWindow, live_engine: Engine) -> None:
     body = kardow_body(title="Copy me")
     await post(live_engine, "/copy", body)
-    await wait_until(lambda: window.model.rowCount() == 1)
-    window.table.selectRow(0)
+    await wait_until(lambda: window.captures.model.rowCount() == 1)
+    window.captures.table.selectRow(0)
     window.copy_body_action.trigger()
     assert QGuiApplication.clipboard().text() == body.decode()
     assert window.copy_body_action.shortcut().toString() == "Ctrl+C"
@@ -464,7 +478,10 @@ async def test_ctrl_c_on_a_row_copies_the_body(window: MainWindow, live_engine: 
 async def test_ctrl_f_focuses_the_search(window: MainWindow, qtbot: QtBot) -> None:
     window.activateWindow()
     window.find_action.trigger()
-    assert window.search.hasFocus() or QApplication.focusWidget() is window.search
+    assert (
+        window.captures.filters.search.hasFocus()
+        or QApplication.focusWidget() is window.captures.filters.search
+    )
 
 
 @pytest.mark.asyncio
@@ -473,17 +490,17 @@ async def test_verify_again_uses_the_secrets_stored_now(
 ) -> None:
     body = kardow_body()
     await post(live_engine, "/kardow", body, signed(body, "staging-secret"))
-    await wait_until(lambda: window.model.rowCount() == 1)
+    await wait_until(lambda: window.captures.model.rowCount() == 1)
     assert column(window, 0, C.VERDICT) == "failed"
     vault = load_vault(live_engine.key_file, create=False)
     assert vault is not None
     credential_store.add_credential(
         gui_db, vault, Credential("kardow", "staging", "staging-secret")
     )
-    window.table.selectRow(0)
-    await window.reverify(window.selected_ids())
+    window.captures.table.selectRow(0)
+    await window.captures.reverify(window.captures.selected_ids())
     assert column(window, 0, C.VERDICT) == "verified"
-    assert window.detail.badge.text() == "verified"
+    assert window.captures.detail.badge.text() == "verified"
 
 
 # -- the listener -------------------------------------------------------------------------------
@@ -538,21 +555,23 @@ async def test_filters_and_layout_persist(
     first = MainWindow(live_engine, gui_db)
     qtbot.addWidget(first)
     first.show()
-    first.verdict.setCurrentIndex(first.verdict.findData("failed"))
-    first.search.setText("welder")
-    first.follow.setChecked(False)
-    first.splitter.setSizes([700, 300])
-    sizes = first.splitter.sizes()
+    first.captures.filters.verdict.setCurrentIndex(
+        first.captures.filters.verdict.findData("failed")
+    )
+    first.captures.filters.search.setText("welder")
+    first.captures.filters.follow.setChecked(False)
+    first.captures.splitter.setSizes([700, 300])
+    sizes = first.captures.splitter.sizes()
     first.close()
     assert isinstance(settings_store.get_setting(gui_db, "ui.window"), dict)
 
     second = MainWindow(live_engine, gui_db)
     qtbot.addWidget(second)
     second.show()
-    assert second.verdict.currentData() == "failed"
-    assert second.search.text() == "welder"
-    assert not second.follow.isChecked()
-    shown = second.splitter.sizes()
+    assert second.captures.filters.verdict.currentData() == "failed"
+    assert second.captures.filters.search.text() == "welder"
+    assert not second.captures.filters.follow.isChecked()
+    shown = second.captures.splitter.sizes()
     assert abs(shown[0] / sum(shown) - sizes[0] / sum(sizes)) < 0.02
     second.bridge.detach()
 
@@ -564,7 +583,7 @@ async def test_broken_saved_state_is_ignored(
     settings_store.set_setting(gui_db, "ui.window", {"geometry": "not base64!", "filters": 3})
     window = MainWindow(live_engine, gui_db)
     qtbot.addWidget(window)
-    assert window.verdict.currentIndex() == 0
+    assert window.captures.filters.verdict.currentIndex() == 0
     window.bridge.detach()
 
 
@@ -629,8 +648,8 @@ async def test_settings_open_from_the_window_and_a_new_port_shows_in_the_bar(
     probe.bind(("127.0.0.1", 0))
     port = probe.getsockname()[1]
     probe.close()
-    dialog.port_spin.setValue(port)
-    assert await dialog.apply_listener()
+    dialog.listener.port_spin.setValue(port)
+    assert await dialog.listener.apply_listener()
     assert window.url.text() == f"http://127.0.0.1:{port}"
     reply = await asyncio.to_thread(http, port, "GET", "/moved")
     assert reply.status == 200

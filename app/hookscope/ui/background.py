@@ -5,14 +5,23 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable, Coroutine
-from typing import Any
+from typing import Any, TypeVar
 
 from PySide6.QtCore import QObject
+from qasync import asyncSlot
 from shiboken6 import Shiboken
 
 from hookscope.core.tasks import spawn
 
 log = logging.getLogger(__name__)
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def async_slot(*types: type) -> Callable[[F], F]:
+    """qasync's asyncSlot with a type (qasync ships no type hints)."""
+    decorator: Callable[[F], F] = asyncSlot(*types)
+    return decorator
 
 
 class Background:

@@ -25,7 +25,7 @@ from hookscope.storage.credentials import add_credential
 from hookscope.storage.db import open_store
 from hookscope.storage.keyfile import load_vault
 from hookscope.storage.paths import key_path
-from hookscope.ui.models import RecordRole
+from hookscope.ui.widgets.records import RecordRole
 from hookscope.ui.window import MainWindow
 
 TICK_MS = 10
@@ -74,10 +74,10 @@ async def measure(rate: int = 500, seconds: float = 5.0) -> GuiBenchResult:
         def inserted(parent: QModelIndex, first: int, last: int) -> None:
             now = datetime.now(UTC)
             for row in range(first, last + 1):
-                summary = window.model.index(row, 0).data(RecordRole)
+                summary = window.captures.model.index(row, 0).data(RecordRole)
                 list_latency.append((now - summary.received_at).total_seconds())
 
-        window.model.rowsInserted.connect(inserted)
+        window.captures.model.rowsInserted.connect(inserted)
         ticks: list[float] = []
         timer = QTimer(interval=TICK_MS)
         timer.setTimerType(Qt.TimerType.PreciseTimer)
@@ -100,7 +100,7 @@ async def measure(rate: int = 500, seconds: float = 5.0) -> GuiBenchResult:
             await asyncio.sleep(0.3)  # the last batch reaches the list
             timer.stop()
             captured = engine.listener.captured
-            shown = window.model.rowCount()
+            shown = window.captures.model.rowCount()
         finally:
             window.close()
             await asyncio.to_thread(engine.stop)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from PySide6.QtGui import QColor, QFont, QFontDatabase, QGuiApplication, QPalette
 from PySide6.QtWidgets import QLabel, QWidget
 
@@ -70,6 +68,12 @@ def say(label: QLabel, text: str, tone: str | None = None) -> None:
     label.setVisible(bool(text))
 
 
+def show_text(label: QLabel, text: str) -> None:
+    """Show a sentence in a message label, in the tone it was made with; empty hides it."""
+    label.setText(text)
+    label.setVisible(bool(text))
+
+
 def retint(root: QWidget) -> None:
     """Colour every toned label under `root` again (the palette turned light or dark)."""
     for label in root.findChildren(QLabel):
@@ -83,22 +87,23 @@ def verdict_colour(verdict: str, palette: QPalette | None = None) -> QColor:
     return QColor(dark if is_dark(palette) else light)
 
 
+# A delivery's result borrows the verdicts' colours: delivered reads as verified, failed as failed.
+_RESULT_VERDICTS = {"delivered": "verified", "failed": "failed"}
+
+
+def result_colour(word: str, palette: QPalette | None = None) -> QColor:
+    return verdict_colour(_RESULT_VERDICTS.get(word, "n/a"), palette)
+
+
+def pill_style(background: QColor, text: QColor) -> str:
+    """The style sheet of a badge: a word on a soft rounded colour."""
+    return (
+        f"background: {background.name()}; color: {text.name()}; border-radius: 9px;"
+        " padding: 1px 10px; font-weight: 600"
+    )
+
+
 def monospace() -> QFont:
     font = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
     font.setStyleHint(QFont.StyleHint.Monospace)
     return font
-
-
-def human_size(size: int) -> str:
-    if size < 1024:
-        return f"{size} B"
-    if size < 1024 * 1024:
-        return f"{size / 1024:.1f} KB"
-    return f"{size / (1024 * 1024):.1f} MB"
-
-
-def local_time(moment: datetime, *, date: bool = False) -> str:
-    """A capture time in the user's time zone, to the millisecond."""
-    local = moment.astimezone()
-    text = local.strftime("%H:%M:%S.") + f"{local.microsecond // 1000:03d}"
-    return f"{local:%Y-%m-%d} {text}" if date else text

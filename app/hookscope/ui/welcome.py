@@ -25,10 +25,9 @@ from hookscope.engine import Engine, EngineError
 from hookscope.storage import captures as capture_store
 from hookscope.storage import settings as settings_store
 from hookscope.ui.background import Background
-from hookscope.ui.composer import heading
 from hookscope.ui.icons import app_icon
-from hookscope.ui.settings import plain_label
 from hookscope.ui.style import monospace, say
+from hookscope.ui.widgets.labels import heading, plain_label
 
 log = logging.getLogger(__name__)
 

@@ -1,319 +1,43 @@
-"""The Kardow API emulator's registry: its address, and the targets fires are sent to."""
+"""The Targets tab: where the emulator listens, which targets fires go to, their switches."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
 import sqlite3
-from collections.abc import Awaitable, Callable, Coroutine, Sequence
+from collections.abc import Callable, Coroutine, Sequence
 from typing import Any
 
 from PySide6.QtCore import QEvent, QItemSelectionModel, Qt, QTimer, Signal
-from PySide6.QtGui import (
-    QAction,
-    QColor,
-    QGuiApplication,
-    QHideEvent,
-    QKeySequence,
-    QPalette,
-    QShowEvent,
-)
+from PySide6.QtGui import QAction, QGuiApplication, QHideEvent, QKeySequence, QShowEvent
 from PySide6.QtWidgets import (
-    QAbstractItemView,
-    QComboBox,
-    QDialog,
-    QDialogButtonBox,
-    QFormLayout,
     QHBoxLayout,
     QHeaderView,
-    QLabel,
-    QLineEdit,
     QMessageBox,
     QPushButton,
-    QTableView,
     QVBoxLayout,
     QWidget,
 )
 from shiboken6 import Shiboken
 from sqlite_utils import Database
 
-from hookscope.core.model import ANY_EVENT, TARGET_TYPES, Target
-from hookscope.core.providers.kardow import EVENTS
-from hookscope.core.registration import Registration, validate
-from hookscope.core.tasks import spawn
-from hookscope.core.vault import VaultError
-from hookscope.engine import Engine, EngineError
+from hookscope.core.model import Target
+from hookscope.core.registration import Registration
+from hookscope.engine import Engine
 from hookscope.storage import settings as settings_store
 from hookscope.storage import targets as target_store
-from hookscope.storage.keyfile import KeyFileError
-from hookscope.storage.targets import TargetError
 from hookscope.ui.background import Background
-from hookscope.ui.models import RecordTableModel, plain_tooltip
-from hookscope.ui.settings import SecretField, plain_label
-from hookscope.ui.style import local_time, retint, set_tone
+from hookscope.ui.formats import targets_phrase
+from hookscope.ui.style import retint, set_tone, show_text
+from hookscope.ui.targets.editor import TargetEditor
+from hookscope.ui.targets.model import TargetsModel, short_id
+from hookscope.ui.widgets.labels import plain_label
+from hookscope.ui.widgets.tables import list_table
 
 log = logging.getLogger(__name__)
 
 # Targets written by the emulator's HTTP API or the command line show up within this.
 REVISION_MS = 500
-FIELD_NAMES = {"event": "Event", "target_type": "Type", "target_url": "URL", "secret": "Secret"}
-TYPE_HINTS = {
-    "webhook": "Kardow's JSON, signed with X-Kardow-Signature when the target has a secret.",
-    "discord": "A Discord execute-webhook message (embeds); not signed.",
-    "slack": "A Slack incoming-webhook message (blocks); not signed.",
-}
-# Failures of the store or the key file that an action can meet; said, never raised to Qt.
-PROBLEMS = (TargetError, KeyFileError, VaultError, EngineError, sqlite3.Error)
-
-
-def _say(label: QLabel, text: str) -> None:
-    """Show a sentence in a message label; an empty one hides it."""
-    label.setText(text)
-    label.setVisible(bool(text))
-
-
-def short_id(target_id: str) -> str:
-    return target_id[:8]
-
-
-class TargetsModel(RecordTableModel[Target]):
-    """The registry, oldest first; a Target (without its secret) per row; disabled rows grey."""
-
-    COLUMNS = ("On", "Event", "Type", "URL", "Signed", "Created", "Id")
-    ON, EVENT, TYPE, URL, SIGNED, CREATED, ID = range(7)
-
-    def _text(self, item: Target, column: int) -> str:
-        if column == self.ON:
-            return "on" if item.is_enabled else "off"
-        if column == self.EVENT:
-            return item.event
-        if column == self.TYPE:
-            return item.target_type
-        if column == self.URL:
-            return item.target_url
-        if column == self.SIGNED:
-            if item.target_type != "webhook":
-                return "n/a"
-            return "yes" if item.has_secret else "no"
-        if column == self.CREATED:
-            return local_time(item.created_at, date=True)
-        return item.id
-
-    def _foreground(self, item: Target) -> QColor | None:
-        if item.is_enabled:
-            return None
-        return QGuiApplication.palette().color(
-            QPalette.ColorGroup.Disabled, QPalette.ColorRole.Text
-        )
-
-    def _tooltip(self, item: Target, column: int) -> str | None:
-        if column == self.ON:
-            if item.is_enabled:
-                return "Enabled: fires of its event are sent here. Space turns it off."
-            return "Disabled: fires skip this target. Space turns it on."
-        if column == self.EVENT and item.event == ANY_EVENT:
-            return "Every event"
-        if column == self.TYPE:
-            return TYPE_HINTS.get(item.target_type)
-        if column == self.URL:
-            return plain_tooltip(item.target_url)
-        if column == self.SIGNED:
-            if item.target_type != "webhook":
-                return "Discord and Slack targets are not signed."
-            if item.has_secret:
-                return "Deliveries carry X-Kardow-Signature, the HMAC-SHA256 of the body."
-            return "No secret: deliveries are sent unsigned."
-        if column == self.ID:
-            return plain_tooltip(item.id)
-        return None
-
-
-# -- the add form ------------------------------------------------------------------------------
-
-
-class TargetEditor(QDialog):
-    """Registers one target, checked as typed with the emulator's own rules.
-
-    Open it with `.open()` (never `.exec()`: the app runs on qasync).
-
-    Signals:
-        saved(str): the target was registered (its id); the dialog then closes.
-
-    Attributes:
-        event_combo: the 12 Kardow events and "*" (the item data is the event).
-        type_combo: webhook, discord or slack.
-        url_edit: the target URL (surrounding spaces are dropped).
-        secret_field: the optional signing secret (webhook targets only; hidden as typed).
-        reasons: a label per field ("event", "target_type", "target_url", "secret") saying what
-            is wrong with it, hidden when nothing is.
-        error_label: why registering failed (the store, the key file), hidden when it did not.
-        buttons: Save and Cancel.
-    """
-
-    saved = Signal(str)
-
-    def __init__(
-        self,
-        register: Callable[[Registration], Awaitable[Target]],
-        existing: Callable[[], Sequence[Target]],
-        parent: QWidget | None = None,
-    ) -> None:
-        super().__init__(parent)
-        self._register = register
-        self._existing = existing
-        self._tried = False
-        self._saving = False
-        self.setWindowTitle("Add target")
-        self.setMinimumWidth(560)
-
-        self.event_combo = QComboBox()
-        for event in EVENTS:
-            self.event_combo.addItem(event, event)
-        self.event_combo.addItem("* (every event)", ANY_EVENT)
-        self.type_combo = QComboBox()
-        for kind in TARGET_TYPES:
-            self.type_combo.addItem(kind, kind)
-        self.type_hint = plain_label()
-        self.url_edit = QLineEdit()
-        self.url_edit.setPlaceholderText("https://example.com/hooks/kardow")
-        self.secret_field = SecretField()
-        self.secret_field.edit.setPlaceholderText("optional; at least 16 characters")
-        self.reasons = {name: plain_label(tone="error") for name in FIELD_NAMES}
-        for label in (self.type_hint, *self.reasons.values()):
-            # One line each: wrapped labels in form rows get heights from a guessed width.
-            label.setWordWrap(False)
-        for label in self.reasons.values():
-            label.hide()
-        self.error_label = plain_label(tone="error")
-        self.error_label.hide()
-
-        form = QFormLayout()
-        # Every field as wide as the form: wrapped reasons were squeezed into a narrow column.
-        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
-        form.addRow("Event", self.event_combo)
-        form.addRow("", self.reasons["event"])
-        form.addRow("Type", self.type_combo)
-        form.addRow("", self.type_hint)
-        form.addRow("", self.reasons["target_type"])
-        form.addRow("URL", self.url_edit)
-        form.addRow("", self.reasons["target_url"])
-        form.addRow("Secret", self.secret_field)
-        form.addRow("", self.reasons["secret"])
-        self.buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel
-        )
-        self.buttons.accepted.connect(self._save_clicked)
-        self.buttons.rejected.connect(self.reject)
-        layout = QVBoxLayout(self)
-        layout.addLayout(form)
-        layout.addWidget(
-            plain_label(
-                "Fires of the event are sent to every enabled target registered for it. "
-                "Registering the same event, type and URL again returns the existing target, "
-                "as Kardow does."
-            )
-        )
-        layout.addWidget(self.error_label)
-        layout.addWidget(self.buttons)
-
-        self.event_combo.currentIndexChanged.connect(lambda _: self.check())
-        self.type_combo.currentIndexChanged.connect(lambda _: self._type_changed())
-        self.url_edit.textChanged.connect(lambda _: self.check())
-        self.secret_field.edit.textChanged.connect(lambda _: self.check())
-        self._type_changed()
-
-    def _type_changed(self) -> None:
-        kind = str(self.type_combo.currentData())
-        self.type_hint.setText(TYPE_HINTS[kind])
-        signed = kind == "webhook"
-        self.secret_field.setEnabled(signed)
-        self.secret_field.setToolTip(
-            "" if signed else "Discord and Slack targets are not signed: no secret is kept."
-        )
-        self.check()
-
-    def read_form(self) -> Registration | dict[str, str]:
-        """The registration the form describes, or each invalid field's reason (a sentence)."""
-        kind = str(self.type_combo.currentData())
-        secret = self.secret_field.text() if kind == "webhook" else ""
-        body = {
-            "event": self.event_combo.currentData(),
-            "target_type": kind,
-            "target_url": self.url_edit.text().strip(),
-            "secret": secret or None,
-        }
-        result = validate(body)
-        if isinstance(result, dict):
-            return {
-                name: f"{FIELD_NAMES.get(name, name.capitalize())} {why}."
-                for name, why in result.items()
-            }
-        for target in self._existing():
-            if (target.event, target.target_type, target.target_url) == (
-                result.event,
-                result.target_type,
-                result.target_url,
-            ):
-                return {
-                    "target_url": f"Already registered: target {short_id(target.id)} has this "
-                    "event, type and URL."
-                }
-        return result
-
-    def check(self) -> Registration | None:
-        """Show each field's reason (an untouched empty URL is not yet one); the registration."""
-        result = self.read_form()
-        problems = result if isinstance(result, dict) else {}
-        for name, label in self.reasons.items():
-            why = problems.get(name, "")
-            if name == "target_url" and not self.url_edit.text().strip() and not self._tried:
-                why = ""
-            _say(label, why)
-        return None if isinstance(result, dict) else result
-
-    def _save_clicked(self) -> None:
-        # The reasons at once, without the loop; only a valid form goes to the engine.
-        self._tried = True
-        if self.check() is not None:
-            spawn(self._submit(), name="target-editor-save")
-
-    async def _submit(self) -> None:
-        try:
-            await self.save()
-        except Exception:
-            log.exception("registering a target")
-
-    async def save(self) -> bool:
-        """Register the target; on a problem, say it in the dialog and keep it open."""
-        if self._saving:
-            return False
-        self._tried = True
-        registration = self.check()
-        if registration is None:
-            return False
-        self._saving = True
-        self.buttons.setEnabled(False)
-        problem = ""
-        target: Target | None = None
-        try:
-            target = await self._register(registration)
-        except PROBLEMS as exc:
-            problem = f"The target cannot be registered: {exc}"
-        finally:
-            if Shiboken.isValid(self):
-                self._saving = False
-                self.buttons.setEnabled(True)
-        if not Shiboken.isValid(self):
-            return target is not None
-        _say(self.error_label, problem)
-        if target is None:
-            return False
-        self.saved.emit(target.id)
-        self.accept()
-        return True
-
-
-# -- the panel ---------------------------------------------------------------------------------
 
 
 class TargetsPanel(QWidget):
@@ -384,22 +108,8 @@ class TargetsPanel(QWidget):
         )
         self.key_warning.hide()
 
-        self.table = QTableView()
-        self.table.setModel(self.model)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.setWordWrap(False)
-        self.table.setShowGrid(False)
-        self.table.setAlternatingRowColors(True)
-        self.table.setTextElideMode(Qt.TextElideMode.ElideMiddle)
-        vertical = self.table.verticalHeader()
-        vertical.hide()
-        vertical.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
-        vertical.setDefaultSectionSize(self.table.fontMetrics().height() + 8)
+        self.table = list_table(self.model, per_pixel=False)
         header = self.table.horizontalHeader()
-        header.setHighlightSections(False)
-        header.setStretchLastSection(False)
         chars = self.table.fontMetrics().averageCharWidth()
         widths = {
             TargetsModel.ON: 6,
@@ -625,9 +335,9 @@ class TargetsPanel(QWidget):
             self.refresh()
             state = "enabled" if enabled else "disabled"
             missing = len(ids) - len(changed)
-            text = f"{_targets(len(changed))} {state}."
+            text = f"{targets_phrase(len(changed))} {state}."
             if missing:
-                text += f" {_targets(missing)} had already been removed."
+                text += f" {targets_phrase(missing)} had already been removed."
             self._tell(text)
         return changed
 
@@ -639,7 +349,7 @@ class TargetsPanel(QWidget):
                 removed += 1
         if Shiboken.isValid(self):
             self.refresh()
-            self._tell(f"Removed {_targets(removed).lower()}.")
+            self._tell(f"Removed {targets_phrase(removed).lower()}.")
         return removed
 
     def toggle_selected(self) -> None:
@@ -712,7 +422,7 @@ class TargetsPanel(QWidget):
 
     def _tell(self, text: str, *, error: bool = False) -> None:
         set_tone(self.message_label, "error" if error else None)
-        _say(self.message_label, text)
+        show_text(self.message_label, text)
         if text:
             self.message.emit(text)
 
@@ -742,7 +452,3 @@ class TargetsPanel(QWidget):
         if event.type() in (QEvent.Type.PaletteChange, QEvent.Type.ApplicationPaletteChange):
             retint(self)
         super().changeEvent(event)
-
-
-def _targets(count: int) -> str:
-    return "1 target" if count == 1 else f"{count} targets"

@@ -1,18 +1,14 @@
-"""The detail pane: one capture's overview, headers, body, verification and our response."""
+"""One capture in detail: its overview, headers, body, verification and our answer."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 from PySide6.QtCore import QEvent, Qt, QTimer, Signal
-from PySide6.QtGui import QGuiApplication, QKeySequence, QPalette, QShortcut
+from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QFormLayout,
     QHBoxLayout,
     QHeaderView,
-    QLabel,
-    QLineEdit,
     QPlainTextEdit,
     QPushButton,
     QTableView,
@@ -21,88 +17,37 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from hookscope.core.model import Capture, Header
-from hookscope.ui.bodyview import BodyView
-from hookscope.ui.models import ChecksModel, HeadersModel, plain_tooltip
-from hookscope.ui.style import VERDICT_HINTS, human_size, local_time, verdict_colour
+from hookscope.core.model import Capture, Check
+from hookscope.ui.formats import human_size, local_time
+from hookscope.ui.widgets.badges import Badge
+from hookscope.ui.widgets.bodyview import BodyView
+from hookscope.ui.widgets.fields import ValueField
+from hookscope.ui.widgets.headers import HeadersTable, headers_text
+from hookscope.ui.widgets.labels import plain_label
+from hookscope.ui.widgets.records import RecordTableModel
 
 
-def plain_label(text: str = "", *, selectable: bool = True, wrap: bool = False) -> QLabel:
-    """A label that never interprets captured text as HTML."""
-    label = QLabel(text)
-    label.setTextFormat(Qt.TextFormat.PlainText)
-    if selectable:
-        label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-    label.setWordWrap(wrap)
-    return label
+class ChecksModel(RecordTableModel[Check]):
+    """The steps a verification tried, with their outcomes."""
+
+    COLUMNS = ("Step", "Outcome", "Result")
+
+    def _text(self, item: Check, column: int) -> str:
+        if column == 0:
+            return item.step
+        if column == 1:
+            return item.outcome
+        return result_text(item)
+
+    def _tooltip(self, item: Check, column: int) -> str | None:
+        if item.assumed:
+            return "Assumed: the provider's documentation does not say this; Hookscope assumes it."
+        return None
 
 
-class ValueField(QLineEdit):
-    """A read-only value in the overview: plain text, selectable, scrolls when long."""
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setReadOnly(True)
-        self.setFrame(False)
-        self.setStyleSheet("QLineEdit { background: transparent; }")
-        self.setCursorPosition(0)
-
-    def set_value(self, text: str) -> None:
-        self.setText(text)
-        long = self.fontMetrics().horizontalAdvance(text) > max(self.width(), 300)
-        self.setToolTip(plain_tooltip(text) if long else "")
-        self.setCursorPosition(0)
-
-
-def headers_text(headers: Sequence[Header]) -> str:
-    return "".join(f"{name}: {value}\n" for name, value in headers)
-
-
-class HeadersTable(QTableView):
-    """A read-only table of header pairs; Ctrl+C copies the selected rows as `Name: value`."""
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.headers_model = HeadersModel(self)
-        self.setModel(self.headers_model)
-        self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.setWordWrap(False)
-        self.verticalHeader().hide()
-        self.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 6)
-        self.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
-        self.horizontalHeader().setStretchLastSection(True)
-        copy = QShortcut(QKeySequence.StandardKey.Copy, self)
-        copy.setContext(Qt.ShortcutContext.WidgetShortcut)
-        copy.activated.connect(self.copy_selection)
-
-    def copy_selection(self) -> None:
-        rows = sorted({index.row() for index in self.selectionModel().selectedIndexes()})
-        headers = self.headers_model.rows()
-        chosen = tuple(headers[row] for row in rows) if rows else headers
-        QGuiApplication.clipboard().setText(headers_text(chosen))
-
-
-class Badge(QLabel):
-    """A verdict in words on a soft colour."""
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setTextFormat(Qt.TextFormat.PlainText)
-        self.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.setMargin(4)
-
-    def set_verdict(self, verdict: str) -> None:
-        self.setText(verdict)
-        # The application's palette: a widget with a style sheet keeps the palette it had.
-        palette = QGuiApplication.palette()
-        colour = verdict_colour(verdict, palette)
-        text = palette.color(QPalette.ColorRole.Text)
-        self.setStyleSheet(
-            f"background: {colour.name()}; color: {text.name()}; border-radius: 9px;"
-            " padding: 1px 10px; font-weight: 600"
-        )
-        self.setToolTip(VERDICT_HINTS.get(verdict, ""))
+def result_text(check: Check) -> str:
+    mark = {True: "✓ pass", False: "✗ fail", None: "· info"}[check.ok]
+    return f"{mark} (assumed)" if check.assumed else mark
 
 
 class DetailPane(QTabWidget):
@@ -142,7 +87,7 @@ class DetailPane(QTabWidget):
     def _build_overview(self) -> QWidget:
         page = QWidget()
         layout = QVBoxLayout(page)
-        self.empty = plain_label("Select a capture to see it here.", selectable=False)
+        self.empty = plain_label("Select a capture to see it here.", selectable=False, wrap=False)
         self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
         layout.addWidget(self.empty)
         self.form_widget = QWidget()
@@ -165,7 +110,7 @@ class DetailPane(QTabWidget):
         self.overview_badge = Badge()
         badge_row = QHBoxLayout()
         badge_row.addWidget(self.overview_badge)
-        self.overview_verdict = plain_label(wrap=True)
+        self.overview_verdict = plain_label()
         badge_row.addWidget(self.overview_verdict, 1)
         form.addRow("Verdict", badge_row)
         self.star_button = QPushButton("☆ Star")
@@ -188,7 +133,7 @@ class DetailPane(QTabWidget):
         self.headers = HeadersTable()
         layout.addWidget(self.headers)
         row = QHBoxLayout()
-        self.headers_count = plain_label(selectable=False)
+        self.headers_count = plain_label(selectable=False, wrap=False)
         row.addWidget(self.headers_count, 1)
         copy = QPushButton("Copy all")
         copy.setToolTip("Copy every header as Name: value lines (select rows and Ctrl+C for some)")
@@ -203,16 +148,16 @@ class DetailPane(QTabWidget):
         top = QHBoxLayout()
         self.badge = Badge()
         top.addWidget(self.badge)
-        self.provider_label = plain_label()
+        self.provider_label = plain_label(wrap=False)
         top.addWidget(self.provider_label, 1)
         self.reverify_button = QPushButton("Verify again")
         self.reverify_button.setToolTip("Judge this capture again with the secrets stored now")
         self.reverify_button.clicked.connect(self._reverify_clicked)
         top.addWidget(self.reverify_button)
         layout.addLayout(top)
-        self.verdict_detail = plain_label(wrap=True)
+        self.verdict_detail = plain_label()
         layout.addWidget(self.verdict_detail)
-        self.matched = plain_label(wrap=True)
+        self.matched = plain_label()
         layout.addWidget(self.matched)
         self.checks_model = ChecksModel(self)
         self.checks = QTableView()
@@ -230,7 +175,6 @@ class DetailPane(QTabWidget):
             "Steps marked (assumed) rest on what the provider does not document; "
             "Hookscope assumes the most likely reading.",
             selectable=False,
-            wrap=True,
         )
         layout.addWidget(self.assumed_note)
         return page
@@ -238,7 +182,7 @@ class DetailPane(QTabWidget):
     def _build_response(self) -> QWidget:
         page = QWidget()
         layout = QVBoxLayout(page)
-        self.response_status = plain_label()
+        self.response_status = plain_label(wrap=False)
         layout.addWidget(self.response_status)
         self.response_headers = HeadersTable()
         self.response_headers.setMaximumHeight(140)
@@ -284,7 +228,7 @@ class DetailPane(QTabWidget):
         self.fields["Answered"].set_value(
             str(capture.response.status) if capture.response else "(no answer recorded)"
         )
-        self.overview_badge.set_verdict(verdict.verdict)
+        self.overview_badge.set_word(verdict.verdict)
         self.overview_verdict.setText(verdict.detail)
         self.show_starred(capture.starred)
         self.note.blockSignals(True)
@@ -295,7 +239,7 @@ class DetailPane(QTabWidget):
         self.headers_count.setText(f"{len(capture.headers)} headers, in the order received")
         self.body.set_body(capture.body, capture.content_type, truncated=capture.body_truncated)
 
-        self.badge.set_verdict(verdict.verdict)
+        self.badge.set_word(verdict.verdict)
         provider = (verdict.provider or "no provider").capitalize()
         self.provider_label.setText(
             f"{provider}" + (f" · {verdict.event}" if verdict.event else "")
@@ -323,8 +267,8 @@ class DetailPane(QTabWidget):
         super().changeEvent(event)
         if event.type() == QEvent.Type.PaletteChange and self.capture is not None:
             # Light or dark changed: the badges pick colours for the new palette.
-            self.badge.set_verdict(self.capture.verdict.verdict)
-            self.overview_badge.set_verdict(self.capture.verdict.verdict)
+            self.badge.restyle()
+            self.overview_badge.restyle()
 
     # -- user actions -------------------------------------------------------------------------
 

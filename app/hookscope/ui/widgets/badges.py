@@ -1,16 +1,66 @@
-"""Painting that a plain text cell cannot do: badges (a verdict, a delivery result)."""
+"""Badges: a word on a soft colour (a verdict, a delivery's result), as a label or in a cell.
+
+The word says it; the colour only helps the eye (never colour alone).
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 from PySide6.QtCore import QModelIndex, QObject, QPersistentModelIndex, QRect, QSize, Qt
-from PySide6.QtGui import QColor, QPainter, QPalette
-from PySide6.QtWidgets import QApplication, QStyle, QStyledItemDelegate, QStyleOptionViewItem
+from PySide6.QtGui import QColor, QGuiApplication, QPainter, QPalette
+from PySide6.QtWidgets import (
+    QApplication,
+    QLabel,
+    QStyle,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
+    QWidget,
+)
 
-from hookscope.ui.style import verdict_colour
+from hookscope.ui.style import VERDICT_HINTS, pill_style, verdict_colour
 
 ColourOf = Callable[[str, QPalette], QColor]
+
+
+class Badge(QLabel):
+    """One word on its colour: a capture's verdict, or a delivery attempt's result.
+
+    `restyle()` picks the colours again for the application's palette (call it when the
+    palette turns light or dark).
+
+    Attributes:
+        word: the word shown ("" before the first `set_word`).
+    """
+
+    def __init__(
+        self,
+        colour_of: ColourOf = verdict_colour,
+        hints: Mapping[str, str] | None = VERDICT_HINTS,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self._colour_of = colour_of
+        self._hints = hints
+        self.word = ""
+        self.setTextFormat(Qt.TextFormat.PlainText)
+        self.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.setMargin(4)
+
+    def set_word(self, word: str) -> None:
+        self.word = word
+        self.setText(word)
+        self.restyle()
+        if self._hints is not None:
+            self.setToolTip(self._hints.get(word, ""))
+
+    def restyle(self) -> None:
+        if not self.word:
+            return
+        # The application's palette: a widget with a style sheet keeps the palette it had.
+        palette = QGuiApplication.palette()
+        colour = self._colour_of(self.word, palette)
+        self.setStyleSheet(pill_style(colour, palette.color(QPalette.ColorRole.Text)))
 
 
 class BadgeDelegate(QStyledItemDelegate):

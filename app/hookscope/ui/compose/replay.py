@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Coroutine
 from typing import Any
 
-from PySide6.QtCore import QEvent, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, Qt, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QButtonGroup,
@@ -25,28 +24,24 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
-from shiboken6 import Shiboken
 from sqlite_utils import Database
 
-from hookscope.core.fire import FireError, can_resign
+from hookscope.core.fire import can_resign
 from hookscope.core.model import Attempt, Capture, Credential, Plan
-from hookscope.engine import Engine, EngineError
+from hookscope.engine import Engine
 from hookscope.storage import captures as capture_store
 from hookscope.storage import credentials as credential_store
-from hookscope.ui.background import Background
-from hookscope.ui.composer import (
-    FIRE_KEYS,
-    PREVIEW_PAUSE_MS,
-    RequestPreview,
-    heading,
-)
-from hookscope.ui.settings import async_slot, plain_label
-from hookscope.ui.style import human_size, monospace, retint, say
+from hookscope.ui.background import Background, async_slot
+from hookscope.ui.compose.flow import FIRE_KEYS, PREPARING, Planning, SendFlow
+from hookscope.ui.compose.preview import RequestPreview
+from hookscope.ui.compose.text import can_edit_body, editable_text
+from hookscope.ui.formats import human_size
+from hookscope.ui.style import monospace, retint, say
+from hookscope.ui.widgets.labels import heading, plain_label
 
 log = logging.getLogger(__name__)
 
 AUTOMATIC = "Automatic: the secret that verified it, or the only one"
-EDIT_LIMIT = 1024 * 1024  # larger bodies are replayed as captured: an editor would crawl
 # The last URL a replay was sent to in this session: the next replay offers it first.
 _memory: dict[str, str] = {}
 
@@ -62,17 +57,6 @@ def default_url(engine: Engine, capture: Capture) -> str:
     if remembered:
         return remembered
     return f"{engine.url}{capture.target}" if engine.url else ""
-
-
-def editable_text(capture: Capture) -> str | None:
-    """The body as text to edit, or None when it cannot be (binary, or too large)."""
-    if capture.body_size > EDIT_LIMIT:
-        return None
-    try:
-        text = capture.body.decode("utf-8")
-    except UnicodeDecodeError:
-        return None
-    return None if "\x00" in text else text
 
 
 class ReplayDialog(QDialog):
@@ -97,6 +81,7 @@ class ReplayDialog(QDialog):
         resign_label: why re-signing is impossible, or a warning that an edited body breaks
             the old signature.
         preview: the RequestPreview of `plan`.
+        flow: plans the form as it settles, and sends the plan shown.
         send_button: sends `plan`; disabled with the reason as its tooltip.
         result_label: "Sending…", then the outcome, status and latency in words.
         buttons: Close.
@@ -113,10 +98,7 @@ class ReplayDialog(QDialog):
         self.capture_id = capture_id
         self.capture = capture_store.get_capture(db, capture_id)
         self._original_text = ""
-        self._input_problem: str | None = None
         self._resign_problem: str | None = None
-        self._sending = False
-        self._dirty = True
         self._work = Background(
             self,
             "replay-action",
@@ -124,10 +106,19 @@ class ReplayDialog(QDialog):
         )
         self.setWindowTitle(f"Replay capture #{capture_id}")
         self.resize(1000, 680)
-
-        self._pause = QTimer(self, singleShot=True, interval=PREVIEW_PAUSE_MS)
-        self._pause.timeout.connect(lambda: self._background(self.refresh_preview()))
         self._build()
+        self.flow = SendFlow(
+            engine,
+            self.preview,
+            self.result_label,
+            self._work,
+            self.refresh_preview,
+            name="replay",
+            busy="Sending… wait for the result.",
+            nothing=lambda _plan: PREPARING,
+            parent=self,
+        )
+        self.flow.updated.connect(self._update_send)
         for keys in FIRE_KEYS:
             shortcut = QShortcut(QKeySequence(keys), self)
             shortcut.activated.connect(self._send_clicked)
@@ -229,7 +220,7 @@ class ReplayDialog(QDialog):
             self.resign_check.setEnabled(False)
             self.credential_combo.setEnabled(False)
             self.body_edit.setEnabled(False)
-            self._input_problem = f"There is no capture #{self.capture_id}."
+            self.flow.input_problem = f"There is no capture #{self.capture_id}."
             self._update_send()
             return
         verdict = capture.verdict
@@ -291,19 +282,7 @@ class ReplayDialog(QDialog):
 
     def can_edit_body(self) -> str | None:
         """Why the body cannot be edited as text, or None when it can."""
-        if self.capture is None:
-            return f"There is no capture #{self.capture_id}."
-        if self.capture.body_size > EDIT_LIMIT:
-            return (
-                f"The body is too large to edit here ({human_size(self.capture.body_size)}; "
-                f"up to {human_size(EDIT_LIMIT)}); it can be replayed as captured."
-            )
-        if editable_text(self.capture) is None:
-            return (
-                f"The body is binary ({human_size(self.capture.body_size)}, not UTF-8 text), so "
-                "it cannot be edited here; it can be replayed as captured."
-            )
-        return None
+        return can_edit_body(self.capture, self.capture_id)
 
     def _mode_changed(self) -> None:
         editing = self.edit_body_radio.isChecked()
@@ -324,8 +303,7 @@ class ReplayDialog(QDialog):
         self._changed()
 
     def _changed(self) -> None:
-        self._dirty = True
-        self._pause.start()
+        self.flow.changed()
 
     def _body(self) -> bytes | None:
         if not self.edit_body_radio.isChecked():
@@ -335,40 +313,24 @@ class ReplayDialog(QDialog):
 
     async def refresh_preview(self) -> Plan | None:
         """Plan the replay as the form says; the plan kept (and shown), or None."""
-        self._pause.stop()
-        self._dirty = False
-        generation = self.preview.start()
+        return await self.flow.plan(self._planning())
+
+    def _planning(self) -> Planning:
         if self.capture is None:
-            self._apply(generation, None, None, self._input_problem or "")
-            return None
+            return self.flow.input_problem or ""
         url = self.url_edit.text().strip()
-        self._input_problem = None if url else "Enter the URL to send the replay to."
-        if self._input_problem:
-            self._apply(generation, None, None, self._input_problem)
-            return None
+        self.flow.input_problem = None if url else "Enter the URL to send the replay to."
+        if self.flow.input_problem:
+            return self.flow.input_problem
         resign = self.resign_check.isChecked() and self._resign_problem is None
         credential = self.credential_combo.currentData() if resign else None
-        try:
-            plan = await asyncio.wrap_future(
-                self.engine.call(
-                    self.engine.plan_replay(
-                        self.capture_id,
-                        url,
-                        resign=resign,
-                        credential=None if credential is None else str(credential),
-                        body=self._body(),
-                    )
-                )
-            )
-        except (FireError, EngineError) as error:
-            self._apply(generation, None, str(error), "Nothing can be sent as it is.")
-            return None
-        self._apply(generation, plan, None, "")
-        return plan
-
-    def _apply(self, generation: int, plan: Plan | None, error: str | None, why: str) -> None:
-        if Shiboken.isValid(self) and self.preview.offer(generation, plan, error, why):
-            self._update_send()
+        return self.engine.plan_replay(
+            self.capture_id,
+            url,
+            resign=resign,
+            credential=None if credential is None else str(credential),
+            body=self._body(),
+        )
 
     @property
     def plan(self) -> Plan | None:
@@ -379,15 +341,7 @@ class ReplayDialog(QDialog):
 
     def send_problem(self) -> str | None:
         """Why Send cannot send now, or None (also the disabled button's tooltip)."""
-        if self._sending:
-            return "Sending… wait for the result."
-        if self._input_problem:
-            return self._input_problem
-        if self.preview.plan_error:
-            return self.preview.plan_error
-        if self.plan is None or not self.plan.requests:
-            return "Preparing the preview…"
-        return None
+        return self.flow.problem()
 
     def _update_send(self) -> None:
         why = self.send_problem()
@@ -400,38 +354,17 @@ class ReplayDialog(QDialog):
 
     async def send(self) -> Attempt | None:
         """Send the kept plan, exactly; the result is shown in the dialog (never raised)."""
-        if self._sending:
-            return None
-        if self._dirty or not self.preview.current:
-            await self.refresh_preview()
-        why = self.send_problem()
-        plan = self.plan
-        if why is not None or plan is None:
-            say(self.result_label, why or "Nothing to send.", "error")
-            return None
+        attempts = await self.flow.send(self._begin_send, self._sent)
+        return attempts[0] if attempts else None
+
+    def _begin_send(self, plan: Plan) -> str:
         request = plan.requests[0]
         _memory["url"] = request.url
-        self._sending = True
-        self._update_send()
-        say(self.result_label, f"Sending to {request.url}…")
-        try:
-            attempts = await asyncio.wrap_future(self.engine.call(self.engine.send(plan)))
-        except Exception as error:
-            log.exception("replay")
-            if Shiboken.isValid(self):
-                self._sending = False
-                say(self.result_label, f"Nothing was sent: {error}", "error")
-                self._update_send()
-            return None
-        attempt = attempts[0] if attempts else None
-        if not Shiboken.isValid(self):
-            return attempt
-        self._sending = False
-        self._show_result(attempt)
+        return f"Sending to {request.url}…"
+
+    def _sent(self, plan: Plan, attempts: list[Attempt]) -> None:
+        self._show_result(attempts[0] if attempts else None)
         self.sent.emit(plan.fire_id)
-        self.preview.spend()  # a new fire id (and Kudoz nonce) for the next send
-        await self.refresh_preview()
-        return attempt
 
     def _show_result(self, attempt: Attempt | None) -> None:
         if attempt is None:

@@ -1,0 +1,133 @@
+"""The bar above the capture list: search, provider, verdict, method, starred; and follow."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtWidgets import QCheckBox, QComboBox, QHBoxLayout, QLineEdit, QToolButton, QWidget
+
+from hookscope.core.model import PROVIDERS, VERDICTS, CaptureQuery
+from hookscope.ui.widgets.labels import plain_label
+
+SEARCH_PAUSE_MS = 250
+METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS")
+
+
+class CaptureFilters(QWidget):
+    """The filters over the capture list, how many captures match, and the follow switch.
+
+    Signals:
+        changed(): the filter changed (typing in the search waits for a pause first).
+
+    Attributes:
+        search, provider, verdict, method, starred_only: the filters.
+        matches: how many captures match.
+        follow: keep the newest capture in view.
+    """
+
+    changed = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._pause = QTimer(self, singleShot=True, interval=SEARCH_PAUSE_MS)
+        self._pause.timeout.connect(self.changed)
+        row = QHBoxLayout(self)
+        row.setContentsMargins(0, 0, 0, 0)
+        self.search = QLineEdit()
+        self.search.setPlaceholderText("Search path, headers and body  (Ctrl+F)")
+        self.search.setClearButtonEnabled(True)
+        self.search.textChanged.connect(lambda _: self._pause.start())
+        self.search.returnPressed.connect(self.changed)
+        row.addWidget(self.search, 3)
+        self.provider = QComboBox()
+        self.provider.addItem("All providers", None)
+        for name in PROVIDERS:
+            self.provider.addItem(name.capitalize(), name)
+        self.provider.addItem("No provider", "none")
+        self.verdict = QComboBox()
+        self.verdict.addItem("All verdicts", None)
+        for name in VERDICTS:
+            self.verdict.addItem(name, name)
+        self.method = QComboBox()
+        self.method.addItem("All methods", None)
+        for name in METHODS:
+            self.method.addItem(name, name)
+        for combo in (self.provider, self.verdict, self.method):
+            combo.currentIndexChanged.connect(lambda _: self.changed.emit())
+            row.addWidget(combo)
+        self.starred_only = QCheckBox("★ only")
+        self.starred_only.setToolTip("Show starred captures only")
+        self.starred_only.toggled.connect(lambda _: self.changed.emit())
+        row.addWidget(self.starred_only)
+        self.matches = plain_label(selectable=False, wrap=False)
+        self.matches.setMinimumWidth(110)
+        row.addWidget(self.matches)
+        self.follow = QToolButton()
+        self.follow.setText("Auto-follow")
+        self.follow.setCheckable(True)
+        self.follow.setChecked(True)
+        self.follow.setToolTip("Keep the newest capture in view as deliveries arrive")
+        row.addWidget(self.follow)
+
+    def query(self) -> CaptureQuery:
+        return CaptureQuery(
+            provider=self.provider.currentData(),
+            verdict=self.verdict.currentData(),
+            method=self.method.currentData(),
+            search=self.search.text().strip(),
+            starred=self.starred_only.isChecked(),
+        )
+
+    def filtered(self) -> bool:
+        """Some filter is set."""
+        return self.query() != CaptureQuery()
+
+    def show_matches(self, matching: int) -> None:
+        noun = "capture" if matching == 1 else "captures"
+        self.matches.setText(
+            f"{matching:,} matching" if self.filtered() else f"{matching:,} {noun}"
+        )
+
+    def clear(self) -> None:
+        """Every filter off, said once."""
+        widgets = (self.provider, self.verdict, self.method, self.starred_only, self.search)
+        for widget in widgets:
+            widget.blockSignals(True)
+        self.search.clear()
+        self.provider.setCurrentIndex(0)
+        self.verdict.setCurrentIndex(0)
+        self.method.setCurrentIndex(0)
+        self.starred_only.setChecked(False)
+        for widget in widgets:
+            widget.blockSignals(False)
+        self.changed.emit()
+
+    def focus_search(self) -> None:
+        self.search.setFocus(Qt.FocusReason.ShortcutFocusReason)
+        self.search.selectAll()
+
+    def stop(self) -> None:
+        """Forget a search still waiting for a pause in the typing."""
+        self._pause.stop()
+
+    def state(self) -> dict[str, Any]:
+        return {
+            "search": self.search.text(),
+            "provider": self.provider.currentData(),
+            "verdict": self.verdict.currentData(),
+            "method": self.method.currentData(),
+            "starred": self.starred_only.isChecked(),
+        }
+
+    def restore(self, state: dict[str, Any]) -> None:
+        """Put back what `state()` gave (AttributeError when it is not a dict)."""
+        self.search.setText(str(state.get("search", "")))
+        for combo, key in (
+            (self.provider, "provider"),
+            (self.verdict, "verdict"),
+            (self.method, "method"),
+        ):
+            found = combo.findData(state.get(key))
+            combo.setCurrentIndex(max(found, 0))
+        self.starred_only.setChecked(bool(state.get("starred", False)))

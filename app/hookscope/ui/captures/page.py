@@ -1,0 +1,400 @@
+"""The Captures tab: filters over the live list, the selected capture's detail, and edits."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import time
+from collections import deque
+from collections.abc import Callable, Coroutine
+from typing import Any
+
+from PySide6.QtCore import QByteArray, QItemSelection, QModelIndex, Qt, QTimer, Signal
+from PySide6.QtGui import QGuiApplication
+from PySide6.QtWidgets import (
+    QHeaderView,
+    QMessageBox,
+    QProgressDialog,
+    QSplitter,
+    QVBoxLayout,
+    QWidget,
+)
+from sqlite_utils import Database
+
+from hookscope.engine import Engine
+from hookscope.storage import captures as capture_store
+from hookscope.ui.background import Background
+from hookscope.ui.bridge import EngineBridge
+from hookscope.ui.captures.detail import DetailPane
+from hookscope.ui.captures.filters import CaptureFilters
+from hookscope.ui.captures.model import CaptureTableModel
+from hookscope.ui.widgets.badges import VerdictDelegate
+from hookscope.ui.widgets.labels import plain_label
+from hookscope.ui.widgets.tables import list_table
+
+# New captures are read and inserted together, at most this often (DESIGN.md: never one by one).
+BATCH_MS = 50
+RATE_WINDOW = 5.0  # seconds the shown rate is averaged over
+COLUMN_WIDTHS = {
+    CaptureTableModel.STAR: 28,
+    CaptureTableModel.TIME: 100,
+    CaptureTableModel.METHOD: 70,
+    CaptureTableModel.PATH: 230,
+    CaptureTableModel.PROVIDER: 70,
+    CaptureTableModel.EVENT: 130,
+    CaptureTableModel.VERDICT: 100,
+    CaptureTableModel.SIZE: 75,
+    CaptureTableModel.STATUS: 55,
+}
+
+
+class CapturesPage(QWidget):
+    """Every request the listener received: filters, the list (live), and the detail.
+
+    Signals:
+        message(str, int): a sentence for the window's status bar, and for how many ms.
+
+    Attributes:
+        model: the capture list's model.
+        table: the capture list.
+        detail: the detail pane.
+        splitter: the list beside the detail.
+        filters: the search, filters and follow switch above the list.
+        empty_hint: said when the list is empty, and why.
+        total: how many captures are stored.
+        question: the confirmation box waiting for an answer, if any (tests answer it).
+    """
+
+    message = Signal(str, int)
+
+    def __init__(
+        self, engine: Engine, db: Database, bridge: EngineBridge, parent: QWidget | None = None
+    ) -> None:
+        super().__init__(parent)
+        self.engine = engine
+        self.db = db
+        self.question: QMessageBox | None = None
+        self.total = capture_store.newest_and_count(db)[1]
+        self._arrivals: deque[tuple[float, int]] = deque()
+        self._work = Background(
+            self, "ui-action", lambda exc: self.message.emit(f"That did not work: {exc}", 10000)
+        )
+        self.model = CaptureTableModel(db, self)
+        self._batch = QTimer(self, singleShot=True, interval=BATCH_MS)
+        self._batch.timeout.connect(self.insert_new)
+        self._build()
+        bridge.captured.connect(self._captured)
+        self.model.count_changed.connect(self._count_changed)
+
+    # -- building -----------------------------------------------------------------------------
+
+    def _build(self) -> None:
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 4, 0, 0)
+        self.filters = CaptureFilters()
+        self.filters.changed.connect(self.apply_filters)
+        self.filters.follow.toggled.connect(self._follow_toggled)
+        layout.addWidget(self.filters)
+        self._build_table()
+
+        self.empty_hint = plain_label(selectable=False)
+        self.empty_hint.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.empty_hint.setEnabled(False)
+
+        left = QWidget()
+        left_layout = QVBoxLayout(left)
+        left_layout.setContentsMargins(0, 0, 0, 0)
+        left_layout.addWidget(self.table, 1)
+        left_layout.addWidget(self.empty_hint)
+
+        self.detail = DetailPane()
+        self.detail.star_toggled.connect(lambda i, s: self._background(self.set_starred([i], s)))
+        self.detail.note_edited.connect(lambda i, n: self._background(self.set_note(i, n)))
+        self.detail.reverify_requested.connect(lambda i: self._background(self.reverify([i])))
+
+        self.splitter = QSplitter(Qt.Orientation.Horizontal)
+        self.splitter.addWidget(left)
+        self.splitter.addWidget(self.detail)
+        self.splitter.setStretchFactor(0, 3)
+        self.splitter.setStretchFactor(1, 2)
+        self.splitter.setChildrenCollapsible(False)
+        layout.addWidget(self.splitter, 1)
+
+    def _build_table(self) -> None:
+        self.table = list_table(self.model)
+        header = self.table.horizontalHeader()
+        for column, width in COLUMN_WIDTHS.items():
+            header.resizeSection(column, width)
+        header.setSectionResizeMode(CaptureTableModel.PATH, QHeaderView.ResizeMode.Stretch)
+        self.table.setItemDelegateForColumn(CaptureTableModel.VERDICT, VerdictDelegate(self.table))
+        self.table.selectionModel().currentRowChanged.connect(self._current_changed)
+        self.table.selectionModel().selectionChanged.connect(self._selection_changed)
+        self.table.verticalScrollBar().valueChanged.connect(self._scrolled)
+
+    # -- live captures ------------------------------------------------------------------------
+
+    def _captured(self, newest: int, count: int) -> None:
+        self.total += count
+        self._arrivals.append((time.monotonic(), count))
+        if not self._batch.isActive():
+            self._batch.start()
+
+    def insert_new(self) -> int:
+        """Read what arrived since the last look and insert it at the top; how many rows."""
+        scroll = self.table.verticalScrollBar()
+        before = scroll.value()
+        inserted = self.model.fetch_new()
+        if inserted:
+            if self.filters.follow.isChecked():
+                self.model.trim()
+                self.table.scrollToTop()
+            else:
+                # Rows went in above: move down by as much, so what the user reads stays put.
+                row_height = self.table.verticalHeader().defaultSectionSize()
+                scroll.setValue(before + inserted * row_height)
+        self._update_empty_hint()
+        return inserted
+
+    def stats_text(self) -> str:
+        """How many captures are stored, and how fast they arrive now."""
+        now = time.monotonic()
+        while self._arrivals and now - self._arrivals[0][0] > RATE_WINDOW:
+            self._arrivals.popleft()
+        rate = sum(n for _, n in self._arrivals) / RATE_WINDOW
+        return f"{self.total:,} captured · {rate:.1f}/s"
+
+    def _scrolled(self, value: int) -> None:
+        # Scrolling away from the newest stops following; scrolling back to the top resumes.
+        if value > 0 and self.filters.follow.isChecked() and self.table.isVisible():
+            self.filters.follow.setChecked(False)
+
+    def _follow_toggled(self, on: bool) -> None:
+        if on:
+            self.table.scrollToTop()
+
+    def show_capture(self, capture_id: int) -> bool:
+        """Bring a capture into view and select it; False when the filters hide it."""
+        self.insert_new()
+        row = self.model.row_of(capture_id)
+        if row is None:
+            return False
+        self.table.selectRow(row)
+        self.table.scrollTo(self.model.index(row, 0))
+        return True
+
+    # -- filters ------------------------------------------------------------------------------
+
+    def apply_filters(self) -> None:
+        self.filters.stop()
+        selected = self.current_id()
+        self.model.set_query(self.filters.query())
+        if selected is not None:
+            row = self.model.row_of(selected)
+            if row is not None:
+                self.table.selectRow(row)
+        self._update_empty_hint()
+
+    def _count_changed(self, matching: int) -> None:
+        self.filters.show_matches(matching)
+        self._update_empty_hint()
+
+    def refresh_hint(self) -> None:
+        """Say again why the list is empty (the listener started or stopped)."""
+        if self.model.rowCount() == 0:
+            self._update_empty_hint()
+
+    def _update_empty_hint(self) -> None:
+        empty = self.model.rowCount() == 0
+        if empty:
+            if self.filters.filtered():
+                self.empty_hint.setText("No capture matches these filters.  (Ctrl+R clears them)")
+            elif self.engine.url:
+                self.empty_hint.setText(
+                    f"No captures yet. Send a webhook to {self.engine.url} and it appears here."
+                )
+            else:
+                self.empty_hint.setText("No captures yet, and the listener is stopped.")
+        self.empty_hint.setVisible(empty)
+
+    # -- selection and detail -----------------------------------------------------------------
+
+    def current_id(self) -> int | None:
+        index = self.table.currentIndex()
+        if not index.isValid():
+            return None
+        return self.model.summary(index.row()).id
+
+    def selected_ids(self) -> list[int]:
+        rows = {index.row() for index in self.table.selectionModel().selectedRows()}
+        return [self.model.summary(row).id for row in sorted(rows)]
+
+    def _current_changed(self, current: QModelIndex, previous: QModelIndex) -> None:
+        self.show_detail()
+
+    def _selection_changed(self, selected: QItemSelection, deselected: QItemSelection) -> None:
+        if not self.table.selectionModel().hasSelection():
+            self.detail.show_capture(None)
+
+    def show_detail(self) -> None:
+        capture_id = self.current_id()
+        capture = capture_store.get_capture(self.db, capture_id) if capture_id else None
+        self.detail.show_capture(capture)
+
+    def copy_body(self) -> None:
+        capture_id = self.current_id()
+        capture = capture_store.get_capture(self.db, capture_id) if capture_id else None
+        if capture is None:
+            return
+        QGuiApplication.clipboard().setText(capture.body.decode("utf-8", "replace"))
+        self.message.emit(f"Copied the body of #{capture_id}.", 3000)
+
+    # -- what the user says of captures -------------------------------------------------------
+
+    def toggle_star(self) -> None:
+        ids = self.selected_ids()
+        if not ids:
+            return
+        row = self.model.row_of(ids[0])
+        starred = not (row is not None and self.model.summary(row).starred)
+        self._background(self.set_starred(ids, starred))
+
+    async def set_starred(self, ids: list[int], starred: bool) -> None:
+        await asyncio.wrap_future(self.engine.call(self.engine.set_starred(ids, starred)))
+        self.model.refresh_rows(ids)
+        if self.detail.capture is not None and self.detail.capture.id in ids:
+            self.detail.show_starred(starred)
+
+    async def set_note(self, capture_id: int, note: str) -> None:
+        await asyncio.wrap_future(self.engine.call(self.engine.set_note(capture_id, note)))
+        self.model.refresh_rows([capture_id])
+
+    def reverify_selected(self) -> None:
+        self._background(self.reverify(self.selected_ids()))
+
+    async def reverify(self, ids: list[int]) -> dict[str, int]:
+        if not ids:
+            return {}
+        counts = await asyncio.wrap_future(self.engine.call(self.engine.reverify(ids)))
+        self.model.refresh_rows(ids)
+        if self.detail.capture is not None and self.detail.capture.id in ids:
+            self.show_detail()
+        summary = ", ".join(f"{n} {verdict}" for verdict, n in sorted(counts.items()))
+        self.message.emit(f"Verified again: {summary}.", 5000)
+        return counts
+
+    def _ask(self, title: str, text: str, on_yes: Callable[[], object]) -> QMessageBox:
+        """A confirmation that does not block the loop (no exec(): see STYLE.md)."""
+        box = QMessageBox(QMessageBox.Icon.Warning, title, text, parent=self)
+        box.setTextFormat(Qt.TextFormat.PlainText)
+        yes = box.addButton("Delete", QMessageBox.ButtonRole.DestructiveRole)
+        box.addButton(QMessageBox.StandardButton.Cancel)
+        box.setDefaultButton(QMessageBox.StandardButton.Cancel)
+
+        def answered() -> None:
+            self.question = None
+            if box.clickedButton() is yes:
+                on_yes()
+
+        box.finished.connect(lambda _: answered())
+        self.question = box
+        box.open()
+        return box
+
+    def ask_delete_selected(self) -> None:
+        ids = self.selected_ids()
+        if not ids:
+            return
+        what = f"capture #{ids[0]}" if len(ids) == 1 else f"these {len(ids):,} captures"
+        self._ask(
+            "Delete captures",
+            f"Delete {what}? This cannot be undone.",
+            lambda: self._background(self.delete(ids)),
+        )
+
+    def ask_delete_all(self) -> None:
+        if self.total == 0:
+            return
+        self._ask(
+            "Delete all captures",
+            f"Delete all {self.total:,} captures? This cannot be undone. "
+            "Deliveries arriving meanwhile are kept.",
+            lambda: self._background(self.delete_all()),
+        )
+
+    async def delete(self, ids: list[int]) -> int:
+        row = self.table.currentIndex().row()
+        deleted = await asyncio.wrap_future(self.engine.call(self.engine.delete_captures(ids)))
+        self.model.forget(ids)
+        self.total = capture_store.newest_and_count(self.db)[1]
+        if self.model.rowCount():
+            # The next capture takes the place of the deleted one, as in a mail client.
+            self.table.selectRow(min(max(row, 0), self.model.rowCount() - 1))
+        else:
+            self.detail.show_capture(None)
+        self._update_empty_hint()
+        self.message.emit(f"Deleted {deleted:,} captures.", 5000)
+        return deleted
+
+    async def delete_all(self) -> int:
+        progress = QProgressDialog("Deleting captures…", "", 0, 100, self)
+        progress.setCancelButton(None)
+        progress.setWindowModality(Qt.WindowModality.WindowModal)
+        progress.setMinimumDuration(400)
+        loop = asyncio.get_running_loop()
+
+        def report(done: int, total: int) -> None:  # on the engine loop
+            value = int(done * 100 / total) if total else 100
+            loop.call_soon_threadsafe(progress.setValue, value)
+
+        try:
+            deleted = await asyncio.wrap_future(
+                self.engine.call(self.engine.delete_all(progress=report))
+            )
+        finally:
+            progress.reset()
+            progress.deleteLater()
+        self.total = capture_store.newest_and_count(self.db)[1]
+        self.model.reload()
+        self.detail.show_capture(None)
+        self._update_empty_hint()
+        self.message.emit(f"Deleted {deleted:,} captures.", 5000)
+        return deleted
+
+    # -- state and plumbing -------------------------------------------------------------------
+
+    def state(self) -> dict[str, Any]:
+        """The layout, filters and follow switch, to be saved with the window's state."""
+        return {
+            "splitter": b64(self.splitter.saveState()),
+            "columns": b64(self.table.horizontalHeader().saveState()),
+            "filters": self.filters.state(),
+            "follow": self.filters.follow.isChecked(),
+        }
+
+    def restore(self, state: dict[str, Any]) -> None:
+        """Put back what `state()` gave; raises TypeError, ValueError or AttributeError when
+        the state is not in that shape."""
+        self.splitter.restoreState(unb64(state.get("splitter", "")))
+        self.table.horizontalHeader().restoreState(unb64(state.get("columns", "")))
+        self.filters.restore(state.get("filters", {}))
+        self.filters.follow.setChecked(bool(state.get("follow", True)))
+
+    def _background(self, coro: Coroutine[Any, Any, Any]) -> None:
+        self._work.run(coro)
+
+    def stop_timers(self) -> None:
+        """The window is closing: nothing may read the store after it closes."""
+        self._batch.stop()
+        self.filters.stop()
+
+    async def settle(self) -> None:
+        """Wait for actions started from buttons and keys (tests, and closing)."""
+        await self._work.settle()
+
+
+def b64(data: QByteArray) -> str:
+    return base64.b64encode(data.data()).decode("ascii")
+
+
+def unb64(text: str) -> QByteArray:
+    return QByteArray(base64.b64decode(text.encode("ascii"), validate=True))

@@ -1,0 +1,166 @@
+"""One delivery attempt in full: its result, the request sent, and the answer it got."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QEvent, Qt
+from PySide6.QtWidgets import QHBoxLayout, QSplitter, QTabWidget, QVBoxLayout, QWidget
+
+from hookscope.core.model import Attempt, first_header
+from hookscope.ui.deliveries.text import result_word, status_text
+from hookscope.ui.formats import human_size, local_time
+from hookscope.ui.style import result_colour, retint
+from hookscope.ui.widgets.badges import Badge
+from hookscope.ui.widgets.bodyview import BodyView
+from hookscope.ui.widgets.fields import ValueField
+from hookscope.ui.widgets.headers import HeadersTable
+from hookscope.ui.widgets.labels import plain_label
+
+
+class DeliveryDetail(QWidget):
+    """One attempt: its result in words, the request sent, and the answer (or why none came).
+
+    Attributes:
+        attempt: the attempt shown, or None.
+        badge: "delivered" or "failed" on its colour.
+        outcome: the result in one sentence (the error, when no answer came).
+        meta: when, how long, which try, which fire and target.
+        tabs: "Request" and "Response".
+        request_line: the method and URL.
+        request_note: how the request was made (signed with..., a replay of ...).
+        request_headers, request_body: the headers and body sent, exactly.
+        response_status: the status line, or why there is none.
+        cut_note: said when the answer's body was cut at the response limit.
+        response_headers, response_body: the answer's headers and body.
+    """
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.attempt: Attempt | None = None
+        self.empty = plain_label("Select an attempt to see its request and the answer it got.")
+        self.empty.setEnabled(False)
+        self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
+
+        self.badge = Badge(result_colour, hints=None)
+        self.outcome = plain_label()
+        self.meta = plain_label()
+        summary = QHBoxLayout()
+        summary.addWidget(self.badge)
+        summary.addWidget(self.outcome, 1)
+
+        self.request_line = ValueField()
+        self.request_note = plain_label()
+        self.request_headers = HeadersTable()
+        self.request_body = BodyView()
+        self.response_status = plain_label()
+        self.cut_note = plain_label(tone="warning")
+        self.response_headers = HeadersTable()
+        self.response_body = BodyView()
+
+        self.tabs = QTabWidget()
+        self.tabs.setDocumentMode(True)
+        self.tabs.addTab(
+            self._page(
+                self.request_line, self.request_note, self.request_headers, self.request_body
+            ),
+            "Request",
+        )
+        self.tabs.addTab(
+            self._page(
+                self.response_status, self.cut_note, self.response_headers, self.response_body
+            ),
+            "Response",
+        )
+
+        self.content = QWidget()
+        content = QVBoxLayout(self.content)
+        content.setContentsMargins(0, 0, 0, 0)
+        content.addLayout(summary)
+        content.addWidget(self.meta)
+        content.addWidget(self.tabs, 1)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 4, 0, 0)
+        layout.addWidget(self.empty, 1)
+        layout.addWidget(self.content, 1)
+        self.show_attempt(None)
+
+    @staticmethod
+    def _page(first: QWidget, second: QWidget, headers: HeadersTable, body: BodyView) -> QWidget:
+        page = QWidget()
+        layout = QVBoxLayout(page)
+        layout.setContentsMargins(4, 4, 4, 0)
+        layout.addWidget(first)
+        layout.addWidget(second)
+        split = QSplitter(Qt.Orientation.Vertical)
+        split.setChildrenCollapsible(False)
+        split.addWidget(headers)
+        split.addWidget(body)
+        split.setStretchFactor(0, 1)
+        split.setStretchFactor(1, 3)
+        layout.addWidget(split, 1)
+        return page
+
+    def show_attempt(self, attempt: Attempt | None) -> None:
+        """Show this attempt in full (None: the empty state)."""
+        self.attempt = attempt
+        self.empty.setVisible(attempt is None)
+        self.content.setVisible(attempt is not None)
+        if attempt is None:
+            self.request_headers.headers_model.set_rows(())
+            self.response_headers.headers_model.set_rows(())
+            self.request_body.clear()
+            self.response_body.clear()
+            return
+        request = attempt.request
+        self.badge.set_word(result_word(attempt))
+        if attempt.error is not None:
+            self.outcome.setText(f"No answer: {attempt.error}.")
+        elif attempt.ok:
+            self.outcome.setText(f"Delivered: the target answered {attempt.status}.")
+        else:
+            self.outcome.setText(f"Failed: {attempt.outcome}.")
+        parts = [
+            local_time(attempt.started_at, date=True),
+            f"{attempt.latency_ms:,.0f} ms",
+            f"try {attempt.number}" + ("" if attempt.final else " (a retry followed)"),
+            f"fire {attempt.fire_id}",
+        ]
+        if request.target_id:
+            parts.append(f"{request.kind} target {request.target_id}")
+        elif request.replay_of is not None:
+            parts.append(f"replay of capture #{request.replay_of}")
+        else:
+            parts.append(request.kind)
+        self.meta.setText(" · ".join(parts))
+
+        self.request_line.set_value(f"{request.method} {request.url}")
+        self.request_note.setText(request.note)
+        self.request_note.setVisible(bool(request.note))
+        self.request_headers.headers_model.set_rows(request.headers)
+        self.request_body.set_body(request.body, request.header("content-type") or "")
+
+        if attempt.status is None:
+            self.response_status.setText(f"No answer: {attempt.error or 'none recorded'}.")
+        else:
+            self.response_status.setText(
+                f"Answered {status_text(attempt.status)} after {attempt.latency_ms:,.0f} ms"
+            )
+        if attempt.response_truncated:
+            cut = len(attempt.response_body)
+            self.cut_note.setText(
+                f"The answer's body was cut at {cut:,} bytes ({human_size(cut)}): only that much "
+                "is kept (Settings > Sending, response body limit)."
+            )
+        self.cut_note.setVisible(attempt.response_truncated)
+        self.response_headers.headers_model.set_rows(attempt.response_headers)
+        if attempt.status is None:
+            self.response_body.clear()
+        else:
+            self.response_body.set_body(
+                attempt.response_body, first_header(attempt.response_headers, "content-type") or ""
+            )
+
+    def changeEvent(self, event: QEvent) -> None:
+        super().changeEvent(event)
+        if event.type() in (QEvent.Type.PaletteChange, QEvent.Type.ApplicationPaletteChange):
+            self.badge.restyle()
+            retint(self)

@@ -1,0 +1,1 @@
+"""The settings dialog: a module per tab, one place that saves, the checks as pure functions."""

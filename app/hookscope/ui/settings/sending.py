@@ -1,0 +1,157 @@
+"""The Sending tab: timeouts, retries and the answer kept, for fires and replays."""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import replace
+
+from PySide6.QtWidgets import (
+    QDoubleSpinBox,
+    QFormLayout,
+    QHBoxLayout,
+    QPushButton,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+from sqlite_utils import Database
+
+from hookscope.core.model import SendPolicy
+from hookscope.engine import Engine
+from hookscope.storage import settings as settings_store
+from hookscope.ui.settings.checks import KB, MAX_RESPONSE_LIMIT, MAX_RETRIES, check_policy
+from hookscope.ui.settings.common import SettingsTab
+from hookscope.ui.settings.writes import SettingsWrites
+from hookscope.ui.style import show_text
+from hookscope.ui.widgets.labels import plain_label
+
+
+class SendingTab(SettingsTab):
+    """How Hookscope sends fires and replays: timeouts, retries and their waits, answers kept.
+
+    Attributes:
+        connect_spin, total_spin, retries_spin, backoff_spin, max_backoff_spin, jitter_spin,
+        response_limit_spin, save_policy_button: the form.
+        policy_status: "Saved" once saved.
+        policy_error: why the form cannot be saved, hidden when it can.
+    """
+
+    def __init__(
+        self, engine: Engine, db: Database, writes: SettingsWrites, parent: QWidget | None = None
+    ) -> None:
+        super().__init__(engine, db, writes, parent)
+        self._loaded_response_limit = 0
+        self._shown_response_limit = 0
+        self._build()
+
+    def _build(self) -> None:
+
+        def seconds(low: float, high: float, tip: str) -> QDoubleSpinBox:
+            spin = QDoubleSpinBox()
+            spin.setDecimals(2)
+            spin.setRange(low, high)
+            spin.setSuffix(" s")
+            spin.setToolTip(tip)
+            return spin
+
+        self.connect_spin = seconds(0.0, 600.0, "How long to wait for the connection")
+        self.total_spin = seconds(0.0, 3600.0, "How long a whole try may take, connecting included")
+        self.retries_spin = QSpinBox()
+        self.retries_spin.setRange(0, MAX_RETRIES)
+        self.retries_spin.setSpecialValueText("0 (no retries)")
+        self.backoff_spin = seconds(0.0, 3600.0, "The wait before the first retry")
+        self.max_backoff_spin = seconds(0.0, 3600.0, "No wait between tries is longer than this")
+        self.jitter_spin = QSpinBox()
+        self.jitter_spin.setRange(0, 100)
+        self.jitter_spin.setSuffix(" %")
+        self.jitter_spin.setToolTip(
+            "Each wait is shortened by a random part of up to this much, so retries to one "
+            "target do not arrive in lockstep"
+        )
+        self.response_limit_spin = QSpinBox()
+        self.response_limit_spin.setRange(0, MAX_RESPONSE_LIMIT // KB)
+        self.response_limit_spin.setSuffix(" KB")
+        self.response_limit_spin.setToolTip("Answers are kept in the delivery log up to this size")
+        self.save_policy_button = QPushButton("Save")
+        self.save_policy_button.clicked.connect(self.save_policy)
+        self.policy_status = plain_label()
+        self.policy_status.hide()
+        self.policy_error = plain_label(tone="error")
+        self.policy_error.hide()
+
+        form = QFormLayout()
+        form.addRow("Connect timeout", self.connect_spin)
+        form.addRow("Total timeout", self.total_spin)
+        form.addRow("Retries", self.retries_spin)
+        form.addRow("First wait", self.backoff_spin)
+        form.addRow("Longest wait", self.max_backoff_spin)
+        form.addRow("Jitter", self.jitter_spin)
+        form.addRow("Response body limit", self.response_limit_spin)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.policy_status, 1)
+        buttons.addStretch(0)
+        buttons.addWidget(self.save_policy_button)
+        layout = QVBoxLayout(self)
+        layout.addWidget(
+            plain_label("How Hookscope sends fires and replays to targets and other URLs.")
+        )
+        layout.addLayout(form)
+        # Sentences under the form, not in it: wrapped labels in form rows get odd heights.
+        layout.addWidget(
+            plain_label(
+                "Retries apply to fires and replays from this window: connection errors, "
+                "timeouts, 429 and 5xx answers are tried again, each wait twice the one before "
+                "(up to the longest wait). The command line does not retry unless given "
+                "--retries."
+            )
+        )
+        layout.addWidget(self.policy_error)
+        layout.addLayout(buttons)
+        layout.addStretch(1)
+
+    def load(self) -> None:
+        policy = settings_store.load_send_policy(self._db)
+        self.connect_spin.setValue(policy.connect_timeout)
+        self.total_spin.setValue(policy.total_timeout)
+        self.retries_spin.setValue(policy.retries)
+        self.backoff_spin.setValue(policy.backoff)
+        self.max_backoff_spin.setValue(policy.max_backoff)
+        self.jitter_spin.setValue(round(policy.jitter * 100))
+        self._loaded_response_limit = policy.response_limit
+        self.response_limit_spin.setValue(max(1, round(policy.response_limit / KB)))
+        self._shown_response_limit = self.response_limit_spin.value()
+        show_text(self.policy_error, "")
+        show_text(self.policy_status, "")
+
+    def read_policy(self) -> SendPolicy | str:
+        """The policy the form describes, or why it cannot be used (a sentence)."""
+        limit = self.response_limit_spin.value()
+        policy = replace(
+            settings_store.load_send_policy(self._db),
+            connect_timeout=self.connect_spin.value(),
+            total_timeout=self.total_spin.value(),
+            retries=self.retries_spin.value(),
+            backoff=self.backoff_spin.value(),
+            max_backoff=self.max_backoff_spin.value(),
+            jitter=self.jitter_spin.value() / 100,
+            response_limit=(
+                self._loaded_response_limit if limit == self._shown_response_limit else limit * KB
+            ),
+        )
+        return check_policy(policy) or policy
+
+    def save_policy(self) -> bool:
+        """Validate and save the sending policy; on a problem, say it and save nothing."""
+        policy = self.read_policy()
+        if isinstance(policy, str):
+            show_text(self.policy_error, policy)
+            show_text(self.policy_status, "")
+            return False
+        try:
+            self._writes.save_send_policy(policy)
+        except sqlite3.Error as exc:
+            show_text(self.policy_error, f"The settings cannot be saved: {exc}.")
+            return False
+        show_text(self.policy_error, "")
+        show_text(self.policy_status, "Saved: the next fire uses these.")
+        return True

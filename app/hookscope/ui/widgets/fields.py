@@ -1,0 +1,56 @@
+"""Line edits with a job: a read-only value that scrolls, a secret typed hidden."""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import QHBoxLayout, QLineEdit, QToolButton, QWidget
+
+from hookscope.ui.widgets.records import plain_tooltip
+
+
+class ValueField(QLineEdit):
+    """A read-only value in a form: plain text, selectable, scrolls when long."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setReadOnly(True)
+        self.setFrame(False)
+        self.setStyleSheet("QLineEdit { background: transparent; }")
+        self.setCursorPosition(0)
+
+    def set_value(self, text: str) -> None:
+        self.setText(text)
+        long = self.fontMetrics().horizontalAdvance(text) > max(self.width(), 300)
+        self.setToolTip(plain_tooltip(text) if long else "")
+        self.setCursorPosition(0)
+
+
+class SecretField(QWidget):
+    """A password-mode line edit with a Show/Hide toggle.
+
+    Attributes:
+        edit: the line edit (password echo until shown).
+        toggle: the checkable Show/Hide button.
+    """
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.edit = QLineEdit()
+        self.edit.setEchoMode(QLineEdit.EchoMode.Password)
+        self.toggle = QToolButton()
+        self.toggle.setText("Show")
+        self.toggle.setCheckable(True)
+        self.toggle.setToolTip("Show or hide what is typed")
+        self.toggle.toggled.connect(self._shown)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.edit, 1)
+        layout.addWidget(self.toggle)
+        self.setFocusProxy(self.edit)
+
+    def text(self) -> str:
+        return self.edit.text()
+
+    def _shown(self, shown: bool) -> None:
+        mode = QLineEdit.EchoMode.Normal if shown else QLineEdit.EchoMode.Password
+        self.edit.setEchoMode(mode)
+        self.toggle.setText("Hide" if shown else "Show")
