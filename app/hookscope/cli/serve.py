@@ -9,8 +9,8 @@ import sys
 from hookscope.cli.args import Commands, Parser, port_number
 from hookscope.cli.common import UserError, directory
 from hookscope.cli.listen import ListenerOverrides
+from hookscope.core.checks import is_loopback
 from hookscope.engine import Engine
-from hookscope.net.capture_server import is_loopback
 from hookscope.stopsignals import StopSignals
 from hookscope.storage.targets import check_api_key
 

@@ -6,6 +6,7 @@ emulator's 422 reason alike, so the three can never disagree.
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from typing import Any
 from urllib.parse import urlsplit
@@ -43,6 +44,16 @@ def check_port(value: int) -> str | None:
     if not 0 <= value <= 65535:
         return f"{value} is not a port number (0 to 65535)"
     return None
+
+
+def is_loopback(host: str) -> bool:
+    """True when `host` only accepts connections from this machine."""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 def check_host(host: str) -> str | None:

@@ -112,7 +112,7 @@ class Engine:
         self._runtime.start(timeout)
         try:
             self.call(self._startup(listen)).result(timeout)
-        except (ListenError, StoreError) as exc:
+        except (EngineError, StoreError) as exc:
             self.stop()
             raise EngineError(str(exc)) from exc
         except BaseException:
@@ -192,7 +192,7 @@ class Engine:
     async def start_listener(self, settings: ListenerSettings | None = None) -> str:
         """(Re)start the capture listener, with saved settings unless given; returns its URL.
 
-        Raises ListenError (a sentence for the user) when the address cannot be bound.
+        Raises EngineError (a sentence for the user) when the address cannot be bound.
         """
         await self.stop_listener()
         if settings is None:
@@ -204,7 +204,10 @@ class Engine:
             verify=self.config.judge,
             spool_dir=self.directory / "spool",
         )
-        await listener.start()
+        try:
+            await listener.start()
+        except ListenError as exc:
+            raise EngineError(str(exc)) from exc
         self.listener = listener
         return listener.url
 
@@ -216,7 +219,7 @@ class Engine:
         """(Re)start the Kardow API emulator; its URL, or "" when it is turned off.
 
         `port` None: the saved (or overridden) `api_port`, where 0 means off. An explicit port
-        is bound as given (0: any free port). Raises ListenError when it cannot bind.
+        is bound as given (0: any free port). Raises EngineError when it cannot bind.
         """
         await self.stop_api()
         settings = self.listener_settings()
@@ -231,7 +234,7 @@ class Engine:
             await api.start()
         except ListenError as exc:
             self.api_error = str(exc)
-            raise
+            raise EngineError(str(exc)) from exc
         self.api_error = ""
         self.api = api
         return api.url

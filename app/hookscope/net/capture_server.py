@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import ipaddress
 import json
 import logging
 import socket
@@ -16,6 +15,7 @@ from typing import Any
 
 from aiohttp import web
 
+from hookscope.core.checks import is_loopback as is_loopback  # re-exported
 from hookscope.core.http import Headers, Request, join_target
 from hookscope.core.model import (
     Capture,
@@ -47,16 +47,6 @@ RETRY_AFTER = 2  # seconds a sender refused for lack of room is told to wait
 
 class ListenError(Exception):
     """The listener cannot bind; the message is meant for the user."""
-
-
-def is_loopback(host: str) -> bool:
-    """True when `host` only accepts connections from this machine."""
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 def _error_rule(

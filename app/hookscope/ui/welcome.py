@@ -26,6 +26,7 @@ from hookscope.storage import captures as capture_store
 from hookscope.storage import settings as settings_store
 from hookscope.ui.background import Background
 from hookscope.ui.icons import app_icon
+from hookscope.ui.settings.writes import WRITE_ERRORS, SettingsWrites
 from hookscope.ui.style import monospace, say
 from hookscope.ui.widgets.labels import heading, plain_label
 
@@ -175,7 +176,10 @@ class WelcomeDialog(QDialog):
             say(self.outcome, f"Copied {self._engine.url}", "ok")
 
     def _remember(self) -> None:
-        settings_store.set_setting(self._db, WELCOMED, not self.show_at_start.isChecked())
+        try:
+            SettingsWrites(self._engine).set_setting(WELCOMED, not self.show_at_start.isChecked())
+        except WRITE_ERRORS as exc:
+            say(self.outcome, f"Your choice could not be saved: {exc}", "error")
 
     def _test_clicked(self) -> None:
         self._work.run(self.send_test())

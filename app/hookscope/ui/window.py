@@ -23,8 +23,7 @@ from PySide6.QtWidgets import (
 from sqlite_utils import Database
 
 from hookscope import __version__
-from hookscope.engine import Engine
-from hookscope.net.capture_server import ListenError
+from hookscope.engine import Engine, EngineError
 from hookscope.storage import settings as settings_store
 from hookscope.ui.background import Background
 from hookscope.ui.bridge import EngineBridge
@@ -34,6 +33,7 @@ from hookscope.ui.compose.replay import ReplayDialog
 from hookscope.ui.deliveries.panel import DeliveriesPanel
 from hookscope.ui.icons import app_icon
 from hookscope.ui.settings.dialog import SettingsDialog
+from hookscope.ui.settings.writes import WRITE_ERRORS, SettingsWrites
 from hookscope.ui.targets.panel import TargetsPanel
 from hookscope.ui.welcome import WelcomeDialog
 from hookscope.ui.widgets.labels import plain_label
@@ -120,7 +120,7 @@ class MainWindow(QMainWindow):
         self.captures = CapturesPage(self.engine, self.db, self.bridge)
         self.captures.message.connect(self._tell)
         self.composer = ComposerPanel(self.engine, self.db)
-        self.targets = TargetsPanel(self.engine, self.db)
+        self.targets = TargetsPanel(self.engine, self.db, self.bridge)
         self.deliveries = DeliveriesPanel(self.engine, self.db, self.bridge)
         self.composer.fired.connect(self._fired)
         for panel in (self.targets, self.deliveries):
@@ -250,7 +250,7 @@ class MainWindow(QMainWindow):
         """Start listening with the saved settings; a failure is shown, not raised."""
         try:
             await asyncio.wrap_future(self.engine.call(self.engine.start_listener()))
-        except ListenError as exc:
+        except EngineError as exc:
             self.listen_error = str(exc)
             self.statusBar().showMessage(f"Not listening: {exc}")
             self._refresh_status()
@@ -264,7 +264,7 @@ class MainWindow(QMainWindow):
         """Start the Kardow API emulator as saved (it may be turned off); failures are shown."""
         try:
             await asyncio.wrap_future(self.engine.call(self.engine.start_api()))
-        except ListenError as exc:
+        except EngineError as exc:
             self.statusBar().showMessage(f"Kardow API emulator not running: {exc}")
             return False
         finally:
@@ -387,7 +387,10 @@ class MainWindow(QMainWindow):
             **self.captures.state(),
             "tab": self.tabs.currentIndex(),
         }
-        settings_store.set_setting(self.db, UI_STATE, state)
+        try:
+            SettingsWrites(self.engine).set_setting(UI_STATE, state)
+        except WRITE_ERRORS as exc:  # the layout is a nicety: say it, go on
+            log.warning("the window's layout was not saved: %s", exc)
 
     def _restore_state(self) -> None:
         state = settings_store.get_setting(self.db, UI_STATE, None)

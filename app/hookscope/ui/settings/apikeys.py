@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import secrets
-import sqlite3
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QGuiApplication
@@ -31,7 +30,7 @@ from hookscope.ui.settings.common import (
     selected,
     settings_table,
 )
-from hookscope.ui.settings.writes import SettingsWrites
+from hookscope.ui.settings.writes import WRITE_ERRORS, SettingsWrites
 from hookscope.ui.style import monospace, show_text
 from hookscope.ui.widgets.fields import SecretField
 from hookscope.ui.widgets.labels import plain_label
@@ -124,7 +123,7 @@ class ApiKeyEditor(QDialog):
         except TargetError as exc:
             show_text(self.error_label, str(exc))
             return False
-        except sqlite3.Error as exc:
+        except WRITE_ERRORS as exc:
             show_text(self.error_label, f"The key cannot be stored: {exc}.")
             return False
         show_text(self.error_label, "")
@@ -221,7 +220,7 @@ class ApiKeysTab(SettingsTab):
         key = "kd_" + secrets.token_urlsafe(24)
         try:
             info = self._writes.add_api_key(key)
-        except (TargetError, sqlite3.Error) as exc:
+        except (TargetError, *WRITE_ERRORS) as exc:
             show_text(self.api_keys_error, f"The key cannot be stored: {exc}")
             return ""
         show_text(self.api_keys_error, "")

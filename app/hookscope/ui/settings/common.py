@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Callable
 from typing import TypeVar
 
@@ -18,7 +17,7 @@ from PySide6.QtWidgets import (
 from sqlite_utils import Database
 
 from hookscope.engine import Engine
-from hookscope.ui.settings.writes import SettingsWrites
+from hookscope.ui.settings.writes import WRITE_ERRORS, SettingsWrites
 from hookscope.ui.style import show_text
 from hookscope.ui.widgets.records import RecordTableModel
 
@@ -68,7 +67,7 @@ class SettingsTab(QWidget):
                 return
             try:
                 removed = remove()
-            except sqlite3.Error as exc:
+            except WRITE_ERRORS as exc:
                 show_text(error_label, f"{what} cannot be removed: {exc}.")
                 return
             if not removed:

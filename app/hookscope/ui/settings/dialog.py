@@ -27,9 +27,8 @@ from hookscope.ui.style import retint
 class SettingsDialog(QDialog):
     """Listeners, response rules, stored secrets, the emulator's API keys and the send policy.
 
-    Every tab saves through one SettingsWrites (today on the GUI's own store connection; the
-    engine notices by itself, through its config revision). Open with `.open()` or `.show()`,
-    never `.exec()`.
+    Every tab saves through one SettingsWrites, that is through the engine, which applies the
+    change at once and announces it. Open with `.open()` or `.show()`, never `.exec()`.
 
     Signals:
         listener_changed(str): the listener restarted (its URL), or is stopped ("") because the
@@ -48,7 +47,7 @@ class SettingsDialog(QDialog):
         super().__init__(parent)
         self.setWindowTitle("Hookscope settings")
         self.resize(780, 540)
-        writes = SettingsWrites(db, engine.key_file)
+        writes = SettingsWrites(engine)
         self.listener = ListenerTab(engine, db, writes)
         self.rules = RulesTab(engine, db, writes)
         self.secrets = SecretsTab(engine, db, writes)

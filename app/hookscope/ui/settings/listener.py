@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import sqlite3
 from dataclasses import replace
 
 from PySide6.QtCore import Signal
@@ -20,13 +19,13 @@ from PySide6.QtWidgets import (
 from shiboken6 import Shiboken
 from sqlite_utils import Database
 
+from hookscope.core.checks import is_loopback
 from hookscope.engine import Engine, EngineError
-from hookscope.net.capture_server import ListenError, is_loopback
 from hookscope.storage import settings as settings_store
 from hookscope.ui.background import async_slot
 from hookscope.ui.settings.checks import MB
 from hookscope.ui.settings.common import SettingsTab
-from hookscope.ui.settings.writes import SettingsWrites
+from hookscope.ui.settings.writes import WRITE_ERRORS, SettingsWrites
 from hookscope.ui.style import show_text
 from hookscope.ui.widgets.labels import plain_label
 
@@ -206,7 +205,7 @@ class ListenerTab(SettingsTab):
                 api_port=self.api_port_spin.value(),
             )
             self._writes.save_listener(settings)
-        except sqlite3.Error as exc:
+        except WRITE_ERRORS as exc:
             show_text(self.listener_error, f"The settings cannot be saved: {exc}.")
             return False
         self._engine.forget_overrides()
@@ -219,12 +218,12 @@ class ListenerTab(SettingsTab):
         try:
             try:
                 await asyncio.wrap_future(self._engine.call(self._engine.start_listener()))
-            except (ListenError, EngineError) as exc:
+            except EngineError as exc:
                 problem = f"{exc} The settings are saved: change them and apply again."
             # The emulator on its own: a taken API port must not keep captures from arriving.
             try:
                 await asyncio.wrap_future(self._engine.call(self._engine.start_api()))
-            except (ListenError, EngineError) as exc:
+            except EngineError as exc:
                 api_problem = f"{exc} The settings are saved: change them and apply again."
         finally:
             # The dialog may have been deleted while the engine was busy.

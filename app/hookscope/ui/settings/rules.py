@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sqlite3
 from dataclasses import replace
 
 from PySide6.QtCore import Qt, Signal
@@ -35,7 +34,7 @@ from hookscope.ui.settings.common import (
     selected,
     settings_table,
 )
-from hookscope.ui.settings.writes import SettingsWrites
+from hookscope.ui.settings.writes import WRITE_ERRORS, SettingsWrites
 from hookscope.ui.style import monospace, show_text
 from hookscope.ui.widgets.labels import plain_label
 from hookscope.ui.widgets.records import RecordTableModel
@@ -197,7 +196,7 @@ class RuleEditor(QDialog):
             return False
         try:
             rule_id = self._writes.save_rule(rule)
-        except sqlite3.Error as exc:
+        except WRITE_ERRORS as exc:
             show_text(self.error_label, f"The rule cannot be saved: {exc}.")
             return False
         show_text(self.error_label, "")

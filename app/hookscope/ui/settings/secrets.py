@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import sqlite3
-
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QComboBox,
@@ -34,7 +32,7 @@ from hookscope.ui.settings.common import (
     selected,
     settings_table,
 )
-from hookscope.ui.settings.writes import SettingsWrites
+from hookscope.ui.settings.writes import WRITE_ERRORS, SettingsWrites
 from hookscope.ui.style import monospace, show_text
 from hookscope.ui.widgets.fields import SecretField
 from hookscope.ui.widgets.labels import plain_label
@@ -170,7 +168,7 @@ class SecretEditor(QDialog):
         except (CredentialError, KeyFileError, VaultError) as exc:
             show_text(self.error_label, str(exc))
             return False
-        except sqlite3.Error as exc:
+        except WRITE_ERRORS as exc:
             show_text(self.error_label, f"The secret cannot be stored: {exc}.")
             return False
         show_text(self.error_label, "")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sqlite3
 from dataclasses import replace
 
 from PySide6.QtWidgets import (
@@ -21,7 +20,7 @@ from hookscope.engine import Engine
 from hookscope.storage import settings as settings_store
 from hookscope.ui.settings.checks import KB, MAX_RESPONSE_LIMIT, MAX_RETRIES, check_policy
 from hookscope.ui.settings.common import SettingsTab
-from hookscope.ui.settings.writes import SettingsWrites
+from hookscope.ui.settings.writes import WRITE_ERRORS, SettingsWrites
 from hookscope.ui.style import show_text
 from hookscope.ui.widgets.labels import plain_label
 
@@ -149,7 +148,7 @@ class SendingTab(SettingsTab):
             return False
         try:
             self._writes.save_send_policy(policy)
-        except sqlite3.Error as exc:
+        except WRITE_ERRORS as exc:
             show_text(self.policy_error, f"The settings cannot be saved: {exc}.")
             return False
         show_text(self.policy_error, "")

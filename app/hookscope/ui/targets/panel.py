@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import sqlite3
 from collections.abc import Callable, Coroutine, Sequence
 from typing import Any
 
-from PySide6.QtCore import QEvent, QItemSelectionModel, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QGuiApplication, QHideEvent, QKeySequence, QShowEvent
+from PySide6.QtCore import QEvent, QItemSelectionModel, Qt, Signal
+from PySide6.QtGui import QAction, QGuiApplication, QKeySequence, QShowEvent
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QHeaderView,
@@ -24,9 +23,9 @@ from sqlite_utils import Database
 from hookscope.core.model import Target
 from hookscope.core.registration import Registration
 from hookscope.engine import Engine
-from hookscope.storage import settings as settings_store
 from hookscope.storage import targets as target_store
 from hookscope.ui.background import Background
+from hookscope.ui.bridge import EngineBridge
 from hookscope.ui.formats import targets_phrase
 from hookscope.ui.style import retint, set_tone, show_text
 from hookscope.ui.targets.editor import TargetEditor
@@ -37,16 +36,15 @@ from hookscope.ui.widgets.tables import list_table
 log = logging.getLogger(__name__)
 
 # Targets written by the emulator's HTTP API or the command line show up within this.
-REVISION_MS = 500
 
 
 class TargetsPanel(QWidget):
     """The emulator's registry: where it listens, which targets fires go to, and their switches.
 
     Targets added here, with `hookscope targets add`, or by an integration calling the emulator
-    (`POST /webhooks`) all land in the same table; while shown, the panel notices changes from
-    any process within REVISION_MS (it polls the store's config revision), and it reads the
-    table again each time it is shown.
+    (`POST /webhooks`) all land in the same table. The panel reads it again when the engine
+    announces that targets or API keys changed (in this process or another), and each time it
+    is shown.
 
     Keys (while the table has focus): Space turns the selected targets on or off, Delete asks to
     remove them, Ctrl+C copies their ids, Ctrl+Shift+C their URLs.
@@ -73,11 +71,16 @@ class TargetsPanel(QWidget):
     message = Signal(str)
     targets_changed = Signal(int)
 
-    def __init__(self, engine: Engine, db: Database, parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        db: Database,
+        bridge: EngineBridge | None = None,
+        parent: QWidget | None = None,
+    ) -> None:
         super().__init__(parent)
         self._engine = engine
         self._db = db
-        self._revision = -1
         self._work = Background(
             self, "targets-action", lambda exc: self._tell(f"That did not work: {exc}", error=True)
         )
@@ -86,9 +89,8 @@ class TargetsPanel(QWidget):
         self.model = TargetsModel(self)
         self._build()
         self._build_actions()
-        # Polls only while shown (a hidden tab reads the store again when it is shown).
-        self._poll = QTimer(self, interval=REVISION_MS)
-        self._poll.timeout.connect(self._tick)
+        if bridge is not None:
+            bridge.config_changed.connect(self._config_changed)
         self.refresh()
 
     # -- building -----------------------------------------------------------------------------
@@ -187,7 +189,6 @@ class TargetsPanel(QWidget):
 
     def refresh(self) -> None:
         """Read the registry again, keeping the selection; show the emulator's state."""
-        self._revision = settings_store.config_revision(self._db)
         chosen = set(self.selected_ids())
         current = self._current_id()
         self.model.set_rows(target_store.list_targets(self._db))
@@ -196,16 +197,9 @@ class TargetsPanel(QWidget):
         self._selection_changed()
         self.targets_changed.emit(self.model.rowCount())
 
-    def _tick(self) -> None:
-        try:
-            revision = settings_store.config_revision(self._db)
-        except sqlite3.Error:
-            log.exception("reading the config revision")
-            return
-        if revision != self._revision:
+    def _config_changed(self, kinds: list[str]) -> None:
+        if "targets" in kinds or "api_keys" in kinds:
             self.refresh()
-        else:
-            self._show_api_state()
 
     def _show_api_state(self) -> None:
         url = self._engine.api_url
@@ -430,8 +424,7 @@ class TargetsPanel(QWidget):
         self._work.run(coro)
 
     def stop_timers(self) -> None:
-        """The window is closing: nothing may read the store after it closes."""
-        self._poll.stop()
+        """The window is closing (the panel has no timer: it reads on announcements)."""
 
     async def settle(self) -> None:
         """Wait for actions started from buttons and keys (tests, and closing)."""
@@ -441,12 +434,6 @@ class TargetsPanel(QWidget):
         super().showEvent(event)
         if not event.spontaneous():
             self.refresh()
-        self._poll.start()
-
-    def hideEvent(self, event: QHideEvent) -> None:
-        if not event.spontaneous():
-            self._poll.stop()
-        super().hideEvent(event)
 
     def changeEvent(self, event: QEvent) -> None:
         if event.type() in (QEvent.Type.PaletteChange, QEvent.Type.ApplicationPaletteChange):
