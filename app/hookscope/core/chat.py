@@ -1,4 +1,4 @@
-"""Kardow events as Discord and Slack messages that keep every platform limit (PROTOCOLS.md)."""
+"""Kardow events as Discord and Slack messages within every platform limit (docs/protocols.md)."""
 
 from __future__ import annotations
 

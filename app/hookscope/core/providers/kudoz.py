@@ -1,7 +1,7 @@
 """Kudoz: `Authorization: TOKEN key:uuid:timestamp:token`, token = base64 HMAC-SHA256.
 
 What Kudoz signs is undocumented ("computed from the request parameters"): the templates below
-are our assumptions (PROTOCOLS.md), tried in order and named when one matches.
+are our assumptions (docs/protocols.md), tried in order and named when one matches.
 """
 
 from __future__ import annotations
