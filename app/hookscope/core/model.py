@@ -416,9 +416,6 @@ def iso_millis(moment: datetime) -> str:
     return moment.replace(tzinfo=None).isoformat(timespec="milliseconds") + "Z"
 
 
-OUTGOING_KINDS = ("webhook", "discord", "slack", "kudoz", "replay")
-
-
 @dataclass(frozen=True, slots=True)
 class Outgoing:
     """One request Hookscope is about to send: exactly these bytes and headers.

@@ -17,7 +17,6 @@ NOT_UNICODE = "must be valid Unicode text (it holds a lone \\ud800-\\udfff escap
 NULL_SECRET = (
     f"must be a string of at least {MIN_SECRET} characters; leave it out to register without one"
 )
-FIELDS = ("event", "target_type", "target_url", "secret")
 
 
 @dataclass(frozen=True, slots=True)
