@@ -175,28 +175,35 @@ class CaptureWriter:
             if unindexed > MAX_UNINDEXED and self._index_paused_until <= time.monotonic():
                 behind = self._index(db)
                 unindexed = 0 if not behind else unindexed - FTS_BATCH
-            group: list[_Pending] = []
-            stop = False
-            while True:
-                if item is _STOP:
-                    stop = True
-                elif isinstance(item, _Job):
-                    self._flush(db, group)
-                    group = []
-                    self._run_job(db, item)
-                elif isinstance(item, _Pending):
-                    group.append(item)
-                if stop or len(group) >= MAX_GROUP:
-                    break
-                try:
-                    item = self._queue.get_nowait()
-                except queue.Empty:
-                    break
+            group, stop = self._take_group(db, item)
             self._flush(db, group)
             behind = True
             unindexed += len(group)
             if stop:
                 return
+
+    def _take_group(self, db: Database, item: object) -> tuple[list[_Pending], bool]:
+        """The captures queued from `item` on, up to MAX_GROUP, and whether to stop after them.
+
+        Other jobs met on the way run in their turn: the captures queued before one are
+        committed first.
+        """
+        group: list[_Pending] = []
+        while True:
+            if item is _STOP:
+                return group, True
+            if isinstance(item, _Job):
+                self._flush(db, group)
+                group = []
+                self._run_job(db, item)
+            elif isinstance(item, _Pending):
+                group.append(item)
+            if len(group) >= MAX_GROUP:
+                return group, False
+            try:
+                item = self._queue.get_nowait()
+            except queue.Empty:
+                return group, False
 
     def _index(self, db: Database) -> bool:
         """One batch of full-text indexing, done only while no capture waits."""

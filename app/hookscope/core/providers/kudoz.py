@@ -188,7 +188,9 @@ def verify(capture: Capture, context: VerifyContext) -> Verdict:
             True,
             assumed=template != credential.template,
         )
-        return _judge_time(report, context, token, seconds, credential, template)
+        return _judge_time(
+            report, context, token, seconds, credential=credential, template=template
+        )
     return report.verdict("failed", _mismatch_cause(own, stored, token, capture, report))
 
 
@@ -197,6 +199,7 @@ def _judge_time(
     context: VerifyContext,
     token: Token,
     seconds: float,
+    *,
     credential: Credential,
     template: str,
 ) -> Verdict:
