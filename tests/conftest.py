@@ -80,3 +80,42 @@ def engine(data_dir: Path) -> Iterator[Engine]:
     """A running engine listening on 127.0.0.1 on a free port."""
     with running_engine(data_dir) as running:
         yield running
+
+
+# -- the coverage floor --------------------------------------------------------------------------
+# pyproject.toml's [tool.coverage.report] fail_under is a floor for the whole suite, which the
+# README's test command runs (and CI with it). A part of the suite (a file, -k, -m "not slow")
+# covers less by design, so it is not held to the floor.
+
+TESTS = Path(__file__).resolve().parent
+_deselected: list[pytest.Item] = []
+
+
+def pytest_deselected(items: list[pytest.Item]) -> None:
+    _deselected.extend(items)
+
+
+def _whole_suite(config: pytest.Config) -> bool:
+    return not _deselected and all(
+        "::" not in arg and Path(arg).resolve() in (TESTS, TESTS.parent) for arg in config.args
+    )
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    coverage = session.config.pluginmanager.getplugin("_cov")  # pytest-cov's plugin
+    options = getattr(coverage, "options", None)
+    if options is None or _whole_suite(session.config):
+        return
+    if getattr(options, "cov_fail_under", None) is not None:
+        options.cov_fail_under = None
+        session.config.stash[_FLOOR_LIFTED] = True
+
+
+_FLOOR_LIFTED = pytest.StashKey[bool]()
+
+
+def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
+    if config.stash.get(_FLOOR_LIFTED, False):
+        terminalreporter.write_line(
+            "coverage floor not checked: only part of the suite ran (it holds for all of it)"
+        )

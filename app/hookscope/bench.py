@@ -1,4 +1,4 @@
-"""`hookscope bench`: the speeds DESIGN.md sets targets for, measured against a bare baseline."""
+"""`hookscope bench`: the speeds the README's Speed section names, against a bare baseline."""
 
 from __future__ import annotations
 

@@ -45,7 +45,7 @@ class StopSignals:
         for number in STOP_SIGNALS:
             signal.signal(number, self._caught)
 
-    def _caught(self, signum: int, frame: FrameType | None) -> None:
+    def _caught(self, signum: int, _frame: FrameType | None) -> None:
         # Only this: a list append never blocks and is safe to interrupt.
         self.received.append(signum)
 

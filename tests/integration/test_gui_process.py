@@ -54,6 +54,7 @@ def test_the_app_starts_captures_and_stops_cleanly_on_sigterm(data_dir: Path) ->
                 stream.close()
 
 
+@pytest.mark.slow
 def test_bad_arguments_to_the_app_are_refused_before_any_window(data_dir: Path) -> None:
     result = subprocess.run(
         [sys.executable, "-m", "hookscope", "gui", "--port", "99999"],
@@ -66,6 +67,7 @@ def test_bad_arguments_to_the_app_are_refused_before_any_window(data_dir: Path) 
     assert "99999 is not a port number" in result.stderr
 
 
+@pytest.mark.slow
 def test_a_store_that_cannot_open_is_one_sentence_not_a_traceback(tmp_path: Path) -> None:
     not_a_directory = tmp_path / "file"
     not_a_directory.write_text("a file where the data directory should be")

@@ -213,6 +213,7 @@ class TestFire:
         assert exited.value.code == 2
 
 
+@pytest.mark.slow
 def test_serve_runs_the_emulator_with_its_key_and_fires_land_verified(
     data_dir: Path, serve: type[Serve], capsys: pytest.CaptureFixture[str]
 ) -> None:

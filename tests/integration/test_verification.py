@@ -16,6 +16,8 @@ import pytest
 
 from hookscope.cli import main
 from hookscope.engine import Engine
+from hookscope.storage.credentials import live_nonces
+from hookscope.storage.db import open_store, write_transaction
 from hookscope.storage.paths import key_path
 from tests.integration.conftest import Reply, http, listener_port, stored, wait_for
 
@@ -135,6 +137,33 @@ def test_a_replay_is_caught_after_a_restart(secured: Engine, data_dir: Path) -> 
         again.stop()
     assert verdict_of(data_dir, first)[0] == "verified"
     assert verdict_of(data_dir, second)[0] == "replayed"
+
+
+def test_a_restart_forgets_expired_nonces_and_still_catches_a_live_replay(
+    secured: Engine, data_dir: Path
+) -> None:
+    token = kudoz_authorization(KUDOZ_KEY, KUDOZ_SECRET)
+    secured.start()
+    try:
+        first = post_kudoz(listener_port(secured), token)
+    finally:
+        secured.stop()
+    with open_store(data_dir) as db, write_transaction(db):  # as a run long ago left it
+        db.execute(
+            "INSERT INTO nonces (api_key, uuid, expires) VALUES (?, ?, ?)",
+            [KUDOZ_KEY, "long-expired", time.time() - 3600],
+        )
+    again = Engine(data_dir, overrides={"host": "127.0.0.1", "port": 0, "api_port": 0})
+    again.start()
+    try:
+        second = post_kudoz(listener_port(again), token)
+    finally:
+        again.stop()
+    assert verdict_of(data_dir, first)[0] == "verified"
+    assert verdict_of(data_dir, second)[0] == "replayed"
+    with open_store(data_dir) as db:
+        remembered = [uuid for _, uuid, _ in live_nonces(db, now=0.0)]
+    assert remembered == [token.split(":")[1]]
 
 
 def test_secrets_added_by_another_process_apply_without_restart(

@@ -133,6 +133,7 @@ def test_the_spec_keeps_the_qt_the_app_needs() -> None:
     assert (ROOT / "app" / "hookscope" / "resources" / "icons" / "hookscope-256.png").is_file()
 
 
+@pytest.mark.slow
 def test_the_build_script_is_strict_and_smoke_tests_the_bundle() -> None:
     text = SCRIPT.read_text(encoding="utf-8")
     assert text.startswith("#!/usr/bin/env bash\n")

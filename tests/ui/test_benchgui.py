@@ -18,3 +18,16 @@ async def test_the_gui_bench_shows_every_capture_and_reports_figures() -> None:
     text = benchgui.report(result, as_json=False)
     assert "event-loop lag" in text
     assert '"shown": 100' in benchgui.report(result, as_json=True)
+
+
+@pytest.mark.slow
+@pytest.mark.asyncio
+async def test_the_gui_bench_measures_the_loop_while_a_5_mb_body_is_formatted() -> None:
+    result = await benchgui.measure_body()
+    assert result.size >= 5 * 1024 * 1024
+    assert 0 <= result.set_body_ms <= result.shown_ms
+    assert 0 <= result.lag_p99_ms <= result.lag_max_ms
+    figures = benchgui.GuiBenchResult(100, 1.0, 100, 100, 1.0, 2.0, 3.0, 4.0, 5.0, body=result)
+    text = benchgui.report(figures, as_json=False)
+    assert "5.0 MB JSON body in the body view" in text
+    assert f"max {result.lag_max_ms} ms" in text

@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import asyncio
-import itertools
 import json
-import time
 from collections.abc import Callable
 from typing import Any
 
 import pytest
-from PySide6.QtCore import QModelIndex, Qt, QTimer
+from PySide6.QtCore import QModelIndex, Qt
 from PySide6.QtGui import QColor, QGuiApplication, QPalette
 from PySide6.QtWidgets import QApplication
 from pytestqt.modeltest import ModelTester
@@ -59,6 +57,19 @@ async def wait_rendered(view: BodyView, action: Callable[[], None]) -> None:
     rendered = next_rendered(view)
     action()
     await asyncio.wait_for(rendered, 60)
+
+
+def rendering_of(view: BodyView) -> asyncio.Task[None]:
+    """The task formatting the body just set (a big one) on a worker thread."""
+    task = view._task
+    assert task is not None, "a big body is formatted off the GUI thread"
+    return task
+
+
+async def settled(rendering: asyncio.Task[None]) -> None:
+    """Wait until a superseded rendering has ended: after that it can never show its body."""
+    await asyncio.wait([rendering], timeout=60)
+    assert rendering.done()
 
 
 def rows(model: JsonTreeModel, parent: QModelIndex | None = None) -> list[tuple[str, str, str]]:
@@ -404,32 +415,19 @@ def test_json_tree_stays_lazy(qtbot: QtBot) -> None:
 # -- big bodies, rendered off the GUI thread ---------------------------------------------------
 
 
+# How long the GUI loop is held meanwhile is measured by `hookscope bench --gui`, not here.
 @pytest.mark.slow
 @pytest.mark.asyncio
-async def test_big_json_body_keeps_the_window_responsive(view: BodyView) -> None:
+async def test_big_json_body_is_formatted_off_the_gui_thread(view: BodyView) -> None:
     body = big_json(5 * 1024 * 1024)
     assert 5 * 1024 * 1024 <= len(body) < 5.05 * 1024 * 1024
-    ticks: list[float] = []
-    timer = QTimer()
-    timer.setInterval(10)
-    timer.timeout.connect(lambda: ticks.append(time.monotonic()))
-    timer.start()
-    await asyncio.sleep(0.05)
 
-    started = time.monotonic()
     rendered = next_rendered(view)
     view.set_body(body, "application/json")
-    assert time.monotonic() - started < 0.25
     assert view.rendering
     assert view.raw.toPlainText() == ""
     assert view.raw.placeholderText() == "Formatting 5.0 MB…"
     await asyncio.wait_for(rendered, 60)
-    await asyncio.sleep(0.05)
-    timer.stop()
-
-    gaps = [later - earlier for earlier, later in itertools.pairwise(ticks)]
-    assert len(ticks) > 5
-    assert max(gaps) < 0.5, f"the GUI loop stalled for {max(gaps):.2f} s"
 
     assert view.limit_bar.isVisible()
     assert "Showing the first 256 KB of 5.0 MB" in view.limit_label.text()
@@ -466,10 +464,11 @@ async def test_switching_bodies_while_a_big_one_renders_shows_the_new_one(
     view.rendered.connect(lambda: emitted.append(view.raw.toPlainText()[:20]))
 
     view.set_body(big_a, "application/json")
+    superseded = rendering_of(view)
     await asyncio.sleep(0.01)
     await show(view, big_b, "application/json")
     await wait_until(lambda: not view.rendering)
-    await asyncio.sleep(0.3)
+    await settled(superseded)
 
     assert emitted == ['{"batch":"B","data":']
     assert view.raw.toPlainText().startswith('{"batch":"B"')
@@ -479,8 +478,9 @@ async def test_switching_bodies_while_a_big_one_renders_shows_the_new_one(
     # A small body while a big one renders: shown at once, and the big one never arrives.
     emitted.clear()
     view.set_body(big_a, "application/json")
+    superseded = rendering_of(view)
     await show(view, b'{"small": true}', "application/json")
-    await asyncio.sleep(0.5)
+    await settled(superseded)
     assert emitted == ['{"small": true}']
     assert view.raw.toPlainText() == '{"small": true}'
     assert rows(view.model) == [("small", "true", "boolean")]
@@ -489,8 +489,9 @@ async def test_switching_bodies_while_a_big_one_renders_shows_the_new_one(
     # Clearing while a big one renders: nothing arrives after.
     emitted.clear()
     view.set_body(big_a, "application/json")
+    superseded = rendering_of(view)
     view.clear()
-    await asyncio.sleep(0.5)
+    await settled(superseded)
     assert emitted == []
     assert view.raw.toPlainText() == ""
     assert view.raw.placeholderText() == "No body"

@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 
 import pytest
 import pytest_asyncio
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QGuiApplication, QPalette
 from PySide6.QtWidgets import QMessageBox
 from pytestqt.modeltest import ModelTester
@@ -400,7 +400,8 @@ async def test_a_hidden_panel_stops_polling_and_reads_again_when_shown(
 ) -> None:
     panel.hide()
     target_store.register(gui_db, Registration("*", "webhook", "https://example.com/cli"), None)
-    await asyncio.sleep(0.7)
-    assert panel.model.rowCount() == 0  # not read while hidden (a background tab)
+    # Not read while hidden (a background tab): no timer of the panel is left to read it.
+    assert [timer for timer in panel.findChildren(QTimer) if timer.isActive()] == []
+    assert panel.model.rowCount() == 0
     panel.show()
     assert texts(panel, M.URL) == ["https://example.com/cli"]

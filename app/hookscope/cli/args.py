@@ -7,6 +7,8 @@ import sys
 from collections.abc import Callable
 from typing import NoReturn, TypeAlias
 
+from hookscope.core.checks import check_port
+
 
 class Parser(argparse.ArgumentParser):
     def error(self, message: str) -> NoReturn:
@@ -30,8 +32,8 @@ def port_number(text: str) -> int:
         value = int(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"{text!r} is not a port number") from None
-    if not 0 <= value <= 65535:
-        raise argparse.ArgumentTypeError(f"{value} is not a port number (0 to 65535)")
+    if problem := check_port(value):
+        raise argparse.ArgumentTypeError(problem)
     return value
 
 

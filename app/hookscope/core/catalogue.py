@@ -40,7 +40,7 @@ class Template:
         provider: "kardow" or "kudoz".
         event: the Kardow event or the Kudoz kind.
         data: the event's `data` object only (the envelope is built elsewhere), with placeholders.
-        assumed: True when the provider does not document this shape (PROTOCOLS.md).
+        assumed: True when the provider does not document this shape (docs/protocols.md).
         note: one sentence for the user: what is documented and what is assumed.
     """
 

@@ -1,4 +1,4 @@
-"""Kardow events as Discord and Slack messages that keep every platform limit (PROTOCOLS.md)."""
+"""Kardow events as Discord and Slack messages within every platform limit (docs/protocols.md)."""
 
 from __future__ import annotations
 
@@ -192,38 +192,45 @@ def discord_problems(message: Mapping[str, Any]) -> list[str]:
         problems.append("The message has neither content nor embeds: there is nothing to send.")
     total = 0
     for number, embed in enumerate(embeds, 1):
-        where = f"Embed {number}"
-        if not isinstance(embed, Mapping):
-            problems.append(f"{where} is not an object.")
-            continue
-        for key in ("title", "description"):
-            if key in embed:
-                total += _check_text(problems, f"{where} {key}", embed[key], limits[key])
-        total += _check_fields(problems, where, embed.get("fields", []))
-        for key, limit in (("footer", limits["footer"]), ("author", DISCORD_AUTHOR_NAME)):
-            part = embed.get(key)
-            if part is None:
-                continue
-            if not isinstance(part, Mapping):
-                problems.append(f"{where} {key} is not an object.")
-                continue
-            text_key = "text" if key == "footer" else "name"
-            total += _check_text(
-                problems, f"{where} {key} {text_key}", part.get(text_key), limit, required=True
-            )
-        color = embed.get("color")
-        if color is not None and (
-            isinstance(color, bool) or not isinstance(color, int) or not 0 <= color <= 0xFFFFFF
-        ):
-            problems.append(f"{where} color {color!r} is not an RGB integer (0 to 16777215).")
-        stamp = embed.get("timestamp")
-        if stamp is not None and _timestamp(stamp) is None:
-            problems.append(f"{where} timestamp {stamp!r} is not an ISO 8601 date and time.")
+        total += _embed_problems(problems, f"Embed {number}", embed)
     if total > limits["total"]:
         problems.append(
             f"The embeds hold {total} characters in all; Discord allows {limits['total']}."
         )
     return problems
+
+
+def _embed_problems(problems: list[str], where: str, embed: Any) -> int:
+    """Add the limits one embed breaks to `problems`; the characters of text it holds."""
+    limits = DISCORD_LIMITS
+    if not isinstance(embed, Mapping):
+        problems.append(f"{where} is not an object.")
+        return 0
+    total = 0
+    for key in ("title", "description"):
+        if key in embed:
+            total += _check_text(problems, f"{where} {key}", embed[key], limits[key])
+    total += _check_fields(problems, where, embed.get("fields", []))
+    for key, limit in (("footer", limits["footer"]), ("author", DISCORD_AUTHOR_NAME)):
+        part = embed.get(key)
+        if part is None:
+            continue
+        if not isinstance(part, Mapping):
+            problems.append(f"{where} {key} is not an object.")
+            continue
+        text_key = "text" if key == "footer" else "name"
+        total += _check_text(
+            problems, f"{where} {key} {text_key}", part.get(text_key), limit, required=True
+        )
+    color = embed.get("color")
+    if color is not None and (
+        isinstance(color, bool) or not isinstance(color, int) or not 0 <= color <= 0xFFFFFF
+    ):
+        problems.append(f"{where} color {color!r} is not an RGB integer (0 to 16777215).")
+    stamp = embed.get("timestamp")
+    if stamp is not None and _timestamp(stamp) is None:
+        problems.append(f"{where} timestamp {stamp!r} is not an ISO 8601 date and time.")
+    return total
 
 
 def slack_problems(message: Mapping[str, Any]) -> list[str]:

@@ -81,7 +81,7 @@ class Nonce:
 
 @dataclass(frozen=True, slots=True)
 class Verdict:
-    """The outcome of verifying one capture; see DESIGN.md for the meaning of each value."""
+    """The outcome of verifying one capture; the README's Verification table says each value."""
 
     verdict: str = "n/a"
     detail: str = "No provider recognised."
@@ -278,7 +278,7 @@ class CaptureSummary:
     note: str = ""
 
     def as_json(self) -> dict[str, Any]:
-        """The JSON shape of `captures list --json` (a CLI contract, see DESIGN.md)."""
+        """The JSON shape of `captures list --json` (a CLI contract: docs/architecture.md)."""
         return {
             "id": self.id,
             "received_at": iso_utc(self.received_at),

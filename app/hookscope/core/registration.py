@@ -13,7 +13,6 @@ from hookscope.core.checks import check_secret as check_secret  # re-exported
 NULL_SECRET = (
     f"must be a string of at least {MIN_SECRET} characters; leave it out to register without one"
 )
-FIELDS = ("event", "target_type", "target_url", "secret")
 
 
 @dataclass(frozen=True, slots=True)

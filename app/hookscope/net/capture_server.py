@@ -240,26 +240,31 @@ class CaptureServer:
         self, request: web.BaseRequest, body: SpooledBody, connection: Connection | None
     ) -> ResponseRule | None:
         """Read the raw body into `body`, bounded in size and time; a rule when refused."""
-        s = self.settings
-        limit = s.body_limit
+        limit = self.settings.body_limit
         declared = request.content_length
         if declared is not None and declared > limit:
             return _too_large(declared, limit)
         content = request.content
         if content.is_eof() and not content.exception():
             # The whole body came with the head (most webhooks): no waiting, so no deadlines.
-            chunk = await content.read()
-            if len(chunk) > limit:
-                body.add(chunk[:limit])
-                return _too_large(None, limit)
-            body.add(chunk)
-            if connection is not None:
-                if connection.cut_by_eof or _short(declared, body.size):
-                    return _cut_by_sender()
-                connection.received_whole = True
-            return None
-        if request.headers.get("Expect", "").lower() == "100-continue":
-            await request.writer.write(b"HTTP/1.1 100 Continue\r\n\r\n")
+            problem = _keep(body, await content.read(), limit)
+        else:
+            if request.headers.get("Expect", "").lower() == "100-continue":
+                await request.writer.write(b"HTTP/1.1 100 Continue\r\n\r\n")
+            problem = await self._stream_body(request, body)
+        if problem is not None or connection is None:
+            return problem
+        if connection.cut_by_eof or _short(declared, body.size):
+            return _cut_by_sender()
+        connection.received_whole = True
+        return None
+
+    async def _stream_body(
+        self, request: web.BaseRequest, body: SpooledBody
+    ) -> ResponseRule | None:
+        """Read a body that is still arriving, under its deadlines; a rule when refused."""
+        s = self.settings
+        limit = s.body_limit
         try:
             # One deadline for the whole body, and one for each pause between reads: a sender
             # trickling a byte every few seconds never stalls long, but it cannot take forever.
@@ -269,11 +274,10 @@ class CaptureServer:
                     async with asyncio.timeout(s.body_timeout):
                         chunk = await request.content.read(READ_CHUNK)
                     if not chunk:
-                        break
-                    if body.size + len(chunk) > limit:
-                        body.add(chunk[: limit - body.size])
-                        return _too_large(None, limit)
-                    body.add(chunk)
+                        return None
+                    problem = _keep(body, chunk, limit)
+                    if problem is not None:
+                        return problem
         except TimeoutError:
             return _error_rule(
                 408,
@@ -296,11 +300,6 @@ class CaptureServer:
             return _error_rule(
                 400, "incomplete_body", f"The body could not be read whole ({exc}); kept as cut."
             )
-        if connection is not None:
-            if connection.cut_by_eof or _short(declared, body.size):
-                return _cut_by_sender()
-            connection.received_whole = True
-        return None
 
     def _safe_verify(self, capture: Capture) -> Verdict:
         try:
@@ -308,6 +307,15 @@ class CaptureServer:
         except Exception as exc:  # a verifier bug must never lose a delivery
             log.exception("verification failed")
             return Verdict(verdict="n/a", detail=f"Verification could not run: {exc}")
+
+
+def _keep(body: SpooledBody, chunk: bytes, limit: int) -> ResponseRule | None:
+    """Add `chunk` to `body` up to `limit` bytes in all; the refusal when it went past."""
+    if body.size + len(chunk) > limit:
+        body.add(chunk[: limit - body.size])
+        return _too_large(None, limit)
+    body.add(chunk)
+    return None
 
 
 def _cut_by_sender() -> ResponseRule:

@@ -216,7 +216,6 @@ class _Refusal(asyncio.Protocol):
             b"Retry-After: %d\r\nConnection: close\r\nContent-Length: %d\r\n\r\n%s"
             % (self._guard.limits.retry_after, len(body), body)
         )
-        self._guard.refused += 1
         if self._guard.lingering >= MAX_LINGERING:
             transport.close()
             return
@@ -247,8 +246,6 @@ class ConnectionGuard:
     Attributes:
         limits: the cap and deadlines.
         evicted: connections closed to make room for a newer one.
-        refused: connections answered 503 because nothing could give way.
-        timed_out: connections closed for not sending a whole head in time.
     """
 
     def __init__(self, factory: Callable[[], RequestHandler], limits: GuardLimits) -> None:
@@ -258,8 +255,6 @@ class ConnectionGuard:
         self._sweeper: asyncio.Task[None] | None = None
         self.lingering = 0
         self.evicted = 0
-        self.refused = 0
-        self.timed_out = 0
 
     @staticmethod
     def now() -> float:
@@ -337,7 +332,6 @@ class ConnectionGuard:
             for connection in list(self._connections.values()):
                 idle = connection.in_flight == 0 and now - connection.phase_start > limit
                 if idle or connection.abandoned(now):
-                    self.timed_out += 1
                     self._drop(connection)
 
 

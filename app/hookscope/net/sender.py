@@ -127,6 +127,15 @@ def retryable(attempt: Attempt) -> bool:
 def describe_error(exc: BaseException, policy: SendPolicy) -> str:
     """One phrase saying why no answer came, for the delivery log."""
     # Order matters: aiohttp's exceptions inherit from each other.
+    phrase = _connection_error(exc, policy) or _exchange_error(exc)
+    if phrase is not None:
+        return phrase
+    log.exception("unexpected send failure", exc_info=exc)
+    return f"failed unexpectedly: {type(exc).__name__}: {exc}"
+
+
+def _connection_error(exc: BaseException, policy: SendPolicy) -> str | None:
+    """Why no connection came to be (or none in time), or None."""
     if isinstance(exc, aiohttp.ConnectionTimeoutError):
         return f"timed out connecting after {policy.connect_timeout:g} s"
     if isinstance(exc, aiohttp.ServerTimeoutError | asyncio.TimeoutError | TimeoutError):
@@ -138,14 +147,12 @@ def describe_error(exc: BaseException, policy: SendPolicy) -> str:
     if isinstance(exc, aiohttp.ClientConnectorDNSError):
         return f"could not resolve the host {exc.host}"
     if isinstance(exc, aiohttp.ClientConnectorError):
-        cause = exc.os_error
-        if isinstance(cause, ConnectionRefusedError):
-            why = "connection refused (nothing listens there)"
-        elif isinstance(cause, OSError) and cause.strerror:
-            why = cause.strerror.lower()
-        else:
-            why = str(cause) or type(cause).__name__
-        return f"could not connect to {exc.host}:{exc.port}: {why}"
+        return f"could not connect to {exc.host}:{exc.port}: {_connect_reason(exc.os_error)}"
+    return None
+
+
+def _exchange_error(exc: BaseException) -> str | None:
+    """Why the request could not be sent or its answer not read, or None."""
     if isinstance(exc, aiohttp.ServerDisconnectedError):
         return "the target closed the connection without answering"
     if isinstance(exc, aiohttp.ClientResponseError):
@@ -158,8 +165,15 @@ def describe_error(exc: BaseException, policy: SendPolicy) -> str:
         return f"not sent: {exc}"
     if isinstance(exc, aiohttp.ClientError | OSError):
         return f"failed: {_reason(exc)}"
-    log.exception("unexpected send failure", exc_info=exc)
-    return f"failed unexpectedly: {type(exc).__name__}: {exc}"
+    return None
+
+
+def _connect_reason(cause: BaseException) -> str:
+    if isinstance(cause, ConnectionRefusedError):
+        return "connection refused (nothing listens there)"
+    if isinstance(cause, OSError) and cause.strerror:
+        return cause.strerror.lower()
+    return str(cause) or type(cause).__name__
 
 
 def _reason(exc: BaseException) -> str:

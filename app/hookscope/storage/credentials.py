@@ -158,6 +158,7 @@ def live_nonces(db: Database, now: float | None = None) -> list[tuple[str, str, 
 
 
 def forget_nonces(db: Database, now: float | None = None) -> int:
+    """Delete the nonces whose tokens can no longer be accepted; how many were deleted."""
     moment = time.time() if now is None else now
     with write_transaction(db):
         return db.execute("DELETE FROM nonces WHERE expires < ?", [moment]).rowcount

@@ -43,10 +43,6 @@ def _target(row: tuple[Any, ...], vault: Vault | None) -> Target:
     )
 
 
-def needs_key(registration: Registration) -> bool:
-    return registration.secret is not None
-
-
 def register(
     db: Database, registration: Registration, vault: Vault | None, now: datetime | None = None
 ) -> tuple[Target, bool]:

@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import logging
 import queue
+import sqlite3
 import threading
 import time
 from collections.abc import Callable
@@ -19,6 +20,7 @@ from sqlite_utils import Database
 from hookscope.core.model import Capture, Response, ResponseRule, Stored, iso_utc
 from hookscope.core.rules import render
 from hookscope.storage.captures import headers_json, index_pending
+from hookscope.storage.credentials import forget_nonces
 from hookscope.storage.db import disk_full, open_store, text_param
 
 log = logging.getLogger(__name__)
@@ -35,6 +37,9 @@ INDEX_BACKOFF = 60.0
 # Index at most this much of a body's text: a 25 MB JSON body would otherwise hold up the
 # whole group's acknowledgements while FTS5 tokenises it.
 FTS_BODY_LIMIT = 1024 * 1024
+# Kudoz nonces are kept until their tokens would be stale anyway; the expired ones are deleted
+# when the writer starts and then at most this often (seconds), after a group that added some.
+NONCE_PRUNE_INTERVAL = 60.0
 
 # Written with a prepared statement instead of sqlite-utils' insert_all(): this is the capture
 # hot path, and insert_all() re-reads the table's schema on every call.
@@ -98,6 +103,7 @@ class CaptureWriter:
         self._ready = threading.Event()
         self._error: BaseException | None = None
         self._index_paused_until = 0.0  # time.monotonic(); only the writer thread uses it
+        self._nonces_pruned_until = 0.0  # time.monotonic(); only the writer thread uses it
 
     def start(self) -> None:
         self._thread = threading.Thread(target=self._run, name="hookscope-writer", daemon=True)
@@ -141,6 +147,7 @@ class CaptureWriter:
             db.close()
 
     def _loop(self, db: Database) -> None:
+        self._forget_nonces(db)  # what earlier runs left behind
         # Full-text indexing waits for a quiet moment, so it never sits between a burst of
         # deliveries and their acknowledgements; a long busy spell still indexes now and then.
         behind = True  # the index may lag after a crash or a restart
@@ -168,28 +175,35 @@ class CaptureWriter:
             if unindexed > MAX_UNINDEXED and self._index_paused_until <= time.monotonic():
                 behind = self._index(db)
                 unindexed = 0 if not behind else unindexed - FTS_BATCH
-            group: list[_Pending] = []
-            stop = False
-            while True:
-                if item is _STOP:
-                    stop = True
-                elif isinstance(item, _Job):
-                    self._flush(db, group)
-                    group = []
-                    self._run_job(db, item)
-                elif isinstance(item, _Pending):
-                    group.append(item)
-                if stop or len(group) >= MAX_GROUP:
-                    break
-                try:
-                    item = self._queue.get_nowait()
-                except queue.Empty:
-                    break
+            group, stop = self._take_group(db, item)
             self._flush(db, group)
             behind = True
             unindexed += len(group)
             if stop:
                 return
+
+    def _take_group(self, db: Database, item: object) -> tuple[list[_Pending], bool]:
+        """The captures queued from `item` on, up to MAX_GROUP, and whether to stop after them.
+
+        Other jobs met on the way run in their turn: the captures queued before one are
+        committed first.
+        """
+        group: list[_Pending] = []
+        while True:
+            if item is _STOP:
+                return group, True
+            if isinstance(item, _Job):
+                self._flush(db, group)
+                group = []
+                self._run_job(db, item)
+            elif isinstance(item, _Pending):
+                group.append(item)
+            if len(group) >= MAX_GROUP:
+                return group, False
+            try:
+                item = self._queue.get_nowait()
+            except queue.Empty:
+                return group, False
 
     def _index(self, db: Database) -> bool:
         """One batch of full-text indexing, done only while no capture waits."""
@@ -247,6 +261,24 @@ class CaptureWriter:
                 loop.call_soon_threadsafe(_resolve, results)
         if self._on_committed is not None:
             self._on_committed([result.id for result in stored])
+        if any(pending.capture.verdict.nonce is not None for pending in group):
+            self._forget_nonces(db)
+
+    def _forget_nonces(self, db: Database) -> None:
+        """Delete the Kudoz nonces whose tokens would be stale by now (at most once a minute).
+
+        Only those: a token past its timestamp's window is `stale` whatever its UUID, so a
+        forgotten nonce can never hide a replay, and the ones still live stay for a restart.
+        Done after the group's answers are on their way, in a transaction of its own: a failure
+        here (a full disk) never costs a capture its commit.
+        """
+        if time.monotonic() < self._nonces_pruned_until:
+            return
+        self._nonces_pruned_until = time.monotonic() + NONCE_PRUNE_INTERVAL
+        try:
+            forget_nonces(db)
+        except sqlite3.Error as exc:
+            log.warning("expired nonces not deleted (tried again later): %s", exc)
 
     def _commit(self, db: Database, group: list[_Pending]) -> list[Stored]:
         conn = db.conn

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from urllib.parse import urlsplit
 
@@ -25,6 +24,7 @@ from hookscope.engine import Engine, EngineError
 from hookscope.storage import captures as capture_store
 from hookscope.storage import settings as settings_store
 from hookscope.ui.background import Background
+from hookscope.ui.client import EngineClient
 from hookscope.ui.icons import app_icon
 from hookscope.ui.settings.writes import WRITE_ERRORS, SettingsWrites
 from hookscope.ui.style import monospace, say
@@ -189,9 +189,7 @@ class WelcomeDialog(QDialog):
         self.test_button.setEnabled(False)
         say(self.outcome, "Sending…")
         try:
-            attempt, capture_id = await asyncio.wrap_future(
-                self._engine.call(self._engine.test_delivery())
-            )
+            attempt, capture_id = await EngineClient(self._engine).test_delivery()
         except EngineError as exc:
             say(self.outcome, str(exc), "error")
             return None

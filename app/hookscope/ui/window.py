@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Callable, Coroutine
 from functools import partial
@@ -28,6 +27,7 @@ from hookscope.storage import settings as settings_store
 from hookscope.ui.background import Background
 from hookscope.ui.bridge import EngineBridge
 from hookscope.ui.captures.page import CapturesPage, b64, unb64
+from hookscope.ui.client import EngineClient
 from hookscope.ui.compose.composer import ComposerPanel
 from hookscope.ui.compose.replay import ReplayDialog
 from hookscope.ui.deliveries.panel import DeliveriesPanel
@@ -65,6 +65,7 @@ class MainWindow(QMainWindow):
     def __init__(self, engine: Engine, db: Database, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.engine = engine
+        self.client = EngineClient(engine)
         self.db = db
         self.settings_dialog: SettingsDialog | None = None
         self.replay_dialog: ReplayDialog | None = None
@@ -249,7 +250,7 @@ class MainWindow(QMainWindow):
     async def start_listener(self) -> bool:
         """Start listening with the saved settings; a failure is shown, not raised."""
         try:
-            await asyncio.wrap_future(self.engine.call(self.engine.start_listener()))
+            await self.client.start_listener()
         except EngineError as exc:
             self.listen_error = str(exc)
             self.statusBar().showMessage(f"Not listening: {exc}")
@@ -263,7 +264,7 @@ class MainWindow(QMainWindow):
     async def start_api(self) -> bool:
         """Start the Kardow API emulator as saved (it may be turned off); failures are shown."""
         try:
-            await asyncio.wrap_future(self.engine.call(self.engine.start_api()))
+            await self.client.start_api()
         except EngineError as exc:
             self.statusBar().showMessage(f"Kardow API emulator not running: {exc}")
             return False
@@ -272,7 +273,7 @@ class MainWindow(QMainWindow):
         return bool(self.engine.api_url)
 
     async def stop_listener(self) -> None:
-        await asyncio.wrap_future(self.engine.call(self.engine.stop_listener()))
+        await self.client.stop_listener()
         self.listen_error = ""
         self._refresh_status()
 

@@ -42,7 +42,7 @@ CANDIDATE_FIELDS = {
     "social_profiles",
     "resume",
 }
-# PROTOCOLS.md: job events are documented except job.status_changed's previous_status; every
+# docs/protocols.md: job events are documented except job.status_changed's previous_status; every
 # other Kardow shape is assumed; Kudoz's job_application is documented.
 DOCUMENTED = {
     ("kardow", "job.created"),

@@ -1,4 +1,4 @@
-"""Kardow verdicts: each one reachable, with a detail and checks that explain it (PROTOCOLS.md)."""
+"""Kardow verdicts: each reachable, with a detail and checks that explain it (docs/protocols.md)."""
 
 from __future__ import annotations
 
@@ -51,8 +51,8 @@ def secrets(*pairs: tuple[str, str]) -> VerifyContext:
 
 
 def judge(capture: Capture, context: VerifyContext) -> Verdict:
-    """The verdict through the registry, as the listener computes it; explained as DESIGN.md
-    requires (a detail sentence and at least one check)."""
+    """The verdict through the registry, as the listener computes it; explained as
+    docs/architecture.md requires (a detail sentence and at least one check)."""
     verdict = providers.verify(capture, context)
     assert verdict.provider == "kardow"
     assert verdict.detail.endswith("."), verdict.detail

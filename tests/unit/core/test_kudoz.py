@@ -42,7 +42,7 @@ MAIN = Credential("kudoz", "main", SECRET, api_key=API_KEY)
 SECOND = Credential("kudoz", "second", OTHER_SECRET, api_key=OTHER_KEY)
 
 
-# Independent of the app: the signed string and token as PROTOCOLS.md describes them.
+# Independent of the app: the signed string and token as docs/protocols.md describes them.
 def signed(
     template: str,
     *,
@@ -103,7 +103,7 @@ def judge(
     now: datetime = NOW,
     seen: bool = False,
 ) -> Verdict:
-    """The verdict through the registry, explained as DESIGN.md requires."""
+    """The verdict through the registry, explained as docs/architecture.md requires."""
     context = VerifyContext(list(credentials), now=now, seen=lambda api_key, uuid: seen)
     verdict = providers.verify(capture, context)
     assert verdict.provider == "kudoz"

@@ -20,7 +20,7 @@ from hookscope.core.model import (
 )
 from tests.conftest import make_capture
 
-# `captures list --json`: DESIGN.md's contract says each object has at least these keys.
+# `captures list --json`: its contract (docs/architecture.md) names at least these keys.
 LIST_JSON_KEYS = {
     "id",
     "received_at",

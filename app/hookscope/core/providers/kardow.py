@@ -1,4 +1,4 @@
-"""Kardow: `X-Kardow-Signature`, the lowercase hex HMAC-SHA256 of the raw body (PROTOCOLS.md)."""
+"""Kardow: `X-Kardow-Signature`, lowercase hex HMAC-SHA256 of the raw body (docs/protocols.md)."""
 
 from __future__ import annotations
 

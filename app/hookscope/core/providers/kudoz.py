@@ -1,7 +1,7 @@
 """Kudoz: `Authorization: TOKEN key:uuid:timestamp:token`, token = base64 HMAC-SHA256.
 
 What Kudoz signs is undocumented ("computed from the request parameters"): the templates below
-are our assumptions (PROTOCOLS.md), tried in order and named when one matches.
+are our assumptions (docs/protocols.md), tried in order and named when one matches.
 """
 
 from __future__ import annotations
@@ -188,7 +188,9 @@ def verify(capture: Capture, context: VerifyContext) -> Verdict:
             True,
             assumed=template != credential.template,
         )
-        return _judge_time(report, context, token, seconds, credential, template)
+        return _judge_time(
+            report, context, token, seconds, credential=credential, template=template
+        )
     return report.verdict("failed", _mismatch_cause(own, stored, token, capture, report))
 
 
@@ -197,6 +199,7 @@ def _judge_time(
     context: VerifyContext,
     token: Token,
     seconds: float,
+    *,
     credential: Credential,
     template: str,
 ) -> Verdict:

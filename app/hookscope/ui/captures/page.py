@@ -28,6 +28,7 @@ from hookscope.ui.bridge import EngineBridge
 from hookscope.ui.captures.detail import DetailPane
 from hookscope.ui.captures.filters import CaptureFilters
 from hookscope.ui.captures.model import CaptureTableModel
+from hookscope.ui.client import EngineClient
 from hookscope.ui.widgets.badges import VerdictDelegate
 from hookscope.ui.widgets.labels import plain_label
 from hookscope.ui.widgets.tables import list_table
@@ -72,6 +73,7 @@ class CapturesPage(QWidget):
     ) -> None:
         super().__init__(parent)
         self.engine = engine
+        self.client = EngineClient(engine)
         self.db = db
         self.question: QMessageBox | None = None
         self.total = capture_store.newest_and_count(db)[1]
@@ -259,13 +261,13 @@ class CapturesPage(QWidget):
         self._background(self.set_starred(ids, starred))
 
     async def set_starred(self, ids: list[int], starred: bool) -> None:
-        await asyncio.wrap_future(self.engine.call(self.engine.set_starred(ids, starred)))
+        await self.client.set_starred(ids, starred)
         self.model.refresh_rows(ids)
         if self.detail.capture is not None and self.detail.capture.id in ids:
             self.detail.show_starred(starred)
 
     async def set_note(self, capture_id: int, note: str) -> None:
-        await asyncio.wrap_future(self.engine.call(self.engine.set_note(capture_id, note)))
+        await self.client.set_note(capture_id, note)
         self.model.refresh_rows([capture_id])
 
     def reverify_selected(self) -> None:
@@ -274,7 +276,7 @@ class CapturesPage(QWidget):
     async def reverify(self, ids: list[int]) -> dict[str, int]:
         if not ids:
             return {}
-        counts = await asyncio.wrap_future(self.engine.call(self.engine.reverify(ids)))
+        counts = await self.client.reverify(ids)
         self.model.refresh_rows(ids)
         if self.detail.capture is not None and self.detail.capture.id in ids:
             self.show_detail()
@@ -323,7 +325,7 @@ class CapturesPage(QWidget):
 
     async def delete(self, ids: list[int]) -> int:
         row = self.table.currentIndex().row()
-        deleted = await asyncio.wrap_future(self.engine.call(self.engine.delete_captures(ids)))
+        deleted = await self.client.delete_captures(ids)
         self.model.forget(ids)
         self.total = capture_store.newest_and_count(self.db)[1]
         if self.model.rowCount():
@@ -347,9 +349,7 @@ class CapturesPage(QWidget):
             loop.call_soon_threadsafe(progress.setValue, value)
 
         try:
-            deleted = await asyncio.wrap_future(
-                self.engine.call(self.engine.delete_all(progress=report))
-            )
+            deleted = await self.client.delete_all(progress=report)
         finally:
             progress.reset()
             progress.deleteLater()

@@ -359,8 +359,8 @@ class ComposerPanel(QWidget):
         if self.provider == kudoz.name:
             url = self.url_edit.text().strip()
             credential = str(self.credential_combo.currentData())
-            return self.engine.plan_kudoz(event, filled, url, credential)
-        return self.engine.plan_kardow(event, filled, self.org_spin.value())
+            return self.flow.client.plan_kudoz(event, filled, url, credential)
+        return self.flow.client.plan_kardow(event, filled, self.org_spin.value())
 
     @property
     def plan(self) -> Plan | None:

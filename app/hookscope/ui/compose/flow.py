@@ -15,6 +15,7 @@ from hookscope.core.fire import FireError
 from hookscope.core.model import Attempt, Plan
 from hookscope.engine import Engine, EngineError
 from hookscope.ui.background import Background
+from hookscope.ui.client import EngineClient
 from hookscope.ui.compose.preview import RequestPreview
 from hookscope.ui.style import say
 
@@ -24,7 +25,7 @@ PREVIEW_PAUSE_MS = 150  # input settles this long before it is validated and pla
 FIRE_KEYS = ("Ctrl+Return", "Ctrl+Enter")
 PREPARING = "Preparing the preview…"
 
-# What the input asks to plan (the engine's planning coroutine, not yet started), or why
+# What the input asks to plan (the client's planning coroutine, not yet started), or why
 # nothing can be planned (a sentence shown in the preview).
 Planning = Coroutine[Any, Any, Plan] | str
 
@@ -67,6 +68,7 @@ class SendFlow(QObject):
         self.input_problem: str | None = None
         self.sending = False
         self._engine = engine
+        self.client = EngineClient(engine)
         self._status = status
         self._work = work
         self._replan = replan
@@ -105,7 +107,7 @@ class SendFlow(QObject):
             self._offer(ticket, None, None, planning)
             return None
         try:
-            plan = await asyncio.wrap_future(self._engine.call(planning))
+            plan = await planning
         except (FireError, EngineError) as error:
             self._offer(ticket, None, str(error), "Nothing can be sent as it is.")
             return None
@@ -157,7 +159,7 @@ class SendFlow(QObject):
         self.updated.emit()
         say(self._status, text)
         try:
-            attempts = await asyncio.wrap_future(self._engine.call(self._engine.send(plan)))
+            attempts = await self.client.send(plan)
         except Exception as error:  # the engine stopped, ...: said, not raised
             log.exception(self._name)
             if Shiboken.isValid(self):

@@ -324,7 +324,7 @@ class ReplayDialog(QDialog):
             return self.flow.input_problem
         resign = self.resign_check.isChecked() and self._resign_problem is None
         credential = self.credential_combo.currentData() if resign else None
-        return self.engine.plan_replay(
+        return self.flow.client.plan_replay(
             self.capture_id,
             url,
             resign=resign,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import uuid
 from collections.abc import Callable, Coroutine
@@ -29,6 +28,7 @@ from hookscope.engine import Engine, EngineError
 from hookscope.storage import deliveries as delivery_store
 from hookscope.ui.background import Background
 from hookscope.ui.bridge import EngineBridge
+from hookscope.ui.client import EngineClient
 from hookscope.ui.deliveries.detail import DeliveryDetail
 from hookscope.ui.deliveries.model import DeliveryTableModel
 from hookscope.ui.deliveries.text import curl_for, short_fire
@@ -76,6 +76,7 @@ class DeliveriesPanel(QWidget):
     ) -> None:
         super().__init__(parent)
         self._engine = engine
+        self._client = EngineClient(engine)
         self._db = db
         self._fire: str | None = None
         self._newest_logged: int | None = None
@@ -326,7 +327,7 @@ class DeliveriesPanel(QWidget):
             payload=request.body,
             requests=(request,),
         )
-        (last,) = await asyncio.wrap_future(self._engine.call(self._engine.send(plan)))
+        (last,) = await self._client.send(plan)
         # The sender's result carries no id: the log has it (written before send returns).
         logged = delivery_store.list_attempts(self._db, DeliveryQuery(fire_id=plan.fire_id))
         sent = logged[0] if logged else last
@@ -375,7 +376,7 @@ class DeliveriesPanel(QWidget):
 
     async def clear(self) -> int:
         """Delete every logged attempt; how many."""
-        deleted = await asyncio.wrap_future(self._engine.call(self._engine.clear_deliveries()))
+        deleted = await self._client.clear_deliveries()
         if Shiboken.isValid(self):
             self.model.reload()
             self.detail.show_attempt(None)

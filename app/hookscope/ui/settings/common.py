@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
 from sqlite_utils import Database
 
 from hookscope.engine import Engine
+from hookscope.ui.client import EngineClient
 from hookscope.ui.settings.writes import WRITE_ERRORS, SettingsWrites
 from hookscope.ui.style import show_text
 from hookscope.ui.widgets.records import RecordTableModel
@@ -41,6 +42,7 @@ class SettingsTab(QWidget):
     ) -> None:
         super().__init__(parent)
         self._engine = engine
+        self._client = EngineClient(engine)
         self._db = db
         self._writes = writes
         self.confirmation: QMessageBox | None = None

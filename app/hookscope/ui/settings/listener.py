@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from dataclasses import replace
 
 from PySide6.QtCore import Signal
@@ -19,7 +18,7 @@ from PySide6.QtWidgets import (
 from shiboken6 import Shiboken
 from sqlite_utils import Database
 
-from hookscope.core.checks import is_loopback
+from hookscope.core.checks import check_host, is_loopback
 from hookscope.engine import Engine, EngineError
 from hookscope.storage import settings as settings_store
 from hookscope.ui.background import async_slot
@@ -190,10 +189,8 @@ class ListenerTab(SettingsTab):
         if self._applying:  # Enter in the host field while a restart is under way
             return False
         host = self.host_edit.text().strip()
-        if not host:
-            show_text(
-                self.listener_error, "The host is empty; 127.0.0.1 listens on this machine only."
-            )
+        if problem := check_host(host):
+            show_text(self.listener_error, problem)
             return False
         try:
             settings = replace(
@@ -217,12 +214,12 @@ class ListenerTab(SettingsTab):
         problem = api_problem = ""
         try:
             try:
-                await asyncio.wrap_future(self._engine.call(self._engine.start_listener()))
+                await self._client.start_listener()
             except EngineError as exc:
                 problem = f"{exc} The settings are saved: change them and apply again."
             # The emulator on its own: a taken API port must not keep captures from arriving.
             try:
-                await asyncio.wrap_future(self._engine.call(self._engine.start_api()))
+                await self._client.start_api()
             except EngineError as exc:
                 api_problem = f"{exc} The settings are saved: change them and apply again."
         finally:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Callable, Coroutine, Sequence
 from typing import Any
@@ -26,6 +25,7 @@ from hookscope.engine import Engine
 from hookscope.storage import targets as target_store
 from hookscope.ui.background import Background
 from hookscope.ui.bridge import EngineBridge
+from hookscope.ui.client import EngineClient
 from hookscope.ui.formats import targets_phrase
 from hookscope.ui.style import retint, set_tone, show_text
 from hookscope.ui.targets.editor import TargetEditor
@@ -80,6 +80,7 @@ class TargetsPanel(QWidget):
     ) -> None:
         super().__init__(parent)
         self._engine = engine
+        self._client = EngineClient(engine)
         self._db = db
         self._work = Background(
             self, "targets-action", lambda exc: self._tell(f"That did not work: {exc}", error=True)
@@ -301,9 +302,7 @@ class TargetsPanel(QWidget):
 
     async def add(self, registration: Registration) -> Target:
         """Register a target through the engine (the one writer); the existing one if known."""
-        target, created = await asyncio.wrap_future(
-            self._engine.call(self._engine.register(registration))
-        )
+        target, created = await self._client.register(registration)
         if Shiboken.isValid(self):
             self.refresh()
             self.select_target(target.id)
@@ -320,9 +319,7 @@ class TargetsPanel(QWidget):
         """Turn these targets on or off; the targets as stored now (missing ones are said)."""
         changed: list[Target] = []
         for target_id in ids:
-            target = await asyncio.wrap_future(
-                self._engine.call(self._engine.set_target_enabled(target_id, enabled))
-            )
+            target = await self._client.set_target_enabled(target_id, enabled)
             if target is not None:
                 changed.append(target)
         if Shiboken.isValid(self):
@@ -339,7 +336,7 @@ class TargetsPanel(QWidget):
         """Remove these targets from the registry; how many were there to remove."""
         removed = 0
         for target_id in ids:
-            if await asyncio.wrap_future(self._engine.call(self._engine.remove_target(target_id))):
+            if await self._client.remove_target(target_id):
                 removed += 1
         if Shiboken.isValid(self):
             self.refresh()
