@@ -14,7 +14,7 @@ from PySide6.QtWidgets import QApplication
 from pytestqt.modeltest import ModelTester
 from pytestqt.qtbot import QtBot
 
-from hookscope.ui.widgets.bodytext import hexdump
+from hookscope.core.contentviews import hexdump
 from hookscope.ui.widgets.bodyview import BodyView
 from hookscope.ui.widgets.jsontree import FETCH_BATCH, JsonTreeModel, ValueRole
 from tests.ui.conftest import wait_until

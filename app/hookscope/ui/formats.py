@@ -4,13 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-
-def human_size(size: int) -> str:
-    if size < 1024:
-        return f"{size} B"
-    if size < 1024 * 1024:
-        return f"{size / 1024:.1f} KB"
-    return f"{size / (1024 * 1024):.1f} MB"
+from hookscope.core.contentviews import human_size as human_size  # re-exported
 
 
 def local_time(moment: datetime, *, date: bool = False) -> str:

@@ -11,10 +11,10 @@ from collections.abc import Sequence
 from typing import Any
 from urllib.parse import urlsplit
 
+from hookscope.core.contentviews import hexdump
 from hookscope.core.fire import wire_headers
 from hookscope.core.model import Attempt, Capture, Outgoing
 from hookscope.ui.formats import human_size
-from hookscope.ui.widgets.bodytext import hexdump
 
 TEXT_LIMIT = 256 * 1024  # characters of a body shown as text (the rest is said, not shown)
 HEX_LIMIT = 64 * 1024  # bytes of a binary body shown as a hex dump

@@ -24,19 +24,19 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from hookscope.core.tasks import spawn
-from hookscope.ui.formats import human_size
-from hookscope.ui.style import is_dark, monospace
-from hookscope.ui.widgets.bodytext import (
+from hookscope.core.contentviews import (
     KB,
     MB,
     Analysis,
     Rendering,
     Superseded,
     analyse,
-    limit_size,
     render,
 )
+from hookscope.core.tasks import spawn
+from hookscope.ui.formats import human_size
+from hookscope.ui.style import is_dark, monospace
+from hookscope.ui.widgets.bodytext import limit_size
 from hookscope.ui.widgets.jsontree import JsonHighlighter, JsonTreeModel
 
 log = logging.getLogger(__name__)
