@@ -42,17 +42,6 @@ class Token:
     token: str
 
 
-def check_template(template: str) -> str | None:
-    """Why a signed-string template is unusable, or None."""
-    if not template:
-        return "The template is empty."
-    unknown = [m for m in re.findall(r"\{([^{}]*)\}", template) if m not in PLACEHOLDERS]
-    if unknown:
-        known = ", ".join("{" + p + "}" for p in PLACEHOLDERS)
-        return f"Unknown placeholder {{{unknown[0]}}} in the template; use {known}."
-    return None
-
-
 def signed_string(
     template: str, *, api_key: str, uuid: str, timestamp: str, method: str, path: str, body: bytes
 ) -> bytes:

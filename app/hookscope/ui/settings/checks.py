@@ -1,19 +1,19 @@
 """What the settings forms accept, as plain functions: no Qt.
 
 Each returns the value the form describes, or why it cannot be used (one sentence, shown in
-the dialog). Kept apart from the widgets so the command line can share them.
+the dialog). The rules themselves are core/checks, shared with the command line and the emulator.
 """
 
 from __future__ import annotations
 
-from hookscope.core.model import Credential, SendPolicy
-from hookscope.core.providers.kudoz import DEFAULT_TEMPLATE, check_template
-
-KB = 1024
-MB = 1024 * KB
-KARDOW_MIN_SECRET = 16
-MAX_RETRIES = 10
-MAX_RESPONSE_LIMIT = 100 * MB
+from hookscope.core.checks import MAX_RESPONSE_LIMIT as MAX_RESPONSE_LIMIT  # re-exported
+from hookscope.core.checks import MAX_RETRIES as MAX_RETRIES  # re-exported
+from hookscope.core.checks import MIN_SECRET, check_template
+from hookscope.core.checks import check_policy as check_policy  # re-exported
+from hookscope.core.contentviews import KB as KB  # re-exported
+from hookscope.core.contentviews import MB as MB  # re-exported
+from hookscope.core.model import Credential
+from hookscope.core.providers.kudoz import DEFAULT_TEMPLATE
 
 
 def parse_headers(text: str) -> tuple[tuple[str, str], ...] | str:
@@ -42,9 +42,9 @@ def read_template(text: str) -> str:
 def secret_advice(provider: str, secret: str, template_text: str) -> str:
     """Advice on a secret that does not prevent storing it ("" when there is none)."""
     if provider == "kardow":
-        if 0 < len(secret) < KARDOW_MIN_SECRET:
+        if 0 < len(secret) < MIN_SECRET:
             return (
-                f"Kardow requires secrets of at least {KARDOW_MIN_SECRET} characters; "
+                f"Kardow requires secrets of at least {MIN_SECRET} characters; "
                 "it will be stored anyway."
             )
         return ""
@@ -73,30 +73,3 @@ def read_credential(
     # The default is stored as "none given": verification then tries every known template.
     chosen = None if template == DEFAULT_TEMPLATE else template
     return Credential("kudoz", name, secret, api_key, chosen)
-
-
-def check_policy(policy: SendPolicy) -> str | None:
-    """Why these timeouts and retries cannot be used (a sentence), or None."""
-    if policy.connect_timeout <= 0:
-        return "The connect timeout must be more than 0 seconds."
-    if policy.total_timeout <= 0:
-        return "The total timeout must be more than 0 seconds."
-    if policy.total_timeout < policy.connect_timeout:
-        return (
-            f"The total timeout ({policy.total_timeout:g} s) must be at least the connect "
-            f"timeout ({policy.connect_timeout:g} s): it includes connecting."
-        )
-    if not 0 <= policy.retries <= MAX_RETRIES:
-        return f"Retries must be between 0 and {MAX_RETRIES}."
-    if policy.backoff < 0:
-        return "The first wait must not be negative."
-    if policy.max_backoff < policy.backoff:
-        return (
-            f"The longest wait ({policy.max_backoff:g} s) must be at least the first wait "
-            f"({policy.backoff:g} s)."
-        )
-    if not 0 <= policy.jitter <= 1:
-        return "Jitter must be between 0 and 100 %."
-    if not 0 < policy.response_limit <= MAX_RESPONSE_LIMIT:
-        return f"The response body limit must be between 1 byte and {MAX_RESPONSE_LIMIT // MB} MB."
-    return None
