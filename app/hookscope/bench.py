@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import hashlib
-import hmac
 import json
 import statistics
 import subprocess
@@ -23,35 +21,13 @@ from aiohttp import web
 from hookscope.core.model import Credential, SendPolicy
 from hookscope.core.registration import Registration
 from hookscope.engine import Engine
+from hookscope.load import BENCH_SECRET, kardow_delivery, paced
 from hookscope.storage.credentials import add_credential
 from hookscope.storage.db import open_store
 from hookscope.storage.keyfile import load_vault
 from hookscope.storage.paths import key_path
 
-BENCH_SECRET = b"bench-secret-0123456789abcdef"
 CONCURRENCY = 32
-
-
-def kardow_delivery(size: int = 1024) -> tuple[bytes, dict[str, str]]:
-    """A signed Kardow `job.created` delivery of about `size` bytes."""
-    envelope = {
-        "event": "job.created",
-        "organization_id": 42,
-        "timestamp": "2025-07-19T12:00:00.000Z",
-        "data": {
-            "job_id": "abc-123",
-            "title": "Senior Engineer",
-            "company_name": "Acme Inc",
-            "status": "active",
-            "location": "Remote",
-            "description": "",
-        },
-    }
-    base = len(json.dumps(envelope).encode())
-    envelope["data"]["description"] = "x" * max(0, size - base)  # type: ignore[index]
-    body = json.dumps(envelope).encode()
-    signature = hmac.new(BENCH_SECRET, body, hashlib.sha256).hexdigest()
-    return body, {"Content-Type": "application/json", "X-Kardow-Signature": signature}
 
 
 @dataclass
@@ -91,26 +67,6 @@ async def _throughput(url: str, total: int) -> float:
         started = time.perf_counter()
         await asyncio.gather(*(worker() for _ in range(CONCURRENCY)))
         return total / (time.perf_counter() - started)
-
-
-async def _paced(url: str, rate: int, seconds: float) -> list[float]:
-    """Send at a fixed rate; latency counts from when each request was due (no omission)."""
-    body, headers = kardow_delivery()
-    latencies: list[float] = []
-    connector = aiohttp.TCPConnector(limit=256)
-    async with aiohttp.ClientSession(connector=connector) as session:
-        loop = asyncio.get_running_loop()
-        start = loop.time() + 0.1
-
-        async def one(due: float) -> None:
-            await asyncio.sleep(max(0.0, due - loop.time()))
-            async with session.post(url, data=body, headers=headers) as response:
-                await response.read()
-            latencies.append(loop.time() - due)
-
-        count = int(rate * seconds)
-        await asyncio.gather(*(one(start + i / rate) for i in range(count)))
-    return latencies
 
 
 def _bare_server(kind: str = "server") -> None:
@@ -184,7 +140,7 @@ def run(requests: int = 4000, rate: int = 500, seconds: float = 4.0) -> BenchRes
             for _ in range(2):  # alternate, so a noisy moment does not favour one side
                 for name, url in urls.items():
                     best[name] = max(best[name], asyncio.run(_throughput(url, requests)))
-            latencies = sorted(asyncio.run(_paced(urls["ours"], rate, seconds)))
+            latencies = sorted(asyncio.run(paced(urls["ours"], rate, seconds)))
             fanout = _fanout(Path(tmp) / "fanout", server_port)
         stored, verified = _count(data)
     p99 = latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))]

@@ -19,9 +19,9 @@ from pathlib import Path
 from PySide6.QtCore import QModelIndex, Qt, QTimer
 from PySide6.QtWidgets import QApplication
 
-from hookscope.bench import BENCH_SECRET
 from hookscope.core.model import Credential
 from hookscope.engine import Engine
+from hookscope.load import BENCH_SECRET
 from hookscope.storage.credentials import add_credential
 from hookscope.storage.db import open_store
 from hookscope.storage.keyfile import load_vault
@@ -102,8 +102,8 @@ async def measure(rate: int = 500, seconds: float = 5.0) -> GuiBenchResult:
             assert engine.listener is not None
             url = f"http://127.0.0.1:{engine.listener.port}/hook"
             client = (
-                "import asyncio, sys; from hookscope.bench import _paced; "
-                f"asyncio.run(_paced({url!r}, {rate}, {seconds}))"
+                "import asyncio, sys; from hookscope.load import paced; "
+                f"asyncio.run(paced({url!r}, {rate}, {seconds}))"
             )
             await asyncio.sleep(0.5)  # the window is painted and idle
             timer.start()
