@@ -23,6 +23,7 @@ from hookscope.core.registration import Registration
 from hookscope.engine import Engine
 from hookscope.storage import targets as target_store
 from hookscope.storage.db import open_store
+from hookscope.ui.bridge import EngineBridge
 from hookscope.ui.targets.editor import TargetEditor
 from hookscope.ui.targets.model import TargetsModel
 from hookscope.ui.targets.panel import TargetsPanel
@@ -47,12 +48,14 @@ def gui_db(engine: Engine) -> Iterator[Database]:
 
 @pytest_asyncio.fixture
 async def panel(engine: Engine, gui_db: Database, qtbot: QtBot) -> AsyncIterator[TargetsPanel]:
-    shown = TargetsPanel(engine, gui_db)
+    bridge = EngineBridge(engine)  # the engine's announcements, as the window passes them on
+    shown = TargetsPanel(engine, gui_db, bridge)
     qtbot.addWidget(shown)
     shown.resize(1000, 500)
     shown.show()
     yield shown
     await shown.settle()
+    bridge.detach()
 
 
 def fresh_targets(engine: Engine) -> list[Any]:

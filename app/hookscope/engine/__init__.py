@@ -20,7 +20,7 @@ from sqlite_utils import Database
 
 from hookscope.core.model import ListenerSettings
 from hookscope.core.tasks import spawn
-from hookscope.engine.config import ConfigListener, Configuration
+from hookscope.engine.config import LISTENERS, ConfigListener, Configuration
 from hookscope.engine.edits import CaptureEdits
 from hookscope.engine.registry import EmulatorRegistry
 from hookscope.engine.runtime import CapturesListener, EngineError, Runtime
@@ -209,11 +209,13 @@ class Engine:
         except ListenError as exc:
             raise EngineError(str(exc)) from exc
         self.listener = listener
+        self.config.announce(frozenset({LISTENERS}))
         return listener.url
 
     async def stop_listener(self) -> None:
         if self.listener is not None:
             await self.listener.stop()
+            self.config.announce(frozenset({LISTENERS}))
 
     async def start_api(self, port: int | None = None) -> str:
         """(Re)start the Kardow API emulator; its URL, or "" when it is turned off.
@@ -234,12 +236,15 @@ class Engine:
             await api.start()
         except ListenError as exc:
             self.api_error = str(exc)
+            self.config.announce(frozenset({LISTENERS}))
             raise EngineError(str(exc)) from exc
         self.api_error = ""
         self.api = api
+        self.config.announce(frozenset({LISTENERS}))
         return api.url
 
     async def stop_api(self) -> None:
         if self.api is not None:
             await self.api.stop()
             self.api = None
+            self.config.announce(frozenset({LISTENERS}))

@@ -51,6 +51,7 @@ CREDENTIALS = "credentials"
 TARGETS = "targets"
 API_KEYS = "api_keys"
 SETTINGS = "settings"  # listener settings, the send policy, provider paths
+LISTENERS = "listeners"  # the capture listener or the emulator started or stopped
 ConfigListener = Callable[[frozenset[str]], None]
 
 
@@ -207,7 +208,7 @@ class Configuration:
         )
         changed = fresh.changes(old) if old.revision != -1 else frozenset()
         if changed:
-            self._announce(changed)
+            self.announce(changed)
         return changed
 
     def reload_if_changed(self) -> frozenset[str]:
@@ -245,7 +246,8 @@ class Configuration:
         for api_key, uuid, expires in credential_store.live_nonces(self.reader):
             self.nonces.remember(api_key, uuid, expires, time.time())
 
-    def _announce(self, kinds: frozenset[str]) -> None:
+    def announce(self, kinds: frozenset[str]) -> None:
+        """Tell every listener that these kinds of things changed."""
         for listener in self._listeners:
             try:
                 listener(kinds)

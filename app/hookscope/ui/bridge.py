@@ -20,7 +20,8 @@ class EngineBridge(QObject):
         delivered(int, int): the newest logged delivery attempt's id, and how many were logged
             together (the engine logs each attempt as it ends).
         config_changed(list): what kinds of configuration changed ("rules", "credentials",
-            "targets", "api_keys", "settings"), in this process or another.
+            "targets", "api_keys", "settings"), in this process or another, or "listeners":
+            the capture listener or the emulator started or stopped.
     """
 
     captured = Signal(int, int)

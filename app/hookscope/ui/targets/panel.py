@@ -199,7 +199,7 @@ class TargetsPanel(QWidget):
         self.targets_changed.emit(self.model.rowCount())
 
     def _config_changed(self, kinds: list[str]) -> None:
-        if "targets" in kinds or "api_keys" in kinds:
+        if {"targets", "api_keys", "listeners"} & set(kinds):
             self.refresh()
 
     def _show_api_state(self) -> None:
