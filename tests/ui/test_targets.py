@@ -398,13 +398,12 @@ async def test_the_save_button_registers_and_closes_the_form(
 
 
 @pytest.mark.asyncio
-async def test_a_hidden_panel_stops_polling_and_reads_again_when_shown(
+async def test_a_target_another_process_adds_appears_when_the_engine_announces_it(
     panel: TargetsPanel, engine: Engine, gui_db: Database
 ) -> None:
-    panel.hide()
+    # Written by another connection, as `hookscope targets add` beside the app does: the engine
+    # notices it through the store's data_version and announces it; the panel has no timer.
     target_store.register(gui_db, Registration("*", "webhook", "https://example.com/cli"), None)
-    # Not read while hidden (a background tab): no timer of the panel is left to read it.
-    assert [timer for timer in panel.findChildren(QTimer) if timer.isActive()] == []
-    assert panel.model.rowCount() == 0
-    panel.show()
+    await wait_until(lambda: panel.model.rowCount() == 1)
     assert texts(panel, M.URL) == ["https://example.com/cli"]
+    assert [timer for timer in panel.findChildren(QTimer) if timer.isActive()] == []
