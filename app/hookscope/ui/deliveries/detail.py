@@ -3,17 +3,15 @@
 from __future__ import annotations
 
 from PySide6.QtCore import QEvent, Qt
-from PySide6.QtWidgets import QHBoxLayout, QSplitter, QTabWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QTabWidget, QVBoxLayout, QWidget
 
-from hookscope.core.model import Attempt, first_header
+from hookscope.core.model import Attempt
 from hookscope.ui.deliveries.text import result_word, status_text
 from hookscope.ui.formats import human_size, local_time
 from hookscope.ui.style import result_colour, retint
 from hookscope.ui.widgets.badges import Badge
-from hookscope.ui.widgets.bodyview import BodyView
-from hookscope.ui.widgets.fields import ValueField
-from hookscope.ui.widgets.headers import HeadersTable
 from hookscope.ui.widgets.labels import plain_label
+from hookscope.ui.widgets.message import MessageView
 
 
 class DeliveryDetail(QWidget):
@@ -24,7 +22,7 @@ class DeliveryDetail(QWidget):
         badge: "delivered" or "failed" on its colour.
         outcome: the result in one sentence (the error, when no answer came).
         meta: when, how long, which try, which fire and target.
-        tabs: "Request" and "Response".
+        tabs: "Request" and "Response": request_view and response_view, one MessageView each.
         request_line: the method and URL.
         request_note: how the request was made (signed with..., a replay of ...).
         request_headers, request_body: the headers and body sent, exactly.
@@ -47,29 +45,22 @@ class DeliveryDetail(QWidget):
         summary.addWidget(self.badge)
         summary.addWidget(self.outcome, 1)
 
-        self.request_line = ValueField()
-        self.request_note = plain_label()
-        self.request_headers = HeadersTable()
-        self.request_body = BodyView()
-        self.response_status = plain_label()
-        self.cut_note = plain_label(tone="warning")
-        self.response_headers = HeadersTable()
-        self.response_body = BodyView()
+        # The request as sent and the answer as received: one message view each.
+        self.request_view = MessageView(request=True)
+        self.response_view = MessageView(request=False, note_tone="warning")
+        self.request_line = self.request_view.line
+        self.request_note = self.request_view.note
+        self.request_headers = self.request_view.headers
+        self.request_body = self.request_view.body
+        self.response_status = self.response_view.line
+        self.cut_note = self.response_view.note
+        self.response_headers = self.response_view.headers
+        self.response_body = self.response_view.body
 
         self.tabs = QTabWidget()
         self.tabs.setDocumentMode(True)
-        self.tabs.addTab(
-            self._page(
-                self.request_line, self.request_note, self.request_headers, self.request_body
-            ),
-            "Request",
-        )
-        self.tabs.addTab(
-            self._page(
-                self.response_status, self.cut_note, self.response_headers, self.response_body
-            ),
-            "Response",
-        )
+        self.tabs.addTab(self.request_view, "Request")
+        self.tabs.addTab(self.response_view, "Response")
 
         self.content = QWidget()
         content = QVBoxLayout(self.content)
@@ -83,32 +74,14 @@ class DeliveryDetail(QWidget):
         layout.addWidget(self.content, 1)
         self.show_attempt(None)
 
-    @staticmethod
-    def _page(first: QWidget, second: QWidget, headers: HeadersTable, body: BodyView) -> QWidget:
-        page = QWidget()
-        layout = QVBoxLayout(page)
-        layout.setContentsMargins(4, 4, 4, 0)
-        layout.addWidget(first)
-        layout.addWidget(second)
-        split = QSplitter(Qt.Orientation.Vertical)
-        split.setChildrenCollapsible(False)
-        split.addWidget(headers)
-        split.addWidget(body)
-        split.setStretchFactor(0, 1)
-        split.setStretchFactor(1, 3)
-        layout.addWidget(split, 1)
-        return page
-
     def show_attempt(self, attempt: Attempt | None) -> None:
         """Show this attempt in full (None: the empty state)."""
         self.attempt = attempt
         self.empty.setVisible(attempt is None)
         self.content.setVisible(attempt is not None)
         if attempt is None:
-            self.request_headers.headers_model.set_rows(())
-            self.response_headers.headers_model.set_rows(())
-            self.request_body.clear()
-            self.response_body.clear()
+            self.request_view.clear()
+            self.response_view.clear()
             return
         request = attempt.request
         self.badge.set_word(result_word(attempt))
@@ -132,32 +105,21 @@ class DeliveryDetail(QWidget):
             parts.append(request.kind)
         self.meta.setText(" · ".join(parts))
 
-        self.request_line.set_value(f"{request.method} {request.url}")
-        self.request_note.setText(request.note)
-        self.request_note.setVisible(bool(request.note))
-        self.request_headers.headers_model.set_rows(request.headers)
-        self.request_body.set_body(request.body, request.header("content-type") or "")
-
+        self.request_view.show_request(
+            request, line=f"{request.method} {request.url}", note=request.note
+        )
         if attempt.status is None:
-            self.response_status.setText(f"No answer: {attempt.error or 'none recorded'}.")
+            line = f"No answer: {attempt.error or 'none recorded'}."
         else:
-            self.response_status.setText(
-                f"Answered {status_text(attempt.status)} after {attempt.latency_ms:,.0f} ms"
-            )
+            line = f"Answered {status_text(attempt.status)} after {attempt.latency_ms:,.0f} ms"
+        cut = ""
         if attempt.response_truncated:
-            cut = len(attempt.response_body)
-            self.cut_note.setText(
-                f"The answer's body was cut at {cut:,} bytes ({human_size(cut)}): only that much "
-                "is kept (Settings > Sending, response body limit)."
+            size = len(attempt.response_body)
+            cut = (
+                f"The answer's body was cut at {size:,} bytes ({human_size(size)}): only that "
+                "much is kept (Settings > Sending, response body limit)."
             )
-        self.cut_note.setVisible(attempt.response_truncated)
-        self.response_headers.headers_model.set_rows(attempt.response_headers)
-        if attempt.status is None:
-            self.response_body.clear()
-        else:
-            self.response_body.set_body(
-                attempt.response_body, first_header(attempt.response_headers, "content-type") or ""
-            )
+        self.response_view.show_response(attempt.response, line=line, note=cut)
 
     def changeEvent(self, event: QEvent) -> None:
         super().changeEvent(event)
