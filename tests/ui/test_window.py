@@ -285,7 +285,7 @@ async def test_selecting_a_capture_fills_every_tab(window: MainWindow, live_engi
     assert "prod" in detail.matched.text()
 
     assert detail.response_status.text() == "Answered 200"
-    assert json.loads(detail.response_body.toPlainText())["capture_id"] == detail.capture.id
+    assert json.loads(detail.response_body.raw.toPlainText())["capture_id"] == detail.capture.id
     for tab in range(detail.count()):
         assert detail.isTabEnabled(tab)
 

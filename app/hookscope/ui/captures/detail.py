@@ -24,6 +24,7 @@ from hookscope.ui.widgets.bodyview import BodyView
 from hookscope.ui.widgets.fields import ValueField
 from hookscope.ui.widgets.headers import HeadersTable, headers_text
 from hookscope.ui.widgets.labels import plain_label
+from hookscope.ui.widgets.message import MessageView
 from hookscope.ui.widgets.records import RecordTableModel
 
 
@@ -180,17 +181,12 @@ class DetailPane(QTabWidget):
         return page
 
     def _build_response(self) -> QWidget:
-        page = QWidget()
-        layout = QVBoxLayout(page)
-        self.response_status = plain_label(wrap=False)
-        layout.addWidget(self.response_status)
-        self.response_headers = HeadersTable()
-        self.response_headers.setMaximumHeight(140)
-        layout.addWidget(self.response_headers)
-        self.response_body = QPlainTextEdit()
-        self.response_body.setReadOnly(True)
-        layout.addWidget(self.response_body, 1)
-        return page
+        # What the listener answered: the same message view as a delivery's answer.
+        self.response_view = MessageView(request=False)
+        self.response_status = self.response_view.line
+        self.response_headers = self.response_view.headers
+        self.response_body = self.response_view.body
+        return self.response_view
 
     # -- showing ------------------------------------------------------------------------------
 
@@ -254,14 +250,12 @@ class DetailPane(QTabWidget):
         self.reverify_button.setEnabled(capture.id is not None)
 
         response = capture.response
-        if response is None:
-            self.response_status.setText("No answer was recorded for this request.")
-            self.response_headers.headers_model.set_rows(())
-            self.response_body.setPlainText("")
-        else:
-            self.response_status.setText(f"Answered {response.status}")
-            self.response_headers.headers_model.set_rows(response.headers)
-            self.response_body.setPlainText(response.body.decode("utf-8", "replace"))
+        line = (
+            "No answer was recorded for this request."
+            if response is None
+            else f"Answered {response.status}"
+        )
+        self.response_view.show_response(response, line=line)
 
     def changeEvent(self, event: QEvent) -> None:
         super().changeEvent(event)
