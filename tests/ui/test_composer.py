@@ -33,7 +33,7 @@ from hookscope.storage import credentials as credential_store
 from hookscope.storage.db import open_store
 from hookscope.storage.keyfile import load_vault
 from hookscope.ui.compose.composer import ComposerPanel
-from hookscope.ui.compose.text import body_text, parse_data, request_text
+from hookscope.ui.compose.text import parse_data
 from tests.ui.conftest import wait_until
 
 SECRET = "s" * 16
@@ -204,13 +204,6 @@ def test_the_data_must_be_one_json_object() -> None:
     assert "NaN is not JSON" in str(parse_data('{"a": NaN}'))
 
 
-def test_bodies_are_shown_as_their_bytes_never_reindented() -> None:
-    assert body_text(b'{"a":1,"b":[2,3]}') == ('{"a":1,"b":[2,3]}', "")
-    shown, note = body_text(b"\x00\xff\xfe binary")
-    assert shown.startswith("00000000  00 ff fe 20 62 69 6e 61")
-    assert note.startswith("Binary body (10 B, not UTF-8 text)")
-
-
 @pytest.mark.asyncio
 async def test_broken_json_disables_fire_with_line_and_column(
     panel: ComposerPanel, engine: Engine
@@ -297,10 +290,13 @@ async def test_a_kardow_fire_sends_exactly_the_preview_signed(
     assert plan is not None
     assert panel.plan is plan
     (request,) = plan.requests
-    shown = panel.preview.text.toPlainText()
-    assert shown == request_text(request)[0]
-    assert shown.startswith("POST /in HTTP/1.1\nHost: 127.0.0.1:")
-    assert shown.endswith("\n\n" + request.body.decode())
+    shown = panel.preview.message
+    assert shown.line.text() == f"POST {engine.url}/in"
+    headers = shown.headers.headers_model.rows()
+    assert headers == list(wire_headers(request))  # Host first, Content-Length last
+    assert headers[0] == ("Host", engine.url.removeprefix("http://"))
+    assert shown.body.views.tabText(shown.body.views.currentIndex()) == "Raw"
+    assert shown.body.raw.toPlainText() == request.body.decode()  # as sent, not re-indented
     assert panel.fire_button.toolTip() == "Send the previewed requests to 1 target (Ctrl+Return)"
     fired: list[str] = []
     panel.fired.connect(fired.append)
@@ -360,7 +356,8 @@ async def test_fan_out_previews_every_target(panel: ComposerPanel, engine: Engin
         "slack",
     ]
     panel.preview.requests_view.selectRow(1)
-    assert panel.preview.text.toPlainText() == request_text(plan.requests[1])[0]
+    assert panel.preview.message.line.text() == f"POST {plan.requests[1].url}"
+    assert panel.preview.message.body.raw.toPlainText() == plan.requests[1].body.decode()
     attempts = await panel.fire()
     assert [attempt.ok for attempt in attempts] == [True, True, True]
     assert panel.status_label.text() == "3 delivered."
@@ -379,7 +376,9 @@ async def test_without_a_subscribed_target_fire_is_disabled_with_the_reason(
     assert panel.fire_problem() == problem
     assert not panel.fire_button.isEnabled()
     assert panel.fire_button.toolTip() == problem
-    assert panel.preview.text.placeholderText() == "Nothing will be sent."
+    assert panel.preview.placeholder.text() == "Nothing will be sent."
+    assert panel.preview.placeholder.isVisible()
+    assert not panel.preview.message.isVisible()
 
     panel.set_event("job.deleted")
     await panel.refresh_preview()

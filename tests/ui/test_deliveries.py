@@ -272,20 +272,20 @@ async def test_the_detail_shows_request_response_and_error(
     assert not detail.empty.isVisibleTo(panel)
     assert detail.badge.text() == "failed"
     assert detail.outcome.text() == "Failed: HTTP 500."
-    assert detail.request_line.text() == f"POST {receiver.url('/status/500')}"
-    assert detail.request_headers.headers_model.rows() == list(HEADERS)
-    assert detail.request_body.raw.toPlainText() == body.decode()
-    assert detail.response_status.text().startswith("Answered 500 Internal Server Error after ")
-    assert detail.response_body.raw.toPlainText() == "nope"
-    assert not detail.cut_note.isVisibleTo(panel)
-    names = [name.lower() for name, _ in detail.response_headers.headers_model.rows()]
+    assert detail.request_view.line.text() == f"POST {receiver.url('/status/500')}"
+    assert detail.request_view.headers.headers_model.rows() == list(HEADERS)
+    assert detail.request_view.body.raw.toPlainText() == body.decode()
+    assert detail.response_view.line.text().startswith("Answered 500 Internal Server Error after ")
+    assert detail.response_view.body.raw.toPlainText() == "nope"
+    assert not detail.response_view.note.isVisibleTo(panel)
+    names = [name.lower() for name, _ in detail.response_view.headers.headers_model.rows()]
     assert "content-length" in names
 
     panel.table.selectRow(row_where(panel, refused))
     assert detail.outcome.text().startswith("No answer: could not connect to 127.0.0.1:")
-    assert detail.response_status.text().startswith("No answer: could not connect")
-    assert detail.response_headers.headers_model.rows() == []
-    for label in (detail.outcome, detail.meta, detail.response_status, detail.request_note):
+    assert detail.response_view.line.text().startswith("No answer: could not connect")
+    assert detail.response_view.headers.headers_model.rows() == []
+    for label in (detail.outcome, detail.meta, detail.response_view.line, detail.request_view.note):
         assert label.textFormat() == Qt.TextFormat.PlainText
 
 
@@ -306,18 +306,20 @@ async def test_a_big_request_and_a_cut_answer_are_shown_safely(
     panel.table.selectRow(row_where(panel, receiver.url("/big")))
     detail = panel.detail
     await wait_until(
-        lambda: not detail.request_body.rendering and not detail.response_body.rendering
+        lambda: not detail.request_view.body.rendering and not detail.response_view.body.rendering
     )
-    assert detail.request_body.limit_bar.isVisibleTo(panel)  # 900 KB: shown in part, on demand
+    assert detail.request_view.body.limit_bar.isVisibleTo(panel)  # 900 KB: shown in part, on demand
     detail.tabs.setCurrentIndex(1)
     assert detail.tabs.tabText(1) == "Response"
-    assert detail.cut_note.isVisibleTo(panel)
-    assert detail.cut_note.text().startswith("The answer's body was cut at 65,536 bytes (64.0 KB)")
-    assert detail.response_body.raw.toPlainText() == "x" * 65536
+    assert detail.response_view.note.isVisibleTo(panel)
+    assert detail.response_view.note.text().startswith(
+        "The answer's body was cut at 65,536 bytes (64.0 KB)"
+    )
+    assert detail.response_view.body.raw.toPlainText() == "x" * 65536
 
     panel.table.selectRow(row_where(panel, receiver.url("/ok-binary")))
-    await wait_until(lambda: not detail.request_body.rendering)
-    assert "00000000  00 01 02 03" in detail.request_body.hex.toPlainText()
+    await wait_until(lambda: not detail.request_view.body.rendering)
+    assert "00000000  00 01 02 03" in detail.request_view.body.hex.toPlainText()
 
 
 # -- actions -----------------------------------------------------------------------------------
@@ -523,7 +525,7 @@ async def test_a_5_mb_body_logged_elsewhere_is_shown_in_part(
     assert panel.model.fetch_new() == 1
     panel.table.selectRow(0)
     detail = panel.detail
-    await wait_until(lambda: not detail.request_body.rendering, within=30)
-    assert detail.request_body.limit_bar.isVisibleTo(panel)
-    assert "of 5.0 MB" in detail.request_body.limit_label.text()
-    assert len(detail.request_body.raw.toPlainText()) <= 256 * 1024
+    await wait_until(lambda: not detail.request_view.body.rendering, within=30)
+    assert detail.request_view.body.limit_bar.isVisibleTo(panel)
+    assert "of 5.0 MB" in detail.request_view.body.limit_label.text()
+    assert len(detail.request_view.body.raw.toPlainText()) <= 256 * 1024

@@ -15,13 +15,12 @@ from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 from sqlite_utils import Database
 
-from hookscope.core.fire import REPLAY_HEADER
+from hookscope.core.fire import REPLAY_HEADER, wire_headers
 from hookscope.core.model import Capture, Credential
 from hookscope.core.providers import kardow
 from hookscope.engine import Engine
 from hookscope.storage.db import open_store
 from hookscope.ui.compose.replay import AUTOMATIC, ReplayDialog, forget_last_url
-from hookscope.ui.compose.text import request_text
 from tests.integration.conftest import http
 from tests.ui.conftest import wait_until
 from tests.ui.test_composer import (
@@ -121,8 +120,11 @@ async def test_replay_as_captured_arrives_byte_identical(
     assert not dialog.body_edit.isEnabled()
     plan = dialog.plan
     assert plan is not None
-    assert dialog.preview.text.toPlainText() == request_text(plan.requests[0])[0]
-    assert f"\n{REPLAY_HEADER}: {original}\n" in dialog.preview.text.toPlainText()
+    shown = dialog.preview.message
+    assert shown.line.text() == f"POST {plan.requests[0].url}"
+    assert shown.headers.headers_model.rows() == list(wire_headers(plan.requests[0]))
+    assert (REPLAY_HEADER, str(original)) in shown.headers.headers_model.rows()
+    assert shown.body.raw.toPlainText() == plan.requests[0].body.decode()
     sent: list[str] = []
     dialog.sent.connect(sent.append)
 
@@ -287,7 +289,9 @@ async def test_a_binary_body_cannot_be_edited_and_is_replayed_exactly(
     assert dialog.body_label.isVisible()
     assert not dialog.resign_check.isEnabled()
     assert dialog.resign_check.toolTip().startswith("Only Kardow and Kudoz deliveries")
-    assert dialog.preview.body_note.text().startswith("Binary body (")
+    shown = dialog.preview.message.body
+    await wait_until(lambda: not shown.rendering)
+    assert shown.hex.toPlainText().startswith("00000000  ")  # binary: its bytes, in hex
 
     attempt = await dialog.send()
 
@@ -307,9 +311,11 @@ async def test_a_5_mb_body_is_previewed_in_part_and_not_offered_for_editing(
     dialog = await open_replay(original)
     assert (dialog.can_edit_body() or "").startswith("The body is too large to edit here (")
     assert not dialog.edit_body_radio.isEnabled()
-    assert dialog.preview.body_note.text().startswith(
-        "Showing the first 262,144 characters of the 5."
-    )
+    shown = dialog.preview.message.body
+    await wait_until(lambda: not shown.rendering, within=30)
+    assert shown.limit_bar.isVisible()  # shown in part, the rest on demand
+    assert "of 5." in shown.limit_label.text()
+    assert len(shown.raw.toPlainText()) <= 256 * 1024
     assert dialog.plan is not None
     assert dialog.plan.requests[0].body == body
     # Not sent here: the sender hands aiohttp bytes over 1 MB, which warns (an error in tests).

@@ -284,8 +284,10 @@ async def test_selecting_a_capture_fills_every_tab(window: MainWindow, live_engi
     assert any("prod" in step for step in steps)
     assert "prod" in detail.matched.text()
 
-    assert detail.response_status.text() == "Answered 200"
-    assert json.loads(detail.response_body.raw.toPlainText())["capture_id"] == detail.capture.id
+    assert detail.response_view.line.text() == "Answered 200"
+    assert (
+        json.loads(detail.response_view.body.raw.toPlainText())["capture_id"] == detail.capture.id
+    )
     for tab in range(detail.count()):
         assert detail.isTabEnabled(tab)
 

@@ -183,9 +183,6 @@ class DetailPane(QTabWidget):
     def _build_response(self) -> QWidget:
         # What the listener answered: the same message view as a delivery's answer.
         self.response_view = MessageView(request=False)
-        self.response_status = self.response_view.line
-        self.response_headers = self.response_view.headers
-        self.response_body = self.response_view.body
         return self.response_view
 
     # -- showing ------------------------------------------------------------------------------

@@ -1,23 +1,24 @@
-"""The request preview: exactly what a plan sends, request by request, bytes as on the wire."""
+"""The request preview: exactly what a plan sends, request by request, headers as on the wire."""
 
 from __future__ import annotations
 
 from PySide6.QtCore import QModelIndex, Qt
-from PySide6.QtGui import QResizeEvent, QTextOption
+from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHeaderView,
-    QPlainTextEdit,
     QSplitter,
     QTableView,
     QVBoxLayout,
     QWidget,
 )
 
+from hookscope.core.fire import wire_headers
+from hookscope.core.http import Headers, Request
 from hookscope.core.model import Outgoing, Plan
-from hookscope.ui.compose.text import request_text
-from hookscope.ui.style import monospace, say
+from hookscope.ui.style import say
 from hookscope.ui.widgets.labels import plain_label
+from hookscope.ui.widgets.message import MessageView
 from hookscope.ui.widgets.records import RecordTableModel, plain_tooltip
 
 
@@ -42,9 +43,11 @@ class RequestsModel(RecordTableModel[Outgoing]):
 
 
 class RequestPreview(QWidget):
-    """Exactly what a plan sends: its requests and, for the selected one, the bytes on the wire.
+    """Exactly what a plan sends: its requests and, for the selected one, its headers as they
+    go out and its body.
 
-    The body is shown as the bytes decode, never re-indented: what is shown is what is sent.
+    The body opens on its Raw view, the bytes as they decode, never re-indented: what is shown
+    is what is sent (Pretty and Hex are a click away).
 
     Planning is asynchronous and refreshes may finish out of order: each refresh takes a ticket
     from `start()`, and `offer()` shows its result only if no newer refresh began since.
@@ -55,8 +58,9 @@ class RequestPreview(QWidget):
         problems_label: the plan's problems (why some targets get nothing), hidden when none.
         requests_model, requests_view: one row per request (the view is hidden when the widget
             was made with show_list=False, for a plan of one request).
-        text: the selected request: request line, headers as they go out, blank line, body.
-        body_note: what the body text is when it is not simply the body (binary, cut).
+        message: the selected request: method and URL, how it was made, headers as they go out
+            (Host first, Content-Length last, as the HTTP client adds them), the body.
+        placeholder: why nothing is shown, when nothing is.
     """
 
     def __init__(self, *, show_list: bool = True, parent: QWidget | None = None) -> None:
@@ -86,27 +90,23 @@ class RequestPreview(QWidget):
         self.requests_view.selectionModel().currentRowChanged.connect(self._current_changed)
         self.requests_view.setVisible(show_list)
 
-        self.text = QPlainTextEdit()
-        self.text.setReadOnly(True)
-        self.text.setUndoRedoEnabled(False)
-        self.text.setFont(monospace())
-        self.text.setLineWrapMode(QPlainTextEdit.LineWrapMode.WidgetWidth)
-        # Wrapped at the edge, not at word breaks: a break after "-" would look like a byte.
-        self.text.setWordWrapMode(QTextOption.WrapMode.WrapAnywhere)
-        self.body_note = plain_label()
-        self.body_note.hide()
+        self.message = MessageView(request=True)
+        self.message.body.views.setCurrentIndex(1)  # Raw: the bytes as sent
+        self.placeholder = plain_label()
+        self.placeholder.setEnabled(False)
+        self.placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
 
         self.splitter = QSplitter(Qt.Orientation.Vertical)
         self.splitter.setChildrenCollapsible(False)
         self.splitter.addWidget(self.requests_view)
-        self.splitter.addWidget(self.text)
+        self.splitter.addWidget(self.message)
         self.splitter.setStretchFactor(0, 1)
         self.splitter.setStretchFactor(1, 3)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.problems_label)
         layout.addWidget(self.splitter, 1)
-        layout.addWidget(self.body_note)
+        layout.addWidget(self.placeholder, 1)
         self.set_plan(None)
 
     def start(self) -> int:
@@ -177,11 +177,17 @@ class RequestPreview(QWidget):
             self._show(self.requests_model.item(current.row()), "")
 
     def _show(self, request: Outgoing | None, placeholder: str) -> None:
+        self.placeholder.setText(placeholder)
+        self.placeholder.setVisible(request is None)
+        self.message.setVisible(request is not None)
         if request is None:
-            self.text.clear()
-            self.text.setPlaceholderText(placeholder)
-            say(self.body_note, "")
+            self.message.clear()
             return
-        text, note = request_text(request)
-        self.text.setPlainText(text)
-        say(self.body_note, note)
+        on_the_wire = Request(
+            method=request.method,
+            target=request.url,
+            headers=Headers(wire_headers(request)),
+            body=request.body,
+        )
+        line = f"{request.method} {request.url}"
+        self.message.show_request(on_the_wire, line=line, note=request.note)

@@ -9,53 +9,11 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from typing import Any
-from urllib.parse import urlsplit
 
-from hookscope.core.contentviews import hexdump
-from hookscope.core.fire import wire_headers
-from hookscope.core.model import Attempt, Capture, Outgoing
+from hookscope.core.model import Attempt, Capture
 from hookscope.ui.formats import human_size
 
-TEXT_LIMIT = 256 * 1024  # characters of a body shown as text (the rest is said, not shown)
-HEX_LIMIT = 64 * 1024  # bytes of a binary body shown as a hex dump
 EDIT_LIMIT = 1024 * 1024  # larger bodies are replayed as captured: an editor would crawl
-
-
-def body_text(body: bytes) -> tuple[str, str]:
-    """A body as the preview shows it, and a note on what the text is when it is not just it.
-
-    UTF-8 text is shown as is (never re-indented: the bytes are the truth); anything else as a
-    hex dump. Long bodies are cut for display only.
-    """
-    try:
-        text = body.decode("utf-8")
-    except UnicodeDecodeError:
-        text = None
-    if text is None or "\x00" in text:
-        shown = hexdump(body[:HEX_LIMIT])
-        note = f"Binary body ({human_size(len(body))}, not UTF-8 text): shown as a hex dump"
-        if len(body) > HEX_LIMIT:
-            note += f" of its first {human_size(HEX_LIMIT)}"
-        return shown, note + "."
-    if len(text) > TEXT_LIMIT:
-        return text[:TEXT_LIMIT], (
-            f"Showing the first {TEXT_LIMIT:,} characters of the {human_size(len(body))} body; "
-            "all of it is sent."
-        )
-    return text, ""
-
-
-def request_text(request: Outgoing) -> tuple[str, str]:
-    """One request as it goes out: request line, headers as on the wire, a blank line, the body.
-
-    Returns the text and a note about the body (see `body_text`).
-    """
-    parts = urlsplit(request.url)
-    target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
-    lines = [f"{request.method} {target} HTTP/1.1"]
-    lines += [f"{name}: {value}" for name, value in wire_headers(request)]
-    body, note = body_text(request.body)
-    return "\n".join(lines) + "\n\n" + body, note
 
 
 def summary(attempts: Sequence[Attempt]) -> str:

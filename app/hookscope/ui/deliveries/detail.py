@@ -22,13 +22,11 @@ class DeliveryDetail(QWidget):
         badge: "delivered" or "failed" on its colour.
         outcome: the result in one sentence (the error, when no answer came).
         meta: when, how long, which try, which fire and target.
-        tabs: "Request" and "Response": request_view and response_view, one MessageView each.
-        request_line: the method and URL.
-        request_note: how the request was made (signed with..., a replay of ...).
-        request_headers, request_body: the headers and body sent, exactly.
-        response_status: the status line, or why there is none.
-        cut_note: said when the answer's body was cut at the response limit.
-        response_headers, response_body: the answer's headers and body.
+        tabs: "Request" and "Response".
+        request_view: the request as sent: method and URL, how it was made (signed with...,
+            a replay of ...), its headers and body, exactly.
+        response_view: the answer: its status (or why none came), a note when its body was
+            cut at the response limit, its headers and body.
     """
 
     def __init__(self, parent: QWidget | None = None) -> None:
@@ -48,14 +46,6 @@ class DeliveryDetail(QWidget):
         # The request as sent and the answer as received: one message view each.
         self.request_view = MessageView(request=True)
         self.response_view = MessageView(request=False, note_tone="warning")
-        self.request_line = self.request_view.line
-        self.request_note = self.request_view.note
-        self.request_headers = self.request_view.headers
-        self.request_body = self.request_view.body
-        self.response_status = self.response_view.line
-        self.cut_note = self.response_view.note
-        self.response_headers = self.response_view.headers
-        self.response_body = self.response_view.body
 
         self.tabs = QTabWidget()
         self.tabs.setDocumentMode(True)

@@ -38,7 +38,8 @@ class MessageView(QWidget):
         split.setChildrenCollapsible(False)
         split.addWidget(self.headers)
         split.addWidget(self.body)
-        split.setStretchFactor(0, 1)
+        # Headers carry what matters most in a webhook (the signature): room for several rows.
+        split.setStretchFactor(0, 2)
         split.setStretchFactor(1, 3)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 0)
