@@ -142,3 +142,8 @@ def _tighten(path: Path) -> None:
             path.chmod(0o600)
     except OSError:
         pass
+
+
+def read_vault(path: Path) -> Vault | None:
+    """The vault for this key file, never making one (None when there is no key file)."""
+    return load_vault(path, create=False)

@@ -18,7 +18,7 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 from hookscope import __version__
 from hookscope.engine import Engine, EngineError
 from hookscope.stopsignals import StopSignals
-from hookscope.storage.db import StoreError, open_store
+from hookscope.storage.reads import StoreError, open_store
 from hookscope.ui.icons import DESKTOP_ID, app_icon
 from hookscope.ui.tray import Tray
 from hookscope.ui.welcome import should_welcome

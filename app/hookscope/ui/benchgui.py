@@ -22,10 +22,8 @@ from PySide6.QtWidgets import QApplication
 from hookscope.core.model import Credential
 from hookscope.engine import Engine
 from hookscope.load import BENCH_SECRET
-from hookscope.storage.credentials import add_credential
-from hookscope.storage.db import open_store
-from hookscope.storage.keyfile import load_vault
-from hookscope.storage.paths import key_path
+from hookscope.storage import reads
+from hookscope.ui.client import EngineClient
 from hookscope.ui.formats import human_size
 from hookscope.ui.widgets.bodyview import BodyView
 from hookscope.ui.widgets.records import RecordRole
@@ -75,13 +73,12 @@ async def measure(rate: int = 500, seconds: float = 5.0) -> GuiBenchResult:
     QApplication.instance().setQuitOnLastWindowClosed(False)  # type: ignore[union-attr]
     with tempfile.TemporaryDirectory(prefix="hookscope-guibench-") as tmp:
         data = Path(tmp) / "data"
-        with open_store(data) as db:
-            vault = load_vault(key_path(data), create=True)
-            assert vault is not None
-            add_credential(db, vault, Credential("kardow", "bench", BENCH_SECRET.decode()))
         engine = Engine(data, overrides={"host": "127.0.0.1", "port": 0, "api_port": 0})
         await asyncio.to_thread(engine.start)
-        db = open_store(data)
+        # A stored secret, so every delivery is really verified (through the engine, as ever).
+        bench = Credential("kardow", "bench", BENCH_SECRET.decode())
+        await EngineClient(engine).add_credential(bench)
+        db = reads.open_store(data)
         window = MainWindow(engine, db)
         window.resize(1280, 760)
         window.show()

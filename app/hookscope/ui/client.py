@@ -21,7 +21,7 @@ from hookscope.core.model import (
 )
 from hookscope.core.registration import Registration
 from hookscope.engine import Engine
-from hookscope.storage.targets import ApiKeyInfo
+from hookscope.storage.reads import ApiKeyInfo
 
 T = TypeVar("T")
 

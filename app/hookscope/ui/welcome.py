@@ -21,8 +21,7 @@ from PySide6.QtWidgets import (
 from sqlite_utils import Database
 
 from hookscope.engine import Engine, EngineError
-from hookscope.storage import captures as capture_store
-from hookscope.storage import settings as settings_store
+from hookscope.storage import reads
 from hookscope.ui.background import Background
 from hookscope.ui.client import EngineClient
 from hookscope.ui.icons import app_icon
@@ -48,7 +47,7 @@ def tunnel_commands(port: int) -> str:
 
 
 def should_welcome(db: Database) -> bool:
-    return not settings_store.get_setting(db, WELCOMED, False)
+    return not reads.get_setting(db, WELCOMED, False)
 
 
 class WelcomeDialog(QDialog):
@@ -198,7 +197,7 @@ class WelcomeDialog(QDialog):
         if not attempt.ok or capture_id is None:
             say(self.outcome, f"The test delivery did not arrive: {attempt.outcome}.", "error")
             return None
-        capture = capture_store.get_capture(self._db, capture_id)
+        capture = reads.get_capture(self._db, capture_id)
         verdict = capture.verdict if capture is not None else None
         if verdict is not None and verdict.verdict == "verified":
             say(

@@ -23,7 +23,7 @@ from sqlite_utils import Database
 
 from hookscope import __version__
 from hookscope.engine import Engine, EngineError
-from hookscope.storage import settings as settings_store
+from hookscope.storage import reads
 from hookscope.ui.background import Background
 from hookscope.ui.bridge import EngineBridge
 from hookscope.ui.captures.page import CapturesPage, b64, unb64
@@ -394,7 +394,7 @@ class MainWindow(QMainWindow):
             log.warning("the window's layout was not saved: %s", exc)
 
     def _restore_state(self) -> None:
-        state = settings_store.get_setting(self.db, UI_STATE, None)
+        state = reads.get_setting(self.db, UI_STATE, None)
         if not isinstance(state, dict):
             return
         try:

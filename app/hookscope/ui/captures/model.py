@@ -8,7 +8,7 @@ from PySide6.QtCore import QObject
 from sqlite_utils import Database
 
 from hookscope.core.model import CaptureQuery, CaptureSummary
-from hookscope.storage import captures as capture_store
+from hookscope.storage import reads
 from hookscope.ui.formats import human_size, local_time
 from hookscope.ui.style import VERDICT_HINTS
 from hookscope.ui.widgets.paging import PAGE, KeysetTableModel
@@ -38,20 +38,20 @@ class CaptureTableModel(KeysetTableModel[CaptureSummary, CaptureQuery]):
         self._db = db
 
     def _read(self, query: CaptureQuery) -> list[CaptureSummary]:
-        return capture_store.list_summaries(self._db, query)
+        return reads.list_summaries(self._db, query)
 
     def _count(self, query: CaptureQuery) -> int:
-        return capture_store.count(self._db, query)
+        return reads.count_captures(self._db, query)
 
     def _newest_id(self) -> int:
-        return capture_store.newest_id(self._db)
+        return reads.newest_id(self._db)
 
     def _id(self, record: CaptureSummary) -> int:
         return record.id
 
     def refresh_rows(self, ids: list[int]) -> None:
         """Read these captures' summaries again (a star, a note, a new verdict)."""
-        for summary in capture_store.summaries_of(self._db, ids):
+        for summary in reads.summaries_of(self._db, ids):
             row = self.row_of(summary.id)
             if row is None:
                 continue

@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
 from sqlite_utils import Database
 
 from hookscope.engine import Engine
-from hookscope.storage import captures as capture_store
+from hookscope.storage import reads
 from hookscope.ui.background import Background
 from hookscope.ui.bridge import EngineBridge
 from hookscope.ui.captures.detail import DetailPane
@@ -76,7 +76,7 @@ class CapturesPage(QWidget):
         self.client = EngineClient(engine)
         self.db = db
         self.question: QMessageBox | None = None
-        self.total = capture_store.newest_and_count(db)[1]
+        self.total = reads.newest_and_count(db)[1]
         self._arrivals: deque[tuple[float, int]] = deque()
         self._work = Background(
             self, "ui-action", lambda exc: self.message.emit(f"That did not work: {exc}", 10000)
@@ -239,12 +239,12 @@ class CapturesPage(QWidget):
 
     def show_detail(self) -> None:
         capture_id = self.current_id()
-        capture = capture_store.get_capture(self.db, capture_id) if capture_id else None
+        capture = reads.get_capture(self.db, capture_id) if capture_id else None
         self.detail.show_capture(capture)
 
     def copy_body(self) -> None:
         capture_id = self.current_id()
-        capture = capture_store.get_capture(self.db, capture_id) if capture_id else None
+        capture = reads.get_capture(self.db, capture_id) if capture_id else None
         if capture is None:
             return
         QGuiApplication.clipboard().setText(capture.body.decode("utf-8", "replace"))
@@ -327,7 +327,7 @@ class CapturesPage(QWidget):
         row = self.table.currentIndex().row()
         deleted = await self.client.delete_captures(ids)
         self.model.forget(ids)
-        self.total = capture_store.newest_and_count(self.db)[1]
+        self.total = reads.newest_and_count(self.db)[1]
         if self.model.rowCount():
             # The next capture takes the place of the deleted one, as in a mail client.
             self.table.selectRow(min(max(row, 0), self.model.rowCount() - 1))
@@ -353,7 +353,7 @@ class CapturesPage(QWidget):
         finally:
             progress.reset()
             progress.deleteLater()
-        self.total = capture_store.newest_and_count(self.db)[1]
+        self.total = reads.newest_and_count(self.db)[1]
         self.model.reload()
         self.detail.show_capture(None)
         self._update_empty_hint()

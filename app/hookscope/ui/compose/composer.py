@@ -29,7 +29,7 @@ from hookscope.core.catalogue import PLACEHOLDERS, CatalogueError, Template
 from hookscope.core.model import Attempt, Plan, utc_now
 from hookscope.core.providers import kardow, kudoz
 from hookscope.engine import Engine
-from hookscope.storage import credentials as credential_store
+from hookscope.storage import reads
 from hookscope.ui.background import Background, async_slot
 from hookscope.ui.compose.flow import FIRE_KEYS, Planning, SendFlow
 from hookscope.ui.compose.preview import RequestPreview
@@ -297,9 +297,7 @@ class ComposerPanel(QWidget):
         """List the stored Kudoz credentials (names only), keeping the chosen one if it is there."""
         chosen = self.credential_combo.currentData()
         names = [
-            info.name
-            for info in credential_store.list_credentials(self.db)
-            if info.provider == kudoz.name
+            info.name for info in reads.list_credentials(self.db) if info.provider == kudoz.name
         ]
         self.credential_combo.blockSignals(True)
         self.credential_combo.clear()

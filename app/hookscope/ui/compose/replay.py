@@ -29,8 +29,7 @@ from sqlite_utils import Database
 from hookscope.core.fire import can_resign
 from hookscope.core.model import Attempt, Capture, Credential, Plan
 from hookscope.engine import Engine
-from hookscope.storage import captures as capture_store
-from hookscope.storage import credentials as credential_store
+from hookscope.storage import reads
 from hookscope.ui.background import Background, async_slot
 from hookscope.ui.compose.flow import FIRE_KEYS, PREPARING, Planning, SendFlow
 from hookscope.ui.compose.preview import RequestPreview
@@ -96,7 +95,7 @@ class ReplayDialog(QDialog):
         self.engine = engine
         self.db = db
         self.capture_id = capture_id
-        self.capture = capture_store.get_capture(db, capture_id)
+        self.capture = reads.get_capture(db, capture_id)
         self._original_text = ""
         self._resign_problem: str | None = None
         self._work = Background(
@@ -260,7 +259,7 @@ class ReplayDialog(QDialog):
         provider = self.capture.verdict.provider
         names = [
             info.name
-            for info in credential_store.list_credentials(self.db)
+            for info in reads.list_credentials(self.db)
             if provider is not None and info.provider == provider
         ]
         self.credential_combo.blockSignals(True)

@@ -10,7 +10,7 @@ from PySide6.QtGui import QColor, QGuiApplication, QPalette
 from sqlite_utils import Database
 
 from hookscope.core.model import Attempt, DeliveryQuery
-from hookscope.storage import deliveries as delivery_store
+from hookscope.storage import reads
 from hookscope.ui.deliveries.text import (
     RETRIED_HINT,
     RequestKey,
@@ -53,13 +53,13 @@ class DeliveryTableModel(KeysetTableModel[Attempt, DeliveryQuery]):
         self._tries: dict[RequestKey, int] = {}
 
     def _read(self, query: DeliveryQuery) -> list[Attempt]:
-        return delivery_store.list_attempts(self._db, query, bodies=False)
+        return reads.list_attempts(self._db, query, bodies=False)
 
     def _count(self, query: DeliveryQuery) -> int:
-        return delivery_store.count(self._db, query)
+        return reads.count_attempts(self._db, query)
 
     def _newest_id(self) -> int:
-        newest = delivery_store.list_attempts(self._db, DeliveryQuery(limit=1), bodies=False)
+        newest = reads.list_attempts(self._db, DeliveryQuery(limit=1), bodies=False)
         return (newest[0].id or 0) if newest else 0
 
     def _id(self, record: Attempt) -> int:

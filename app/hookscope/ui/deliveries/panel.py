@@ -25,7 +25,7 @@ from sqlite_utils import Database
 from hookscope.core.export import curl_notes, outgoing_as_capture
 from hookscope.core.model import Attempt, DeliveryQuery, Plan
 from hookscope.engine import Engine, EngineError
-from hookscope.storage import deliveries as delivery_store
+from hookscope.storage import reads
 from hookscope.ui.background import Background
 from hookscope.ui.bridge import EngineBridge
 from hookscope.ui.client import EngineClient
@@ -281,7 +281,7 @@ class DeliveriesPanel(QWidget):
         light = self.model.attempt(rows[0].row())
         if light.id is None:
             return light
-        return delivery_store.get_attempt(self._db, light.id) or light
+        return reads.get_attempt(self._db, light.id) or light
 
     def _selection_changed(self) -> None:
         attempt = self.current_attempt()
@@ -316,7 +316,7 @@ class DeliveriesPanel(QWidget):
 
     async def send_again(self, attempt_id: int) -> Attempt:
         """Send this attempt's exact request again, as a new fire; its last try, as logged."""
-        attempt = delivery_store.get_attempt(self._db, attempt_id)
+        attempt = reads.get_attempt(self._db, attempt_id)
         if attempt is None:
             raise EngineError(f"There is no delivery attempt {attempt_id}: the log was cleared.")
         request = attempt.request
@@ -329,7 +329,7 @@ class DeliveriesPanel(QWidget):
         )
         (last,) = await self._client.send(plan)
         # The sender's result carries no id: the log has it (written before send returns).
-        logged = delivery_store.list_attempts(self._db, DeliveryQuery(fire_id=plan.fire_id))
+        logged = reads.list_attempts(self._db, DeliveryQuery(fire_id=plan.fire_id))
         sent = logged[0] if logged else last
         if Shiboken.isValid(self):
             self.insert_new()
@@ -348,7 +348,7 @@ class DeliveriesPanel(QWidget):
 
     def ask_clear(self) -> QMessageBox | None:
         """Ask, without blocking, whether to delete every logged attempt."""
-        total = delivery_store.count(self._db, DeliveryQuery())
+        total = reads.count_attempts(self._db, DeliveryQuery())
         if total == 0:
             return None
         box = QMessageBox(

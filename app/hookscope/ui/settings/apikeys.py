@@ -19,9 +19,10 @@ from PySide6.QtWidgets import (
 )
 from sqlite_utils import Database
 
+from hookscope.core.checks import check_api_key
 from hookscope.engine import Engine
-from hookscope.storage import targets as target_store
-from hookscope.storage.targets import ApiKeyInfo, TargetError, check_api_key
+from hookscope.storage import reads
+from hookscope.storage.reads import ApiKeyInfo, TargetError
 from hookscope.ui.formats import local_time
 from hookscope.ui.settings.common import (
     SettingsTab,
@@ -112,7 +113,7 @@ class ApiKeyEditor(QDialog):
         key = self.key_field.text().strip()
         problem = check_api_key(key)
         if problem is None and any(
-            info.digest == target_store.digest(key) for info in target_store.list_api_keys(self._db)
+            info.digest == reads.digest(key) for info in reads.list_api_keys(self._db)
         ):
             problem = "This key is already accepted."
         if problem is not None:
@@ -202,7 +203,7 @@ class ApiKeysTab(SettingsTab):
         layout.addWidget(self.api_keys_error)
 
     def load(self) -> None:
-        self.api_keys_model.set_rows(target_store.list_api_keys(self._db))
+        self.api_keys_model.set_rows(reads.list_api_keys(self._db))
         fit_columns(self.api_keys_view)
         self.api_keys_empty.setVisible(self.api_keys_model.rowCount() == 0)
         self._api_keys_selected()

@@ -20,7 +20,7 @@ from sqlite_utils import Database
 
 from hookscope.core.checks import check_host, is_loopback
 from hookscope.engine import Engine, EngineError
-from hookscope.storage import settings as settings_store
+from hookscope.storage import reads
 from hookscope.ui.background import async_slot
 from hookscope.ui.settings.checks import MB
 from hookscope.ui.settings.common import SettingsTab
@@ -127,7 +127,7 @@ class ListenerTab(SettingsTab):
 
     def load(self) -> None:
         effective = self._engine.listener_settings(self._db)
-        saved = settings_store.load_listener_settings(self._db)
+        saved = reads.load_listener_settings(self._db)
         self.host_edit.setText(effective.host)
         self.port_spin.setValue(effective.port)
         self._loaded_limit = effective.body_limit
@@ -194,7 +194,7 @@ class ListenerTab(SettingsTab):
             return False
         try:
             settings = replace(
-                settings_store.load_listener_settings(self._db),  # keeps the other fields
+                reads.load_listener_settings(self._db),  # keeps the other fields
                 host=host,
                 port=self.port_spin.value(),
                 body_limit=self._limit_bytes(),

@@ -25,7 +25,7 @@ from sqlite_utils import Database
 from hookscope.core.model import ResponseRule
 from hookscope.core.rules import CAPTURE_ID, check_rule
 from hookscope.engine import Engine
-from hookscope.storage import settings as settings_store
+from hookscope.storage import reads
 from hookscope.ui.settings.checks import parse_headers
 from hookscope.ui.settings.common import (
     SettingsTab,
@@ -255,7 +255,7 @@ class RulesTab(SettingsTab):
         layout.addWidget(self.rules_error)
 
     def load(self) -> None:
-        self.rules_model.set_rows(settings_store.list_rules(self._db))
+        self.rules_model.set_rows(reads.list_rules(self._db))
         fit_columns(self.rules_view)
         self.rules_empty.setVisible(self.rules_model.rowCount() == 0)
         self._rules_selected()

@@ -21,9 +21,8 @@ from hookscope.core.model import Credential, CredentialInfo
 from hookscope.core.providers.kudoz import DEFAULT_TEMPLATE, PLACEHOLDERS, TEMPLATES
 from hookscope.core.vault import VaultError
 from hookscope.engine import Engine
-from hookscope.storage import credentials as credential_store
-from hookscope.storage.credentials import CredentialError
-from hookscope.storage.keyfile import KeyFileError, load_vault
+from hookscope.storage import reads
+from hookscope.storage.reads import CredentialError, KeyFileError, read_vault
 from hookscope.ui.settings.checks import read_credential, secret_advice, show_template
 from hookscope.ui.settings.common import (
     SettingsTab,
@@ -246,7 +245,7 @@ class SecretsTab(SettingsTab):
 
     def load(self) -> None:
         self.hide_secret()
-        self.secrets_model.set_rows(credential_store.list_credentials(self._db))
+        self.secrets_model.set_rows(reads.list_credentials(self._db))
         fit_columns(self.secrets_view)
         self.secrets_empty.setVisible(self.secrets_model.rowCount() == 0)
         self._secrets_selected()
@@ -297,15 +296,13 @@ class SecretsTab(SettingsTab):
             self.hide_secret()
             return False
         try:
-            vault = load_vault(self._engine.key_file, create=False)
+            vault = read_vault(self._engine.key_file)
             if vault is None:
                 raise KeyFileError(
                     f"The secrets key {self._engine.key_file} is missing, so the stored secrets "
                     "cannot be decrypted."
                 )
-            found = [
-                c for c in credential_store.load_credentials(self._db, vault) if c.id == info.id
-            ]
+            found = [c for c in reads.load_credentials(self._db, vault) if c.id == info.id]
             if not found:
                 raise CredentialError(f"No secret named {info.name!r}: it was removed.")
         except (KeyFileError, VaultError, CredentialError) as exc:

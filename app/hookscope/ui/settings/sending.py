@@ -17,7 +17,7 @@ from sqlite_utils import Database
 
 from hookscope.core.model import SendPolicy
 from hookscope.engine import Engine
-from hookscope.storage import settings as settings_store
+from hookscope.storage import reads
 from hookscope.ui.settings.checks import KB, MAX_RESPONSE_LIMIT, MAX_RETRIES, check_policy
 from hookscope.ui.settings.common import SettingsTab
 from hookscope.ui.settings.writes import WRITE_ERRORS, SettingsWrites
@@ -109,7 +109,7 @@ class SendingTab(SettingsTab):
         layout.addStretch(1)
 
     def load(self) -> None:
-        policy = settings_store.load_send_policy(self._db)
+        policy = reads.load_send_policy(self._db)
         self.connect_spin.setValue(policy.connect_timeout)
         self.total_spin.setValue(policy.total_timeout)
         self.retries_spin.setValue(policy.retries)
@@ -126,7 +126,7 @@ class SendingTab(SettingsTab):
         """The policy the form describes, or why it cannot be used (a sentence)."""
         limit = self.response_limit_spin.value()
         policy = replace(
-            settings_store.load_send_policy(self._db),
+            reads.load_send_policy(self._db),
             connect_timeout=self.connect_spin.value(),
             total_timeout=self.total_spin.value(),
             retries=self.retries_spin.value(),

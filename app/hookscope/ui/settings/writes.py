@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 
 from hookscope.core.model import Credential, ListenerSettings, ResponseRule, SendPolicy
 from hookscope.engine import Engine, EngineError
-from hookscope.storage.targets import ApiKeyInfo
+from hookscope.storage.reads import ApiKeyInfo
 
 T = TypeVar("T")
 

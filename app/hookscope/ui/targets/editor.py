@@ -24,8 +24,7 @@ from hookscope.core.registration import Registration, validate
 from hookscope.core.tasks import spawn
 from hookscope.core.vault import VaultError
 from hookscope.engine import EngineError
-from hookscope.storage.keyfile import KeyFileError
-from hookscope.storage.targets import TargetError
+from hookscope.storage.reads import KeyFileError, TargetError
 from hookscope.ui.style import show_text
 from hookscope.ui.targets.model import TYPE_HINTS, short_id
 from hookscope.ui.widgets.fields import SecretField

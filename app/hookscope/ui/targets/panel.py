@@ -22,7 +22,7 @@ from sqlite_utils import Database
 from hookscope.core.model import Target
 from hookscope.core.registration import Registration
 from hookscope.engine import Engine
-from hookscope.storage import targets as target_store
+from hookscope.storage import reads
 from hookscope.ui.background import Background
 from hookscope.ui.bridge import EngineBridge
 from hookscope.ui.client import EngineClient
@@ -192,7 +192,7 @@ class TargetsPanel(QWidget):
         """Read the registry again, keeping the selection; show the emulator's state."""
         chosen = set(self.selected_ids())
         current = self._current_id()
-        self.model.set_rows(target_store.list_targets(self._db))
+        self.model.set_rows(reads.list_targets(self._db))
         self._select(lambda target: target.id in chosen, current)
         self._show_api_state()
         self._selection_changed()

@@ -1,0 +1,58 @@
+"""The store as the window reads it: every read the GUI makes, and nothing that writes.
+
+The GUI reads through its own connection (WAL lets it read while the engine's writer commits)
+and changes things only through the engine; an import contract keeps it to this module.
+"""
+
+from __future__ import annotations
+
+from hookscope.storage.captures import count as count_captures
+from hookscope.storage.captures import (
+    get_capture,
+    list_summaries,
+    newest_and_count,
+    newest_id,
+    summaries_of,
+)
+from hookscope.storage.credentials import CredentialError, list_credentials, load_credentials
+from hookscope.storage.db import StoreError, open_store
+from hookscope.storage.deliveries import count as count_attempts
+from hookscope.storage.deliveries import get_attempt, list_attempts
+from hookscope.storage.keyfile import KeyFileError, read_vault
+from hookscope.storage.paths import key_path
+from hookscope.storage.settings import (
+    get_setting,
+    list_rules,
+    load_listener_settings,
+    load_send_policy,
+)
+from hookscope.storage.targets import ApiKeyInfo, TargetError, digest, list_api_keys, list_targets
+
+__all__ = [
+    "ApiKeyInfo",
+    "CredentialError",
+    "KeyFileError",
+    "StoreError",
+    "TargetError",
+    "count_attempts",
+    "count_captures",
+    "digest",
+    "get_attempt",
+    "get_capture",
+    "get_setting",
+    "key_path",
+    "list_api_keys",
+    "list_attempts",
+    "list_credentials",
+    "list_rules",
+    "list_summaries",
+    "list_targets",
+    "load_credentials",
+    "load_listener_settings",
+    "load_send_policy",
+    "newest_and_count",
+    "newest_id",
+    "open_store",
+    "read_vault",
+    "summaries_of",
+]
