@@ -1,5 +1,6 @@
-"""The `hookscope` command: the parser of DESIGN.md's CLI contract, built from one module per
-command group, and the entry points (`main`, `gui_main`) that run a command and report errors."""
+"""The `hookscope` command: the parser of the CLI contract (README, docs/architecture.md),
+built from one module per command group, and the entry points (`main`, `gui_main`) that run
+a command and report errors."""
 
 from __future__ import annotations
 

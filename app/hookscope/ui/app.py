@@ -93,7 +93,8 @@ def run(directory: Path, overrides: dict[str, Any] | None = None) -> int:
 async def main(
     directory: Path, overrides: dict[str, Any], signals: StopSignals | None = None
 ) -> int:
-    # Closing the window must not stop the loop before the engine has shut down (STYLE.md).
+    # Closing the window must not stop the loop before the engine has shut down (see
+    # docs/architecture.md, "Qt and asyncio in one thread").
     application().setQuitOnLastWindowClosed(False)
     engine = Engine(directory, overrides=overrides)
     try:

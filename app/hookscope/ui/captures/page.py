@@ -33,7 +33,8 @@ from hookscope.ui.widgets.badges import VerdictDelegate
 from hookscope.ui.widgets.labels import plain_label
 from hookscope.ui.widgets.tables import list_table
 
-# New captures are read and inserted together, at most this often (DESIGN.md: never one by one).
+# New captures are read and inserted together, at most this often, never one by one
+# (docs/architecture.md, "Showing the row").
 BATCH_MS = 50
 RATE_WINDOW = 5.0  # seconds the shown rate is averaged over
 COLUMN_WIDTHS = {
@@ -285,7 +286,7 @@ class CapturesPage(QWidget):
         return counts
 
     def _ask(self, title: str, text: str, on_yes: Callable[[], object]) -> QMessageBox:
-        """A confirmation that does not block the loop (no exec(): see STYLE.md)."""
+        """A confirmation that does not block the loop (no exec(): see docs/architecture.md)."""
         box = QMessageBox(QMessageBox.Icon.Warning, title, text, parent=self)
         box.setTextFormat(Qt.TextFormat.PlainText)
         yes = box.addButton("Delete", QMessageBox.ButtonRole.DestructiveRole)
