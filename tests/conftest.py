@@ -63,10 +63,13 @@ def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 @contextlib.contextmanager
-def running_engine(data_dir: Path, **overrides: Any) -> Iterator[Engine]:
-    """An engine listening on 127.0.0.1 on a free port (emulator off), with these settings."""
+def running_engine(data_dir: Path, *, watch: bool = True, **overrides: Any) -> Iterator[Engine]:
+    """An engine listening on 127.0.0.1 on a free port (emulator off), with these settings;
+    `watch=False` turns off its look at what other processes write."""
     running = Engine(
-        data_dir, overrides={"host": "127.0.0.1", "port": 0, "api_port": 0, **overrides}
+        data_dir,
+        overrides={"host": "127.0.0.1", "port": 0, "api_port": 0, **overrides},
+        watch=watch,
     )
     running.start()
     try:

@@ -15,6 +15,7 @@ from hookscope.core.registration import Registration
 from hookscope.engine import Engine, EngineError
 from hookscope.storage import settings as settings_store
 from hookscope.storage.db import open_store
+from tests.conftest import running_engine
 from tests.integration.conftest import http, listener_port
 
 SECRET = "engine-config-secret-0123456789"
@@ -41,14 +42,8 @@ class Announced:
 @pytest.fixture
 def quiet_engine(data_dir: Path) -> Iterator[Engine]:
     """No watcher: only what goes through the engine can change what is in force."""
-    running = Engine(
-        data_dir, overrides={"host": "127.0.0.1", "port": 0, "api_port": 0}, watch=False
-    )
-    running.start()
-    try:
+    with running_engine(data_dir, watch=False) as running:
         yield running
-    finally:
-        running.stop()
 
 
 def run(engine: Engine, coro: object) -> object:

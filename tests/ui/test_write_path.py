@@ -17,19 +17,15 @@ from hookscope.storage.db import open_store
 from hookscope.ui.bridge import EngineBridge
 from hookscope.ui.settings.dialog import SettingsDialog
 from hookscope.ui.targets.panel import TargetsPanel
+from tests.conftest import running_engine
 from tests.ui.test_settings import SAVE, fill_rule, fill_secret, show_tab
 
 
 @pytest.fixture
 def quiet_engine(data_dir: Path) -> Iterator[Engine]:
-    running = Engine(
-        data_dir, overrides={"host": "127.0.0.1", "port": 0, "api_port": 0}, watch=False
-    )
-    running.start()
-    try:
+    """No watcher: only what goes through the engine can change what is in force."""
+    with running_engine(data_dir, watch=False) as running:
         yield running
-    finally:
-        running.stop()
 
 
 @pytest.fixture
