@@ -17,15 +17,23 @@ from sqlite_utils import Database
 from hookscope.cli.args import Commands, Parser, positive, subcommands
 from hookscope.cli.common import UserError, directory
 from hookscope.core import contentviews, export
-from hookscope.core.model import Capture, CaptureQuery, Credential, iso_utc
+from hookscope.core.model import (
+    Capture,
+    CaptureQuery,
+    Credential,
+    Target,
+    iso_utc,
+    verifying_secrets,
+)
 from hookscope.core.providers import Verifier
 from hookscope.core.vault import VaultError
 from hookscope.storage import captures as capture_store
 from hookscope.storage import credentials as credential_store
 from hookscope.storage import private
 from hookscope.storage import settings as settings_store
+from hookscope.storage import targets as target_store
 from hookscope.storage.db import open_store
-from hookscope.storage.keyfile import KeyFileError
+from hookscope.storage.keyfile import KeyFileError, load_vault
 from hookscope.storage.paths import key_path
 
 
@@ -207,8 +215,8 @@ def _escape(match: re.Match[str]) -> str:
 def cmd_captures_reverify(args: argparse.Namespace) -> int:
     folder = directory(args)
     with open_store(folder) as db:
-        credentials = _credentials(db, folder)
-        judge = Verifier(credentials, settings_store.provider_paths(db))
+        secrets = verifying_secrets(_credentials(db, folder), _targets(db, folder))
+        judge = Verifier(secrets, settings_store.provider_paths(db))
         counts = capture_store.update_verdicts(db, judge, args.ids or None)
     if args.ids and sum(counts.values()) < len(set(args.ids)):
         missing = len(set(args.ids)) - sum(counts.values())
@@ -221,6 +229,16 @@ def cmd_captures_reverify(args: argparse.Namespace) -> int:
 def _credentials(db: Database, folder: Path) -> list[Credential]:
     try:
         return credential_store.load_with_key(db, key_path(folder))
+    except (KeyFileError, VaultError) as exc:
+        raise UserError(str(exc)) from exc
+
+
+def _targets(db: Database, folder: Path) -> list[Target]:
+    """The registered targets with their secrets (they verify what was fired to ourselves)."""
+    if not target_store.has_secrets(db):
+        return target_store.list_targets(db)
+    try:
+        return target_store.list_targets(db, load_vault(key_path(folder), create=False))
     except (KeyFileError, VaultError) as exc:
         raise UserError(str(exc)) from exc
 

@@ -411,6 +411,16 @@ class Target:
         return f"Target({self.id!r}, {self.event!r}, {self.target_type!r}, {self.target_url!r})"
 
 
+def verifying_secrets(credentials: list[Credential], targets: list[Target]) -> list[Credential]:
+    """The secrets a delivery may be signed with: the stored ones, and each webhook target's
+    (a fire to our own listener arrives signed with the target's secret)."""
+    return credentials + [
+        Credential("kardow", f"target {target.id[:8]}", target.secret)
+        for target in targets
+        if target.secret is not None and target.target_type == "webhook"
+    ]
+
+
 def iso_millis(moment: datetime) -> str:
     """ISO 8601 in UTC with milliseconds and a `Z`, as Kardow writes its timestamps."""
     if moment.tzinfo is not UTC:

@@ -28,6 +28,7 @@ from hookscope.core.model import (
     SendPolicy,
     Target,
     Verdict,
+    verifying_secrets,
 )
 from hookscope.core.providers import NonceMemory, Verifier
 from hookscope.core.rules import match_rule
@@ -203,9 +204,7 @@ class Configuration:
                 if warning not in self._now.warnings:
                     log.warning("%s", warning)
         old, self._now = self._now, fresh
-        self._verifier = Verifier(
-            list(fresh.credentials) + self._target_secrets(), fresh.provider_paths, self.nonces
-        )
+        self._verifier = Verifier(self.verifying_secrets(), fresh.provider_paths, self.nonces)
         changed = fresh.changes(old) if old.revision != -1 else frozenset()
         if changed:
             self.announce(changed)
@@ -280,13 +279,9 @@ class Configuration:
             warnings.append(f"{exc} Targets with a secret are not sent to.")
             return target_store.list_targets(db, None)
 
-    def _target_secrets(self) -> list[Credential]:
-        """A target's secret also verifies what arrives signed with it (a fire to ourselves)."""
-        return [
-            Credential("kardow", f"target {target.id[:8]}", target.secret)
-            for target in self._now.targets
-            if target.secret is not None and target.target_type == "webhook"
-        ]
+    def verifying_secrets(self) -> list[Credential]:
+        """What verifies a delivery: the stored secrets and the webhook targets' secrets."""
+        return verifying_secrets(list(self._now.credentials), list(self._now.targets))
 
     # -- changing (through the one writer; applied and announced at once) ---------------------
 

@@ -54,8 +54,9 @@ class CaptureEdits:
 
     async def reverify(self, ids: list[int] | None = None) -> dict[str, int]:
         """Judge stored captures again with the current secrets; counts per verdict."""
-        judge = Verifier(
-            self._config.load_credentials(self._config.reader, []), self._config.provider_paths
-        )
+        # The same secrets live verification uses, target secrets included: a capture verified
+        # on arrival with a registered target's secret must not turn "failed" when judged again.
+        self._config.reload_if_changed()
+        judge = Verifier(self._config.verifying_secrets(), self._config.provider_paths)
         counts = await self._runtime.write(lambda db: capture_store.update_verdicts(db, judge, ids))
         return dict(counts)
