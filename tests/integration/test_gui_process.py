@@ -12,6 +12,9 @@ import pytest
 
 from tests.integration.conftest import http, stored
 
+# What the console-less launcher (`hookscope-gui`) runs.
+GUI_MAIN = "import sys; from hookscope.cli import gui_main; sys.exit(gui_main())"
+
 
 @pytest.mark.slow
 def test_the_app_starts_captures_and_stops_cleanly_on_sigterm(data_dir: Path) -> None:
@@ -81,3 +84,22 @@ def test_a_store_that_cannot_open_is_one_sentence_not_a_traceback(tmp_path: Path
     assert result.returncode == 1
     assert result.stderr.startswith("hookscope: ")
     assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize("launcher", [["-m", "hookscope"], ["-c", GUI_MAIN]])
+def test_without_a_display_the_app_says_so_and_points_at_serve(
+    data_dir: Path, launcher: list[str]
+) -> None:
+    hidden = ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM")
+    env = {name: value for name, value in os.environ.items() if name not in hidden}
+    result = subprocess.run(
+        [sys.executable, *launcher, "--data-dir", str(data_dir)],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+    )
+    assert result.returncode == 1, result.stderr
+    assert "There is no display to open the window on" in result.stderr
+    assert "hookscope serve" in result.stderr
+    assert "libxcb" not in result.stderr
