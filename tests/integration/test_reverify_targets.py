@@ -46,5 +46,5 @@ def test_captures_reverify_keeps_a_target_verified_capture_verified(
     fired_to_ourselves: Engine, data_dir: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     assert main(["captures", "reverify"]) == 0
-    assert capsys.readouterr().out.strip() == "re-verified 1 captures: 1 verified"
+    assert capsys.readouterr().out.strip() == "re-verified 1 capture: 1 verified"
     assert verdicts(data_dir) == ["verified"]

@@ -205,7 +205,7 @@ def test_cli_reverify_and_list_json_show_provider_event_verdict(
     capsys.readouterr()
 
     assert main(["captures", "reverify"]) == 0
-    assert capsys.readouterr().out.strip() == "re-verified 1 captures: 1 verified"
+    assert capsys.readouterr().out.strip() == "re-verified 1 capture: 1 verified"
     assert main(["captures", "list", "--json"]) == 0
     (row,) = json.loads(capsys.readouterr().out)
     assert (row["provider"], row["event"], row["verdict"]) == ("kardow", "job.created", "verified")

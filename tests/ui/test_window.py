@@ -86,7 +86,8 @@ def rows(window: MainWindow, col: int) -> list[str]:
 async def test_a_delivery_posted_over_a_socket_appears_in_the_list(
     window: MainWindow, live_engine: Engine
 ) -> None:
-    assert "Hookscope" in window.windowTitle()
+    # The desktop shows "Webhook inspector — Hookscope": Qt adds the app's display name.
+    assert window.windowTitle() == "Webhook inspector"
     assert window.url.text() == live_engine.url
     assert window.captures.model.rowCount() == 0
     assert window.captures.empty_hint.isVisible()
@@ -381,6 +382,7 @@ async def test_delete_one_after_confirming_and_the_next_is_selected(
     answer(window, "Delete")
     await window.settle()
     assert window.captures.model.rowCount() == 3
+    assert window.statusBar().currentMessage() == "Deleted 1 capture."
     assert doomed is not None
     assert capture_store.get_capture(gui_db, doomed) is None
     assert window.captures.current_id() is not None

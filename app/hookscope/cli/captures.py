@@ -222,7 +222,9 @@ def cmd_captures_reverify(args: argparse.Namespace) -> int:
         missing = len(set(args.ids)) - sum(counts.values())
         print(f"hookscope: {missing} of the given ids are not in the store.", file=sys.stderr)
     summary = ", ".join(f"{n} {verdict}" for verdict, n in sorted(counts.items()))
-    print(f"re-verified {sum(counts.values())} captures" + (f": {summary}" if summary else ""))
+    total = sum(counts.values())
+    what = "1 capture" if total == 1 else f"{total} captures"
+    print(f"re-verified {what}" + (f": {summary}" if summary else ""))
     return 0
 
 

@@ -17,3 +17,8 @@ def local_time(moment: datetime, *, date: bool = False) -> str:
 def targets_phrase(count: int) -> str:
     """ "1 target", "3 targets"."""
     return "1 target" if count == 1 else f"{count} targets"
+
+
+def captures_phrase(count: int) -> str:
+    """ "1 capture", "1,204 captures"."""
+    return "1 capture" if count == 1 else f"{count:,} captures"

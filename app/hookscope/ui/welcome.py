@@ -74,7 +74,7 @@ class WelcomeDialog(QDialog):
             "welcome-test-delivery",
             lambda exc: say(self.outcome, f"That did not work: {exc}", "error"),
         )
-        self.setWindowTitle("Welcome to Hookscope")
+        self.setWindowTitle("Welcome")
         self.setWindowIcon(app_icon())
         layout = QVBoxLayout(self)
         layout.setSpacing(8)

@@ -77,7 +77,8 @@ class MainWindow(QMainWindow):
             "ui-action",
             lambda exc: self.statusBar().showMessage(f"That did not work: {exc}", 10000),
         )
-        self.setWindowTitle("Hookscope — webhook inspector")
+        # Qt adds the application's display name: "Webhook inspector — Hookscope".
+        self.setWindowTitle("Webhook inspector")
         self.setWindowIcon(app_icon())
 
         self.bridge = EngineBridge(engine, self)
@@ -347,7 +348,7 @@ class MainWindow(QMainWindow):
 
     def show_about(self) -> None:
         box = QMessageBox(self)
-        box.setWindowTitle("About Hookscope")
+        box.setWindowTitle("About")
         box.setIconPixmap(self.windowIcon().pixmap(64, 64))
         box.setTextFormat(Qt.TextFormat.PlainText)
         box.setText(

@@ -29,6 +29,7 @@ from hookscope.ui.captures.detail import DetailPane
 from hookscope.ui.captures.filters import CaptureFilters
 from hookscope.ui.captures.model import CaptureTableModel
 from hookscope.ui.client import EngineClient
+from hookscope.ui.formats import captures_phrase
 from hookscope.ui.widgets.badges import VerdictDelegate
 from hookscope.ui.widgets.labels import plain_label
 from hookscope.ui.widgets.tables import list_table
@@ -335,7 +336,7 @@ class CapturesPage(QWidget):
         else:
             self.detail.show_capture(None)
         self._update_empty_hint()
-        self.message.emit(f"Deleted {deleted:,} captures.", 5000)
+        self.message.emit(f"Deleted {captures_phrase(deleted)}.", 5000)
         return deleted
 
     async def delete_all(self) -> int:
@@ -358,7 +359,7 @@ class CapturesPage(QWidget):
         self.model.reload()
         self.detail.show_capture(None)
         self._update_empty_hint()
-        self.message.emit(f"Deleted {deleted:,} captures.", 5000)
+        self.message.emit(f"Deleted {captures_phrase(deleted)}.", 5000)
         return deleted
 
     # -- state and plumbing -------------------------------------------------------------------

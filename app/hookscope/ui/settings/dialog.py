@@ -45,7 +45,7 @@ class SettingsDialog(QDialog):
 
     def __init__(self, engine: Engine, db: Database, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setWindowTitle("Hookscope settings")
+        self.setWindowTitle("Settings")
         self.resize(780, 540)
         writes = SettingsWrites(engine)
         self.listener = ListenerTab(engine, db, writes)
