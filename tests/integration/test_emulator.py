@@ -149,6 +149,13 @@ class TestRegistration:
         assert again.status == 200
         assert again.json()["data"] == first.json()["data"]
         assert len(call(api, "GET", "/webhooks").json()["data"]) == 1
+        # The new secret was not stored, and the answer says so (the body stays Kardow's).
+        note = again.header("X-Hookscope-Note")
+        assert note is not None
+        assert "keeps its secret; the secret sent was not stored" in note
+        assert f"PATCH /webhooks/{first.json()['data']['id']}" in note
+        same = call(api, "POST", "/webhooks", registration())
+        assert same.header("X-Hookscope-Note") is None  # nothing to say: the same secret
 
     def test_another_event_type_or_url_is_another_subscription(self, api: Engine) -> None:
         ids = {

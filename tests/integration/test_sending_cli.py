@@ -66,6 +66,16 @@ class TestTargets:
         _code, out, _ = run(capsys, "targets", "add", *args)
         assert "already exists" in out
 
+    def test_adding_it_again_with_another_secret_says_the_secret_was_kept(
+        self, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        args = ("--event", "*", "--type", "webhook", "--url", "https://hooks.example/w")
+        run(capsys, "targets", "add", *args, "--secret", "first-secret-0123456")
+        code, out, err = run(capsys, "targets", "add", *args, "--secret", "other-secret-0123456")
+        assert code == 0
+        assert "already exists (unchanged)" in out
+        assert "it keeps its secret; the one given was not stored" in err
+
     @pytest.mark.parametrize(
         ("argv", "message"),
         [

@@ -78,6 +78,12 @@ def cmd_targets_add(args: argparse.Namespace) -> int:
         print(f"target {target.id} added: {_describe_target(target)}")
     else:
         print(f"target {target.id} already exists (unchanged): {_describe_target(target)}")
+        if registration.secret is not None and target.secret != registration.secret:
+            print(
+                "hookscope: warning: it keeps its secret; the one given was not stored (change"
+                f" it with the emulator's PATCH /webhooks/{target.id}, or remove and add).",
+                file=sys.stderr,
+            )
     if registration.secret and registration.target_type != "webhook":
         print("hookscope: warning: the secret is only used for webhook targets.", file=sys.stderr)
     return 0

@@ -25,6 +25,7 @@ IDLE_TIMEOUT = 15.0  # seconds a keep-alive connection may wait for its next req
 REQUEST_DEADLINE = 15.0  # seconds from a request's head to its answer, body included
 KEY_HEADER = "x-api-key"
 EXTENSION_HEADER = "X-Hookscope-Extension"
+NOTE_HEADER = "X-Hookscope-Note"
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
@@ -228,7 +229,15 @@ class KardowApi:
         if isinstance(registration, dict):
             raise ApiError(422, "invalid_fields", _fields_message(registration), registration)
         target, created = await self._registry.register(registration)
-        return web.json_response({"data": target.as_json()}, status=201 if created else 200)
+        response = web.json_response({"data": target.as_json()}, status=201 if created else 200)
+        if not created and registration.secret is not None and target.secret != registration.secret:
+            # Kardow returns the existing subscription as it is; a caller sending a new secret
+            # would otherwise believe it in force. Said in a header: the body stays Kardow's.
+            response.headers[NOTE_HEADER] = (
+                "This subscription already existed and keeps its secret; the secret sent was "
+                f"not stored. Change it with PATCH /webhooks/{target.id}."
+            )
+        return response
 
     async def list_targets(self, request: web.Request) -> web.Response:
         targets = await self._registry.list_targets()
