@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import uuid as uuidlib
 from collections.abc import Iterable, Mapping
 from datetime import datetime
@@ -11,6 +12,7 @@ from urllib.parse import urlsplit
 from hookscope import __version__
 from hookscope.core import chat, jsontext
 from hookscope.core.checks import check_kardow_event, check_org_id, check_target_url
+from hookscope.core.http import Headers
 from hookscope.core.model import (
     Capture,
     Credential,
@@ -25,6 +27,7 @@ from hookscope.core.providers import detect, kardow, kudoz
 USER_AGENT = f"Hookscope/{__version__}"
 DELIVERY_HEADER = "X-Hookscope-Delivery"
 REPLAY_HEADER = "X-Hookscope-Replay-Of"
+_CAPTURE_ID = re.compile(r"[1-9][0-9]{0,17}")
 # Not the sender's to choose: the HTTP client computes them for the new connection.
 HOP_BY_HOP = frozenset(
     {
@@ -232,6 +235,14 @@ def wire_headers(request: Outgoing) -> tuple[Header, ...]:
     if parts.port is not None and parts.port != default:
         host += f":{parts.port}"
     return (("Host", host), *request.headers, ("Content-Length", str(len(request.body))))
+
+
+def replay_link(headers: Headers) -> int | None:
+    """The capture a delivery says it replays (our own replay header), if it names one."""
+    value = headers.get(REPLAY_HEADER)
+    if value is None or not _CAPTURE_ID.fullmatch(value.strip()):
+        return None
+    return int(value)
 
 
 def provider_of(capture: Capture) -> str | None:

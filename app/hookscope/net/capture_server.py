@@ -16,6 +16,7 @@ from typing import Any
 from aiohttp import web
 
 from hookscope.core.checks import is_loopback as is_loopback  # re-exported
+from hookscope.core.fire import replay_link
 from hookscope.core.http import Headers, Request, join_target
 from hookscope.core.model import (
     Capture,
@@ -233,6 +234,8 @@ class CaptureServer:
             remote=_format_peer(peer),
             body_truncated=problem is not None,
             received_at=received_at,
+            # A replay Hookscope sent to its own listener names its original: link them.
+            replay_of=replay_link(arrived.headers),
         )
         return replace(capture, verdict=self._safe_verify(capture))
 

@@ -320,3 +320,11 @@ def newest_and_count(db: Database) -> tuple[int, int]:
     """The newest id and how many captures there are."""
     row = db.execute("SELECT max(id), count(*) FROM captures").fetchone()
     return int(row[0] or 0), int(row[1])
+
+
+def replays_of(db: Database, capture_id: int, limit: int = 50) -> list[int]:
+    """The ids of the captures that are replays of this one, oldest first."""
+    rows = db.execute(
+        "SELECT id FROM captures WHERE replay_of = ? ORDER BY id LIMIT ?", [capture_id, limit]
+    )
+    return [int(row[0]) for row in rows.fetchall()]

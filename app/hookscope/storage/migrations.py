@@ -252,3 +252,13 @@ def m006_targets_and_deliveries(db: Database) -> None:
                 " BEGIN UPDATE config_revision SET n = n + 1; END"
             )
     _run(db, *statements)
+
+
+@migrations()
+def m007_replays_index(db: Database) -> None:
+    # A capture's detail lists the replays of it: found by replay_of, only on the rows that
+    # have one (most have none, so the index stays small).
+    _run(
+        db,
+        "CREATE INDEX captures_replays ON captures (replay_of, id) WHERE replay_of IS NOT NULL",
+    )

@@ -12,6 +12,7 @@ from hookscope.storage.captures import (
     list_summaries,
     newest_and_count,
     newest_id,
+    replays_of,
     summaries_of,
 )
 from hookscope.storage.credentials import CredentialError, list_credentials, load_credentials
@@ -54,5 +55,6 @@ __all__ = [
     "newest_id",
     "open_store",
     "read_vault",
+    "replays_of",
     "summaries_of",
 ]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from PySide6.QtCore import QEvent, Qt, QTimer, Signal
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import (
@@ -187,7 +189,7 @@ class DetailPane(QTabWidget):
 
     # -- showing ------------------------------------------------------------------------------
 
-    def show_capture(self, capture: Capture | None) -> None:
+    def show_capture(self, capture: Capture | None, replays: Sequence[int] = ()) -> None:
         """Fill every tab with this capture (None: the empty state)."""
         if self._note_timer.isActive():
             self._note_timer.stop()
@@ -203,9 +205,7 @@ class DetailPane(QTabWidget):
             self.checks_model.set_rows(())
             return
         verdict = capture.verdict
-        self.fields["Capture"].set_value(
-            f"#{capture.id}" + (f" (replay of #{capture.replay_of})" if capture.replay_of else "")
-        )
+        self.fields["Capture"].set_value(capture_links(capture, replays))
         self.fields["Received"].set_value(local_time(capture.received_at, date=True))
         self.fields["Request"].set_value(
             f"{capture.method} {capture.target} HTTP/{capture.http_version}"
@@ -295,3 +295,13 @@ class DetailPane(QTabWidget):
     def _reverify_clicked(self) -> None:
         if self.capture is not None and self.capture.id is not None:
             self.reverify_requested.emit(self.capture.id)
+
+
+def capture_links(capture: Capture, replays: Sequence[int]) -> str:
+    """ "#12 (replay of #7) · replayed as #15, #18": a capture and its replays, both ways."""
+    text = f"#{capture.id}"
+    if capture.replay_of:
+        text += f" (replay of #{capture.replay_of})"
+    if replays:
+        text += " · replayed as " + ", ".join(f"#{replay}" for replay in replays)
+    return text

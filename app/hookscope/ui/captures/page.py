@@ -242,7 +242,8 @@ class CapturesPage(QWidget):
     def show_detail(self) -> None:
         capture_id = self.current_id()
         capture = reads.get_capture(self.db, capture_id) if capture_id else None
-        self.detail.show_capture(capture)
+        replays = reads.replays_of(self.db, capture_id) if capture_id else []
+        self.detail.show_capture(capture, replays)
 
     def copy_body(self) -> None:
         capture_id = self.current_id()
