@@ -10,6 +10,7 @@ from typing import Any
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (
+    QDialog,
     QHBoxLayout,
     QLineEdit,
     QMainWindow,
@@ -175,6 +176,8 @@ class MainWindow(QMainWindow):
         file.addAction(self.settings_action)
         file.addSeparator()
         self.quit_action = self._action("&Quit", self.close, "Ctrl+Q")
+        # The dialogs are modeless: the keys that act on the whole app work from any of them.
+        self.quit_action.setShortcutContext(Qt.ShortcutContext.ApplicationShortcut)
         file.addAction(self.quit_action)
 
         edit = menus.addMenu("&Edit")
@@ -215,6 +218,7 @@ class MainWindow(QMainWindow):
         self.toggle_listener_action = self._action(
             "&Start or stop listening", self._toggle_listener, "Ctrl+L"
         )
+        self.toggle_listener_action.setShortcutContext(Qt.ShortcutContext.ApplicationShortcut)
         listener.addAction(self.toggle_listener_action)
         self.reverify_action = self._action("&Verify selected again", captures.reverify_selected)
         listener.addAction(self.reverify_action)
@@ -309,7 +313,7 @@ class MainWindow(QMainWindow):
             self.settings_dialog.listener_changed.connect(lambda _: self._listener_changed())
             self.settings_dialog.api_changed.connect(lambda _: self.targets.refresh())
             self.settings_dialog.finished.connect(lambda _: self.composer.reload_credentials())
-        self.settings_dialog.open()
+        show_modeless(self.settings_dialog)
 
     def _listener_changed(self) -> None:
         self.listen_error = ""
@@ -329,7 +333,7 @@ class MainWindow(QMainWindow):
         dialog.sent.connect(self._fired)
         self.replay_dialog = dialog
         dialog.destroyed.connect(lambda _=None: setattr(self, "replay_dialog", None))
-        dialog.open()
+        show_modeless(dialog)
         return dialog
 
     def open_welcome(self) -> WelcomeDialog:
@@ -338,7 +342,7 @@ class MainWindow(QMainWindow):
             self.welcome_dialog = WelcomeDialog(self.engine, self.db, self)
             self.welcome_dialog.delivered.connect(self.show_capture)
         self.welcome_dialog.refresh()
-        self.welcome_dialog.open()
+        show_modeless(self.welcome_dialog)
         return self.welcome_dialog
 
     def show_capture(self, capture_id: int) -> bool:
@@ -408,6 +412,9 @@ class MainWindow(QMainWindow):
             log.warning("window state not restored: it was not in the expected shape")
 
     def closeEvent(self, event: QCloseEvent) -> None:
+        for dialog in (self.settings_dialog, self.replay_dialog, self.welcome_dialog):
+            if dialog is not None and dialog.isVisible():
+                dialog.hide()  # the app is closing: its dialogs go with it
         self.captures.detail.flush_note()
         try:
             self._save_state()
@@ -419,3 +426,13 @@ class MainWindow(QMainWindow):
             panel.stop_timers()
         event.accept()
         self.closed.emit()
+
+
+def show_modeless(dialog: QDialog) -> None:
+    """Show a dialog beside the window, never blocking it: the main window's close button,
+    Ctrl+Q and Ctrl+L keep working while it is open (a decision that must block uses its own
+    window-modal question)."""
+    dialog.setWindowModality(Qt.WindowModality.NonModal)
+    dialog.show()
+    dialog.raise_()
+    dialog.activateWindow()

@@ -1,0 +1,66 @@
+"""No dialog blocks the window: Ctrl+Q, Ctrl+L and the close button work with any one open."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QKeySequence
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QDialog
+
+from hookscope.engine import Engine
+from hookscope.ui.window import MainWindow
+from tests.integration.conftest import http
+from tests.ui.conftest import wait_until
+
+Opener = Callable[[MainWindow], QDialog | None]
+DIALOGS: dict[str, Opener] = {
+    "settings": lambda window: (window.open_settings(), window.settings_dialog)[1],
+    "welcome": lambda window: window.open_welcome(),
+    "replay": lambda window: window.open_replay(),
+}
+
+
+async def opened(window: MainWindow, engine: Engine, which: str) -> QDialog:
+    if which == "replay":  # a capture to replay, selected
+        http(engine.listener.port if engine.listener else 0, "POST", "/hooks/x", body=b"{}")
+        await wait_until(lambda: window.captures.model.rowCount() == 1)
+        window.captures.table.selectRow(0)
+    dialog = DIALOGS[which](window)
+    assert dialog is not None
+    await wait_until(dialog.isVisible)
+    return dialog
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize("which", sorted(DIALOGS))
+async def test_ctrl_q_in_any_dialog_closes_the_app(
+    window: MainWindow, live_engine: Engine, which: str
+) -> None:
+    dialog = await opened(window, live_engine, which)
+    assert dialog.windowModality() == Qt.WindowModality.NonModal
+    assert not dialog.isModal()
+    closed: list[bool] = []
+    window.closed.connect(lambda: closed.append(True))
+
+    QTest.keySequence(dialog, QKeySequence("Ctrl+Q"))
+
+    await wait_until(lambda: closed == [True])
+    assert not dialog.isVisible()
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize("which", sorted(DIALOGS))
+async def test_ctrl_l_in_any_dialog_stops_and_starts_the_listener(
+    window: MainWindow, live_engine: Engine, which: str
+) -> None:
+    dialog = await opened(window, live_engine, which)
+    assert live_engine.url
+    QTest.keySequence(dialog, QKeySequence("Ctrl+L"))
+    await wait_until(lambda: not live_engine.url)
+    QTest.keySequence(dialog, QKeySequence("Ctrl+L"))
+    await wait_until(lambda: bool(live_engine.url))
+    await window.settle()
+    dialog.close()
