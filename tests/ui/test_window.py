@@ -671,3 +671,34 @@ def test_the_app_collects_garbage_on_the_gui_thread_only(qtbot: QtBot) -> None:
     finally:
         collector.stop()
     assert gc.isenabled()
+
+
+@pytest.mark.asyncio
+async def test_the_detail_never_shows_a_capture_the_list_no_longer_shows(
+    window: MainWindow, live_engine: Engine
+) -> None:
+    await deliver_mix(live_engine)
+    await wait_until(lambda: window.captures.model.rowCount() == 4)
+    page, filters = window.captures, window.captures.filters
+
+    def select_health_check() -> int:
+        (row,) = [r for r in range(page.model.rowCount()) if page.model.summary(r).method == "GET"]
+        page.table.selectRow(row)
+        assert page.detail.capture is not None
+        return page.detail.capture.id
+
+    # A filter change: only failed verdicts (the health check is n/a).
+    shown = select_health_check()
+    filters.verdict.setCurrentIndex(filters.verdict.findData("failed"))
+    page.apply_filters()
+    assert page.model.row_of(shown) is None
+    assert page.detail.capture is None
+    assert page.detail.empty.isVisible()
+
+    # A search that does not find it.
+    filters.clear()
+    page.apply_filters()
+    select_health_check()
+    filters.search.setText("kudoz")
+    page.apply_filters()
+    assert page.detail.capture is None

@@ -196,6 +196,10 @@ class CapturesPage(QWidget):
             row = self.model.row_of(selected)
             if row is not None:
                 self.table.selectRow(row)
+            else:  # the list no longer shows it: neither may the detail
+                self.detail.flush_note()
+                self.table.clearSelection()
+                self.detail.show_capture(None)
         self._update_empty_hint()
 
     def _count_changed(self, matching: int) -> None:
