@@ -14,6 +14,7 @@ from hookscope.core.registration import Registration
 from hookscope.engine import Engine
 from hookscope.storage import settings as settings_store
 from hookscope.storage import targets as target_store
+from hookscope.ui.compose.replay import forget_last_url
 from hookscope.ui.window import MainWindow
 from tests.integration.conftest import http
 from tests.ui.conftest import SECRET, wait_until
@@ -61,6 +62,30 @@ async def test_a_fire_from_the_composer_lands_in_deliveries(
     assert request.header("X-Kardow-Signature") == expected
     await wait_until(lambda: window.captures.model.rowCount() == 1)  # our own listener captured it
     assert window.captures.model.summary(0).verdict == "verified"
+    assert window.statusBar().currentMessage() == (
+        "1 delivered; every attempt is in Deliveries (Ctrl+4)."
+    )
+
+
+async def test_a_failed_replay_is_not_reported_as_sent(
+    window: MainWindow, live_engine: Engine
+) -> None:
+    await post(live_engine, "/kardow", b"{}", [])
+    await wait_until(lambda: window.captures.model.rowCount() == 1)
+    window.captures.table.selectRow(0)
+    dialog = window.open_replay()
+    assert dialog is not None
+    try:
+        dialog.url_edit.setText("http://127.0.0.1:9/refused")
+        attempt = await dialog.send()
+        assert attempt is not None
+        assert not attempt.ok
+        assert window.statusBar().currentMessage() == (
+            "0 delivered, 1 failed; every attempt is in Deliveries (Ctrl+4)."
+        )
+    finally:
+        dialog.close()
+        forget_last_url()  # the dialog remembers the URL for the next replay, not for other tests
 
 
 async def test_replay_opens_for_the_selected_capture_and_re_signs(

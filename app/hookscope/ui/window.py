@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 from sqlite_utils import Database
 
 from hookscope import __version__
+from hookscope.core.model import DeliveryQuery
 from hookscope.engine import Engine, EngineError
 from hookscope.storage import reads
 from hookscope.ui.background import Background
@@ -31,6 +32,7 @@ from hookscope.ui.captures.page import CapturesPage, b64, unb64
 from hookscope.ui.client import EngineClient
 from hookscope.ui.compose.composer import ComposerPanel
 from hookscope.ui.compose.replay import ReplayDialog
+from hookscope.ui.compose.text import summary
 from hookscope.ui.deliveries.panel import DeliveriesPanel
 from hookscope.ui.icons import app_icon
 from hookscope.ui.settings.dialog import SettingsDialog
@@ -362,9 +364,12 @@ class MainWindow(QMainWindow):
         box.open()
 
     def _fired(self, fire_id: str) -> None:
-        """A fire or replay went out: its attempts are in the Deliveries tab (Ctrl+4)."""
+        """A fire or replay went out: how it went, and that its attempts are in Deliveries."""
         self.deliveries.show_fire(fire_id)
-        self.statusBar().showMessage("Sent; every attempt is in Deliveries (Ctrl+4).", 5000)
+        query = DeliveryQuery(fire_id=fire_id, limit=10_000)
+        final = [a for a in reads.list_attempts(self.db, query, bodies=False) if a.final]
+        outcome = summary(final) if final else "Sent"
+        self.statusBar().showMessage(f"{outcome}; every attempt is in Deliveries (Ctrl+4).", 8000)
 
     # -- plumbing -----------------------------------------------------------------------------
 
