@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import socket
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -44,6 +46,18 @@ async def test_tunnels_name_the_listeners_port(window: MainWindow) -> None:
     dialog.close()
 
 
+async def test_an_open_welcome_follows_the_listener_to_another_port(window: MainWindow) -> None:
+    dialog = window.open_welcome()
+    with socket.socket() as probe:  # a free port for the listener to move to
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    settings = replace(window.engine.listener_settings(window.db), port=port)
+    await asyncio.wrap_future(window.engine.call(window.engine.start_listener(settings)))
+    await wait_until(lambda: f"127.0.0.1:{port}" in dialog.tunnels.toPlainText())
+    assert dialog.url.text() == f"http://127.0.0.1:{port}"
+    dialog.close()
+
+
 async def test_a_test_delivery_arrives_verified_and_is_selected(window: MainWindow) -> None:
     # The window fixture's engine knows one Kardow secret ("prod").
     dialog = window.open_welcome()
@@ -68,6 +82,11 @@ async def test_without_a_secret_it_arrives_unsigned_and_says_what_to_do(
         assert await dialog.send_test() is not None
         assert "unsigned" in dialog.outcome.text()
         assert "Settings > Secrets" in dialog.outcome.text()
+        dialog.close()
+        # Reopened later (F1), after a secret may have been added: the old advice is gone.
+        assert shown.open_welcome() is dialog
+        assert dialog.outcome.text() == ""
+        assert not dialog.outcome.isVisible()
         dialog.close()
     finally:
         await shown.settle()

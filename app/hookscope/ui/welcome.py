@@ -150,8 +150,12 @@ class WelcomeDialog(QDialog):
         self.resize(640, 560)
         self.refresh()
 
-    def refresh(self) -> None:
-        """Show the listener's address and port as they are now."""
+    def refresh(self, *, keep_outcome: bool = False) -> None:
+        """Show the listener's address and port as they are now; the last test's outcome is
+        forgotten (it said what was true then: a secret may have been added since) unless
+        `keep_outcome`."""
+        if not keep_outcome:
+            say(self.outcome, "")
         url = self._engine.url
         self.url.setText(url or "(not listening: start the listener, Ctrl+L)")
         self.copy_button.setEnabled(bool(url))

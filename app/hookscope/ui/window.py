@@ -85,6 +85,7 @@ class MainWindow(QMainWindow):
         self.setWindowIcon(app_icon())
 
         self.bridge = EngineBridge(engine, self)
+        self.bridge.config_changed.connect(self._config_changed)
         self._build()
         self._build_actions()
 
@@ -362,6 +363,11 @@ class MainWindow(QMainWindow):
             f"sender.\n\nData: {self.engine.directory}\nSecrets key: {self.engine.key_file}"
         )
         box.open()
+
+    def _config_changed(self, kinds: list[str]) -> None:
+        # The welcome shows the listener's URL and tunnel commands for its port: keep them true.
+        if "listeners" in kinds and self.welcome_dialog is not None:
+            self.welcome_dialog.refresh(keep_outcome=True)
 
     def _fired(self, fire_id: str) -> None:
         """A fire or replay went out: how it went, and that its attempts are in Deliveries."""
