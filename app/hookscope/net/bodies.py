@@ -120,11 +120,8 @@ class SpooledBody:
             return None
         self._held += taken
         file, self._file = self._file, None
-        try:
-            file.seek(0)
-            return file.read()
-        finally:
-            file.close()
+        # Off the network loop: reading tens of megabytes back would hold every other delivery.
+        return await asyncio.to_thread(_read_and_close, file)
 
     def release(self) -> None:
         """Give back the memory and the file; call once the body is stored (or refused)."""
@@ -152,3 +149,11 @@ class SpooledBody:
         if self._held:
             self._budget.give(self._held)
             self._held = 0
+
+
+def _read_and_close(file: IO[bytes]) -> bytes:
+    try:
+        file.seek(0)
+        return file.read()
+    finally:
+        file.close()

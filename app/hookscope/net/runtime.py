@@ -137,4 +137,5 @@ def run_network_loop(ready: Future[asyncio.AbstractEventLoop]) -> None:
             task.cancel()
         loop.run_until_complete(asyncio.gather(*leftovers, return_exceptions=True))
         loop.run_until_complete(loop.shutdown_asyncgens())
+        loop.run_until_complete(loop.shutdown_default_executor())  # spooled bodies' readers
         loop.close()
