@@ -16,6 +16,7 @@ import pytest
 import pytest_asyncio
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QGuiApplication
+from PySide6.QtWidgets import QApplication, QMenu
 from pytestqt.modeltest import ModelTester
 from pytestqt.qtbot import QtBot
 from sqlite_utils import Database
@@ -37,6 +38,7 @@ from hookscope.ui.bridge import EngineBridge
 from hookscope.ui.deliveries.model import DeliveryTableModel
 from hookscope.ui.deliveries.panel import DeliveriesPanel
 from hookscope.ui.deliveries.text import curl_for
+from hookscope.ui.formats import clipboard_body
 from hookscope.ui.widgets.records import RecordRole
 from tests.integration.receiver import Receiver, running_receiver
 from tests.rawserver import recording_server
@@ -529,3 +531,46 @@ async def test_a_5_mb_body_logged_elsewhere_is_shown_in_part(
     assert detail.request_view.body.limit_bar.isVisibleTo(panel)
     assert "of 5.0 MB" in detail.request_view.body.limit_label.text()
     assert len(detail.request_view.body.raw.toPlainText()) <= 256 * 1024
+
+
+@pytest.mark.asyncio
+async def test_right_click_offers_send_again_curl_and_body(
+    panel: DeliveriesPanel, engine: Engine, receiver: Receiver, qtbot: QtBot
+) -> None:
+    body = b'{"city": "M\xc3\xbcnchen"}'
+    await fire(engine, outgoing(receiver.url("/ok"), body))
+    await wait_until(lambda: panel.model.rowCount() == 1)
+    panel.table.selectRow(0)
+    where = panel.table.visualRect(panel.model.index(0, 0)).center()
+    panel.table.customContextMenuRequested.emit(where)
+    menu = QApplication.activePopupWidget()
+    assert isinstance(menu, QMenu)
+    entries = [(a.text(), a.shortcut().toString()) for a in menu.actions() if not a.isSeparator()]
+    assert entries == [
+        ("Send again", "Ctrl+Return"),
+        ("Copy as curl", "Ctrl+Shift+C"),
+        ("Copy body", "Ctrl+C"),
+    ]
+    menu.close()
+    panel.copy_body_action.trigger()
+    assert QGuiApplication.clipboard().text() == body.decode()
+    assert panel.message_label.text() == "Copied the body of the request."
+
+
+@pytest.mark.asyncio
+async def test_menu_entries_are_disabled_without_a_selection(
+    panel: DeliveriesPanel, engine: Engine, receiver: Receiver
+) -> None:
+    await fire(engine, outgoing(receiver.url("/ok"), b"{}"))
+    await wait_until(lambda: panel.model.rowCount() == 1)
+    panel.table.selectRow(0)
+    assert panel.copy_body_action.isEnabled()
+    panel.table.clearSelection()
+    assert not panel.copy_body_action.isEnabled()
+    assert not panel.send_again_action.isEnabled()
+
+
+def test_a_body_that_is_not_utf8_is_copied_and_said_so() -> None:
+    text, said = clipboard_body(b"ok \xff", "#3")
+    assert text == "ok \ufffd"
+    assert said == "Copied the body of #3 as text; it is not UTF-8, so some bytes became \ufffd."

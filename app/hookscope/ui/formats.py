@@ -22,3 +22,17 @@ def targets_phrase(count: int) -> str:
 def captures_phrase(count: int) -> str:
     """ "1 capture", "1,204 captures"."""
     return "1 capture" if count == 1 else f"{count:,} captures"
+
+
+def clipboard_body(body: bytes, what: str) -> tuple[str, str]:
+    """A body as clipboard text, and the sentence that says what was copied.
+
+    The clipboard holds text: a body that is not UTF-8 is copied with replacement characters,
+    and the sentence says so (its bytes are whole in a saved file or a curl command).
+    """
+    try:
+        return body.decode("utf-8"), f"Copied the body of {what}."
+    except UnicodeDecodeError:
+        return body.decode("utf-8", "replace"), (
+            f"Copied the body of {what} as text; it is not UTF-8, so some bytes became �."
+        )

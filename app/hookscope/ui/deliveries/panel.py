@@ -32,9 +32,11 @@ from hookscope.ui.client import EngineClient
 from hookscope.ui.deliveries.detail import DeliveryDetail
 from hookscope.ui.deliveries.model import DeliveryTableModel
 from hookscope.ui.deliveries.text import curl_for, short_fire
+from hookscope.ui.formats import clipboard_body
 from hookscope.ui.style import result_colour, retint, set_tone
 from hookscope.ui.widgets.badges import BadgeDelegate
 from hookscope.ui.widgets.labels import plain_label
+from hookscope.ui.widgets.menus import attach_context_menu
 from hookscope.ui.widgets.tables import Selection, list_table
 
 log = logging.getLogger(__name__)
@@ -47,7 +49,8 @@ class DeliveriesPanel(QWidget):
     """Every outgoing attempt (fires, replays, retries), newest first, as it ends.
 
     Keys (while the table has focus): Ctrl+Return sends the selected attempt's request again,
-    Ctrl+Shift+C copies it as a curl command.
+    Ctrl+Shift+C copies it as a curl command, Ctrl+C copies its body. A right-click offers
+    the same.
 
     Signals:
         message(str): a sentence about what an action did (the window may show it in its
@@ -61,7 +64,8 @@ class DeliveriesPanel(QWidget):
             fire when checked by hand; unchecking clears it).
         matches: how many attempts match.
         send_again_button, copy_curl_button, clear_button: the actions.
-        send_again_action, copy_curl_action: their keys.
+        send_again_action, copy_curl_action, copy_body_action: their keys (and the right-click
+            menu's entries).
         empty_hint: said when no attempt is shown.
         detail: the selected attempt in full.
         splitter: the table above the detail.
@@ -178,6 +182,11 @@ class DeliveriesPanel(QWidget):
 
         self.send_again_action = action("Send again", "Ctrl+Return", self._send_again_clicked)
         self.copy_curl_action = action("Copy as curl", "Ctrl+Shift+C", self.copy_curl)
+        self.copy_body_action = action("Copy body", "Ctrl+C", self.copy_body)
+        attach_context_menu(
+            self.table,
+            lambda: (self.send_again_action, None, self.copy_curl_action, self.copy_body_action),
+        )
 
     # -- live ---------------------------------------------------------------------------------
 
@@ -292,6 +301,8 @@ class DeliveriesPanel(QWidget):
         why = None if attempt else "Select an attempt first."
         for button in (self.send_again_button, self.copy_curl_button):
             button.setEnabled(why is None)
+        for made in (self.send_again_action, self.copy_curl_action, self.copy_body_action):
+            made.setEnabled(why is None)
         self.send_again_button.setToolTip(
             why or "Send exactly this request again, as a new fire (Ctrl+Return)"
         )
@@ -345,6 +356,14 @@ class DeliveriesPanel(QWidget):
         QGuiApplication.clipboard().setText(curl_for(attempt.request))
         left_out = curl_notes(outgoing_as_capture(attempt.request)[0])
         self._tell(" ".join(["Copied the request as a curl command.", *left_out]))
+
+    def copy_body(self) -> None:
+        attempt = self.current_attempt()
+        if attempt is None:
+            return
+        text, said = clipboard_body(attempt.request.body, "the request")
+        QGuiApplication.clipboard().setText(text)
+        self._tell(said)
 
     def ask_clear(self) -> QMessageBox | None:
         """Ask, without blocking, whether to delete every logged attempt."""
