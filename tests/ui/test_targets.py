@@ -14,7 +14,7 @@ import pytest
 import pytest_asyncio
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QGuiApplication, QPalette
-from PySide6.QtWidgets import QMessageBox
+from PySide6.QtWidgets import QApplication, QMenu, QMessageBox
 from pytestqt.modeltest import ModelTester
 from pytestqt.qtbot import QtBot
 from sqlite_utils import Database
@@ -407,3 +407,28 @@ async def test_a_target_another_process_adds_appears_when_the_engine_announces_i
     await wait_until(lambda: panel.model.rowCount() == 1)
     assert texts(panel, M.URL) == ["https://example.com/cli"]
     assert [timer for timer in panel.findChildren(QTimer) if timer.isActive()] == []
+
+
+@pytest.mark.asyncio
+async def test_right_click_offers_the_keys_actions_worded_for_the_selection(
+    panel: TargetsPanel,
+) -> None:
+    target = await panel.add(Registration("*", "webhook", "https://example.com/one"))
+    panel.select_target(target.id)
+    where = panel.table.visualRect(panel.model.index(0, 0)).center()
+    panel.table.customContextMenuRequested.emit(where)
+    menu = QApplication.activePopupWidget()
+    assert isinstance(menu, QMenu)
+    entries = [(a.text(), a.shortcut().toString()) for a in menu.actions() if not a.isSeparator()]
+    assert entries == [
+        ("Disable", "Space"),
+        ("Copy URL", "Ctrl+Shift+C"),
+        ("Copy id", "Ctrl+C"),
+        ("Remove…", "Del"),
+    ]
+    menu.close()
+    await panel.set_enabled([target.id], False)
+    panel.select_target(target.id)
+    assert panel.toggle_action.text() == "Enable"
+    panel.table.clearSelection()
+    assert not panel.remove_action.isEnabled()

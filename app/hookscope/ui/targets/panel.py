@@ -31,6 +31,7 @@ from hookscope.ui.style import retint, set_tone, show_text
 from hookscope.ui.targets.editor import TargetEditor
 from hookscope.ui.targets.model import TargetsModel, short_id
 from hookscope.ui.widgets.labels import plain_label
+from hookscope.ui.widgets.menus import attach_context_menu
 from hookscope.ui.widgets.tables import list_table
 
 log = logging.getLogger(__name__)
@@ -185,6 +186,17 @@ class TargetsPanel(QWidget):
             "Copy id", QKeySequence(QKeySequence.StandardKey.Copy), self.copy_ids
         )
         self.copy_url_action = action("Copy URL", "Ctrl+Shift+C", self.copy_urls)
+        attach_context_menu(
+            self.table,
+            lambda: (
+                self.toggle_action,
+                None,
+                self.copy_url_action,
+                self.copy_id_action,
+                None,
+                self.remove_action,
+            ),
+        )
 
     # -- reading ------------------------------------------------------------------------------
 
@@ -277,8 +289,12 @@ class TargetsPanel(QWidget):
         ):
             button.setEnabled(why is None)
             button.setToolTip(why or "")
+        for made in (self.toggle_action, self.remove_action, self.copy_id_action):
+            made.setEnabled(why is None)
+        self.copy_url_action.setEnabled(why is None)
         enable = bool(chosen) and not all(target.is_enabled for target in chosen)
         self.toggle_button.setText("Enable" if enable else "Disable")
+        self.toggle_action.setText("Enable" if enable else "Disable")
         if why is None:
             self.toggle_button.setToolTip(
                 "Turn on: fires are sent here again (Space)"
