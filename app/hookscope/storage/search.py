@@ -176,8 +176,11 @@ def search_clause(db: Database, text: str) -> tuple[str, list[Any]]:
     if has_index(db) and (long or values):
         (upto,) = db.execute("SELECT upto FROM fts_progress").fetchone()
         match = " ".join([*map(_phrase, long), *(f"body : {_phrase(v)}" for v in values)])
+        # One IN list (not `IN (...) OR id > ?`): SQLite then reads the matches by rowid
+        # instead of walking every capture below the page's keyset bound to test each.
         clauses.append(
-            "(id IN (SELECT rowid FROM captures_fts WHERE captures_fts MATCH ?) OR id > ?)"
+            "id IN (SELECT rowid FROM captures_fts WHERE captures_fts MATCH ?"
+            " UNION ALL SELECT id FROM captures WHERE id > ?)"
         )
         params += [match, upto]
         if long:
