@@ -154,6 +154,7 @@ async def shoot(out: Path, directory: Path) -> None:
     await settle()
     grab(window, out / "05-failed-verification.png")
 
+    await shoot_search(window, out, "")
     await shoot_sending(window, engine, out)
     await shoot_settings(window, out)
 
@@ -178,6 +179,7 @@ async def shoot(out: Path, directory: Path) -> None:
     window.captures.apply_filters()
     await settle()
     grab(window, out / "08-dark-no-match.png")
+    await shoot_search(window, out, "dark-")
     for index, name in ((1, "compose"), (2, "targets"), (3, "deliveries")):
         window.tabs.setCurrentIndex(index)
         await settle(0.5)
@@ -188,6 +190,21 @@ async def shoot(out: Path, directory: Path) -> None:
     window.close()
     await asyncio.to_thread(engine.stop)
     db.close()
+
+
+async def shoot_search(window: MainWindow, out: Path, prefix: str) -> None:
+    """A field filter, then a search with an open quote (said under the bar); then none."""
+    filters = window.captures.filters
+    filters.search.setText("data.city:lyon")
+    window.captures.apply_filters()
+    await settle()
+    grab(window, out / f"16-{prefix}search-field.png")
+    filters.search.setText('data.city:lyon "senior welder')
+    await settle()
+    grab(window, out / f"17-{prefix}search-problem.png")
+    grab(filters, out / f"17-{prefix}search-problem-bar.png")
+    filters.clear()
+    await settle()
 
 
 async def shoot_sending(window: MainWindow, engine: Engine, out: Path) -> None:

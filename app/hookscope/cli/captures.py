@@ -16,7 +16,7 @@ from sqlite_utils import Database
 
 from hookscope.cli.args import Commands, Parser, positive, subcommands
 from hookscope.cli.common import UserError, directory
-from hookscope.core import contentviews, export
+from hookscope.core import contentviews, export, search
 from hookscope.core.model import (
     Capture,
     CaptureQuery,
@@ -46,7 +46,13 @@ def register(commands: Commands, common: Parser) -> None:
     listing.add_argument("--provider", help="kardow, kudoz, or none")
     listing.add_argument("--verdict", help="verified, failed, unsigned, no-secret, ...")
     listing.add_argument("--method", help="HTTP method")
-    listing.add_argument("--search", default="", help="full-text words (path, headers, body)")
+    listing.add_argument(
+        "--search",
+        default="",
+        metavar="TEXT",
+        help='text found anywhere in path, headers or body; "a phrase"; field filters on JSON'
+        " bodies written path.to.field:value (e.g. data.status:active, items[0].id:7)",
+    )
     listing.set_defaults(run=cmd_captures_list)
     show = what.add_parser("show", parents=[common], help="show one capture")
     show.add_argument("id", type=positive, metavar="ID")
@@ -83,6 +89,9 @@ def register(commands: Commands, common: Parser) -> None:
 
 
 def cmd_captures_list(args: argparse.Namespace) -> int:
+    mistake = search.problem(args.search)
+    if mistake is not None:
+        raise UserError(mistake)
     query = CaptureQuery(
         provider=args.provider,
         verdict=args.verdict,

@@ -347,7 +347,7 @@ class CaptureQuery:
 
     Attributes:
         provider: a provider name, or "none" for captures no provider recognised.
-        search: full-text words (each matched as a prefix, all required).
+        search: words, "phrases" and path.to.field:value filters, all required (core.search).
         before_id: only captures older than this id (the keyset cursor).
         after_id: only captures newer than this id (what arrived since a page was read).
         starred: only starred captures.

@@ -12,6 +12,12 @@ from sqlite_utils import Database
 from hookscope.core.http import Header, Headers, Request, Response, join_target
 from hookscope.core.model import Capture, CaptureQuery, CaptureSummary, Verdict, parse_iso_utc
 from hookscope.storage.db import text_param, text_value, write_transaction
+from hookscope.storage.search import (
+    INDEXED,
+    create_index,
+    has_index,
+    search_clause,
+)
 
 SUMMARY_COLUMNS = (
     "id, received_at, method, path, query, remote, verdict, verdict_detail, provider, event,"
@@ -34,45 +40,18 @@ def headers_from_json(text: str) -> Headers:
     return Headers((str(name), str(value)) for name, value in json.loads(text))
 
 
-def fts_query(words: list[str]) -> str:
-    """User words as an FTS5 query: every word required, each a quoted prefix."""
-    quoted = ('"' + word.replace("\x00", "").replace('"', '""') + '"*' for word in words)
-    return " ".join(q for q in quoted if q != '""*')
-
-
-def _refresh_tail(db: Database) -> None:
-    """Index, in this connection's temp space, the captures the writer has not indexed yet.
-
-    Same tokenizer, same query: a capture matches the same words before and after the
-    background indexer reaches it. The tail is normally a few rows (the writer indexes as soon
-    as it is idle).
-    """
-    db.execute("CREATE VIRTUAL TABLE IF NOT EXISTS temp.tail_fts USING fts5(path, headers, body)")
-    db.execute("DELETE FROM temp.tail_fts")
-    db.execute(
-        "INSERT INTO temp.tail_fts (rowid, path, headers, body)"
-        " SELECT id, path, headers, CAST(substr(body, 1, fts_len) AS TEXT) FROM captures"
-        " WHERE id > (SELECT upto FROM fts_progress)"
-    )
-
-
-def _search_clause(db: Database, text: str) -> tuple[str, list[Any]]:
-    match = fts_query(text.split())
-    if not match:
-        return "", []
-    _refresh_tail(db)
-    clause = (
-        "(id IN (SELECT rowid FROM captures_fts WHERE captures_fts MATCH ?)"
-        " OR id IN (SELECT rowid FROM temp.tail_fts WHERE tail_fts MATCH ?))"
-    )
-    return clause, [match, match]
-
-
 def index_pending(db: Database, batch: int = 500) -> bool:
-    """Add up to `batch` unindexed captures to the full-text index; True if more remain."""
+    """Add up to `batch` unindexed captures to the search index; True if more remain.
+
+    Makes the index first if the store has none yet (its SQLite had no trigram tokenizer when
+    it was migrated); without the tokenizer there is nothing to do (search reads the text).
+    """
     conn = db.conn
     conn.execute("BEGIN IMMEDIATE")
     try:
+        if not has_index(db) and not create_index(db):
+            conn.execute("COMMIT")
+            return False
         (upto,) = conn.execute("SELECT upto FROM fts_progress").fetchone()
         ids = [
             row[0]
@@ -83,7 +62,7 @@ def index_pending(db: Database, batch: int = 500) -> bool:
         if ids:
             conn.execute(
                 "INSERT INTO captures_fts (rowid, path, headers, body)"
-                " SELECT id, path, headers, CAST(substr(body, 1, fts_len) AS TEXT)"
+                f" SELECT id, {INDEXED.format(row='')}"
                 " FROM captures WHERE id > ? AND id <= ? ORDER BY id",
                 [upto, ids[-1]],
             )
@@ -112,7 +91,7 @@ def _where(db: Database, query: CaptureQuery) -> tuple[str, list[Any]]:
         params.append(query.method.upper())
     if query.starred:
         clauses.append("starred")
-    search, search_params = _search_clause(db, query.search)
+    search, search_params = search_clause(db, query.search)
     if search:
         clauses.append(search)
         params += search_params

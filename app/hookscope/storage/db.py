@@ -16,6 +16,7 @@ from sqlite_utils import Database
 from hookscope.core.model import display_text
 from hookscope.storage.migrations import migrations
 from hookscope.storage.paths import db_path
+from hookscope.storage.search import register
 
 BUSY_TIMEOUT_MS = 10_000
 # How long the check at start may take. PRAGMA quick_check reads every page (about 0.4 s per
@@ -64,6 +65,7 @@ def connect(path: Path) -> sqlite3.Connection:
     conn.execute("PRAGMA journal_mode=WAL")
     conn.execute("PRAGMA synchronous=NORMAL")
     conn.execute("PRAGMA foreign_keys=ON")
+    register(conn)  # the search index's functions: its delete trigger calls them
     return conn
 
 

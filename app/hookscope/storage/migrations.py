@@ -5,6 +5,8 @@ from __future__ import annotations
 from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
 
+from hookscope.storage.search import create_index
+
 migrations = Migrations("hookscope")
 
 
@@ -262,3 +264,19 @@ def m007_replays_index(db: Database) -> None:
         db,
         "CREATE INDEX captures_replays ON captures (replay_of, id) WHERE replay_of IS NOT NULL",
     )
+
+
+@migrations()
+def m008_search_substrings(db: Database) -> None:
+    # Search finds text inside words (`nich` in `Munich`) and JSON strings by their decoded
+    # characters: the word index (unicode61 tokens, prefix queries) becomes a trigram index
+    # over decoded text (storage/search.py). It starts empty and the writer's background
+    # indexer fills it from the oldest capture, so opening a large store does not wait for it;
+    # until then search reads the text of the captures it has not reached.
+    _run(
+        db,
+        "DROP TRIGGER captures_ad",
+        "DROP TABLE captures_fts",
+        "UPDATE fts_progress SET upto = 0",
+    )
+    create_index(db)

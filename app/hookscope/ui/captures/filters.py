@@ -5,24 +5,44 @@ from __future__ import annotations
 from typing import Any
 
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtWidgets import QCheckBox, QComboBox, QHBoxLayout, QLineEdit, QToolButton, QWidget
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QHBoxLayout,
+    QLineEdit,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
 
+from hookscope.core import search
 from hookscope.core.model import PROVIDERS, VERDICTS, CaptureQuery
+from hookscope.ui.style import say
 from hookscope.ui.widgets.labels import plain_label
 
 SEARCH_PAUSE_MS = 250
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS")
+SEARCH_HELP = (
+    "Every word is found anywhere in the path, headers or body, inside words too"
+    " (nich finds Munich), in any case; JSON text is searched as it reads (é finds \\u00e9).\n"
+    '"Quotes" keep a phrase together.\n'
+    "path.to.field:value keeps JSON bodies whose field has that value:"
+    ' data.status:active, items[0].id:7, a.b:"two words".\n'
+    'URLs and anything quoted are text: http://x/y, "a:b".'
+)
 
 
 class CaptureFilters(QWidget):
     """The filters over the capture list, how many captures match, and the follow switch.
 
     Signals:
-        changed(): the filter changed (typing in the search waits for a pause first).
+        changed(): the filter changed (typing in the search waits for a pause first; a
+            search that cannot be read is not applied: the list stays as it was).
 
     Attributes:
         search, provider, verdict, method, starred_only: the filters.
         matches: how many captures match.
+        problem: why the search cannot be read (hidden when it can).
         follow: keep the newest capture in view.
     """
 
@@ -32,13 +52,24 @@ class CaptureFilters(QWidget):
         super().__init__(parent)
         self._pause = QTimer(self, singleShot=True, interval=SEARCH_PAUSE_MS)
         self._pause.timeout.connect(self.changed)
-        row = QHBoxLayout(self)
+        self._searched = ""  # the last search that could be read: the one in force
+        column = QVBoxLayout(self)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.setSpacing(2)
+        row = QHBoxLayout()
         row.setContentsMargins(0, 0, 0, 0)
+        column.addLayout(row)
+        self.problem = plain_label(tone="error", selectable=False)
+        self.problem.hide()
+        column.addWidget(self.problem)
         self.search = QLineEdit()
-        self.search.setPlaceholderText("Search path, headers and body  (Ctrl+F)")
+        self.search.setPlaceholderText(
+            "Search text, or field:value e.g. data.status:active  (Ctrl+F)"
+        )
+        self.search.setToolTip(SEARCH_HELP)
         self.search.setClearButtonEnabled(True)
-        self.search.textChanged.connect(lambda _: self._pause.start())
-        self.search.returnPressed.connect(self.changed)
+        self.search.textChanged.connect(self._search_edited)
+        self.search.returnPressed.connect(self._search_entered)
         row.addWidget(self.search, 3)
         self.provider = QComboBox()
         self.provider.addItem("All providers", None)
@@ -70,12 +101,28 @@ class CaptureFilters(QWidget):
         self.follow.setToolTip("Keep the newest capture in view as deliveries arrive")
         row.addWidget(self.follow)
 
+    def _search_edited(self, text: str) -> None:
+        mistake = search.problem(text)
+        say(self.problem, mistake or "", "error")
+        if mistake is None:
+            self._pause.start()
+        else:
+            self._pause.stop()
+
+    def _search_entered(self) -> None:
+        if search.problem(self.search.text()) is None:
+            self.changed.emit()
+
     def query(self) -> CaptureQuery:
+        """The filters in force: a search that cannot be read leaves the last one that could."""
+        text = self.search.text().strip()
+        if search.problem(text) is None:
+            self._searched = text
         return CaptureQuery(
             provider=self.provider.currentData(),
             verdict=self.verdict.currentData(),
             method=self.method.currentData(),
-            search=self.search.text().strip(),
+            search=self._searched,
             starred=self.starred_only.isChecked(),
         )
 
@@ -95,6 +142,7 @@ class CaptureFilters(QWidget):
         for widget in widgets:
             widget.blockSignals(True)
         self.search.clear()
+        say(self.problem, "")
         self.provider.setCurrentIndex(0)
         self.verdict.setCurrentIndex(0)
         self.method.setCurrentIndex(0)
