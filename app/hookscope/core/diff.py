@@ -401,7 +401,11 @@ def diff_bodies(a: Capture, b: Capture, cancelled: Cancelled = _never) -> BodyDi
     if a.body == b.body and a_coding == b_coding:
         kind = left.analysis.kind
         return BodyDiff("same", kind, kind, a.body_size, b.body_size, encoding)
+    if cancelled():  # parsing a big body takes a while: look between the two
+        raise Superseded
     right = _decode(b, "B", b_coding)
+    if cancelled():
+        raise Superseded
     notes = _notes(a, b, left, right)
     kinds = (left.analysis.kind, right.analysis.kind)
     mode = "json" if kinds == ("json", "json") else "binary" if "binary" in kinds else "text"

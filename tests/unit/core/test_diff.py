@@ -393,3 +393,13 @@ def test_the_json_shape_is_stable() -> None:
         }
     ]
     json.dumps(shape)  # plain JSON all the way down
+
+
+def test_values_python_calls_equal_but_json_does_not_are_changes() -> None:
+    # Python says True == 1 and 1 == 1.0, in a nested object and in a long array alike.
+    changes, _ = json_changes({"job": {"on": True, "n": 1}}, {"job": {"on": 1, "n": 1.0}})
+    assert [(c.path, c.a, c.b) for c in changes] == [("job.on", "true", "1"), ("job.n", "1", "1.0")]
+    long_a = [{"on": True}] * 10_000
+    long_b = [*long_a[:7000], {"on": 1}, *long_a[7001:]]
+    changes, _ = json_changes(long_a, long_b)
+    assert [(c.path, c.a_type, c.b_type) for c in changes] == [("[7000].on", "boolean", "number")]
