@@ -143,12 +143,14 @@ async def test_cancel_stops_a_long_comparison(qtbot: QtBot) -> None:
     assert dialog.progress.isVisible()
     assert dialog.cancel_button.isVisible()
     await asyncio.to_thread(started.wait, 10)
+    said: list[str] = []
+    dialog.compared.connect(lambda: said.append(dialog.status.text()))
     dialog.cancel_button.click()
-    await compared(dialog)
-    assert dialog.status.text() == "Comparison cancelled."
+    assert said == ["Comparison cancelled."]  # at once, not when the work notices
     assert not dialog.progress.isVisible()
     assert dialog.comparison is None
-    await dialog.settle()
+    await dialog.settle()  # the work stopped: it looks at `cancelled()` as it goes
+    assert said == ["Comparison cancelled."]
 
 
 @pytest.mark.asyncio

@@ -190,9 +190,7 @@ class CompareDialog(QDialog):
         try:
             result = await asyncio.to_thread(self._comparer, a_id, b_id, cancel.is_set)
         except Superseded:
-            if cancel is self._cancel:
-                self._failed("Comparison cancelled.", "warning")
-            return
+            return  # cancel() said so already
         except CaptureGone as exc:
             self._failed(str(exc))
             return
@@ -204,7 +202,11 @@ class CompareDialog(QDialog):
         self.show_result(result)
 
     def cancel(self) -> None:
+        """Stop the comparison under way: said at once, its result (if any) thrown away."""
         self._cancel.set()
+        if self.progress.isVisible():
+            self._cancel = threading.Event()  # a result arriving after this is not shown
+            self._failed("Comparison cancelled.", "warning")
 
     def _failed(self, sentence: str, tone: str = "error") -> None:
         self._set_busy(False)
