@@ -157,6 +157,7 @@ async def shoot(out: Path, directory: Path) -> None:
     await shoot_search(window, out, "")
     await shoot_sending(window, engine, out)
     await shoot_settings(window, out)
+    compare = await shoot_compare(window, engine, out)
 
     # The offscreen platform has no system colour scheme to follow: set a dark palette as a
     # dark desktop would hand it to Fusion.
@@ -185,6 +186,9 @@ async def shoot(out: Path, directory: Path) -> None:
         await settle(0.5)
         grab(window, out / f"13-dark-{name}.png")
     window.tabs.setCurrentIndex(0)
+    await settle(0.3)
+    grab(compare, out / "16-dark-compare.png")
+    compare.close()
     QApplication.setPalette(light)
 
     window.close()
@@ -254,6 +258,47 @@ async def shoot_settings(window: MainWindow, out: Path) -> None:
         name = dialog.tabs.tabText(index).lower().replace(" ", "-")
         grab(dialog, out / f"14-settings-{index + 1}-{name}.png")
     dialog.close()
+
+
+async def shoot_compare(window: MainWindow, engine: Engine, out: Path) -> QWidget:
+    """A Kardow event and its later delivery, edited and signed with an old secret, compared."""
+    assert engine.listener is not None
+    port = engine.listener.port
+    job = {
+        "id": 981,
+        "title": "Senior welder",
+        "city": "Lyon",
+        "salary": {"min": 3000, "max": 3600, "currency": "EUR"},
+        "tags": ["night", "industry"],
+        "remote": False,
+    }
+    later = {**job, "title": "Senior welder (night shift)", "tags": ["night", "industry", "urgent"]}
+    later["salary"] = {**job["salary"], "max": "3900"}
+    del later["remote"]
+    for data, secret, stamp, extra in (
+        (job, SECRET, 1732867200, []),
+        (later, "an-old-secret", 1732867500, [("X-Forwarded-For", "10.0.0.7")]),
+    ):
+        envelope = {"event": "job.updated", "organization_id": 42, "timestamp": stamp}
+        body = json.dumps({**envelope, "data": data}).encode()
+        headers = [("Content-Type", "application/json"), ("X-Forwarded-For", "203.0.113.9")]
+        headers += [*extra, ("X-Kardow-Signature", kardow.sign(secret, body))]
+        await asyncio.to_thread(send, port, "POST", "/hooks/kardow", headers, body)
+    await settle(0.5)
+    window.captures.insert_new()
+    table = window.captures.table
+    table.clearSelection()
+    table.selectRow(0)
+    table.selectionModel().select(
+        window.captures.model.index(1, 0),
+        table.selectionModel().SelectionFlag.Select | table.selectionModel().SelectionFlag.Rows,
+    )
+    dialog = window.captures.compare_selected()
+    assert dialog is not None
+    await dialog.settle()
+    await settle(0.5)
+    grab(dialog, out / "15-compare.png")
+    return dialog
 
 
 def main() -> int:

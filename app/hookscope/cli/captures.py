@@ -1,4 +1,4 @@
-"""`hookscope captures list | show | reverify | export`: the captured requests."""
+"""`hookscope captures list | show | diff | reverify | export`: the captured requests."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import argparse
 import base64
 import json
 import re
+import sqlite3
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -14,9 +15,11 @@ from typing import Any, TextIO
 
 from sqlite_utils import Database
 
+from hookscope.cli import capturediff
 from hookscope.cli.args import Commands, Parser, positive, subcommands
 from hookscope.cli.common import UserError, directory
 from hookscope.core import contentviews, export, search
+from hookscope.core.diff import CaptureDiff, compare
 from hookscope.core.model import (
     Capture,
     CaptureQuery,
@@ -32,9 +35,9 @@ from hookscope.storage import credentials as credential_store
 from hookscope.storage import private
 from hookscope.storage import settings as settings_store
 from hookscope.storage import targets as target_store
-from hookscope.storage.db import open_store
+from hookscope.storage.db import StoreError, failure, open_store
 from hookscope.storage.keyfile import KeyFileError, load_vault
-from hookscope.storage.paths import key_path
+from hookscope.storage.paths import db_path, key_path
 
 
 def register(commands: Commands, common: Parser) -> None:
@@ -65,6 +68,16 @@ def register(commands: Commands, common: Parser) -> None:
         help="show the body as pretty JSON or form fields, raw text, or a hex dump (bounded)",
     )
     show.set_defaults(run=cmd_captures_show)
+
+    diff = what.add_parser(
+        "diff",
+        parents=[common],
+        help="compare two captures (exit 0: the same request, 1: different, 2: trouble)",
+    )
+    diff.add_argument("a", type=positive, metavar="A", help="the first capture's id")
+    diff.add_argument("b", type=positive, metavar="B", help="the second capture's id")
+    diff.add_argument("--json", action="store_true", help="print the comparison as JSON")
+    diff.set_defaults(run=cmd_captures_diff)
 
     reverify = what.add_parser(
         "reverify", parents=[common], help="verify stored captures again with today's secrets"
@@ -140,6 +153,36 @@ def cmd_captures_show(args: argparse.Namespace) -> int:
         return 0
     print(_describe(capture, args.view))
     return 0
+
+
+# `captures diff` exits as diff(1) does: the same request, different, trouble.
+SAME, DIFFERENT, TROUBLE = 0, 1, 2
+
+
+def cmd_captures_diff(args: argparse.Namespace) -> int:
+    try:
+        result = _compare(args)
+    except (UserError, StoreError) as exc:
+        print(f"hookscope: {exc}", file=sys.stderr)
+        return TROUBLE
+    except sqlite3.Error as exc:  # the store failed mid-command: damaged past the check, full
+        print(f"hookscope: {failure(db_path(directory(args)), exc)}", file=sys.stderr)
+        return TROUBLE
+    if args.json:
+        print(json.dumps(result.as_json(), indent=2))
+    else:
+        print(terminal_safe(capturediff.render(result)))
+    return SAME if result.identical else DIFFERENT
+
+
+def _compare(args: argparse.Namespace) -> CaptureDiff:
+    with open_store(directory(args)) as db:
+        a = capture_store.get_capture(db, args.a)
+        b = capture_store.get_capture(db, args.b) if args.b != args.a else a
+    if a is None or b is None:
+        missing = [str(i) for i, capture in ((args.a, a), (args.b, b)) if capture is None]
+        raise UserError(f"No capture with id {' or '.join(dict.fromkeys(missing))}.")
+    return compare(a, b)
 
 
 def capture_json(capture: Capture) -> dict[str, Any]:

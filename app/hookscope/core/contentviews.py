@@ -10,6 +10,7 @@ from __future__ import annotations
 import codecs
 import json
 import re
+import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal, Protocol
@@ -151,6 +152,53 @@ def _parse_json(text: str, truncated: bool) -> tuple[Any, str]:
 def _form_text(text: str, encoding: str) -> str:
     pairs = parse_qsl(text, keep_blank_values=True, encoding=encoding, errors="replace")
     return "\n".join(f"{name} = {value}" for name, value in pairs)
+
+
+# -- content encodings -------------------------------------------------------------------------
+
+# A compressed body is never inflated past this: a small gzip bomb must not fill the memory.
+DECODED_LIMIT = 64 * MB
+
+
+class EncodingError(ValueError):
+    """A body does not decode as its Content-Encoding says (one sentence, without the subject)."""
+
+
+def decode_content(body: bytes, content_encoding: str, limit: int = DECODED_LIMIT) -> bytes:
+    """`body` with its Content-Encoding undone: gzip and deflate, several in the order applied.
+
+    Raises EncodingError when a coding is unknown (br, zstd: not in the standard library), the
+    data is not what it claims, or it would inflate past `limit` bytes.
+    """
+    codings = [part.strip().lower() for part in content_encoding.split(",") if part.strip()]
+    data = body
+    for coding in reversed(codings):  # the last coding listed was applied last
+        if coding == "identity":
+            continue
+        if coding in ("gzip", "x-gzip"):
+            data = _inflate(data, 16 + zlib.MAX_WBITS, coding, limit)
+        elif coding == "deflate":
+            # RFC 9110 deflate is zlib-wrapped; some senders send raw deflate anyway.
+            try:
+                data = _inflate(data, zlib.MAX_WBITS, coding, limit)
+            except EncodingError:
+                data = _inflate(data, -zlib.MAX_WBITS, coding, limit)
+        else:
+            raise EncodingError(f"{coding} is not an encoding Hookscope can decode")
+    return data
+
+
+def _inflate(data: bytes, wbits: int, coding: str, limit: int) -> bytes:
+    inflater = zlib.decompressobj(wbits)
+    try:
+        out = inflater.decompress(data, limit)
+    except zlib.error as exc:
+        raise EncodingError(f"it is not valid {coding} data ({exc})") from exc
+    if inflater.unconsumed_tail:
+        raise EncodingError(f"it inflates past {human_size(limit)}")
+    if not inflater.eof:
+        raise EncodingError(f"its {coding} data ends early")
+    return out
 
 
 # -- text helpers ------------------------------------------------------------------------------

@@ -195,6 +195,10 @@ class MainWindow(QMainWindow):
         edit.addSeparator()
         self.star_action = self._action("S&tar or unstar", captures.toggle_star, "S", on_table=True)
         edit.addAction(self.star_action)
+        self.compare_action = self._action(
+            "Co&mpare selected", captures.compare_selected, "Ctrl+D", tip="Compare two captures"
+        )
+        edit.addAction(self.compare_action)
         edit.addSeparator()
         self.delete_action = self._action(
             "&Delete selected…",

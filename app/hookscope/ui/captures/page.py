@@ -7,6 +7,7 @@ import base64
 import time
 from collections import deque
 from collections.abc import Callable, Coroutine
+from functools import partial
 from typing import Any
 
 from PySide6.QtCore import QByteArray, QItemSelection, QModelIndex, Qt, QTimer, Signal
@@ -25,6 +26,7 @@ from hookscope.engine import Engine
 from hookscope.storage import reads
 from hookscope.ui.background import Background
 from hookscope.ui.bridge import EngineBridge
+from hookscope.ui.captures.compare import CompareDialog, compare_stored
 from hookscope.ui.captures.detail import DetailPane
 from hookscope.ui.captures.filters import CaptureFilters
 from hookscope.ui.captures.model import CaptureTableModel
@@ -66,6 +68,7 @@ class CapturesPage(QWidget):
         empty_hint: said when the list is empty, and why.
         total: how many captures are stored.
         question: the confirmation box waiting for an answer, if any (tests answer it).
+        compare_dialog: the Compare dialog, once opened.
     """
 
     message = Signal(str, int)
@@ -78,6 +81,7 @@ class CapturesPage(QWidget):
         self.client = EngineClient(engine)
         self.db = db
         self.question: QMessageBox | None = None
+        self.compare_dialog: CompareDialog | None = None
         self.total = reads.newest_and_count(db)[1]
         self._arrivals: deque[tuple[float, int]] = deque()
         self._work = Background(
@@ -257,6 +261,25 @@ class CapturesPage(QWidget):
         QGuiApplication.clipboard().setText(capture.body.decode("utf-8", "replace"))
         self.message.emit(f"Copied the body of #{capture_id}.", 3000)
 
+    def compare_selected(self) -> CompareDialog | None:
+        """Open Compare for the two selected captures, the older as A; otherwise say why not."""
+        ids = self.selected_ids()
+        if len(ids) != 2:
+            self.message.emit(compare_hint(ids), 5000)
+            return None
+        if self.compare_dialog is None:
+            self.compare_dialog = CompareDialog(
+                partial(compare_stored, self.engine.directory), self
+            )
+        dialog = self.compare_dialog
+        dialog.start(*sorted(ids))
+        # Beside the window, never blocking it (as the window's other dialogs).
+        dialog.setWindowModality(Qt.WindowModality.NonModal)
+        dialog.show()
+        dialog.raise_()
+        dialog.activateWindow()
+        return dialog
+
     # -- what the user says of captures -------------------------------------------------------
 
     def toggle_star(self) -> None:
@@ -393,10 +416,23 @@ class CapturesPage(QWidget):
         """The window is closing: nothing may read the store after it closes."""
         self._batch.stop()
         self.filters.stop()
+        if self.compare_dialog is not None:
+            self.compare_dialog.close()  # the app is closing: its dialogs go with it
 
     async def settle(self) -> None:
         """Wait for actions started from buttons and keys (tests, and closing)."""
         await self._work.settle()
+        if self.compare_dialog is not None:
+            await self.compare_dialog.settle()
+
+
+def compare_hint(ids: list[int]) -> str:
+    """Why Compare cannot open for this selection, and what to select."""
+    if not ids:
+        return "Select two captures to compare (Ctrl+click adds the second)."
+    if len(ids) == 1:
+        return f"Select one more capture to compare with #{ids[0]} (Ctrl+click adds it)."
+    return f"Select exactly two captures to compare; {len(ids):,} are selected."
 
 
 def b64(data: QByteArray) -> str:
