@@ -9,6 +9,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 import contextlib
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -44,6 +45,25 @@ def make_capture(**overrides: Any) -> Capture:
         http_version=parts["http_version"],
     )
     return Capture(request, **fields)
+
+
+class Clock:
+    """A clock a test moves by hand, for code that asks the time (never sleep to age a value).
+
+    Each reading returns the moment, then moves it on by `tick` (zero: it stands still).
+    """
+
+    def __init__(self, start: datetime | None = None, tick: timedelta = timedelta(0)) -> None:
+        self.moment = start or datetime.now(UTC)
+        self.tick = tick
+
+    def __call__(self) -> datetime:
+        now = self.moment
+        self.moment += self.tick
+        return now
+
+    def advance(self, delta: timedelta) -> None:
+        self.moment += delta
 
 
 @pytest.fixture(autouse=True)

@@ -50,6 +50,13 @@ def independent_hmac(secret: str, body: bytes) -> str:
     return hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
 
 
+def without_timestamp(body: bytes) -> dict[str, Any]:
+    """A Kardow event but its timestamp, which is made as it is sent."""
+    envelope: dict[str, Any] = json.loads(body)
+    assert envelope.pop("timestamp").endswith("Z")
+    return envelope
+
+
 def logged(data_dir: Path, **query: Any) -> list[Any]:
     with open_store(data_dir) as db:
         return delivery_store.list_attempts(db, DeliveryQuery(limit=1000, **query))
@@ -72,7 +79,8 @@ class TestFanOut:
         (a,) = receiver.of("/ok/a")
         (b,) = receiver.of("/ok/b")
         (unsigned,) = receiver.of("/ok/unsigned")
-        assert a.body == b.body == unsigned.body == plan.payload
+        assert a.body == b.body == unsigned.body == attempts[0].request.body
+        assert without_timestamp(a.body) == without_timestamp(plan.payload)
         assert a.header("X-Kardow-Signature") == independent_hmac(SECRET, a.body)
         assert b.header("X-Kardow-Signature") == independent_hmac("another-secret-of-16", b.body)
         assert unsigned.header("X-Kardow-Signature") is None
@@ -85,17 +93,23 @@ class TestFanOut:
         assert envelope["timestamp"].endswith("Z")
         assert envelope["data"] == {"job_id": "abc-123", "title": "Engineer"}
 
-    def test_what_the_preview_shows_is_what_goes_out(
+    def test_what_goes_out_is_the_preview_with_its_fresh_values_made_as_it_left(
         self, engine: Engine, receiver: Receiver
     ) -> None:
         from hookscope.core.fire import wire_headers
 
         add(engine, "job.created", "webhook", receiver.url("/ok/exact"), SECRET)
-        plan, _ = fire(engine, "job.created", {"title": "x"})
+        plan, (attempt,) = fire(engine, "job.created", {"title": "x"})
         (got,) = receiver.of("/ok/exact")
-        (request,) = plan.requests
-        assert got.body == request.body
-        assert got.headers == list(wire_headers(request))
+        (previewed,) = plan.requests
+        sent = attempt.request
+        assert got.body == sent.body
+        assert got.headers == list(wire_headers(sent))  # exactly what the attempt holds
+        assert [name for name, _ in sent.headers] == [name for name, _ in previewed.headers]
+        assert sent.headers.without("X-Kardow-Signature") == previewed.headers.without(
+            "X-Kardow-Signature"
+        )
+        assert without_timestamp(sent.body) == without_timestamp(previewed.body)
 
     def test_every_attempt_is_logged_with_request_and_response(
         self, engine: Engine, receiver: Receiver, data_dir: Path
@@ -105,10 +119,10 @@ class TestFanOut:
         (attempt,) = logged(data_dir, fire_id=plan.fire_id)
         assert [a.id for a in sent] == [attempt.id]  # what send() returns names the logged row
         assert attempt.status == 200
-        assert attempt.request.body == plan.payload
-        assert attempt.request.header("X-Kardow-Signature") == independent_hmac(
-            SECRET, plan.payload
-        )
+        assert attempt.request == sent[0].request
+        (got,) = receiver.of("/ok/logged")
+        assert attempt.request.body == got.body
+        assert attempt.request.header("X-Kardow-Signature") == independent_hmac(SECRET, got.body)
         assert json.loads(attempt.response_body) == {"ok": True}
         assert attempt.latency_ms > 0
         assert attempt.final
@@ -128,14 +142,12 @@ class TestFanOut:
             add(
                 engine, "application.received", "webhook", receiver.url(f"/ok/{n}"), f"{SECRET}-{n}"
             )
-        plan, attempts = fire(
-            engine, "application.received", {"application_id": "a-1"}, SendPolicy()
-        )
+        _, attempts = fire(engine, "application.received", {"application_id": "a-1"}, SendPolicy())
         assert len(attempts) == 200
         assert all(a.ok for a in attempts)
         for n in range(200):
             (got,) = receiver.of(f"/ok/{n}")
-            assert got.body == plan.payload
+            assert got.body == attempts[0].request.body
             assert got.header("X-Kardow-Signature") == independent_hmac(f"{SECRET}-{n}", got.body)
 
     def test_no_matching_target_says_so_and_sends_nothing(self, engine: Engine) -> None:
@@ -202,7 +214,8 @@ def test_a_five_megabyte_event_goes_out_whole(engine: Engine, receiver: Receiver
     plan, (attempt,) = fire(engine, "job.created", {"blob": "x" * 5_000_000}, SendPolicy())
     assert attempt.ok
     (got,) = receiver.of("/ok/big")
-    assert got.body == plan.payload
+    assert got.body == attempt.request.body
+    assert without_timestamp(got.body) == without_timestamp(plan.payload)
     assert got.header("X-Kardow-Signature") == independent_hmac(SECRET, got.body)
 
 

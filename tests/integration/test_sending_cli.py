@@ -160,6 +160,10 @@ class TestFire:
         assert f"POST {receiver.url('/ok/dry')}" in out
         assert "X-Kardow-Signature: " in out
         assert f"Host: 127.0.0.1:{receiver.port}" in out
+        assert (
+            "# Made as it is sent (shown here with sample values): the envelope's timestamp,"
+            " {{uuid}} and X-Kardow-Signature.\n"
+        ) in out
         assert receiver.received == []
 
     def test_failures_exit_1_and_name_the_fire(

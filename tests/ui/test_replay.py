@@ -18,12 +18,14 @@ from sqlite_utils import Database
 from hookscope.core.fire import REPLAY_HEADER, wire_headers
 from hookscope.core.model import Capture, Credential
 from hookscope.core.providers import kardow
+from hookscope.core.tasks import spawn
 from hookscope.engine import Engine
 from hookscope.storage.db import open_store
 from hookscope.ui.compose.replay import AUTOMATIC, ReplayDialog, forget_last_url
 from tests.integration.conftest import http
 from tests.ui.conftest import wait_until
 from tests.ui.test_composer import (
+    HeldTarget,
     app_palette,
     closed_port_url,
     dark_palette,
@@ -319,6 +321,74 @@ async def test_a_5_mb_body_is_previewed_in_part_and_not_offered_for_editing(
     assert dialog.plan is not None
     assert dialog.plan.requests[0].body == body
     # Not sent here: the sender hands aiohttp bytes over 1 MB, which warns (an error in tests).
+
+
+# -- the outcome line stays about what the form shows ------------------------------------------
+
+
+@pytest.mark.asyncio
+async def test_the_outcome_clears_when_the_url_changes(engine: Engine, open_replay: Opener) -> None:
+    dialog = await open_replay(await deliver_signed(engine, kardow_body(), "x" * 16))
+    dialog.url_edit.setText(closed_port_url())
+    attempt = await dialog.send()
+    assert attempt is not None
+    assert not attempt.ok
+    assert dialog.result_label.text().startswith("✗ Failed after ")
+
+    dialog.url_edit.setText(engine.url + "/elsewhere")
+
+    assert not dialog.result_label.isVisible()
+    assert dialog.result_label.text() == ""
+    await wait_until(dialog.send_button.isEnabled)
+    assert not dialog.result_label.isVisible()  # the new preview does not bring it back
+
+
+@pytest.mark.asyncio
+async def test_the_outcome_clears_when_the_body_or_signing_changes(
+    engine: Engine, gui_db: Database, open_replay: Opener
+) -> None:
+    await know_secret(engine, gui_db)
+    dialog = await open_replay(await deliver_signed(engine, kardow_body(), SECRET))
+    changes = {
+        "edit body": lambda: dialog.edit_body_radio.setChecked(True),
+        "body text": lambda: dialog.body_edit.setPlainText('{"edited": true}'),
+        "re-sign": lambda: dialog.resign_check.setChecked(True),
+        "secret": lambda: dialog.credential_combo.setCurrentIndex(1),
+        "as captured": lambda: dialog.as_captured_radio.setChecked(True),
+    }
+    for name, change in changes.items():
+        attempt = await dialog.send()
+        assert attempt is not None
+        assert dialog.result_label.text().startswith("✓ Delivered (200) in "), name
+        change()
+        assert dialog.result_label.text() == "", name
+
+
+@pytest.mark.asyncio
+async def test_an_edit_while_sending_leaves_an_outcome_that_names_its_request(
+    engine: Engine, open_replay: Opener
+) -> None:
+    dialog = await open_replay(await deliver_signed(engine, kardow_body(), "x" * 16))
+    held = HeldTarget()
+    try:
+        dialog.url_edit.setText(held.url)
+        await dialog.refresh_preview()
+        sending = spawn(dialog.send(), name="test-replay")
+        await wait_until(held.arrived.is_set)
+        assert dialog.result_label.text() == f"Sending to {held.url}…"
+        dialog.url_edit.setText(engine.url + "/next")
+        assert dialog.result_label.text() == f"Sending to {held.url}…"  # still on its way
+        held.release.set()
+        attempt = await sending
+    finally:
+        held.close()
+    assert attempt is not None
+    assert attempt.ok
+    said = dialog.result_label.text()
+    assert said.startswith("✓ Delivered (200) in ")
+    assert said.endswith(f"(The request to {held.url}, sent before the last edit.)")
+    dialog.url_edit.setText(engine.url + "/after")
+    assert dialog.result_label.text() == ""
 
 
 # -- how it looks -------------------------------------------------------------------------------

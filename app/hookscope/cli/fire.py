@@ -9,7 +9,6 @@ from hookscope.cli.args import Commands, Parser, subcommands
 from hookscope.cli.common import UserError
 from hookscope.cli.sending import make_plan, read_data, running_engine, send_flags, send_plan
 from hookscope.core import catalogue
-from hookscope.core.model import utc_now
 from hookscope.core.providers import kardow, kudoz
 
 
@@ -40,23 +39,23 @@ def register(commands: Commands, common: Parser) -> None:
     fire_kudoz.set_defaults(run=cmd_fire_kudoz)
 
 
-def _fill(data: Any, provider: str, event: str) -> Any:
+def _data(data: Any, provider: str, event: str) -> Any:
+    """The event's data as given, else its template (the engine fills the placeholders)."""
     try:
-        source = data if data is not None else catalogue.template(provider, event).data
+        return data if data is not None else catalogue.template(provider, event).data
     except catalogue.CatalogueError as exc:
         raise UserError(str(exc)) from exc
-    return catalogue.fill(source, now=utc_now())
 
 
 def cmd_fire_kardow(args: argparse.Namespace) -> int:
-    data = _fill(read_data(args.data), "kardow", args.event)
+    data = _data(read_data(args.data), "kardow", args.event)
     with running_engine(args) as engine:
         planned = make_plan(engine, engine.plan_kardow(args.event, data, args.org_id))
         return send_plan(engine, planned, args)
 
 
 def cmd_fire_kudoz(args: argparse.Namespace) -> int:
-    data = _fill(read_data(args.data), "kudoz", args.kind)
+    data = _data(read_data(args.data), "kudoz", args.kind)
     with running_engine(args) as engine:
         planned = make_plan(engine, engine.plan_kudoz(args.kind, data, args.to, args.credential))
         return send_plan(engine, planned, args)

@@ -17,6 +17,7 @@ from hookscope.cli.deliveries import attempt_json, attempt_line
 from hookscope.core import jsontext
 from hookscope.core.checks import check_policy
 from hookscope.core.fire import FireError, wire_headers
+from hookscope.core.fresh import describe
 from hookscope.core.model import Plan, SendPolicy
 from hookscope.engine import Engine, EngineError
 
@@ -143,7 +144,10 @@ def preview_text(plan: Plan) -> str:
     """Every request of a plan as it will go out: request line, headers, body."""
     parts: list[str] = []
     for request in plan.requests:
-        lines = [f"# {request.kind}: {request.note}", f"{request.method} {request.url}"]
+        lines = [f"# {request.kind}: {request.note}"]
+        if made := describe(plan, request):
+            lines.append(f"# {made}")
+        lines.append(f"{request.method} {request.url}")
         lines += [f"{name}: {value}" for name, value in wire_headers(request)]
         lines += ["", request.body.decode("utf-8", "replace"), ""]
         parts.append("\n".join(lines) + "\n")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import random
 import re
 import uuid as uuidlib
 from collections.abc import Iterable, Mapping
@@ -10,7 +12,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from hookscope import __version__
-from hookscope.core import chat, jsontext
+from hookscope.core import catalogue, chat, jsontext
 from hookscope.core.checks import check_kardow_event, check_org_id, check_target_url
 from hookscope.core.http import Headers
 from hookscope.core.model import (
@@ -19,6 +21,8 @@ from hookscope.core.model import (
     Header,
     Outgoing,
     Plan,
+    Recipe,
+    Signing,
     Target,
     iso_millis,
 )
@@ -63,6 +67,18 @@ def kardow_envelope(event: str, data: Any, org_id: int, now: datetime) -> dict[s
     return {"event": event, "organization_id": org_id, "timestamp": iso_millis(now), "data": data}
 
 
+def kudoz_envelope(callback_id: str, kind: str, data: Any) -> dict[str, Any]:
+    envelope: dict[str, Any] = {"id": callback_id, "kind": kind}
+    if data is not None:
+        envelope["data"] = data
+    return envelope
+
+
+def filled(data: bytes | None, now: datetime, rng: random.Random | None = None) -> Any:
+    """A recipe's data with its placeholders filled for `now` (None stays None)."""
+    return None if data is None else catalogue.fill(json.loads(data), now=now, rng=rng)
+
+
 def plan_kardow(
     event: str,
     data: Any,
@@ -74,8 +90,10 @@ def plan_kardow(
 ) -> Plan:
     """One request per enabled target subscribed to `event` or `*`, each made for its type.
 
+    `data` may hold placeholders: they are filled for `now` here (sample values for the
+    preview) and again as the fire is sent, with the envelope's timestamp (the plan's recipe).
     The event body is built once: every webhook target gets the same bytes, signed with its
-    own secret. Raises FireError when the event itself cannot be sent.
+    own secret as each attempt leaves. Raises FireError when the event itself cannot be sent.
     """
     problem = check_kardow_event(event) or check_org_id(org_id)
     if problem:
@@ -83,7 +101,8 @@ def plan_kardow(
     if not isinstance(data, dict):
         raise FireError("The event data must be a JSON object.")
     fire_id = fire_id or new_fire_id()
-    envelope = kardow_envelope(event, data, org_id, now)
+    recipe = Recipe(encode(data), org_id=org_id)
+    envelope = kardow_envelope(event, filled(recipe.data, now), org_id, now)
     payload = encode(envelope)
     requests: list[Outgoing] = []
     problems: list[str] = []
@@ -106,13 +125,15 @@ def plan_kardow(
             f"No enabled target is subscribed to {event} or *. Register one through the Kardow"
             " API emulator, `hookscope targets add`, or the Targets view."
         )
-    return Plan(fire_id, "kardow", event, payload, tuple(requests), tuple(problems))
+    return Plan(fire_id, "kardow", event, payload, tuple(requests), tuple(problems), recipe)
 
 
 def _webhook(target: Target, event: str, payload: bytes, fire_id: str) -> Outgoing | None:
     headers: list[Header] = [("Content-Type", "application/json"), ("User-Agent", USER_AGENT)]
+    signing = None
     if target.secret is not None:
         headers.append((kardow.HEADER, kardow.sign(target.secret, payload)))
+        signing = Signing(kardow.name)
         note = "signed with the target's secret"
     elif target.sealed:
         return None
@@ -127,19 +148,25 @@ def _webhook(target: Target, event: str, payload: bytes, fire_id: str) -> Outgoi
         target_id=target.id,
         event=event,
         note=note,
+        signing=signing,
     )
+
+
+def chat_body(target_type: str, envelope: Mapping[str, Any]) -> bytes:
+    """A Kardow event as a Discord (`discord`) or Slack message, encoded."""
+    if target_type == "discord":
+        return encode(chat.discord_message(envelope))
+    return encode(chat.slack_message(envelope))
 
 
 def _chat(target: Target, event: str, envelope: Mapping[str, Any]) -> Outgoing:
     if target.target_type == "discord":
-        message = chat.discord_message(envelope)
         note = "Discord embed, mentions disabled (chat targets are not signed)"
     else:
-        message = chat.slack_message(envelope)
         note = "Slack blocks, mrkdwn escaped (chat targets are not signed)"
     return Outgoing(
         url=target.target_url,
-        body=encode(message),
+        body=chat_body(target.target_type, envelope),
         headers=(("Content-Type", "application/json"), ("User-Agent", USER_AGENT)),
         kind=target.target_type,
         target_id=target.id,
@@ -159,7 +186,11 @@ def plan_kudoz(
     callback_id: str | None = None,
     nonce: str | None = None,
 ) -> Plan:
-    """A Kudoz callback to `url`, authorised with `credential` as Kudoz would."""
+    """A Kudoz callback to `url`, authorised with `credential` as Kudoz would.
+
+    Placeholders in `data` are filled for `now` (sample values) and again as it is sent; the
+    token is made again as each attempt leaves (a new UUID and timestamp).
+    """
     if kind not in kudoz.KINDS:
         raise FireError(f"Unknown Kudoz kind {kind!r}; use one of {', '.join(kudoz.KINDS)}.")
     problem = check_target_url(url)
@@ -170,10 +201,11 @@ def plan_kudoz(
     if data is not None and not isinstance(data, dict):
         raise FireError("The callback data must be a JSON object.")
     fire_id = fire_id or new_fire_id()
-    envelope: dict[str, Any] = {"id": callback_id or str(uuidlib.uuid4()), "kind": kind}
-    if data is not None:
-        envelope["data"] = data
-    body = encode(envelope)
+    recipe = Recipe(
+        None if data is None else encode(data), callback_id=callback_id or str(uuidlib.uuid4())
+    )
+    assert recipe.callback_id is not None
+    body = encode(kudoz_envelope(recipe.callback_id, kind, filled(recipe.data, now)))
     path = urlsplit(url).path or "/"
     authorization = kudoz.sign(
         credential, method="POST", path=path, body=body, uuid=nonce, now=now.timestamp()
@@ -191,8 +223,9 @@ def plan_kudoz(
         kind="kudoz",
         event=kind,
         note=f"token from the Kudoz credential {credential.name!r}",
+        signing=Signing(kudoz.name, credential.name),
     )
-    return Plan(fire_id, "kudoz", kind, body, (outgoing,))
+    return Plan(fire_id, "kudoz", kind, body, (outgoing,), recipe=recipe)
 
 
 TEST_PATH = "/hookscope-test"
@@ -288,6 +321,7 @@ def plan_replay(
     headers = capture.headers.without(*HOP_BY_HOP)
     note = "as captured" if body is None else "body edited"
     provider = provider_of(capture)
+    signing = None
     if resign and resign_with is not None:
         if provider == "kardow":
             value = kardow.sign(resign_with.secret, payload)
@@ -298,6 +332,7 @@ def plan_replay(
                 resign_with, method=capture.method, path=path, body=payload, now=now.timestamp()
             )
             headers = headers.replaced(kudoz.HEADER, value)
+        signing = Signing(resign_with.provider, resign_with.name)
         note += f", re-signed with {resign_with.name!r}"
     elif body is not None and provider is not None:
         note += " (the old signature no longer matches: re-sign to fix)"
@@ -310,5 +345,6 @@ def plan_replay(
         event=capture.verdict.event,
         note=note,
         replay_of=capture.id,
+        signing=signing,
     )
     return Plan(fire_id, provider or "", "replay", payload, (outgoing,))

@@ -18,6 +18,8 @@ from hookscope.core.http import header_bytes as header_bytes
 from hookscope.core.sending import OUTGOING_KINDS as OUTGOING_KINDS
 from hookscope.core.sending import Attempt as Attempt
 from hookscope.core.sending import Outgoing as Outgoing
+from hookscope.core.sending import Recipe as Recipe
+from hookscope.core.sending import Signing as Signing
 
 VERDICTS = ("verified", "failed", "unsigned", "no-secret", "stale", "replayed", "n/a")
 
@@ -430,12 +432,17 @@ def iso_millis(moment: datetime) -> str:
 
 @dataclass(frozen=True, slots=True)
 class Plan:
-    """What one fire will send: the requests, built once, so a preview is what goes out.
+    """What one fire will send: the requests, so a preview is what goes out.
+
+    A fire's time-bound values (placeholders, Kardow's timestamp) are made again from `recipe`
+    as it is sent, and each request with a `signing` is signed again as each attempt leaves:
+    the preview shows them with sample values, everything else goes out as shown.
 
     Attributes:
         fire_id: names the fire; every attempt of its requests is logged under it.
         payload: the event as the provider would send it (before chat formatting or signing).
         problems: why some targets get nothing, or why nothing is sent at all.
+        recipe: what the event is made from (None: the bodies go out exactly as planned).
     """
 
     fire_id: str
@@ -444,6 +451,7 @@ class Plan:
     payload: bytes
     requests: tuple[Outgoing, ...] = ()
     problems: tuple[str, ...] = ()
+    recipe: Recipe | None = None
 
 
 @dataclass(frozen=True, slots=True)

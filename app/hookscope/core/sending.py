@@ -3,12 +3,43 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from hookscope.core.http import NO_HEADERS, Header, Headers, Request, Response
 
 OUTGOING_KINDS = ("webhook", "discord", "slack", "kudoz", "replay")
+
+
+@dataclass(frozen=True, slots=True)
+class Signing:
+    """How a request is signed again right before each attempt leaves (the engine holds the
+    secret: a plan never carries one).
+
+    Attributes:
+        scheme: "kardow" (`X-Kardow-Signature` over the body as sent) or "kudoz" (an
+            `Authorization` token with a new UUID and the current timestamp).
+        credential: the stored secret that signs, by name; None: the Kardow target's own.
+    """
+
+    scheme: str
+    credential: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Recipe:
+    """What a fire's event is made from, so its time-bound values are made as it is sent.
+
+    Attributes:
+        data: the event's `data` as written (compact JSON, placeholders not filled), or None
+            for a Kudoz callback without data.
+        org_id: the Kardow envelope's `organization_id` (None for Kudoz).
+        callback_id: the Kudoz envelope's `id` (it names the callback: kept as previewed).
+    """
+
+    data: bytes | None
+    org_id: int | None = None
+    callback_id: str | None = None
 
 
 @dataclass(frozen=True, slots=True, init=False)
@@ -21,6 +52,8 @@ class Outgoing(Request):
         kind: "webhook", "discord", "slack" (a Kardow target), "kudoz" or "replay".
         note: how it was made, for the user ("signed with the target's secret", ...).
         replay_of: the capture this request re-sends.
+        signing: how its signature is made again as each attempt leaves (None: sent as is).
+            Not part of what the request is: a logged request compares equal without it.
     """
 
     kind: str = "webhook"
@@ -28,6 +61,7 @@ class Outgoing(Request):
     event: str | None = None
     note: str = ""
     replay_of: int | None = None
+    signing: Signing | None = field(default=None, compare=False)
 
     def __init__(
         self,
@@ -43,6 +77,7 @@ class Outgoing(Request):
         *,
         target: str | None = None,
         http_version: str = "1.1",
+        signing: Signing | None = None,
     ) -> None:
         # Callers name the URL `url`; dataclasses.replace() passes it as the field, `target`.
         where = url if url is not None else target
@@ -50,6 +85,7 @@ class Outgoing(Request):
             raise TypeError("an outgoing request needs a url")
         Request.__init__(self, method, where, Headers(headers), body, http_version)
         _set(self, kind=kind, target_id=target_id, event=event, note=note, replay_of=replay_of)
+        _set(self, signing=signing)
 
     @property
     def url(self) -> str:

@@ -6,10 +6,19 @@ import json
 import logging
 from collections.abc import Callable
 from dataclasses import replace
+from datetime import datetime
 from typing import Any
 
-from hookscope.core import catalogue, fire
-from hookscope.core.model import Attempt, Capture, Credential, Plan, SendPolicy, utc_now
+from hookscope.core import catalogue, fire, fresh
+from hookscope.core.model import (
+    Attempt,
+    Capture,
+    Credential,
+    Outgoing,
+    Plan,
+    SendPolicy,
+    utc_now,
+)
 from hookscope.engine.config import Configuration
 from hookscope.engine.runtime import EngineError, Runtime
 from hookscope.net.sender import Sender
@@ -24,8 +33,12 @@ DeliveriesListener = Callable[[list[int]], None]
 class Sending:
     """Builds what a fire or a replay sends, sends it, and logs each attempt.
 
+    Plans carry sample values; what is bound to the time is made as the plan is sent (its
+    recipe, filled at that moment) and as each attempt leaves (signatures, Kudoz tokens).
+
     Attributes:
         sender: the HTTP client side.
+        clock: the time now, for plans and sends (tests move it instead of sleeping).
     """
 
     def __init__(self, runtime: Runtime, config: Configuration, url: Callable[[], str]) -> None:
@@ -33,6 +46,7 @@ class Sending:
         self._config = config
         self._url = url
         self.sender = Sender()
+        self.clock: Callable[[], datetime] = utc_now
         self._listeners: list[DeliveriesListener] = []
 
     def on_deliveries(self, listener: DeliveriesListener) -> None:
@@ -48,12 +62,13 @@ class Sending:
         """What firing `event` sends now (raises fire.FireError for an unusable event)."""
         self._config.reload_if_changed()  # a target a CLI just added is fired to
         targets = self._config.targets()
-        return fire.plan_kardow(event, data, org_id=org_id, targets=targets, now=utc_now())
+        return fire.plan_kardow(event, data, org_id=org_id, targets=targets, now=self.clock())
 
     async def plan_kudoz(self, kind: str, data: Any, url: str, credential: str) -> Plan:
+        """What sending a Kudoz callback sends (its token is made again as it leaves)."""
         self._config.reload_if_changed()
         chosen = self._config.credential(credential, "kudoz")
-        return fire.plan_kudoz(kind, data, url=url, credential=chosen, now=utc_now())
+        return fire.plan_kudoz(kind, data, url=url, credential=chosen, now=self.clock())
 
     async def plan_replay(
         self,
@@ -82,7 +97,7 @@ class Sending:
                         f" (stored: {', '.join(mine)})."
                     )
         return fire.plan_replay(
-            capture, url=url, now=utc_now(), resign=resign, resign_with=signer, body=body
+            capture, url=url, now=self.clock(), resign=resign, resign_with=signer, body=body
         )
 
     def _default_signer(self, capture: Capture) -> Credential | None:
@@ -106,8 +121,9 @@ class Sending:
             raise EngineError("The listener is not running, so there is nowhere to deliver to.")
         self._config.reload_if_changed()
         secret = next((c for c in self._config.credentials() if c.provider == "kardow"), None)
-        data = catalogue.fill(catalogue.template("kardow", "job.created").data, now=utc_now())
-        plan = fire.plan_test_delivery(url, data, now=utc_now(), secret=secret)
+        now = self.clock()
+        data = catalogue.fill(catalogue.template("kardow", "job.created").data, now=now)
+        plan = fire.plan_test_delivery(url, data, now=now, secret=secret)
         (attempt,) = await self.send(plan, SendPolicy(retries=0))
         try:
             capture_id = json.loads(attempt.response_body)["capture_id"]
@@ -116,9 +132,41 @@ class Sending:
         return attempt, capture_id if isinstance(capture_id, int) else None
 
     async def send(self, plan: Plan, policy: SendPolicy | None = None) -> list[Attempt]:
-        """Send a plan; every attempt is logged as it ends. The last attempt of each request."""
+        """Send a plan; every attempt is logged as it ends. The last attempt of each request.
+
+        The plan's event is made again now (fresh placeholders, Kardow's timestamp) and each
+        attempt is signed as it leaves; the log and the attempts hold exactly what left.
+        """
         chosen = policy or await self.send_policy()
-        return await self.sender.send(plan, chosen, self._log_attempt)
+        self._config.reload_if_changed()  # a secret changed since the preview signs with the new
+        ready = fresh.refill(plan, self.clock())
+        return await self.sender.send(ready, chosen, self._log_attempt, self._sign)
+
+    def _sign(self, request: Outgoing) -> Outgoing:
+        """`request` signed as it leaves, with its secret as stored now."""
+        if request.signing is None:
+            return request
+        return fresh.signed(request, self._signer(request), self.clock())
+
+    def _signer(self, request: Outgoing) -> Credential:
+        """The secret `request` is signed with; FireError (a phrase for the log) if it is gone."""
+        assert request.signing is not None
+        scheme, name = request.signing.scheme, request.signing.credential
+        if name is not None:
+            try:
+                return self._config.credential(name, scheme)
+            except EngineError:
+                raise fire.FireError(
+                    f"the {scheme.capitalize()} secret {name!r} is no longer stored"
+                ) from None
+        target = next((t for t in self._config.targets() if t.id == request.target_id), None)
+        if target is None:
+            raise fire.FireError("the target was removed since the preview")
+        if target.secret is None:
+            if target.sealed:
+                raise fire.FireError("the target's secret cannot be decrypted without the key")
+            raise fire.FireError("the target no longer has a secret")
+        return Credential(scheme, f"target {target.id[:8]}", target.secret)
 
     async def _log_attempt(self, attempt: Attempt) -> Attempt:
         ids = await self._runtime.write(lambda db: delivery_store.insert_attempts(db, [attempt]))

@@ -14,12 +14,16 @@ from dataclasses import replace
 import aiohttp
 from multidict import CIMultiDict
 
+from hookscope.core.fire import FireError
 from hookscope.core.http import Headers, Response
 from hookscope.core.model import Attempt, Outgoing, Plan, SendPolicy, utc_now
 
 log = logging.getLogger(__name__)
 
 Record = Callable[[Attempt], Awaitable[Attempt]]  # stores an attempt, gives it back with its id
+# Makes a request ready the moment before each attempt leaves (a fresh signature or token);
+# raises FireError, a phrase for the log, when it cannot be sent.
+Prepare = Callable[[Outgoing], Outgoing]
 MAX_CONNECTIONS = 256
 # Retried: the target may well answer next time. Other answers (4xx, 3xx) will not change.
 RETRY_STATUSES = frozenset({408, 425, 429, 500, 502, 503, 504})
@@ -50,20 +54,37 @@ class Sender:
             await self._session.close()
             self._session = None
 
-    async def send(self, plan: Plan, policy: SendPolicy, record: Record) -> list[Attempt]:
+    async def send(
+        self, plan: Plan, policy: SendPolicy, record: Record, prepare: Prepare | None = None
+    ) -> list[Attempt]:
         """Send every request of `plan`; the last attempt of each, in plan order.
 
-        `record(attempt)` is awaited for every attempt (retries included) as soon as it ends.
+        `prepare(request)` makes each attempt's request right before it leaves (a retry gets
+        its own); the attempt carries, and `record(attempt)` logs, exactly what left.
+        `record` is awaited for every attempt (retries included) as soon as it ends.
         """
-        tries = [self._deliver(plan.fire_id, request, policy, record) for request in plan.requests]
+        tries = [
+            self._deliver(plan.fire_id, request, policy, record, prepare)
+            for request in plan.requests
+        ]
         return list(await asyncio.gather(*tries))
 
     async def _deliver(
-        self, fire_id: str, request: Outgoing, policy: SendPolicy, record: Record
+        self,
+        fire_id: str,
+        request: Outgoing,
+        policy: SendPolicy,
+        record: Record,
+        prepare: Prepare | None,
     ) -> Attempt:
         number = 1
         while True:
-            attempt = await self.attempt(fire_id, request, policy, number)
+            try:
+                ready = request if prepare is None else prepare(request)
+            except FireError as exc:
+                attempt = Attempt(fire_id, request, number, error=f"not sent: {exc}")
+            else:
+                attempt = await self.attempt(fire_id, ready, policy, number)
             again = number <= policy.retries and retryable(attempt)
             attempt = await record(replace(attempt, final=not again))
             if not again:

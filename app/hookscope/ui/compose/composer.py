@@ -26,7 +26,7 @@ from sqlite_utils import Database
 
 from hookscope.core import catalogue
 from hookscope.core.catalogue import PLACEHOLDERS, CatalogueError, Template
-from hookscope.core.model import Attempt, Plan, utc_now
+from hookscope.core.model import Attempt, Plan
 from hookscope.core.providers import kardow, kudoz
 from hookscope.engine import Engine
 from hookscope.storage import reads
@@ -54,8 +54,9 @@ _BADGE = ("#fde7c7", "#6b4413")  # the "shape assumed" badge's background
 class ComposerPanel(QWidget):
     """Compose an event from the catalogue, see exactly what will go out, fire it.
 
-    The preview is a kept Plan, rebuilt (placeholders filled afresh) whenever the input settles;
-    Fire sends that very plan, then a new one is made for the next fire (fresh ids and times).
+    The preview is a kept Plan, rebuilt whenever the input settles; Fire sends that very plan,
+    its time-bound values (placeholders, timestamps, signatures and tokens) made as it leaves
+    and named under the preview, then a new one is made for the next fire (fresh ids).
     Nothing here blocks the GUI: planning and sending run on the engine's loop.
 
     Keyboard: Ctrl+Return (or Ctrl+Enter) fires.
@@ -77,7 +78,7 @@ class ComposerPanel(QWidget):
         error_label: why the data cannot be sent (invalid JSON with line and column, ...).
         preview: the RequestPreview of `plan`.
         flow: plans the input as it settles, and sends the plan shown.
-        refresh_button: builds the preview again (fresh values, the targets registered now).
+        refresh_button: builds the preview again (new sample values, the targets registered now).
         fire_button: sends `plan`; disabled with the reason as its tooltip.
         status_label: "Sending to N targets…", then the summary ("3 delivered, 1 failed").
         results: the last fire's result per request.
@@ -185,13 +186,15 @@ class ComposerPanel(QWidget):
         left_layout.addWidget(self.editor, 1)
         left_layout.addWidget(self.error_label)
         left_layout.addWidget(
-            plain_label(f"{placeholders} get fresh values for every preview and every fire.")
+            plain_label(
+                f"{placeholders} are filled as the event is sent (the preview shows sample values)."
+            )
         )
 
         self.preview = RequestPreview()
         self.refresh_button = QPushButton("Refresh")
         self.refresh_button.setToolTip(
-            "Build the preview again: fresh placeholder values, and the targets registered now"
+            "Build the preview again: new sample values, and the targets registered now"
         )
         self.refresh_button.clicked.connect(lambda: self._background(self.refresh_preview()))
         preview_row = QHBoxLayout()
@@ -352,13 +355,13 @@ class ComposerPanel(QWidget):
         if data is None:
             why = self.flow.input_problem if self.error_label.isHidden() else None
             return why or "Fix the data to see what will go out."
-        filled = catalogue.fill(data, now=utc_now())
+        # The engine fills the placeholders: with sample values now, afresh as it is sent.
         event = self.template.event
         if self.provider == kudoz.name:
             url = self.url_edit.text().strip()
             credential = str(self.credential_combo.currentData())
-            return self.flow.client.plan_kudoz(event, filled, url, credential)
-        return self.flow.client.plan_kardow(event, filled, self.org_spin.value())
+            return self.flow.client.plan_kudoz(event, data, url, credential)
+        return self.flow.client.plan_kardow(event, data, self.org_spin.value())
 
     @property
     def plan(self) -> Plan | None:

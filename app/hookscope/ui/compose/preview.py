@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (
 )
 
 from hookscope.core.fire import wire_headers
+from hookscope.core.fresh import describe
 from hookscope.core.http import Headers, Request
 from hookscope.core.model import Outgoing, Plan
 from hookscope.ui.style import say
@@ -60,6 +61,8 @@ class RequestPreview(QWidget):
             was made with show_list=False, for a plan of one request).
         message: the selected request: method and URL, how it was made, headers as they go out
             (Host first, Content-Length last, as the HTTP client adds them), the body.
+        fresh_label: what of the selected request is made as it is sent (placeholders,
+            timestamps, signatures, tokens: shown with sample values), hidden when nothing is.
         placeholder: why nothing is shown, when nothing is.
     """
 
@@ -92,6 +95,12 @@ class RequestPreview(QWidget):
 
         self.message = MessageView(request=True)
         self.message.body.views.setCurrentIndex(1)  # Raw: the bytes as sent
+        self.fresh_label = plain_label()
+        self.fresh_label.hide()
+        # Under the request's line and note: it is about the request shown.
+        message_layout = self.message.layout()
+        assert isinstance(message_layout, QVBoxLayout)
+        message_layout.insertWidget(2, self.fresh_label)
         self.placeholder = plain_label()
         self.placeholder.setEnabled(False)
         self.placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
@@ -180,6 +189,7 @@ class RequestPreview(QWidget):
         self.placeholder.setText(placeholder)
         self.placeholder.setVisible(request is None)
         self.message.setVisible(request is not None)
+        say(self.fresh_label, describe(self.plan, request) if self.plan and request else "")
         if request is None:
             self.message.clear()
             return

@@ -82,7 +82,8 @@ class ReplayDialog(QDialog):
         preview: the RequestPreview of `plan`.
         flow: plans the form as it settles, and sends the plan shown.
         send_button: sends `plan`; disabled with the reason as its tooltip.
-        result_label: "Sending…", then the outcome, status and latency in words.
+        result_label: "Sending…", then the outcome, status and latency in words; cleared as
+            soon as the form changes (the outcome was about what the form said then).
         buttons: Close.
     """
 
@@ -98,6 +99,7 @@ class ReplayDialog(QDialog):
         self.capture = reads.get_capture(db, capture_id)
         self._original_text = ""
         self._resign_problem: str | None = None
+        self._edited_while_sending = False
         self._work = Background(
             self,
             "replay-action",
@@ -302,6 +304,10 @@ class ReplayDialog(QDialog):
         self._changed()
 
     def _changed(self) -> None:
+        if self.flow.sending:
+            self._edited_while_sending = True
+        else:
+            say(self.result_label, "")  # an outcome is about the form as it was sent
         self.flow.changed()
 
     def _body(self) -> bytes | None:
@@ -359,23 +365,30 @@ class ReplayDialog(QDialog):
     def _begin_send(self, plan: Plan) -> str:
         request = plan.requests[0]
         _memory["url"] = request.url
+        self._edited_while_sending = False
         return f"Sending to {request.url}…"
 
     def _sent(self, plan: Plan, attempts: list[Attempt]) -> None:
-        self._show_result(attempts[0] if attempts else None)
+        # Edited while it was on its way: the outcome says which request it is about.
+        about = plan.requests[0].url if self._edited_while_sending else None
+        self._edited_while_sending = False
+        self._show_result(attempts[0] if attempts else None, about)
         self.sent.emit(plan.fire_id)
 
-    def _show_result(self, attempt: Attempt | None) -> None:
+    def _show_result(self, attempt: Attempt | None, about: str | None = None) -> None:
         if attempt is None:
             say(self.result_label, "Nothing was sent.", "error")
             return
         took = f"{attempt.latency_ms:.0f} ms"
         if attempt.ok:
-            say(self.result_label, f"✓ {attempt.outcome.capitalize()} in {took}.", "ok")
+            text, tone = f"✓ {attempt.outcome.capitalize()} in {took}.", "ok"
         elif attempt.error is not None:
-            say(self.result_label, f"✗ Failed after {took}: {attempt.error}", "error")
+            text, tone = f"✗ Failed after {took}: {attempt.error}", "error"
         else:
-            say(self.result_label, f"✗ Not accepted: {attempt.outcome}, in {took}.", "error")
+            text, tone = f"✗ Not accepted: {attempt.outcome}, in {took}.", "error"
+        if about is not None:
+            text += f" (The request to {about}, sent before the last edit.)"
+        say(self.result_label, text, tone)
 
     # -- plumbing -------------------------------------------------------------------------------
 
