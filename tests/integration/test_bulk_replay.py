@@ -140,6 +140,19 @@ def test_cancel_stops_further_sends_and_lets_the_one_in_flight_finish(
     assert logged(data_dir, result.fire_id) == twenty[:3]
 
 
+def test_the_result_holds_no_bodies_but_the_log_does(
+    bulk_engine: Engine, twenty: list[int], receiver: Receiver, data_dir: Path
+) -> None:
+    result = replay_many(bulk_engine, BulkReplay(tuple(twenty[:2]), receiver.url("/ok/bodies")))
+    assert [outcome.attempt.request.body for outcome in result.outcomes if outcome.attempt] == [
+        b"",
+        b"",
+    ]
+    with reads.open_store(data_dir) as db:
+        kept = reads.list_attempts(db, DeliveryQuery(fire_id=result.fire_id, limit=10))
+    assert sorted(attempt.request.body for attempt in kept) == [b'{"n": 0}', b'{"n": 1}']
+
+
 def test_failures_are_counted_and_logged(
     bulk_engine: Engine, twenty: list[int], receiver: Receiver, data_dir: Path
 ) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import signal
 import subprocess
 import sys
@@ -62,6 +63,18 @@ def test_several_ids_are_sent_in_arrival_order_with_a_summary(
     assert all(" ok   replay " in line for line in lines)
     assert done.stderr.startswith("5 delivered, 0 failed (`hookscope deliveries list --fire ")
     assert logged(data_dir) == five
+
+
+@pytest.mark.slow
+def test_json_lists_each_attempt_without_the_body_sent(
+    data_dir: Path, five: list[int], receiver: Receiver
+) -> None:
+    ids = [str(i) for i in five[:3]]
+    done = hookscope(data_dir, "replay", *ids, "--to", receiver.url("/ok/json"), "--json")
+    assert done.returncode == 0, done.stderr
+    listed = json.loads(done.stdout)
+    assert [entry["replay_of"] for entry in listed] == five[:3]
+    assert all(entry["ok"] and "request_body" not in entry for entry in listed)
 
 
 @pytest.mark.slow

@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import argparse
 import json
+import signal
 import sys
 import threading
 import time
 from concurrent.futures import Future
+from typing import Any
 
 from hookscope.cli.args import Commands, Parser, positive
 from hookscope.cli.common import UserError
@@ -129,17 +131,34 @@ def _wait(
 ) -> BulkResult | None:
     """The run's result, drawing progress meanwhile. The first Ctrl+C cancels (the requests
     in flight finish and are logged); a second one aborts them: None."""
+    aborting = threading.Event()
+
+    def interrupted(_signum: int, _frame: object) -> None:
+        # A flag, not KeyboardInterrupt: an exception could land anywhere, even mid-report.
+        if cancel.is_set():
+            aborting.set()
+        cancel.set()
+
+    previous = signal.signal(signal.SIGINT, interrupted)
+    try:
+        return _await(running, cancel, aborting, shown)
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+def _await(
+    running: Future[BulkResult],
+    cancel: threading.Event,
+    aborting: threading.Event,
+    shown: ProgressLine,
+) -> BulkResult | None:
+    told = False
     deadline = time.monotonic() + SEND_TIMEOUT
     while time.monotonic() < deadline:
-        try:
-            return running.result(timeout=0.2)
-        except TimeoutError:
-            shown.draw()
-        except KeyboardInterrupt:
-            if cancel.is_set():
-                running.cancel()
-                return None
-            cancel.set()
+        if aborting.is_set():
+            running.cancel()
+            return None
+        if cancel.is_set() and not told:
             shown.clear()
             print(
                 "hookscope: cancelling: no new replay starts; those in flight finish"
@@ -147,13 +166,20 @@ def _wait(
                 file=sys.stderr,
                 flush=True,
             )
+            told = True
+        try:
+            return running.result(timeout=0.2)
+        except TimeoutError:
+            shown.draw()
     raise UserError("The replays did not finish within an hour; stopped waiting.")
 
 
 def _report(result: BulkResult, as_json: bool) -> None:
     attempts = [outcome.attempt for outcome in result.outcomes if outcome.attempt is not None]
     if as_json:
-        print(json.dumps([attempt_json(attempt) for attempt in attempts], indent=2))
+        # Without the request bodies: each is its capture's own (`captures show ID --body`).
+        shown = [attempt_json(attempt) for attempt in attempts]
+        print(json.dumps([_without_body(entry) for entry in shown], indent=2))
     else:
         for outcome in result.outcomes:
             if outcome.attempt is not None:
@@ -163,6 +189,10 @@ def _report(result: BulkResult, as_json: bool) -> None:
             print(f"hookscope: capture {outcome.capture_id} {outcome.problem}.", file=sys.stderr)
     where = f" (`hookscope deliveries list --fire {result.fire_id}`)" if result.outcomes else ""
     print(f"{result.summary}{where}", file=sys.stderr)
+
+
+def _without_body(entry: dict[str, Any]) -> dict[str, Any]:
+    return {key: value for key, value in entry.items() if key != "request_body"}
 
 
 def _tally(progress: BulkProgress) -> str:

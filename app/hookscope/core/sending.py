@@ -204,7 +204,10 @@ class BulkProgress:
 
 @dataclass(frozen=True, slots=True)
 class BulkOutcome:
-    """What became of one capture of a bulk replay: its last attempt, or why none was made."""
+    """What became of one capture of a bulk replay: its last attempt, or why none was made.
+
+    The attempt's request is kept without its body (the capture's own; the delivery log has it).
+    """
 
     capture_id: int
     attempt: Attempt | None

@@ -101,7 +101,12 @@ class BulkRun:
         except (EngineError, FireError) as exc:  # deleted meanwhile, a secret removed, ...
             return BulkOutcome(capture_id, None, f"not sent: {exc}")
         attempts = await self._send(replace(plan, fire_id=self.fire_id))
-        return BulkOutcome(capture_id, attempts[0] if attempts else None, "not sent")
+        if not attempts:
+            return BulkOutcome(capture_id, None, "not sent")
+        # The result of a long run must not hold every body sent: each is the capture's own,
+        # and the delivery log keeps it with the attempt.
+        (last,) = attempts
+        return BulkOutcome(capture_id, replace(last, request=replace(last.request, body=b"")))
 
     def _tell(self, progress: BulkListener | None) -> None:
         if progress is None:
