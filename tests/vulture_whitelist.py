@@ -58,6 +58,7 @@ _.read_ndjson_line  # the inverse of the NDJSON export: proves it is lossless
 _.placeholders_in  # proves templates make fresh ids on every fire
 _.header_values  # Capture.header()'s companion for repeated headers
 _.spooled  # SpooledBody: whether the body went to disk
+_.last_result  # BulkReplayDialog: the run a click on Start made, shown in the dialog
 _.evicted  # ConnectionGuard: connections closed to make room
 _.attempts_of  # storage.deliveries: attempts by id (the window no longer calls it)
 _.set_provider  # ComposerPanel: test setup

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import ssl
 import threading
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
@@ -30,12 +30,18 @@ class Receiver:
     Paths choose the behaviour: `/ok...` 200, `/status/N` answers N, `/slow` waits 30 s,
     `/redirect` 301, `/garbage` writes bytes that are not HTTP, `/hangup` closes at once,
     `/big` answers 1 MB, `/flaky` answers 503 twice then 200.
+
+    `hold(received)`, when set, is awaited (on the receiver's loop) before answering; while
+    it runs the request counts as in flight (`in_flight`, highest so far `most_in_flight`).
     """
 
     port: int = 0
     received: list[Received] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
     flaky_left: int = 2
+    hold: Callable[[Received], Awaitable[None]] | None = None
+    in_flight: int = 0
+    most_in_flight: int = 0
 
     scheme: str = "http"
 
@@ -48,15 +54,22 @@ class Receiver:
 
     async def handle(self, request: web.Request) -> web.StreamResponse:
         body = await request.content.read()  # no size cap: big events are tested too
+        received = Received(
+            request.method, request.path_qs, [(k, v) for k, v in request.headers.items()], body
+        )
         with self.lock:
-            self.received.append(
-                Received(
-                    request.method,
-                    request.path_qs,
-                    [(k, v) for k, v in request.headers.items()],
-                    body,
-                )
-            )
+            self.received.append(received)
+            self.in_flight += 1
+            self.most_in_flight = max(self.most_in_flight, self.in_flight)
+        try:
+            if self.hold is not None:
+                await self.hold(received)
+            return await self._answer(request)
+        finally:
+            with self.lock:
+                self.in_flight -= 1
+
+    async def _answer(self, request: web.Request) -> web.StreamResponse:
         path = request.path
         if path.startswith("/status/"):
             return web.Response(status=int(path.rsplit("/", 1)[1]), text="nope")

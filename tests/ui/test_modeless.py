@@ -20,14 +20,19 @@ DIALOGS: dict[str, Opener] = {
     "settings": lambda window: (window.open_settings(), window.settings_dialog)[1],
     "welcome": lambda window: window.open_welcome(),
     "replay": lambda window: window.open_replay(),
+    "bulk replay": lambda window: (window.open_replay(), window.bulk_replay_dialog)[1],
 }
 
 
 async def opened(window: MainWindow, engine: Engine, which: str) -> QDialog:
-    if which == "replay":  # a capture to replay, selected
-        http(engine.listener.port if engine.listener else 0, "POST", "/hooks/x", body=b"{}")
-        await wait_until(lambda: window.captures.model.rowCount() == 1)
+    if which.endswith("replay"):  # captures to replay, selected: one, or two for the bulk one
+        count = 2 if which == "bulk replay" else 1
+        for _ in range(count):
+            http(engine.listener.port if engine.listener else 0, "POST", "/hooks/x", body=b"{}")
+        await wait_until(lambda: window.captures.model.rowCount() == count)
         window.captures.table.selectRow(0)
+        if count > 1:
+            window.captures.table.selectAll()
     dialog = DIALOGS[which](window)
     assert dialog is not None
     await wait_until(dialog.isVisible)

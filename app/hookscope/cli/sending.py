@@ -91,6 +91,11 @@ def _policy(args: argparse.Namespace, saved: SendPolicy) -> SendPolicy:
     return policy
 
 
+def policy_for(engine: Engine, args: argparse.Namespace) -> SendPolicy:
+    """The saved send policy with this command's flags applied (UserError when impossible)."""
+    return _policy(args, engine.call(engine.send_policy()).result(30))
+
+
 @contextmanager
 def running_engine(args: argparse.Namespace) -> Iterator[Engine]:
     """An engine without listeners: the one writer logs the attempts."""

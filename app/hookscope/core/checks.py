@@ -15,6 +15,7 @@ from hookscope.core import jsontext
 from hookscope.core.model import ANY_EVENT, TARGET_TYPES, ResponseRule, SendPolicy
 from hookscope.core.providers import kardow
 from hookscope.core.providers.kudoz import PLACEHOLDERS
+from hookscope.core.sending import MAX_CONCURRENCY
 
 MIN_SECRET = 16  # Kardow's documented minimum for a webhook secret
 MAX_URL = 2048
@@ -192,6 +193,13 @@ def check_policy(policy: SendPolicy) -> str | None:
     if not 0 < policy.response_limit <= MAX_RESPONSE_LIMIT:
         limit = MAX_RESPONSE_LIMIT // (1024 * 1024)
         return f"The response body limit must be between 1 byte and {limit} MB."
+    return None
+
+
+def check_concurrency(value: int) -> str | None:
+    """How many replays of a bulk replay may be in flight at once."""
+    if not 1 <= value <= MAX_CONCURRENCY:
+        return f"The concurrency must be a whole number from 1 to {MAX_CONCURRENCY}, not {value}."
     return None
 
 

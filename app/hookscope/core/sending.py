@@ -192,3 +192,96 @@ class Attempt:
             where = f" to {location}" if location else ""
             return f"redirected ({status}){where}, not followed"
         return f"HTTP {status}"
+
+
+# -- bulk replay ----------------------------------------------------------------------------------
+
+MAX_CONCURRENCY = 32  # a replay run is a test, not a load generator: a few at a time is plenty
+
+
+@dataclass(frozen=True, slots=True)
+class BulkReplay:
+    """Many captures sent again to one URL, in the order they arrived, `concurrency` at a time.
+
+    Attributes:
+        capture_ids: the captures, in any order and possibly repeated (each is sent once).
+        resign: sign each again with a secret of its provider instead of as captured.
+        credential: the stored secret to re-sign with (None: the one that verified each).
+        concurrency: how many requests may be in flight at once (1: strictly one by one).
+    """
+
+    capture_ids: tuple[int, ...]
+    url: str
+    resign: bool = False
+    credential: str | None = None
+    concurrency: int = 1
+
+    @property
+    def order(self) -> tuple[int, ...]:
+        """Arrival order: capture ids are given out as captures are committed."""
+        return tuple(sorted(set(self.capture_ids)))
+
+
+@dataclass(frozen=True, slots=True)
+class BulkProgress:
+    """How far a bulk replay got: `done` of `total` sent, `ok` delivered, `failed` not."""
+
+    done: int
+    total: int
+    ok: int = 0
+    failed: int = 0
+
+    @property
+    def text(self) -> str:
+        """ "7 of 20 sent, 1 failed"."""
+        failed = f", {self.failed} failed" if self.failed else ""
+        return f"{self.done} of {self.total} sent{failed}"
+
+
+@dataclass(frozen=True, slots=True)
+class BulkOutcome:
+    """What became of one capture of a bulk replay: its last attempt, or why none was made.
+
+    The attempt's request is kept without its body (the capture's own; the delivery log has it).
+    """
+
+    capture_id: int
+    attempt: Attempt | None
+    problem: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return self.attempt is not None and self.attempt.ok
+
+    @property
+    def outcome(self) -> str:
+        return self.problem if self.attempt is None else self.attempt.outcome
+
+
+@dataclass(frozen=True, slots=True)
+class BulkResult:
+    """A finished (or cancelled) bulk replay; every attempt is logged under `fire_id`.
+
+    Attributes:
+        outcomes: one per capture that was started, in capture id order.
+        total: how many captures were to be sent.
+        cancelled: Cancel stopped it before every capture was started.
+    """
+
+    fire_id: str
+    outcomes: tuple[BulkOutcome, ...]
+    total: int
+    cancelled: bool = False
+
+    @property
+    def progress(self) -> BulkProgress:
+        ok = sum(1 for outcome in self.outcomes if outcome.ok)
+        return BulkProgress(len(self.outcomes), self.total, ok, len(self.outcomes) - ok)
+
+    @property
+    def summary(self) -> str:
+        """ "12 delivered, 1 failed", and how many were not sent when cancelled."""
+        tally = self.progress
+        text = f"{tally.ok} delivered, {tally.failed} failed"
+        left = self.total - tally.done
+        return f"{text}, {left} not sent (cancelled)" if left else text

@@ -95,6 +95,7 @@ class Engine:
         self.plan_replay = self.sending.plan_replay
         self.test_delivery = self.sending.test_delivery
         self.send = self.sending.send
+        self.replay_many = self.sending.replay_many
         self.clear_deliveries = self.sending.clear_deliveries
         self.set_starred = self.edits.set_starred
         self.set_note = self.edits.set_note

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime
@@ -19,6 +20,8 @@ from hookscope.core.model import (
     SendPolicy,
     utc_now,
 )
+from hookscope.core.sending import BulkReplay, BulkResult
+from hookscope.engine.bulk import BulkListener, BulkRun, check_job
 from hookscope.engine.config import Configuration
 from hookscope.engine.runtime import EngineError, Runtime
 from hookscope.net.sender import Sender
@@ -176,6 +179,38 @@ class Sending:
             except Exception:
                 log.exception("deliveries listener")
         return replace(attempt, id=ids[0])
+
+    async def replay_many(
+        self,
+        job: BulkReplay,
+        policy: SendPolicy | None = None,
+        progress: BulkListener | None = None,
+        cancel: threading.Event | None = None,
+    ) -> BulkResult:
+        """Replay many captures to one URL in arrival order, `job.concurrency` at a time.
+
+        Each is planned as `plan_replay` plans one, just before it is sent, and each attempt is
+        logged as a single replay's is, all under one fire id. Raises EngineError (one
+        sentence) before anything is sent when an id is unknown or the job is impossible.
+        `progress` is called on the engine loop; setting `cancel` (from any thread) stops new
+        requests from starting.
+        """
+        self._config.reload_if_changed()
+        found = capture_store.summaries_of(self._config.reader, list(job.order))
+        check_job(job, [summary.id for summary in found])
+        chosen = policy or await self.send_policy()
+
+        async def plan(capture_id: int) -> Plan:
+            return await self.plan_replay(
+                capture_id, job.url, resign=job.resign, credential=job.credential
+            )
+
+        async def send(plan: Plan) -> list[Attempt]:
+            return await self.send(plan, chosen)
+
+        run = BulkRun(job, plan, send)
+        await run.check_resigning()
+        return await run.run(progress, cancel)
 
     async def clear_deliveries(self) -> int:
         return await self._runtime.write(delivery_store.delete_all)

@@ -7,6 +7,7 @@ Each method runs the engine's coroutine on the engine loop and awaits its result
 from __future__ import annotations
 
 import asyncio
+import threading
 from collections.abc import Callable, Coroutine
 from typing import Any, TypeVar
 
@@ -20,6 +21,7 @@ from hookscope.core.model import (
     Target,
 )
 from hookscope.core.registration import Registration
+from hookscope.core.sending import BulkProgress, BulkReplay, BulkResult
 from hookscope.engine import Engine
 from hookscope.storage.reads import ApiKeyInfo
 
@@ -115,6 +117,15 @@ class EngineClient:
 
     async def send(self, plan: Plan, policy: SendPolicy | None = None) -> list[Attempt]:
         return await self._ask(self.engine.send(plan, policy))
+
+    async def replay_many(
+        self,
+        job: BulkReplay,
+        progress: Callable[[BulkProgress], None] | None = None,
+        cancel: threading.Event | None = None,
+    ) -> BulkResult:
+        """Replay many captures; `progress` is called on the engine loop, `cancel` stops it."""
+        return await self._ask(self.engine.replay_many(job, None, progress, cancel))
 
     async def test_delivery(self) -> tuple[Attempt, int | None]:
         return await self._ask(self.engine.test_delivery())

@@ -30,6 +30,7 @@ from hookscope.ui.background import Background
 from hookscope.ui.bridge import EngineBridge
 from hookscope.ui.captures.page import CapturesPage, b64, unb64
 from hookscope.ui.client import EngineClient
+from hookscope.ui.compose.bulkreplay import BulkReplayDialog
 from hookscope.ui.compose.composer import ComposerPanel
 from hookscope.ui.compose.replay import ReplayDialog
 from hookscope.ui.compose.text import summary
@@ -59,7 +60,8 @@ class MainWindow(QMainWindow):
         tabs: the four tabs.
         listen_state, url, copy_url, listen_button, stats: the listener bar.
         listen_error: why the listener could not start ("" when it did).
-        settings_dialog, replay_dialog, welcome_dialog: the dialogs opened from the window.
+        settings_dialog, replay_dialog, bulk_replay_dialog, welcome_dialog: the dialogs opened
+            from the window.
         tray: the tray icon, set by the app where there is a tray.
     """
 
@@ -72,6 +74,7 @@ class MainWindow(QMainWindow):
         self.db = db
         self.settings_dialog: SettingsDialog | None = None
         self.replay_dialog: ReplayDialog | None = None
+        self.bulk_replay_dialog: BulkReplayDialog | None = None
         self.welcome_dialog: WelcomeDialog | None = None
         self.tray: QObject | None = None
         self.listen_error = ""
@@ -232,10 +235,11 @@ class MainWindow(QMainWindow):
 
         send = menus.addMenu("Se&nd")
         self.replay_action = self._action(
-            "&Replay selected capture…",
+            "&Replay selected…",
             self.open_replay,
             "Ctrl+Shift+R",
-            tip="Send the selected capture again: as captured, edited or re-signed",
+            tip="Send the selected captures again: one as captured, edited or re-signed; several"
+            " in the order they arrived",
         )
         send.addAction(self.replay_action)
         send.addSeparator()
@@ -330,7 +334,11 @@ class MainWindow(QMainWindow):
     # -- dialogs ------------------------------------------------------------------------------
 
     def open_replay(self) -> ReplayDialog | None:
-        """Open the replay dialog for the current capture (None when nothing is selected)."""
+        """Open the replay dialog for the current capture (None when nothing is selected, or
+        when several are: they go to the bulk replay dialog)."""
+        if len(selected := self.captures.selected_ids()) > 1:
+            self.open_bulk_replay(selected)
+            return None
         capture_id = self.captures.current_id()
         if capture_id is None:
             self.statusBar().showMessage("Select a capture to replay.", 3000)
@@ -340,6 +348,18 @@ class MainWindow(QMainWindow):
         dialog.sent.connect(self._fired)
         self.replay_dialog = dialog
         dialog.destroyed.connect(lambda _=None: setattr(self, "replay_dialog", None))
+        show_modeless(dialog)
+        return dialog
+
+    def open_bulk_replay(self, capture_ids: list[int]) -> BulkReplayDialog:
+        """Open the bulk replay dialog for these captures (the running one while it runs)."""
+        dialog = self.bulk_replay_dialog
+        if dialog is None or not dialog.running:
+            if dialog is not None:
+                dialog.deleteLater()
+            dialog = BulkReplayDialog(self.engine, self.db, capture_ids, self)
+            dialog.sent.connect(self._fired)
+            self.bulk_replay_dialog = dialog
         show_modeless(dialog)
         return dialog
 
@@ -398,6 +418,7 @@ class MainWindow(QMainWindow):
             self.targets,
             self.deliveries,
             self.welcome_dialog,
+            self.bulk_replay_dialog,
         ):
             if panel is not None:
                 await panel.settle()
@@ -427,7 +448,8 @@ class MainWindow(QMainWindow):
             log.warning("window state not restored: it was not in the expected shape")
 
     def closeEvent(self, event: QCloseEvent) -> None:
-        for dialog in (self.settings_dialog, self.replay_dialog, self.welcome_dialog):
+        dialogs = (self.settings_dialog, self.replay_dialog, self.welcome_dialog)
+        for dialog in (*dialogs, self.bulk_replay_dialog):
             if dialog is not None and dialog.isVisible():
                 dialog.hide()  # the app is closing: its dialogs go with it
         self.captures.detail.flush_note()

@@ -50,6 +50,16 @@ def forget_last_url() -> None:
     _memory.clear()
 
 
+def last_url() -> str:
+    """The URL the last replay of this session went to, or ""."""
+    return _memory.get("url", "")
+
+
+def remember_url(url: str) -> None:
+    """Offer `url` first to the next replay of this session."""
+    _memory["url"] = url
+
+
 def default_url(engine: Engine, capture: Capture) -> str:
     """The last replay URL of this session, else the listener's URL with the capture's path."""
     remembered = _memory.get("url")
