@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from fnmatch import fnmatchcase
 
+from hookscope import __version__
 from hookscope.core.checks import check_rule as check_rule  # re-exported
-from hookscope.core.http import Headers, Response
+from hookscope.core.http import Headers, Request, Response
 from hookscope.core.model import DEFAULT_RULE, ResponseRule
 
 CAPTURE_ID = "{capture_id}"
@@ -39,3 +40,39 @@ def render(rule: ResponseRule, capture_id: int) -> Response:
     else:
         body = rule.body.replace(CAPTURE_ID, str(capture_id)).encode("utf-8")
     return Response(status=rule.status, headers=Headers(rule.headers), body=body)
+
+
+# What the listener names itself: without it the HTTP server would send its own version string,
+# and the stored answer would miss a header the sender got.
+SERVER = f"Hookscope/{__version__}"
+
+
+def as_sent(response: Response, request: Request, date: str) -> Response:
+    """The answer with every header the HTTP server would add on its own, so that what is
+    stored is exactly what the sender gets (the listener then sends these headers as they are).
+
+    The additions follow RFC 9110 and 9112 as aiohttp applies them: `Content-Type` for a body
+    without one, `Content-Length` (none for 1xx, 204 and 304, nor for an empty answer to HEAD),
+    `Date` (`date`, an IMF-fixdate), `Server`, and `Connection` when the request's own
+    `Connection` makes it differ from the version's default. A header the rule already sets is
+    kept as it is.
+    """
+    headers = response.headers
+    status = response.status
+    no_body = 100 <= status < 200 or status in NO_BODY_STATUSES
+    if response.body and not no_body and request.method != "HEAD":
+        headers = _default(headers, "Content-Type", "application/octet-stream")
+    if not no_body and (response.body or request.method != "HEAD"):
+        headers = _default(headers, "Content-Length", str(len(response.body)))
+    headers = _default(headers, "Date", date)
+    headers = _default(headers, "Server", SERVER)
+    tokens = {t.strip().lower() for t in ",".join(request.headers.get_all("Connection")).split(",")}
+    if request.http_version == "1.0" and "keep-alive" in tokens:
+        headers = _default(headers, "Connection", "keep-alive")
+    elif request.http_version != "1.0" and "close" in tokens:
+        headers = _default(headers, "Connection", "close")
+    return Response(status=status, headers=headers, body=response.body)
+
+
+def _default(headers: Headers, name: str, value: str) -> Headers:
+    return headers if headers.get(name) is not None else headers.appended(name, value)

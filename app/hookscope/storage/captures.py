@@ -190,6 +190,9 @@ def capture_from_row(row: dict[str, Any]) -> Capture:
         replay_of=row["replay_of"],
         starred=bool(row["starred"]),
         note=row["note"],
+        imported_from=None if row["imported_from"] is None else text_value(row["imported_from"]),
+        receive_ms=row["receive_ms"],
+        answer_ms=row["answer_ms"],
     )
 
 
