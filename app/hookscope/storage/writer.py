@@ -367,6 +367,32 @@ def row_values(
     )
 
 
+def insert_captures(db: Database, captures: list[Capture]) -> list[int]:
+    """Store captures made elsewhere (an import) in one transaction: all of them, or none.
+
+    Run on the writer thread (`CaptureWriter.call`); each keeps the response it carries.
+    """
+    conn = db.conn
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        row = conn.execute("SELECT seq FROM sqlite_sequence WHERE name = 'captures'").fetchone()
+        first = (row[0] if row else 0) + 1
+        ids = list(range(first, first + len(captures)))
+        conn.executemany(
+            INSERT,
+            [
+                row_values(capture, capture_id, capture.response)
+                for capture, capture_id in zip(captures, ids, strict=True)
+            ],
+        )
+        conn.execute("COMMIT")
+    except BaseException:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        raise
+    return ids
+
+
 def _resolve(results: list[tuple[_Pending, Stored]]) -> None:
     for pending, result in results:
         if not pending.future.done():
