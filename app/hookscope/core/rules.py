@@ -7,7 +7,7 @@ from fnmatch import fnmatchcase
 
 from hookscope import __version__
 from hookscope.core.checks import check_rule as check_rule  # re-exported
-from hookscope.core.http import Headers, Request, Response
+from hookscope.core.http import Header, Headers, Request, Response
 from hookscope.core.model import DEFAULT_RULE, ResponseRule
 
 CAPTURE_ID = "{capture_id}"
@@ -55,24 +55,36 @@ def as_sent(response: Response, request: Request, date: str) -> Response:
     without one, `Content-Length` (none for 1xx, 204 and 304, nor for an empty answer to HEAD),
     `Date` (`date`, an IMF-fixdate), `Server`, and `Connection` when the request's own
     `Connection` makes it differ from the version's default. A header the rule already sets is
-    kept as it is.
+    kept as it is. On the capture path: one pass over each header list, no more.
     """
-    headers = response.headers
-    status = response.status
+    present = {name.lower() for name, _ in response.headers}
+    status, body = response.status, response.body
     no_body = 100 <= status < 200 or status in NO_BODY_STATUSES
-    if response.body and not no_body and request.method != "HEAD":
-        headers = _default(headers, "Content-Type", "application/octet-stream")
-    if not no_body and (response.body or request.method != "HEAD"):
-        headers = _default(headers, "Content-Length", str(len(response.body)))
-    headers = _default(headers, "Date", date)
-    headers = _default(headers, "Server", SERVER)
-    tokens = {t.strip().lower() for t in ",".join(request.headers.get_all("Connection")).split(",")}
-    if request.http_version == "1.0" and "keep-alive" in tokens:
-        headers = _default(headers, "Connection", "keep-alive")
-    elif request.http_version != "1.0" and "close" in tokens:
-        headers = _default(headers, "Connection", "close")
-    return Response(status=status, headers=headers, body=response.body)
+    added: list[Header] = []
+    if body and not no_body and request.method != "HEAD" and "content-type" not in present:
+        added.append(("Content-Type", "application/octet-stream"))
+    if not no_body and (body or request.method != "HEAD") and "content-length" not in present:
+        added.append(("Content-Length", str(len(body))))
+    if "date" not in present:
+        added.append(("Date", date))
+    if "server" not in present:
+        added.append(("Server", SERVER))
+    if "connection" not in present and (connection := _connection(request)):
+        added.append(("Connection", connection))
+    if not added:
+        return response
+    return Response(status=status, headers=Headers((*response.headers, *added)), body=body)
 
 
-def _default(headers: Headers, name: str, value: str) -> Headers:
-    return headers if headers.get(name) is not None else headers.appended(name, value)
+def _connection(request: Request) -> str | None:
+    """The Connection header the server adds: `close` when an HTTP/1.1 request asked to close,
+    `keep-alive` when an HTTP/1.0 request asked to keep the connection."""
+    tokens = {
+        token.strip().lower()
+        for name, value in request.headers
+        if name.lower() == "connection"
+        for token in value.split(",")
+    }
+    if request.http_version == "1.0":
+        return "keep-alive" if "keep-alive" in tokens else None
+    return "close" if "close" in tokens else None
