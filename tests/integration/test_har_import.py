@@ -5,6 +5,8 @@ from __future__ import annotations
 import base64
 import gzip
 import json
+import subprocess
+import sys
 import threading
 from pathlib import Path
 from typing import Any
@@ -206,3 +208,34 @@ def test_the_engine_imports_all_or_nothing_and_announces_the_new_ids(
     with pytest.raises(HarError, match="Entry 5 of the file has no request"):
         engine.call(engine.import_har(json.dumps(good).encode())).result(30)
     assert count(data_dir) == 8
+
+
+@pytest.mark.slow
+def test_a_har_on_standard_input_is_imported(data_dir: Path) -> None:
+    entry = {
+        "startedDateTime": "2025-01-01T00:00:00Z",
+        "request": {"method": "PUT", "url": "http://h/in?q=1", "headers": [{"name": "A",
+                    "value": "1"}], "postData": {"text": "/w==", "encoding": "base64"}},
+    }  # fmt: skip
+    data = json.dumps({"log": {"entries": [entry]}}).encode()
+    command = [sys.executable, "-m", "hookscope", "captures", "import", "-"]
+    result = subprocess.run(
+        [*command, "--data-dir", str(data_dir)], input=data, capture_output=True, timeout=90
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == b"imported 1 capture: #1 to #1\n"
+    capture = stored(data_dir, 1)
+    assert (capture.method, capture.target, tuple(capture.headers)) == (
+        "PUT",
+        "/in?q=1",
+        (("A", "1"),),
+    )
+    assert capture.body == b"\xff"
+    assert capture.imported_from == "standard input"
+    refused = subprocess.run(
+        [*command, "--data-dir", str(data_dir)], input=b"{}", capture_output=True, timeout=90
+    )
+    assert refused.returncode == 1
+    assert refused.stderr == (
+        b"hookscope: standard input is not a HAR file: it has no log with a list of entries.\n"
+    )
