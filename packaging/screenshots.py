@@ -1,4 +1,5 @@
-"""Render the window offscreen to PNGs: each tab, verdicts, a 5 MB body, dark, the settings.
+"""Render the window offscreen to PNGs: each tab, verdicts, a 5 MB body, dark, the settings,
+an export's progress and an imported capture.
 
 Usage: python packaging/screenshots.py OUT_DIR
 
@@ -14,7 +15,9 @@ import os
 import socket
 import sys
 import tempfile
+import threading
 import time
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -24,9 +27,11 @@ import qasync
 from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import QApplication, QWidget
 
-from hookscope.core.model import Credential
+from hookscope.core import export
+from hookscope.core.model import Capture, Credential
 from hookscope.core.providers import kardow, kudoz
 from hookscope.core.registration import Registration
+from hookscope.core.tasks import spawn
 from hookscope.engine import Engine
 from hookscope.storage import credentials as credential_store
 from hookscope.storage.db import open_store
@@ -106,6 +111,7 @@ def dark_palette() -> QPalette:
         palette.setColor(name, QColor(colour))
     palette.setColor(QPalette.ColorGroup.Disabled, role.Text, QColor("#777777"))
     palette.setColor(QPalette.ColorGroup.Disabled, role.WindowText, QColor("#777777"))
+    palette.setColor(QPalette.ColorGroup.Disabled, role.ButtonText, QColor("#777777"))
     return palette
 
 
@@ -158,6 +164,7 @@ async def shoot(out: Path, directory: Path) -> None:
     await shoot_sending(window, engine, out)
     await shoot_settings(window, out)
     compare = await shoot_compare(window, engine, out)
+    await shoot_transfer(window, out, "light")
 
     # The offscreen platform has no system colour scheme to follow: set a dark palette as a
     # dark desktop would hand it to Fusion.
@@ -189,6 +196,8 @@ async def shoot(out: Path, directory: Path) -> None:
     await settle(0.3)
     grab(compare, out / "16-dark-compare.png")
     compare.close()
+    window.captures.filters.clear()
+    await shoot_transfer(window, out, "dark")
     QApplication.setPalette(light)
 
     window.close()
@@ -299,6 +308,46 @@ async def shoot_compare(window: MainWindow, engine: Engine, out: Path) -> QWidge
     await settle(0.5)
     grab(dialog, out / "15-compare.png")
     return dialog
+
+
+async def shoot_transfer(window: MainWindow, out: Path, shade: str) -> None:
+    """File > Export… half-way (its progress bar, then cancelled), and an imported capture."""
+    real = export.EXPORTERS["har"]
+    gate = threading.Event()
+
+    def held(captures: Iterable[Capture], base_url: str | None = None) -> Iterator[str]:
+        # The real writer, held after a few entries so the progress shows half-way.
+        for number, chunk in enumerate(real(captures, base_url)):
+            yield chunk
+            if number == 3:
+                gate.wait(30)
+
+    dialog = window.open_export()
+    with tempfile.TemporaryDirectory() as folder:
+        dialog.choose("all")
+        dialog.path.setText(str(Path(folder) / "captures-of-the-night-shift.har"))
+        export.EXPORTERS["har"] = held
+        try:
+            task = spawn(dialog.export(), name="screenshot-export")
+            await settle(0.8)
+            grab(dialog, out / f"15-{shade}-export-progress.png")
+            dialog.cancel_button.click()
+        finally:
+            gate.set()
+            export.EXPORTERS["har"] = real
+        await task
+        grab(dialog, out / f"16-{shade}-export-cancelled.png")
+        har_file = Path(folder) / "night-shift.har"
+        if shade == "light":  # import once; the dark pass shows the same capture
+            dialog.path.setText(str(har_file))
+            await dialog.export()
+            await window.har_import.run(har_file)
+            await settle(0.3)
+    window.tabs.setCurrentIndex(0)
+    window.captures.table.selectRow(0)
+    window.captures.detail.setCurrentIndex(window.captures.detail.OVERVIEW)
+    await settle(0.5)
+    grab(window, out / f"17-{shade}-imported-capture.png")
 
 
 def main() -> int:

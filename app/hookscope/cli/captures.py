@@ -1,4 +1,4 @@
-"""`hookscope captures list | show | diff | reverify | export`: the captured requests."""
+"""`hookscope captures list | show | diff | reverify | export | import`: the captured requests."""
 
 from __future__ import annotations
 
@@ -20,6 +20,7 @@ from hookscope.cli.args import Commands, Parser, positive, subcommands
 from hookscope.cli.common import UserError, directory
 from hookscope.core import contentviews, export, search
 from hookscope.core.diff import CaptureDiff, compare
+from hookscope.core.harimport import IMPORT_LIMIT, HarError
 from hookscope.core.model import (
     Capture,
     CaptureQuery,
@@ -30,6 +31,7 @@ from hookscope.core.model import (
 )
 from hookscope.core.providers import Verifier
 from hookscope.core.vault import VaultError
+from hookscope.engine import Engine
 from hookscope.storage import captures as capture_store
 from hookscope.storage import credentials as credential_store
 from hookscope.storage import private
@@ -99,6 +101,14 @@ def register(commands: Commands, common: Parser) -> None:
         "ids", type=positive, nargs="*", metavar="ID", help="default: every capture, oldest first"
     )
     export_parser.set_defaults(run=cmd_captures_export)
+
+    importing = what.add_parser(
+        "import",
+        parents=[common],
+        help="store the requests of a HAR file as captures (verified like live ones)",
+    )
+    importing.add_argument("file", metavar="FILE.har", help="a HAR file (- reads stdin)")
+    importing.set_defaults(run=cmd_captures_import)
 
 
 def cmd_captures_list(args: argparse.Namespace) -> int:
@@ -205,6 +215,7 @@ def capture_json(capture: Capture) -> dict[str, Any]:
             "body_text": _text(response.body),
         },
         "replay_of": capture.replay_of,
+        "imported_from": capture.imported_from,
     }
 
 
@@ -220,6 +231,8 @@ def _describe(capture: Capture, view: str | None = None) -> str:
         f"Capture {capture.id}  received {iso_utc(capture.received_at)} from {capture.remote}",
         f"{capture.method} {capture.target} HTTP/{capture.http_version}",
     ]
+    if capture.imported_from is not None:
+        lines.insert(1, f"Imported from {capture.imported_from} (not received live)")
     lines += [f"{name}: {value}" for name, value in capture.headers]
     lines.append("")
     text = _text(capture.body)
@@ -295,6 +308,30 @@ def _targets(db: Database, folder: Path) -> list[Target]:
         return target_store.list_targets(db, load_vault(key_path(folder), create=False))
     except (KeyFileError, VaultError) as exc:
         raise UserError(str(exc)) from exc
+
+
+def cmd_captures_import(args: argparse.Namespace) -> int:
+    source: Path | bytes
+    if args.file == "-":
+        source, name = sys.stdin.buffer.read(IMPORT_LIMIT + 1), "standard input"
+    else:
+        source = Path(args.file)
+        name = source.name
+        if not source.exists():
+            raise UserError(f"Cannot read {args.file}: no such file.")
+        if source.is_dir():
+            raise UserError(f"Cannot read {args.file}: it is a folder, not a HAR file.")
+    engine = Engine(directory(args), watch=False)
+    engine.start(listen=False)
+    try:
+        ids = engine.call(engine.import_har(source, name)).result()
+    except HarError as exc:
+        raise UserError(str(exc)) from exc
+    finally:
+        engine.stop()
+    what = "1 capture" if len(ids) == 1 else f"{len(ids)} captures"
+    print(f"imported {what}" + (f": #{ids[0]} to #{ids[-1]}" if ids else ""))
+    return 0
 
 
 def cmd_captures_export(args: argparse.Namespace) -> int:

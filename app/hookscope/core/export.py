@@ -6,6 +6,7 @@ import base64
 import json
 import re
 from collections.abc import Callable, Iterable, Iterator
+from http.cookies import CookieError, SimpleCookie
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
@@ -95,12 +96,12 @@ def har_entry(capture: Capture, base_url: str | None = None) -> dict[str, Any]:
                 _ESCAPED_BYTE.sub(_percent, capture.query), keep_blank_values=True
             )
         ],
-        "cookies": [],
-        "headersSize": -1,
+        "cookies": request_cookies(capture.headers),
+        "headersSize": len(_request_head(capture.request)),
         "bodySize": capture.body_size,
     }
     if capture.body:
-        post_data: dict[str, Any] = {"mimeType": capture.content_type}
+        post_data: dict[str, Any] = {"mimeType": _har_text(capture.content_type)}
         text = _utf8(capture.body)
         if text is None:
             # HAR 1.2 defines `encoding` for response content only; the same field on postData
@@ -110,26 +111,110 @@ def har_entry(capture: Capture, base_url: str | None = None) -> dict[str, Any]:
         else:
             post_data["text"] = text
         request["postData"] = post_data
+    timings = har_timings(capture)
     return {
         "startedDateTime": iso_millis(capture.received_at),
-        "time": 0,
+        "time": sum(value for value in timings.values() if value > 0),
         "request": request,
         "response": _har_response(capture),
         "cache": {},
-        "timings": {"send": 0, "wait": 0, "receive": 0},
-        "_hookscope": {
-            "id": capture.id,
-            "verdict": capture.verdict.verdict,
-            "verdict_detail": capture.verdict.detail,
-            "provider": capture.verdict.provider,
-            "event": capture.verdict.event,
-            "body_truncated": capture.body_truncated,
-            "replay_of": capture.replay_of,
-            "remote": capture.remote,
-            "starred": capture.starred,
-            "note": capture.note,
-        },
+        "timings": timings,
+        "_hookscope": _hookscope_fields(capture),
     }
+
+
+def har_timings(capture: Capture) -> dict[str, float]:
+    """The listener's own times, from the sender's point of view: `send` is how long the
+    request took to arrive, `wait` how long our answer took after it. -1 where not measured
+    (HAR's value for "unknown"): captures stored before they were, most imports, and the
+    connection phases, which the listener does not see."""
+    send = -1.0 if capture.receive_ms is None else round(capture.receive_ms, 3)
+    wait = -1.0 if capture.answer_ms is None else round(capture.answer_ms, 3)
+    return {"blocked": -1, "dns": -1, "connect": -1, "send": send, "wait": wait, "receive": -1}
+
+
+def _hookscope_fields(capture: Capture) -> dict[str, Any]:
+    fields: dict[str, Any] = {
+        "id": capture.id,
+        "verdict": capture.verdict.verdict,
+        "verdict_detail": capture.verdict.detail,
+        "provider": capture.verdict.provider,
+        "event": capture.verdict.event,
+        "body_truncated": capture.body_truncated,
+        "replay_of": capture.replay_of,
+        "remote": capture.remote,
+        "starred": capture.starred,
+        "note": capture.note,
+        "imported_from": capture.imported_from,
+    }
+    # HAR text cannot tell a byte that is not UTF-8 from the same code point: when the target
+    # or a header holds one, the exact bytes ride along, and an import takes them back.
+    if not _is_utf8(capture.target):
+        fields["target_base64"] = _b64(header_bytes(capture.target))
+    if not all(_is_utf8(name) and _is_utf8(value) for name, value in capture.headers):
+        fields["headers_base64"] = [
+            [_b64(header_bytes(name)), _b64(header_bytes(value))] for name, value in capture.headers
+        ]
+    return fields
+
+
+def request_cookies(headers: Iterable[Header]) -> list[dict[str, str]]:
+    """The cookies of the request's Cookie headers, in order, as HAR lists them.
+
+    Split by hand on ";" and the first "=", as RFC 6265 (5.4) writes the header and browsers
+    send it. `http.cookies.SimpleCookie` parses Set-Cookie syntax: it drops every cookie after
+    the first name it finds invalid (one with ":" or "[" say), which senders do use.
+    """
+    cookies = []
+    for name, value in headers:
+        if name.lower() != "cookie":
+            continue
+        for pair in _har_text(value).split(";"):
+            key, _, text = pair.strip().partition("=")
+            if key:
+                cookies.append({"name": key.strip(), "value": text.strip()})
+    return cookies
+
+
+def response_cookies(headers: Iterable[Header]) -> list[dict[str, Any]]:
+    """The cookies our answer set (Set-Cookie, one cookie each), with their attributes.
+
+    `http.cookies.SimpleCookie` reads Set-Cookie syntax (attributes, quoting) as it is meant to;
+    a header it cannot read is left out rather than guessed at.
+    """
+    cookies: list[dict[str, Any]] = []
+    for name, value in headers:
+        if name.lower() != "set-cookie":
+            continue
+        jar = SimpleCookie()
+        try:
+            jar.load(_har_text(value))
+        except CookieError:
+            continue
+        for morsel in jar.values():
+            cookie: dict[str, Any] = {"name": morsel.key, "value": morsel.value}
+            for attribute, key in _COOKIE_ATTRIBUTES:
+                if morsel[attribute]:
+                    cookie[key] = morsel[attribute]
+            for flag, key in (("httponly", "httpOnly"), ("secure", "secure")):
+                if morsel[flag]:
+                    cookie[key] = True
+            cookies.append(cookie)
+    return cookies
+
+
+_COOKIE_ATTRIBUTES = (("path", "path"), ("domain", "domain"), ("expires", "expires"))
+
+
+def _request_head(request: Request) -> bytes:
+    """The request line and headers as they came, with the blank line that ends them."""
+    line = f"{request.method} {request.target} HTTP/{request.http_version}"
+    return _head(line, request.headers)
+
+
+def _head(first: str, headers: Iterable[Header]) -> bytes:
+    lines = [first, *(f"{name}: {value}" for name, value in headers)]
+    return header_bytes("\r\n".join(lines) + "\r\n\r\n")
 
 
 def _har_text(text: str) -> str:
@@ -167,16 +252,19 @@ def _har_response(capture: Capture) -> dict[str, Any]:
             content["encoding"] = "base64"  # HAR 1.2's own field for binary content
         else:
             content["text"] = text
+    version = f"HTTP/{capture.http_version}"
+    status_line = f"{version} {response.status} {response.reason}".rstrip()
     return {
         "status": response.status,
         "statusText": response.reason,
-        "httpVersion": f"HTTP/{capture.http_version}",
+        "httpVersion": version,
         "headers": _har_headers(response.headers),
-        "cookies": [],
+        "cookies": response_cookies(response.headers),
         "content": content,
-        "redirectURL": "",
-        "headersSize": -1,
-        "bodySize": len(response.body),
+        "redirectURL": _har_text(response.header("Location") or ""),
+        "headersSize": len(_head(status_line, response.headers)),
+        # An answer to HEAD carries no body on the wire, whatever its Content-Length says.
+        "bodySize": 0 if capture.method == "HEAD" else len(response.body),
     }
 
 

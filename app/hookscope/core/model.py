@@ -180,6 +180,9 @@ class Capture:
         response: our answer, None until the store has decided it.
         id: the store's id, None until committed.
         body_truncated: True when the body was cut at the size limit (the request was refused).
+        imported_from: the file this capture was imported from (None: it arrived live).
+        receive_ms: how long the request took to arrive, from its head to its whole body.
+        answer_ms: from the whole request to our answer: judging, committing, a rule's delay.
     """
 
     request: Request
@@ -192,6 +195,9 @@ class Capture:
     id: int | None = None
     starred: bool = False
     note: str = ""
+    imported_from: str | None = None
+    receive_ms: float | None = None
+    answer_ms: float | None = None
 
     @property
     def method(self) -> str:

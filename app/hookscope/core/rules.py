@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from fnmatch import fnmatchcase
 
+from hookscope import __version__
 from hookscope.core.checks import check_rule as check_rule  # re-exported
-from hookscope.core.http import Headers, Response
+from hookscope.core.http import Header, Headers, Request, Response
 from hookscope.core.model import DEFAULT_RULE, ResponseRule
 
 CAPTURE_ID = "{capture_id}"
@@ -39,3 +40,51 @@ def render(rule: ResponseRule, capture_id: int) -> Response:
     else:
         body = rule.body.replace(CAPTURE_ID, str(capture_id)).encode("utf-8")
     return Response(status=rule.status, headers=Headers(rule.headers), body=body)
+
+
+# What the listener names itself: without it the HTTP server would send its own version string,
+# and the stored answer would miss a header the sender got.
+SERVER = f"Hookscope/{__version__}"
+
+
+def as_sent(response: Response, request: Request, date: str) -> Response:
+    """The answer with every header the HTTP server would add on its own, so that what is
+    stored is exactly what the sender gets (the listener then sends these headers as they are).
+
+    The additions follow RFC 9110 and 9112 as aiohttp applies them: `Content-Type` for a body
+    without one, `Content-Length` (none for 1xx, 204 and 304, nor for an empty answer to HEAD),
+    `Date` (`date`, an IMF-fixdate), `Server`, and `Connection` when the request's own
+    `Connection` makes it differ from the version's default. A header the rule already sets is
+    kept as it is. On the capture path: one pass over each header list, no more.
+    """
+    present = {name.lower() for name, _ in response.headers}
+    status, body = response.status, response.body
+    no_body = 100 <= status < 200 or status in NO_BODY_STATUSES
+    added: list[Header] = []
+    if body and not no_body and request.method != "HEAD" and "content-type" not in present:
+        added.append(("Content-Type", "application/octet-stream"))
+    if not no_body and (body or request.method != "HEAD") and "content-length" not in present:
+        added.append(("Content-Length", str(len(body))))
+    if "date" not in present:
+        added.append(("Date", date))
+    if "server" not in present:
+        added.append(("Server", SERVER))
+    if "connection" not in present and (connection := _connection(request)):
+        added.append(("Connection", connection))
+    if not added:
+        return response
+    return Response(status=status, headers=Headers((*response.headers, *added)), body=body)
+
+
+def _connection(request: Request) -> str | None:
+    """The Connection header the server adds: `close` when an HTTP/1.1 request asked to close,
+    `keep-alive` when an HTTP/1.0 request asked to keep the connection."""
+    tokens = {
+        token.strip().lower()
+        for name, value in request.headers
+        if name.lower() == "connection"
+        for token in value.split(",")
+    }
+    if request.http_version == "1.0":
+        return "keep-alive" if "keep-alive" in tokens else None
+    return "close" if "close" in tokens else None

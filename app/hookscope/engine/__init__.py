@@ -22,6 +22,7 @@ from hookscope.core.model import ListenerSettings
 from hookscope.core.tasks import spawn
 from hookscope.engine.config import LISTENERS, ConfigListener, Configuration
 from hookscope.engine.edits import CaptureEdits
+from hookscope.engine.imports import CaptureImports
 from hookscope.engine.registry import EmulatorRegistry
 from hookscope.engine.runtime import CapturesListener, EngineError, Runtime
 from hookscope.engine.sending import DeliveriesListener, Sending
@@ -52,6 +53,7 @@ class Engine:
         registry: the Kardow API emulator's registry.
         sending: fires and replays.
         edits: changes to stored captures.
+        imports: captures brought in from HAR files.
         listener: the capture listener (None before `start`).
         api: the Kardow API emulator (None when off).
         api_error: why the emulator could not start, or "".
@@ -74,6 +76,7 @@ class Engine:
         self.registry = EmulatorRegistry(self.config, api_keys or [])
         self.sending = Sending(self._runtime, self.config, lambda: self.url)
         self.edits = CaptureEdits(self._runtime, self.config)
+        self.imports = CaptureImports(self._runtime, self.config)
         self.listener: CaptureServer | None = None
         self.api: KardowApi | None = None
         self.api_error = ""
@@ -102,6 +105,7 @@ class Engine:
         self.delete_captures = self.edits.delete_captures
         self.delete_all = self.edits.delete_all
         self.reverify = self.edits.reverify
+        self.import_har = self.imports.import_har
 
     # -- life cycle (any thread) ------------------------------------------------------------
 

@@ -100,6 +100,10 @@ class Runtime:
         """Call `listener(ids)` after each commit of new captures (on the writer thread)."""
         self._listeners.append(listener)
 
+    def announce_captures(self, ids: list[int]) -> None:
+        """Tell the listeners of captures committed by a job of their own (an import)."""
+        self._committed(ids)
+
     def _committed(self, ids: list[int]) -> None:
         for listener in self._listeners:
             try:

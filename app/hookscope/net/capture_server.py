@@ -7,6 +7,7 @@ import contextlib
 import json
 import logging
 import socket
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from datetime import datetime
@@ -178,6 +179,7 @@ class CaptureServer:
         self, request: web.BaseRequest, connection: Connection | None
     ) -> web.StreamResponse:
         received_at = utc_now()
+        started = time.monotonic()
         body = SpooledBody(self.budget, self.settings.spool_threshold, self._spool_dir)
         try:
             problem = await self._read_body(request, body, connection)
@@ -185,7 +187,10 @@ class CaptureServer:
             if data is None:
                 data = body.head(self.settings.spool_threshold)
                 problem = problem or _busy_rule()
-            capture = self._record(request, connection, received_at, data, problem)
+            receive_ms = (time.monotonic() - started) * 1000
+            capture = self._record(
+                request, connection, received_at, data, problem, receive_ms=receive_ms
+            )
             rule = problem or self._rule_for(capture.method, capture.path)
             try:
                 stored = await self._store(capture, rule)
@@ -200,6 +205,8 @@ class CaptureServer:
         if stored.delay_ms:
             await asyncio.sleep(stored.delay_ms / 1000)
         response = stored.response
+        # The stored answer carries every header (Date, Server, Content-Length, ...: see
+        # rules.as_sent), so the server adds none of its own and the sender gets what is kept.
         answer = web.Response(status=response.status, body=response.body)
         for name, value in response.headers:
             answer.headers.add(name, value)
@@ -214,6 +221,8 @@ class CaptureServer:
         received_at: datetime,
         body: bytes,
         problem: ResponseRule | None,
+        *,
+        receive_ms: float,
     ) -> Capture:
         """The capture of what arrived, judged."""
         target = request.raw_path
@@ -236,6 +245,7 @@ class CaptureServer:
             received_at=received_at,
             # A replay Hookscope sent to its own listener names its original: link them.
             replay_of=replay_link(arrived.headers),
+            receive_ms=receive_ms,
         )
         return replace(capture, verdict=self._safe_verify(capture))
 

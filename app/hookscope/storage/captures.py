@@ -136,6 +136,29 @@ def iter_captures(db: Database, ids: list[int] | None = None) -> Iterator[Captur
         yield capture_from_row(row)
 
 
+def iter_matching(
+    db: Database, query: CaptureQuery, ids: list[int] | None = None, batch: int = 200
+) -> Iterator[Capture]:
+    """Whole captures matching `query`'s filter (or with these ids), oldest first.
+
+    Read `batch` at a time, each batch to its end before it is handed out: no read stays open
+    while the caller works on it (an export writing a file), which would keep the writer's
+    checkpoints from going past it. Keyset pages (`id > ?`), never OFFSET.
+    """
+    if ids is not None:
+        for chunk in _batches(db, ids, batch):
+            yield from chunk
+        return
+    where, params = _where(db, query)
+    table = db.table("captures")
+    last = 0
+    while rows := list(
+        table.rows_where(f"({where}) AND id > ?", [*params, last], order_by="id", limit=batch)
+    ):
+        last = rows[-1]["id"]
+        yield from (capture_from_row(row) for row in rows)
+
+
 def capture_from_row(row: dict[str, Any]) -> Capture:
     response = None
     if row["response_status"] is not None:
@@ -169,6 +192,9 @@ def capture_from_row(row: dict[str, Any]) -> Capture:
         replay_of=row["replay_of"],
         starred=bool(row["starred"]),
         note=row["note"],
+        imported_from=None if row["imported_from"] is None else text_value(row["imported_from"]),
+        receive_ms=row["receive_ms"],
+        answer_ms=row["answer_ms"],
     )
 
 

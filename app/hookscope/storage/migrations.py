@@ -280,3 +280,16 @@ def m008_search_substrings(db: Database) -> None:
         "UPDATE fts_progress SET upto = 0",
     )
     create_index(db)
+
+
+@migrations()
+def m009_imported(db: Database) -> None:
+    # imported_from: the file a capture was imported from (NULL: it arrived live). Timings of a
+    # live capture, for HAR: receive_ms from its head to its whole body, answer_ms from there
+    # to our answer (NULL when not measured: captures stored before this, most imports).
+    _run(
+        db,
+        "ALTER TABLE captures ADD COLUMN imported_from TEXT",
+        "ALTER TABLE captures ADD COLUMN receive_ms REAL",
+        "ALTER TABLE captures ADD COLUMN answer_ms REAL",
+    )

@@ -9,6 +9,7 @@ from __future__ import annotations
 from hookscope.storage.captures import count as count_captures
 from hookscope.storage.captures import (
     get_capture,
+    iter_matching,
     list_summaries,
     newest_and_count,
     newest_id,
@@ -41,6 +42,7 @@ __all__ = [
     "get_attempt",
     "get_capture",
     "get_setting",
+    "iter_matching",
     "key_path",
     "list_api_keys",
     "list_attempts",

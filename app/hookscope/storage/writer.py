@@ -12,13 +12,14 @@ import time
 from collections.abc import Callable
 from concurrent.futures import Future as ThreadFuture
 from dataclasses import dataclass
+from email.utils import formatdate
 from pathlib import Path
 from typing import Any, TypeVar
 
 from sqlite_utils import Database
 
-from hookscope.core.model import Capture, Response, ResponseRule, Stored, iso_utc
-from hookscope.core.rules import render
+from hookscope.core.model import Capture, Response, ResponseRule, Stored, iso_utc, utc_now
+from hookscope.core.rules import as_sent, render
 from hookscope.storage.captures import headers_json, index_pending
 from hookscope.storage.credentials import forget_nonces
 from hookscope.storage.db import disk_full, open_store, text_param
@@ -47,8 +48,9 @@ INSERT = """
 INSERT INTO captures (
     id, received_at, method, path, query, http_version, remote, headers, body, body_size,
     body_truncated, fts_len, content_type, provider, event, verdict, verdict_detail, checks,
-    response_status, response_headers, response_body, replay_of
-) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+    response_status, response_headers, response_body, replay_of, imported_from, receive_ms,
+    answer_ms
+) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 """
 
 
@@ -290,14 +292,24 @@ class CaptureWriter:
             next_id = (row[0] if row else 0) + 1
             stored: list[Stored] = []
             params: list[tuple[Any, ...]] = []
+            now = utc_now()
+            date = formatdate(now.timestamp(), usegmt=True)
             for offset, pending in enumerate(group):
                 capture_id = next_id + offset
-                decided = pending.capture.response
-                response = decided or render(pending.rule, capture_id)
+                capture = pending.capture
+                decided = capture.response
+                rendered = render(pending.rule, capture_id)
+                response = decided or as_sent(rendered, capture.request, date)
                 # A rule's delay is spent before its answer; an answer already decided goes now.
                 delay_ms = pending.rule.delay_ms if decided is None else 0
                 stored.append(Stored(capture_id, response, delay_ms))
-                params.append(row_values(pending.capture, capture_id, response))
+                answer_ms = None
+                if capture.receive_ms is not None:
+                    # From the whole request to the answer: judging, the queue, this commit
+                    # (nearly all of it by now), and the rule's delay still to come.
+                    elapsed = (now - capture.received_at).total_seconds() * 1000
+                    answer_ms = max(0.0, elapsed - capture.receive_ms) + delay_ms
+                params.append(row_values(capture, capture_id, response, answer_ms))
             conn.executemany(INSERT, params)
             nonces = [
                 (text_param(n.api_key), text_param(n.uuid), n.expires)
@@ -317,8 +329,10 @@ class CaptureWriter:
         return stored
 
 
-def row_values(capture: Capture, capture_id: int, response: Response) -> tuple[Any, ...]:
-    """The INSERT parameters for one capture.
+def row_values(
+    capture: Capture, capture_id: int, response: Response | None, answer_ms: float | None = None
+) -> tuple[Any, ...]:
+    """The INSERT parameters for one capture (`answer_ms`: see Capture; else the capture's).
 
     Every text a sender chose goes through text_param: one byte that is not UTF-8 must never
     make the insert fail, or the delivery would be refused on every retry.
@@ -343,11 +357,40 @@ def row_values(capture: Capture, capture_id: int, response: Response) -> tuple[A
         verdict.verdict,
         text_param(verdict.detail),
         verdict.checks_json(),
-        response.status,
-        headers_json(response.headers),
-        response.body,
+        None if response is None else response.status,
+        "[]" if response is None else headers_json(response.headers),
+        None if response is None else response.body,
         capture.replay_of,
+        None if capture.imported_from is None else text_param(capture.imported_from),
+        capture.receive_ms,
+        capture.answer_ms if answer_ms is None else answer_ms,
     )
+
+
+def insert_captures(db: Database, captures: list[Capture]) -> list[int]:
+    """Store captures made elsewhere (an import) in one transaction: all of them, or none.
+
+    Run on the writer thread (`CaptureWriter.call`); each keeps the response it carries.
+    """
+    conn = db.conn
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        row = conn.execute("SELECT seq FROM sqlite_sequence WHERE name = 'captures'").fetchone()
+        first = (row[0] if row else 0) + 1
+        ids = list(range(first, first + len(captures)))
+        conn.executemany(
+            INSERT,
+            [
+                row_values(capture, capture_id, capture.response)
+                for capture, capture_id in zip(captures, ids, strict=True)
+            ],
+        )
+        conn.execute("COMMIT")
+    except BaseException:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        raise
+    return ids
 
 
 def _resolve(results: list[tuple[_Pending, Stored]]) -> None:

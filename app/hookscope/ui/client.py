@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import threading
 from collections.abc import Callable, Coroutine
+from pathlib import Path
 from typing import Any, TypeVar
 
 from hookscope.core.model import (
@@ -149,3 +150,6 @@ class EngineClient:
 
     async def delete_all(self, progress: Callable[[int, int], None] | None = None) -> int:
         return await self._ask(self.engine.delete_all(progress))
+
+    async def import_har(self, path: Path) -> list[int]:
+        return await self._ask(self.engine.import_har(path))

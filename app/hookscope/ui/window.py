@@ -28,6 +28,8 @@ from hookscope.engine import Engine, EngineError
 from hookscope.storage import reads
 from hookscope.ui.background import Background
 from hookscope.ui.bridge import EngineBridge
+from hookscope.ui.captures.exporting import ExportDialog, export_scope
+from hookscope.ui.captures.importing import HarImport
 from hookscope.ui.captures.page import CapturesPage, b64, unb64
 from hookscope.ui.client import EngineClient
 from hookscope.ui.compose.bulkreplay import BulkReplayDialog
@@ -60,8 +62,9 @@ class MainWindow(QMainWindow):
         tabs: the four tabs.
         listen_state, url, copy_url, listen_button, stats: the listener bar.
         listen_error: why the listener could not start ("" when it did).
-        settings_dialog, replay_dialog, bulk_replay_dialog, welcome_dialog: the dialogs opened
-            from the window.
+        settings_dialog, replay_dialog, bulk_replay_dialog, welcome_dialog, export_dialog: the
+            window's dialogs.
+        har_import: File > Import HAR….
         tray: the tray icon, set by the app where there is a tray.
     """
 
@@ -76,6 +79,7 @@ class MainWindow(QMainWindow):
         self.replay_dialog: ReplayDialog | None = None
         self.bulk_replay_dialog: BulkReplayDialog | None = None
         self.welcome_dialog: WelcomeDialog | None = None
+        self.export_dialog: ExportDialog | None = None
         self.tray: QObject | None = None
         self.listen_error = ""
         self._work = Background(
@@ -174,6 +178,12 @@ class MainWindow(QMainWindow):
         captures = self.captures
         filters = captures.filters
         file = menus.addMenu("&File")
+        self.har_import = HarImport(self.client, self.statusBar(), self)
+        self.har_import.message.connect(self._tell)
+        self.export_action = self._action("&Export…", self.open_export, "Ctrl+E")
+        self.import_action = self._action("&Import HAR…", self.har_import.choose, "Ctrl+I")
+        file.addActions([self.export_action, self.import_action])
+        file.addSeparator()
         self.settings_action = self._action(
             "&Settings…", self.open_settings, QKeySequence.StandardKey.Preferences
         )
@@ -372,6 +382,17 @@ class MainWindow(QMainWindow):
         show_modeless(self.welcome_dialog)
         return self.welcome_dialog
 
+    def open_export(self) -> ExportDialog:
+        """File > Export…: all, the selected or the filtered captures, to HAR, NDJSON or curl."""
+        scope = export_scope(self.captures)
+        if self.export_dialog is None:
+            self.export_dialog = ExportDialog(self.engine.directory, scope, self)
+            self.export_dialog.exported.connect(lambda text: self._tell(text, 10000))
+        elif not self.export_dialog.running:
+            self.export_dialog.set_scope(scope)
+        show_modeless(self.export_dialog)
+        return self.export_dialog
+
     def show_capture(self, capture_id: int) -> bool:
         """Bring a capture into view and select it; False when the filters hide it."""
         self.tabs.setCurrentIndex(0)
@@ -413,6 +434,8 @@ class MainWindow(QMainWindow):
         """Wait for background actions (tests, and closing), the tabs' included."""
         await self._work.settle()
         for panel in (
+            self.har_import,
+            self.export_dialog,
             self.captures,
             self.composer,
             self.targets,
@@ -448,6 +471,8 @@ class MainWindow(QMainWindow):
             log.warning("window state not restored: it was not in the expected shape")
 
     def closeEvent(self, event: QCloseEvent) -> None:
+        if self.export_dialog is not None:
+            self.export_dialog.close()  # a running export is cancelled, leaving no file
         dialogs = (self.settings_dialog, self.replay_dialog, self.welcome_dialog)
         for dialog in (*dialogs, self.bulk_replay_dialog):
             if dialog is not None and dialog.isVisible():

@@ -118,11 +118,64 @@ class TestHar:
             {"name": "empty", "value": ""},
         ]
         assert request["cookies"] == []
-        assert request["headersSize"] == -1
+        head = b"PUT /hooks/k?a=1&b=two%20words&empty= HTTP/1.1\r\nHost: h\r\nX-Dup: 1\r\n"
+        head += b"Content-Type: text/plain\r\nX-Dup: 2\r\n\r\n"
+        assert request["headersSize"] == len(head)
         assert request["bodySize"] == 5
         assert request["postData"] == {"mimeType": "text/plain", "text": "hello"}
         assert entry["cache"] == {}
-        assert entry["timings"] == {"send": 0, "wait": 0, "receive": 0}
+
+    def test_cookies_come_from_every_cookie_header_in_order(self) -> None:
+        headers = (
+            ("Cookie", "sid=abc; theme=dark"),
+            ("X-Other", "a=b"),
+            ("cookie", 'pref="x y"; flag; weird[1]=v=w; ;'),
+        )
+        entry = json.loads("".join(har([make_capture(headers=headers)])))["log"]["entries"][0]
+        assert entry["request"]["cookies"] == [
+            {"name": "sid", "value": "abc"},
+            {"name": "theme", "value": "dark"},
+            {"name": "pref", "value": '"x y"'},
+            {"name": "flag", "value": ""},
+            {"name": "weird[1]", "value": "v=w"},
+        ]
+
+    def test_timings_are_the_listeners_own_and_minus_one_when_unknown(self) -> None:
+        measured = make_capture(receive_ms=12.5, answer_ms=3.25)
+        unknown = make_capture()
+        entries = json.loads("".join(har([measured, unknown])))["log"]["entries"]
+        assert entries[0]["timings"] == {
+            "blocked": -1,
+            "dns": -1,
+            "connect": -1,
+            "send": 12.5,
+            "wait": 3.25,
+            "receive": -1,
+        }
+        assert entries[0]["time"] == 15.75
+        assert {entries[1]["timings"][k] for k in ("send", "wait", "receive")} == {-1}
+        assert entries[1]["time"] == 0
+
+    def test_response_cookies_and_head_sizes(self) -> None:
+        response = Response(
+            status=302,
+            headers=(
+                ("Location", "/next"),
+                ("Set-Cookie", "sid=abc; Path=/; HttpOnly; Secure"),
+                ("Set-Cookie", "theme=dark; Domain=example.org"),
+            ),
+        )
+        entry = json.loads("".join(har([make_capture(response=response)])))["log"]["entries"][0]
+        answer = entry["response"]
+        assert answer["cookies"] == [
+            {"name": "sid", "value": "abc", "path": "/", "httpOnly": True, "secure": True},
+            {"name": "theme", "value": "dark", "domain": "example.org"},
+        ]
+        assert answer["redirectURL"] == "/next"
+        head = "HTTP/1.1 302 Found\r\nLocation: /next\r\n"
+        head += "Set-Cookie: sid=abc; Path=/; HttpOnly; Secure\r\n"
+        head += "Set-Cookie: theme=dark; Domain=example.org\r\n\r\n"
+        assert answer["headersSize"] == len(head)
 
     def test_binary_request_body_is_base64(self) -> None:
         body = b"\xff\xfe\x00binary"
@@ -183,6 +236,7 @@ class TestHar:
             "remote": "10.0.0.2:4444",
             "starred": False,
             "note": "",
+            "imported_from": None,
         }
 
     def test_non_utf8_header_bytes_become_one_character_per_byte(self) -> None:

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import pytest
 
-from hookscope.core.http import Headers
+from hookscope.core.http import Header, Headers, Request
 from hookscope.core.model import DEFAULT_RULE, Response, ResponseRule
-from hookscope.core.rules import check_rule, match_rule, render
+from hookscope.core.rules import SERVER, as_sent, check_rule, match_rule, render
 
 
 class TestMatchRule:
@@ -255,3 +256,57 @@ def test_a_no_body_status_renders_no_body(status: int) -> None:
     rule = ResponseRule(pattern="*", status=status)
     assert check_rule(rule) is None
     assert render(rule, 3) == Response(status=status, headers=rule.headers, body=b"")
+
+
+class TestAsSent:
+    DATE = "Sun, 06 Nov 1994 08:49:37 GMT"
+
+    def sent(self, response: Response, method: str = "POST", **request: Any) -> list[Header]:
+        arrived = Request(method, "/", **request)
+        return list(as_sent(response, arrived, self.DATE).headers)
+
+    def test_the_servers_own_headers_follow_the_rules(self) -> None:
+        response = Response(200, (("Content-Type", "application/json"),), b"{}")
+        assert self.sent(response) == [
+            ("Content-Type", "application/json"),
+            ("Content-Length", "2"),
+            ("Date", self.DATE),
+            ("Server", SERVER),
+        ]
+
+    def test_a_body_without_a_type_is_octet_stream(self) -> None:
+        assert self.sent(Response(200, (), b"x"))[0] == ("Content-Type", "application/octet-stream")
+
+    def test_no_length_where_there_is_no_body_by_definition(self) -> None:
+        assert [n for n, _ in self.sent(Response(204, (), b""))] == ["Date", "Server"]
+        assert [n for n, _ in self.sent(Response(304, ()))] == ["Date", "Server"]
+        assert [n for n, _ in self.sent(Response(200, ()), "HEAD")] == ["Date", "Server"]
+        assert ("Content-Length", "0") in self.sent(Response(200, ()))
+        head = self.sent(Response(200, (), b"abc"), "HEAD")
+        assert ("Content-Length", "3") in head
+        assert "Content-Type" not in dict(head)
+
+    def test_what_the_rule_sets_is_kept(self) -> None:
+        rule_headers = (("server", "mine"), ("DATE", "then"), ("content-type", "text/plain"))
+        assert self.sent(Response(200, rule_headers, b"x")) == [
+            *rule_headers,
+            ("Content-Length", "1"),
+        ]
+
+    @pytest.mark.parametrize(
+        ("version", "connection", "expected"),
+        [
+            ("1.1", "close", "close"),
+            ("1.1", "Keep-Alive, Close", "close"),
+            ("1.1", "keep-alive", None),
+            ("1.1", None, None),
+            ("1.0", "keep-alive", "keep-alive"),
+            ("1.0", None, None),
+        ],
+    )
+    def test_connection_when_the_request_changes_the_default(
+        self, version: str, connection: str | None, expected: str | None
+    ) -> None:
+        headers = () if connection is None else (("Connection", connection),)
+        sent = self.sent(Response(200, ()), headers=headers, http_version=version)
+        assert dict(sent).get("Connection") == expected

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from PySide6.QtCore import QEvent, Qt, QTimer, Signal
-from PySide6.QtGui import QGuiApplication
+from PySide6.QtGui import QColor, QGuiApplication, QPalette
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QFormLayout,
@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
 
 from hookscope.core.model import Capture, Check
 from hookscope.ui.formats import human_size, local_time
+from hookscope.ui.style import verdict_colour
 from hookscope.ui.widgets.badges import Badge
 from hookscope.ui.widgets.bodyview import BodyView
 from hookscope.ui.widgets.fields import ValueField
@@ -97,6 +98,9 @@ class DetailPane(QTabWidget):
         form = QFormLayout(self.form_widget)
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.ExpandingFieldsGrow)
         self.fields: dict[str, ValueField] = {}
+        # Said beside the capture's number: an imported capture never reached this listener.
+        self.imported_badge = Badge(imported_colour, hints=None)
+        self.imported_badge.set_word("imported")
         for name in (
             "Capture",
             "Received",
@@ -109,7 +113,13 @@ class DetailPane(QTabWidget):
             "Answered",
         ):
             self.fields[name] = ValueField()
-            form.addRow(name, self.fields[name])
+            if name == "Capture":
+                row = QHBoxLayout()
+                row.addWidget(self.fields[name], 1)
+                row.addWidget(self.imported_badge)
+                form.addRow(name, row)
+            else:
+                form.addRow(name, self.fields[name])
         self.overview_badge = Badge()
         badge_row = QHBoxLayout()
         badge_row.addWidget(self.overview_badge)
@@ -206,6 +216,10 @@ class DetailPane(QTabWidget):
             return
         verdict = capture.verdict
         self.fields["Capture"].set_value(capture_links(capture, replays))
+        self.imported_badge.setVisible(capture.imported_from is not None)
+        self.imported_badge.setToolTip(
+            f"Imported from {capture.imported_from}: not received by the listener"
+        )
         self.fields["Received"].set_value(local_time(capture.received_at, date=True))
         self.fields["Request"].set_value(
             f"{capture.method} {capture.target} HTTP/{capture.http_version}"
@@ -260,6 +274,7 @@ class DetailPane(QTabWidget):
             # Light or dark changed: the badges pick colours for the new palette.
             self.badge.restyle()
             self.overview_badge.restyle()
+            self.imported_badge.restyle()
 
     # -- user actions -------------------------------------------------------------------------
 
@@ -297,9 +312,16 @@ class DetailPane(QTabWidget):
             self.reverify_requested.emit(self.capture.id)
 
 
+def imported_colour(word: str, palette: QPalette) -> QColor:
+    """The imported badge borrows a calm verdict colour: it is a fact, not a warning."""
+    return verdict_colour("no-secret", palette)
+
+
 def capture_links(capture: Capture, replays: Sequence[int]) -> str:
     """ "#12 (replay of #7) · replayed as #15, #18": a capture and its replays, both ways."""
     text = f"#{capture.id}"
+    if capture.imported_from is not None:
+        text += f" · imported from {capture.imported_from}"
     if capture.replay_of:
         text += f" (replay of #{capture.replay_of})"
     if replays:
