@@ -20,6 +20,7 @@ from hookscope.engine import Engine
 from hookscope.storage import settings as settings_store
 from hookscope.storage import targets as target_store
 from hookscope.storage.db import open_store
+from hookscope.ui.notify import NOTIFY
 from hookscope.ui.settings.dialog import SettingsDialog
 from tests.ui.conftest import wait_until
 from tests.ui.test_settings import OK, fill_rule, fill_secret
@@ -62,6 +63,7 @@ EDITS: dict[str, Callable[[SettingsDialog], object]] = {
     "Secrets": edit_secrets,
     "Kardow API": lambda d: d.api_keys.generate_key(),
     "Sending": lambda d: d.sending.total_spin.setValue(99),
+    "Notifications": lambda d: d.notifications.notify_check.setChecked(True),
 }
 
 
@@ -232,3 +234,5 @@ async def test_every_tab_is_saved_by_one_save(
     assert [(r.pattern, r.status) for r in settings_store.list_rules(gui_db)] == [("/a/*", 201)]
     assert len(target_store.list_api_keys(gui_db)) == 1
     assert settings_store.load_send_policy(gui_db).total_timeout == 99
+    assert settings_store.get_setting(gui_db, NOTIFY) is True
+    assert dialog.notifications.notify_check.isChecked()

@@ -1,5 +1,5 @@
-"""The settings dialog: listeners, response rules, secrets, the emulator's API keys, sending;
-one save model for all of them."""
+"""The settings dialog: listeners, response rules, secrets, the emulator's API keys, sending,
+notifications; one save model for all of them."""
 
 from __future__ import annotations
 
@@ -22,6 +22,7 @@ from hookscope.ui.background import Background, async_slot
 from hookscope.ui.settings.apikeys import ApiKeysTab
 from hookscope.ui.settings.common import SettingsTab
 from hookscope.ui.settings.listener import ListenerTab
+from hookscope.ui.settings.notifications import NotificationsTab
 from hookscope.ui.settings.rules import RulesTab
 from hookscope.ui.settings.secrets import SecretsTab
 from hookscope.ui.settings.sending import SendingTab
@@ -34,7 +35,8 @@ Answer = QMessageBox.StandardButton
 
 
 class SettingsDialog(QDialog):
-    """Listeners, response rules, stored secrets, the emulator's API keys and the send policy.
+    """Listeners, response rules, stored secrets, the emulator's API keys, the send policy and
+    notifications.
 
     One save model for every tab: each tab edits a draft; a tab with unsaved changes says so in
     its title ("Sending *"); Save (Ctrl+S) writes every changed tab through the engine, which
@@ -50,8 +52,8 @@ class SettingsDialog(QDialog):
         api_changed(str): the Kardow API emulator restarted (its URL), or is off or stopped ("").
 
     Attributes:
-        tabs: the tabs' widget; listener, rules, secrets, api_keys, sending: the tabs, in that
-            order.
+        tabs: the tabs' widget; listener, rules, secrets, api_keys, sending, notifications: the
+            tabs, in that order.
         buttons: Save, Revert and Close; save_button, revert_button, close_button.
         status: the last save's outcome ("Saved." or why not).
         question: the unsaved-changes question open now, if any (tests answer it).
@@ -73,6 +75,7 @@ class SettingsDialog(QDialog):
         self.secrets = SecretsTab(engine, db, writes)
         self.api_keys = ApiKeysTab(engine, db, writes)
         self.sending = SendingTab(engine, db, writes)
+        self.notifications = NotificationsTab(engine, db, writes)
         self.listener.listener_changed.connect(self.listener_changed)
         self.listener.api_changed.connect(self.api_changed)
 
@@ -113,6 +116,7 @@ class SettingsDialog(QDialog):
             self.secrets,
             self.api_keys,
             self.sending,
+            self.notifications,
         )
 
     def dirty_tabs(self) -> list[SettingsTab]:
