@@ -27,15 +27,16 @@ from hookscope.storage import settings as settings_store
 from hookscope.storage import targets as target_store
 from hookscope.storage.db import open_store
 from hookscope.storage.keyfile import load_vault
+from hookscope.ui.settings.apikeys import KeyRow
 from hookscope.ui.settings.checks import parse_headers
 from hookscope.ui.settings.dialog import SettingsDialog
 from hookscope.ui.settings.rules import RuleEditor
-from hookscope.ui.settings.secrets import SecretEditor
+from hookscope.ui.settings.secrets import SecretEditor, SecretRow
 from hookscope.ui.widgets.records import RecordRole
 from tests.integration.conftest import http
 from tests.ui.conftest import wait_until
 
-SAVE = QDialogButtonBox.StandardButton.Save
+OK = QDialogButtonBox.StandardButton.Ok
 
 
 @pytest.fixture
@@ -63,10 +64,8 @@ def show_tab(dialog: SettingsDialog, title: str) -> None:
 
 def open_now(dialog: SettingsDialog) -> list[QDialog]:
     """The editors and questions the dialog has open."""
-    tabs = (dialog.rules, dialog.secrets, dialog.api_keys)
     editors = (dialog.rules.rule_editor, dialog.secrets.secret_editor, dialog.api_keys.key_editor)
-    found = (*editors, *(tab.confirmation for tab in tabs))
-    return [d for d in found if d is not None]
+    return [d for d in (*editors, dialog.question) if d is not None]
 
 
 def free_port() -> int:
@@ -115,8 +114,8 @@ def fill_secret(editor: SecretEditor, name: str, secret: str, api_key: str = "")
 def test_both_models_pass_the_model_tester(
     dialog: SettingsDialog, gui_db: Database, engine: Engine, qtmodeltester: ModelTester
 ) -> None:
-    qtmodeltester.check(dialog.rules.rules_model)
-    qtmodeltester.check(dialog.secrets.secrets_model)
+    qtmodeltester.check(dialog.rules.model)
+    qtmodeltester.check(dialog.secrets.model)
     settings_store.save_rule(gui_db, ResponseRule(pattern="/a/*", status=201, delay_ms=5))
     settings_store.save_rule(
         gui_db, ResponseRule(pattern="*", method="POST", body="", position=3, enabled=False)
@@ -125,15 +124,15 @@ def test_both_models_pass_the_model_tester(
     store_secret(gui_db, engine, Credential("kudoz", "kz", "s3cret", "key-1", "{api_key}\n{uuid}"))
     dialog.reload()
 
-    qtmodeltester.check(dialog.rules.rules_model)
-    qtmodeltester.check(dialog.secrets.secrets_model)
-    rules = dialog.rules.rules_model
+    qtmodeltester.check(dialog.rules.model)
+    qtmodeltester.check(dialog.secrets.model)
+    rules = dialog.rules.model
     row = [rules.index(0, c).data() for c in range(rules.columnCount())]
     assert row == ["0", "any", "/a/*", "201", "5 ms", '{"ok": true, "capture_id": {capture_id}}']
     assert rules.index(1, 5).data() == "(empty)"
     assert rules.index(1, 1).data() == "POST"
     assert isinstance(rules.index(0, 0).data(RecordRole), ResponseRule)
-    secrets = dialog.secrets.secrets_model
+    secrets = dialog.secrets.model
     assert [secrets.index(1, c).data() for c in range(4)] == [
         "kz",
         "Kudoz",
@@ -204,26 +203,39 @@ async def test_applying_a_new_port_restarts_the_listener_there_and_saves_it(
 
 
 @pytest.mark.asyncio
-async def test_the_apply_button_restarts_the_listener(dialog: SettingsDialog) -> None:
+async def test_save_restarts_the_listener_on_the_new_port(dialog: SettingsDialog) -> None:
     changed: list[str] = []
     dialog.listener_changed.connect(changed.append)
-    dialog.listener.apply_button.click()
+    assert not dialog.save_button.isEnabled()  # nothing to save yet
+    port = free_port()
+    dialog.listener.port_spin.setValue(port)
+    assert dialog.tabs.tabText(0) == "Listener *"
+    assert dialog.save_button.isEnabled()
+    dialog.save_button.click()
     await wait_until(lambda: changed)
-    assert changed[0].startswith("http://127.0.0.1:")
-    assert dialog.listener.apply_button.isEnabled()
+    assert changed == [f"http://127.0.0.1:{port}"]
+    await wait_until(lambda: dialog.tabs.isEnabled())
+    assert dialog.tabs.tabText(0) == "Listener"
+    assert not dialog.save_button.isEnabled()
+    assert dialog.status.text() == "Saved."
 
 
 @pytest.mark.asyncio
-async def test_a_second_apply_during_a_restart_is_ignored(dialog: SettingsDialog) -> None:
+async def test_a_second_save_during_a_restart_is_ignored(dialog: SettingsDialog) -> None:
     changed: list[str] = []
     dialog.listener_changed.connect(changed.append)
-    first = spawn(dialog.listener.apply_listener(), name="first-apply")
+    dialog.listener.port_spin.setValue(free_port())
+    first = spawn(dialog.save(), name="first-save")
     await asyncio.sleep(0)  # the first one is now waiting for the engine
-    assert not dialog.listener.apply_button.isEnabled()
+    assert not dialog.save_button.isEnabled()
+    assert not dialog.close_button.isEnabled()
+    assert not dialog.tabs.isEnabled()
+    assert not await dialog.save()
     assert not await dialog.listener.apply_listener()
     assert await first
     assert len(changed) == 1
-    assert dialog.listener.apply_button.isEnabled()
+    assert dialog.tabs.isEnabled()
+    assert dialog.close_button.isEnabled()
 
 
 @pytest.mark.asyncio
@@ -248,7 +260,7 @@ async def test_a_taken_port_is_said_in_the_dialog_and_another_can_be_tried(
         assert changed == [""]
         assert dialog.listener.status_label.text() == "The listener is stopped."
         assert settings_store.load_listener_settings(gui_db).port == port
-        assert dialog.listener.apply_button.isEnabled()
+        assert not dialog.listener.is_dirty()  # saved, though not listening
 
     dialog.listener.port_spin.setValue(free_port())
     assert await dialog.listener.apply_listener()
@@ -280,12 +292,15 @@ async def test_a_rule_added_in_the_dialog_answers_within_seconds(
     fill_rule(editor, "/teapot/*", 418, "Content-Type: text/plain\nX-Brewed: yes")
     editor.body_edit.setPlainText("short and stout #{capture_id}")
     editor.delay_spin.setValue(10)
-    editor.buttons.button(SAVE).click()
+    editor.buttons.button(OK).click()
 
     assert open_now(dialog) == []
-    assert dialog.rules.rules_model.rowCount() == 1
-    assert dialog.rules.selected_rule() == settings_store.list_rules(gui_db)[0]
-    assert not dialog.rules.rules_empty.isVisibleTo(dialog)
+    assert dialog.rules.model.rowCount() == 1
+    assert settings_store.list_rules(gui_db) == []  # in the draft until saved
+    assert dialog.tabs.tabText(1) == "Response rules *"
+    assert await dialog.save()
+    assert dialog.rules.current() == settings_store.list_rules(gui_db)[0]
+    assert not dialog.rules.empty_label.isVisibleTo(dialog)
     replies: list[tuple[int, bytes]] = []
 
     async def answered() -> bool:
@@ -306,26 +321,26 @@ def test_invalid_rule_input_is_said_and_nothing_is_saved(
 ) -> None:
     editor = dialog.rules.add_rule()
     fill_rule(editor, "/x", 99, "Content-Type: text/plain")
-    editor.buttons.button(SAVE).click()
+    editor.buttons.button(OK).click()
     assert editor.error_label.isVisibleTo(editor)
     assert editor.error_label.text() == (
         "Status 99 is not an HTTP status a rule can answer with (200 to 599)."
     )
 
     fill_rule(editor, "/x", 101, "Content-Type: text/plain")
-    assert not editor.save()
+    assert not editor.submit()
     assert editor.error_label.text().startswith("Status 101 is informational")
 
     fill_rule(editor, "/x", 200, "Content-Type: text/plain\nno colon here")
-    assert not editor.save()
+    assert not editor.submit()
     assert editor.error_label.text() == "The header line 'no colon here' is not Name: value."
 
     fill_rule(editor, "/x", 200, "Content-Length: 3")
-    assert not editor.save()
+    assert not editor.submit()
     assert "leave it out" in editor.error_label.text()
 
     fill_rule(editor, "  ", 200)
-    assert not editor.save()
+    assert not editor.submit()
     assert editor.error_label.text().startswith("The path pattern is empty")
 
     assert settings_store.list_rules(gui_db) == []
@@ -344,7 +359,8 @@ def test_parse_headers_keeps_order_and_duplicates() -> None:
     assert parse_headers("") == ()
 
 
-def test_a_rule_is_edited_and_removed_after_confirmation(
+@pytest.mark.asyncio
+async def test_a_rule_is_edited_and_removed_in_the_draft_then_saved(
     dialog: SettingsDialog, gui_db: Database
 ) -> None:
     show_tab(dialog, "Response rules")
@@ -354,7 +370,7 @@ def test_a_rule_is_edited_and_removed_after_confirmation(
     dialog.reload()
     assert dialog.rules.edit_rule() is None  # nothing selected
     assert not dialog.rules.edit_rule_button.isEnabled()
-    dialog.rules.rules_view.selectRow(0)
+    dialog.rules.view.selectRow(0)
     assert dialog.rules.edit_rule_button.isEnabled()
 
     editor = dialog.rules.edit_rule()
@@ -365,26 +381,23 @@ def test_a_rule_is_edited_and_removed_after_confirmation(
     assert editor.headers_edit.toPlainText() == "Content-Type: application/json"
     editor.status_spin.setValue(202)
     editor.method_combo.setCurrentIndex(0)
-    editor.buttons.button(SAVE).click()
+    editor.buttons.button(OK).click()
+    assert dialog.rules.model.index(0, 3).data() == "202"
+    assert dialog.rules.model.index(0, 3).data(Qt.ItemDataRole.FontRole).italic()
+    assert settings_store.list_rules(gui_db)[0].status == 500
+    assert await dialog.save()
     (saved,) = settings_store.list_rules(gui_db)
     assert (saved.id, saved.status, saved.method) == (rule_id, 202, None)
-    assert dialog.rules.rules_model.index(0, 3).data() == "202"
+    assert not dialog.rules.model.index(0, 3).data(Qt.ItemDataRole.FontRole)
 
-    box = dialog.rules.remove_rule()
-    assert box is not None
-    assert dialog.rules.confirmation is box
-    assert box.textFormat() == Qt.TextFormat.PlainText
-    box.button(QMessageBox.StandardButton.Cancel).click()
+    dialog.rules.view.selectRow(0)
+    assert dialog.rules.remove_rule() == saved
+    assert dialog.rules.model.rowCount() == 0
+    assert dialog.rules.empty_label.isVisibleTo(dialog)
     assert len(settings_store.list_rules(gui_db)) == 1
-    assert open_now(dialog) == []
-
-    dialog.rules.rules_view.selectRow(0)
-    box = dialog.rules.remove_rule()
-    assert box is not None
-    box.button(QMessageBox.StandardButton.Yes).click()
+    assert await dialog.save()
     assert settings_store.list_rules(gui_db) == []
-    assert dialog.rules.rules_model.rowCount() == 0
-    assert dialog.rules.rules_empty.isVisibleTo(dialog)
+    assert dialog.tabs.tabText(1) == "Response rules"
 
 
 def test_a_new_rule_goes_after_the_existing_ones(dialog: SettingsDialog, gui_db: Database) -> None:
@@ -399,7 +412,8 @@ def test_a_new_rule_goes_after_the_existing_ones(dialog: SettingsDialog, gui_db:
 # -- secrets -----------------------------------------------------------------------------------
 
 
-def test_a_kardow_secret_is_added_encrypted_revealed_and_removed(
+@pytest.mark.asyncio
+async def test_a_kardow_secret_is_added_encrypted_revealed_and_removed(
     dialog: SettingsDialog, gui_db: Database
 ) -> None:
     show_tab(dialog, "Secrets")
@@ -412,21 +426,27 @@ def test_a_kardow_secret_is_added_encrypted_revealed_and_removed(
     editor.secret_field.toggle.click()
     assert editor.secret_field.edit.echoMode() == QLineEdit.EchoMode.Normal
     assert editor.secret_field.toggle.text() == "Hide"
-    editor.buttons.button(SAVE).click()
+    editor.buttons.button(OK).click()
 
     assert open_now(dialog) == []
+    assert credential_store.list_credentials(gui_db) == []  # in the draft until saved
+    dialog.secrets.view.selectRow(0)
+    assert dialog.secrets.reveal_secret()  # not saved yet: shown as typed
+    assert dialog.secrets.revealed_edit.text() == plaintext
+    assert await dialog.save()
     (info,) = credential_store.list_credentials(gui_db)
     assert (info.provider, info.name) == ("kardow", "staging")
     (raw,) = gui_db.execute("SELECT secret FROM credentials").fetchone()
     assert plaintext.encode() not in bytes(raw)
-    assert dialog.secrets.selected_secret() == info
+    dialog.secrets.view.selectRow(0)
+    assert dialog.secrets.selected_secret() == SecretRow.of(info)
 
     assert not dialog.secrets.revealed_edit.isVisibleTo(dialog)
     dialog.secrets.reveal_button.click()
     assert dialog.secrets.revealed_edit.text() == plaintext
     assert dialog.secrets.revealed_edit.isVisibleTo(dialog)
     assert dialog.secrets.revealed_edit.isReadOnly()
-    assert dialog.secrets.reveal_button.text() == "Hide"
+    assert dialog.secrets.reveal_button.text().replace("&", "") == "Hide"
     dialog.secrets.reveal_button.click()
     assert dialog.secrets.revealed_edit.text() == ""
     assert not dialog.secrets.revealed_edit.isVisibleTo(dialog)
@@ -436,70 +456,88 @@ def test_a_kardow_secret_is_added_encrypted_revealed_and_removed(
     assert dialog.secrets.revealed_edit.text() == ""
     dialog.show()
 
-    dialog.secrets.secrets_view.selectRow(0)
-    box = dialog.secrets.remove_secret()
-    assert box is not None
-    assert "'staging'" in box.text()
-    box.button(QMessageBox.StandardButton.Yes).click()
+    dialog.secrets.view.selectRow(0)
+    removed = dialog.secrets.remove_secret()
+    assert removed is not None
+    assert removed.name == "staging"
+    assert await dialog.save()
     assert credential_store.list_credentials(gui_db) == []
-    assert dialog.secrets.secrets_empty.isVisibleTo(dialog)
+    assert dialog.secrets.empty_label.isVisibleTo(dialog)
     assert not dialog.secrets.reveal_button.isEnabled()
 
 
-def test_a_duplicate_name_is_refused_with_a_sentence(
-    dialog: SettingsDialog, gui_db: Database
+@pytest.mark.asyncio
+async def test_a_duplicate_name_is_refused_with_a_sentence(
+    dialog: SettingsDialog, gui_db: Database, engine: Engine
 ) -> None:
     first = dialog.secrets.add_kardow()
     fill_secret(first, "ci", "a" * 20)
-    assert first.save()
-    second = dialog.secrets.add_kudoz()
+    assert first.submit()
+    second = dialog.secrets.add_kudoz()  # the same name in the draft
     fill_secret(second, "ci", "b" * 20, api_key="key")
-    assert not second.save()
+    assert not second.submit()
     assert second.error_label.text() == "A secret named 'ci' already exists."
+    second.reject()
+    assert await dialog.save()
     assert len(credential_store.list_credentials(gui_db)) == 1
 
+    # Another process stored the same name meanwhile: the engine refuses, the draft stays.
+    third = dialog.secrets.add_kardow()
+    fill_secret(third, "cli", "c" * 20)
+    assert third.submit()
+    store_secret(gui_db, engine, Credential("kardow", "cli", "d" * 20))
+    assert not await dialog.save()
+    assert dialog.status.text() == "A secret named 'cli' already exists."
+    assert dialog.tabs.currentWidget() is dialog.secrets
+    assert dialog.secrets.is_dirty()
+    assert dialog.tabs.tabText(2) == "Secrets *"
+    assert dialog.isVisible()
 
-def test_a_short_kardow_secret_is_advised_against_but_stored(
+
+@pytest.mark.asyncio
+async def test_a_short_kardow_secret_is_advised_against_but_stored(
     dialog: SettingsDialog, gui_db: Database
 ) -> None:
     editor = dialog.secrets.add_kardow()
     fill_secret(editor, "short", "abc")
     assert "at least 16 characters" in editor.hint_label.text()
     assert editor.hint_label.isVisibleTo(editor)
-    assert editor.save()
+    assert editor.submit()
+    assert await dialog.save()
     assert [c.name for c in credential_store.list_credentials(gui_db)] == ["short"]
 
 
-def test_kudoz_credentials_check_their_template(
+@pytest.mark.asyncio
+async def test_kudoz_credentials_check_their_template(
     dialog: SettingsDialog, gui_db: Database, engine: Engine
 ) -> None:
     editor = dialog.secrets.add_kudoz()
     assert editor.api_key_edit.isVisibleTo(editor)
     fill_secret(editor, "kz", "api-secret", api_key="key-1")
     editor.template_combo.setEditText("{api_key}:{nonce}")
-    editor.buttons.button(SAVE).click()
+    editor.buttons.button(OK).click()
     assert editor.error_label.text().startswith("Unknown placeholder {nonce} in the template")
     assert "replays" in editor.hint_label.text()
     assert credential_store.list_credentials(gui_db) == []
 
     editor.api_key_edit.setText("has:colon")
     editor.template_combo.setEditText("{method}\\n{api_key}:{uuid}:{timestamp}")
-    assert not editor.save()
+    assert not editor.submit()
     assert editor.error_label.text() == "The API key must be non-empty and contain no colon."
 
     editor.api_key_edit.setText("key-1")
-    assert editor.save()
+    assert editor.submit()
+    assert await dialog.save()
     (info,) = credential_store.list_credentials(gui_db)
     assert info.template == "{method}\n{api_key}:{uuid}:{timestamp}"
-    assert (
-        dialog.secrets.secrets_model.index(0, 3).data() == "{method}\\n{api_key}:{uuid}:{timestamp}"
-    )
+    assert dialog.secrets.model.index(0, 3).data() == "{method}\\n{api_key}:{uuid}:{timestamp}"
 
     default = dialog.secrets.add_kudoz()
     fill_secret(default, "kz2", "other", api_key="key-2")
-    assert default.save()  # the default template is stored as "none given"
+    assert default.submit()  # the default template is stored as "none given"
+    assert await dialog.save()
     assert credential_store.list_credentials(gui_db)[1].template is None
-    dialog.secrets.secrets_view.selectRow(1)
+    dialog.secrets.view.selectRow(1)
     assert dialog.secrets.reveal_secret()
     assert dialog.secrets.revealed_edit.text() == "other"
     assert dialog.secrets.revealed_label.text() == "API secret of kz2:"
@@ -511,39 +549,39 @@ def test_reveal_without_the_key_says_why(
     show_tab(dialog, "Secrets")
     store_secret(gui_db, engine, Credential("kardow", "lost", "x" * 20))
     dialog.reload()
-    dialog.secrets.secrets_view.selectRow(0)
+    dialog.secrets.view.selectRow(0)
     engine.key_file.unlink()
     assert not dialog.secrets.reveal_secret()
-    assert "is missing" in dialog.secrets.secrets_error.text()
-    assert dialog.secrets.secrets_error.isVisibleTo(dialog)
+    assert "is missing" in dialog.secrets.error_label.text()
+    assert dialog.secrets.error_label.isVisibleTo(dialog)
     assert dialog.secrets.revealed_edit.text() == ""
     assert not dialog.secrets.reveal_button.isChecked()
 
     engine.key_file.write_bytes(b"not a fernet key\n")
     dialog.secrets.reveal_button.click()
     assert (
-        dialog.secrets.secrets_error.text()
+        dialog.secrets.error_label.text()
         == f"The secrets key {engine.key_file} is empty or damaged."
     )
-    assert dialog.secrets.reveal_button.text() == "Reveal"
+    assert dialog.secrets.reveal_button.text().replace("&", "") == "Reveal"
 
 
 def test_user_data_is_shown_as_plain_text(dialog: SettingsDialog, gui_db: Database) -> None:
     settings_store.save_rule(gui_db, ResponseRule(pattern="<b>bold</b>/*"))
     dialog.reload()
-    dialog.rules.rules_view.selectRow(0)
-    box = dialog.rules.remove_rule()
-    assert box is not None
+    dialog.rules.view.selectRow(0)
+    dialog.rules.remove_rule()
+    box = dialog.ask_to_save()
     assert box.textFormat() == Qt.TextFormat.PlainText
-    assert "<b>bold</b>/*" in box.text()
     box.button(QMessageBox.StandardButton.Cancel).click()
     for label in (
         dialog.listener.listener_error,
-        dialog.rules.rules_error,
-        dialog.secrets.secrets_error,
+        dialog.rules.error_label,
+        dialog.secrets.error_label,
         dialog.secrets.revealed_label,
         dialog.listener.status_label,
         dialog.listener.exposure_label,
+        dialog.status,
     ):
         assert label.textFormat() == Qt.TextFormat.PlainText
 
@@ -618,8 +656,8 @@ async def test_a_generated_key_is_accepted_stored_as_a_digest_and_removable(
     dialog: SettingsDialog, engine: Engine, gui_db: Database
 ) -> None:
     show_tab(dialog, "Kardow API")
-    assert dialog.api_keys.api_keys_empty.isVisibleTo(dialog)
-    assert "401" in dialog.api_keys.api_keys_empty.text()
+    assert dialog.api_keys.empty_label.isVisibleTo(dialog)
+    assert "401" in dialog.api_keys.empty_label.text()
     port = urlsplit(await asyncio.wrap_future(engine.call(engine.start_api(port=0)))).port
     assert port is not None
 
@@ -633,10 +671,14 @@ async def test_a_generated_key_is_accepted_stored_as_a_digest_and_removable(
     assert "will not be shown again" in dialog.api_keys.new_key_label.text()
     dialog.api_keys.copy_key_button.click()
     assert QGuiApplication.clipboard().text() == key
+    assert target_store.list_api_keys(gui_db) == []  # accepted once saved
+    assert engine.api_key_state(key) is not None
+    assert dialog.tabs.tabText(3) == "Kardow API *"
+    assert await dialog.save()
     (info,) = target_store.list_api_keys(gui_db)
     assert info.digest == hashlib.sha256(key.encode()).hexdigest()
-    assert dialog.api_keys.api_keys_model.index(0, 0).data() == "…" + key[-4:]
-    assert not dialog.api_keys.api_keys_empty.isVisibleTo(dialog)
+    assert dialog.api_keys.model.index(0, 0).data() == "…" + key[-4:]
+    assert not dialog.api_keys.empty_label.isVisibleTo(dialog)
     stored = b"".join(
         path.read_bytes()
         for path in engine.directory.iterdir()
@@ -653,18 +695,19 @@ async def test_a_generated_key_is_accepted_stored_as_a_digest_and_removable(
     show_tab(dialog, "Kardow API")
     assert not dialog.api_keys.new_key_edit.isVisibleTo(dialog)
 
-    dialog.api_keys.api_keys_view.selectRow(0)
-    box = dialog.api_keys.remove_key()
-    assert box is not None
-    assert "…" + key[-4:] in box.text()
-    box.button(QMessageBox.StandardButton.Yes).click()
+    dialog.api_keys.view.selectRow(0)
+    removed = dialog.api_keys.remove_key()
+    assert removed is not None
+    assert removed.hint == "…" + key[-4:]
+    assert await dialog.save()
     assert target_store.list_api_keys(gui_db) == []
-    assert dialog.api_keys.api_keys_empty.isVisibleTo(dialog)
+    assert dialog.api_keys.empty_label.isVisibleTo(dialog)
     await wait_until(lambda: engine.api_key_state(key) is not None)
     assert await get_webhooks(port, key) == 401
 
 
-def test_a_pasted_key_is_checked_before_it_is_stored(
+@pytest.mark.asyncio
+async def test_a_pasted_key_is_checked_before_it_is_stored(
     dialog: SettingsDialog, gui_db: Database
 ) -> None:
     show_tab(dialog, "Kardow API")
@@ -673,18 +716,20 @@ def test_a_pasted_key_is_checked_before_it_is_stored(
     editor.key_field.edit.setText("has a space")
     assert editor.error_label.isVisibleTo(editor)
     assert "must not contain spaces" in editor.error_label.text()
-    assert not editor.save()
+    assert not editor.submit()
     editor.key_field.edit.setText("  my-integration-key  ")
     assert not editor.error_label.isVisibleTo(editor)
-    editor.buttons.button(SAVE).click()
+    editor.buttons.button(OK).click()
     assert open_now(dialog) == []
+    assert await dialog.save()
     (info,) = target_store.list_api_keys(gui_db)
     assert info.digest == hashlib.sha256(b"my-integration-key").hexdigest()
-    assert dialog.api_keys.selected_api_key() == info
+    dialog.api_keys.view.selectRow(0)
+    assert dialog.api_keys.current() == KeyRow.of(info)
 
     again = dialog.api_keys.add_key()
     again.key_field.edit.setText("my-integration-key")
-    assert not again.save()
+    assert not again.submit()
     assert again.error_label.text() == "This key is already accepted."
     again.reject()
     assert len(target_store.list_api_keys(gui_db)) == 1
@@ -693,14 +738,16 @@ def test_a_pasted_key_is_checked_before_it_is_stored(
 # -- sending -----------------------------------------------------------------------------------
 
 
-def test_the_send_policy_is_saved_and_invalid_values_are_refused(
+@pytest.mark.asyncio
+async def test_the_send_policy_is_saved_and_invalid_values_are_refused(
     dialog: SettingsDialog, engine: Engine, gui_db: Database
 ) -> None:
     show_tab(dialog, "Sending")
     assert dialog.sending.connect_spin.value() == 5.0
     assert dialog.sending.retries_spin.value() == 0
     assert dialog.sending.response_limit_spin.value() == 64
-    dialog.sending.save_policy_button.click()  # unchanged: saved as it was, exactly
+    assert not dialog.sending.is_dirty()
+    assert await dialog.sending.save() is None  # unchanged: saved as it was, exactly
     with open_store(engine.directory) as fresh:
         assert settings_store.load_send_policy(fresh) == SendPolicy()
 
@@ -711,8 +758,9 @@ def test_the_send_policy_is_saved_and_invalid_values_are_refused(
     dialog.sending.max_backoff_spin.setValue(8)
     dialog.sending.jitter_spin.setValue(25)
     dialog.sending.response_limit_spin.setValue(512)
-    assert dialog.sending.save_policy()
-    assert dialog.sending.policy_status.text() == "Saved: the next fire uses these."
+    assert dialog.tabs.tabText(4) == "Sending *"
+    assert await dialog.save()
+    assert dialog.tabs.tabText(4) == "Sending"
     expected = SendPolicy(
         connect_timeout=2.5,
         total_timeout=20.0,
@@ -728,7 +776,8 @@ def test_the_send_policy_is_saved_and_invalid_values_are_refused(
     assert used == expected  # what the next fire from this window uses
 
     dialog.sending.total_spin.setValue(1)
-    dialog.sending.save_policy_button.click()
+    assert not await dialog.save()
+    assert dialog.status.text() == dialog.sending.policy_error.text()
     assert dialog.sending.policy_error.isVisibleTo(dialog)
     assert dialog.sending.policy_error.text() == (
         "The total timeout (1 s) must be at least the connect timeout (2.5 s): it includes "
@@ -736,18 +785,18 @@ def test_the_send_policy_is_saved_and_invalid_values_are_refused(
     )
     dialog.sending.total_spin.setValue(20)
     dialog.sending.max_backoff_spin.setValue(0.5)
-    assert not dialog.sending.save_policy()
+    assert not await dialog.save()
     assert (
         dialog.sending.policy_error.text()
         == "The longest wait (0.5 s) must be at least the first wait (1 s)."
     )
     dialog.sending.max_backoff_spin.setValue(8)
     dialog.sending.connect_spin.setValue(0)
-    assert not dialog.sending.save_policy()
+    assert not await dialog.save()
     assert dialog.sending.policy_error.text() == "The connect timeout must be more than 0 seconds."
     dialog.sending.connect_spin.setValue(2.5)
     dialog.sending.response_limit_spin.setValue(0)
-    assert not dialog.sending.save_policy()
+    assert not await dialog.save()
     assert "response body limit" in dialog.sending.policy_error.text()
     assert settings_store.load_send_policy(gui_db) == expected
 

@@ -29,10 +29,12 @@ async def test_the_welcome_shows_once_unless_asked_again(window: MainWindow) -> 
     assert dialog.isVisible()
     assert dialog.url.text() == window.engine.url
     dialog.close()
+    await dialog.settle()  # saved through the engine, without blocking the window
     assert not should_welcome(window.db)
     dialog = window.open_welcome()
     dialog.show_at_start.setChecked(True)
     dialog.close()
+    await dialog.settle()
     assert should_welcome(window.db)
 
 

@@ -18,7 +18,7 @@ from hookscope.ui.bridge import EngineBridge
 from hookscope.ui.settings.dialog import SettingsDialog
 from hookscope.ui.targets.panel import TargetsPanel
 from tests.conftest import running_engine
-from tests.ui.test_settings import SAVE, fill_rule, fill_secret, show_tab
+from tests.ui.test_settings import OK, fill_rule, fill_secret, show_tab
 
 
 @pytest.fixture
@@ -55,7 +55,7 @@ async def test_a_setting_a_secret_a_rule_and_a_key_are_applied_by_the_engine_at_
 
     # A setting: the body deadline, applied (the listener restarts with it).
     dialog.listener.deadline_spin.setValue(42)
-    assert await dialog.listener.apply_listener()
+    assert await dialog.save()
     assert engine.config.saved_listener_settings().body_deadline == 42.0
     assert engine.listener is not None
     assert engine.listener.settings.body_deadline == 42.0
@@ -64,19 +64,22 @@ async def test_a_setting_a_secret_a_rule_and_a_key_are_applied_by_the_engine_at_
     show_tab(dialog, "Secrets")
     editor = dialog.secrets.add_kardow()
     fill_secret(editor, "main", "whsec-0123456789abcdef")
-    editor.buttons.button(SAVE).click()
+    editor.buttons.button(OK).click()
+    assert await dialog.save()
     assert engine.credential("main", "kardow").secret == "whsec-0123456789abcdef"
 
     # A rule: the next request to its path gets its answer.
     show_tab(dialog, "Response rules")
     rule_editor = dialog.rules.add_rule()
     fill_rule(rule_editor, "/teapot/*", 418)
-    rule_editor.buttons.button(SAVE).click()
+    rule_editor.buttons.button(OK).click()
+    assert await dialog.save()
     assert engine.config.rule_for("POST", "/teapot/pot").status == 418
 
     # An API key: the emulator accepts it.
     show_tab(dialog, "Kardow API")
     key = dialog.api_keys.generate_key()
+    assert await dialog.save()
     assert engine.api_key_state(key) is None
 
     assert engine._watcher is None  # the engine's look at other processes is off

@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
+from shiboken6 import Shiboken
 from sqlite_utils import Database
 
 from hookscope.engine import Engine, EngineError
@@ -179,10 +180,16 @@ class WelcomeDialog(QDialog):
             say(self.outcome, f"Copied {self._engine.url}", "ok")
 
     def _remember(self) -> None:
+        self._work.run(self.remember())
+
+    async def remember(self) -> None:
+        """Save whether to show this at start (through the engine, without blocking)."""
+        show = self.show_at_start.isChecked()
         try:
-            SettingsWrites(self._engine).set_setting(WELCOMED, not self.show_at_start.isChecked())
+            await SettingsWrites(self._engine).set_setting(WELCOMED, not show)
         except WRITE_ERRORS as exc:
-            say(self.outcome, f"Your choice could not be saved: {exc}", "error")
+            if Shiboken.isValid(self):
+                say(self.outcome, f"Your choice could not be saved: {exc}", "error")
 
     def _test_clicked(self) -> None:
         self._work.run(self.send_test())

@@ -453,7 +453,7 @@ class MainWindow(QMainWindow):
             "tab": self.tabs.currentIndex(),
         }
         try:
-            SettingsWrites(self.engine).set_setting(UI_STATE, state)
+            SettingsWrites(self.engine).set_setting_now(UI_STATE, state)
         except WRITE_ERRORS as exc:  # the layout is a nicety: say it, go on
             log.warning("the window's layout was not saved: %s", exc)
 

@@ -32,7 +32,7 @@ from hookscope.ui.captures.filters import CaptureFilters
 from hookscope.ui.captures.model import CaptureTableModel
 from hookscope.ui.client import EngineClient
 from hookscope.ui.formats import captures_phrase
-from hookscope.ui.widgets.badges import VerdictDelegate
+from hookscope.ui.widgets.badges import BADGE_PADDING, VerdictDelegate
 from hookscope.ui.widgets.labels import plain_label
 from hookscope.ui.widgets.tables import list_table
 
@@ -40,17 +40,20 @@ from hookscope.ui.widgets.tables import list_table
 # (docs/architecture.md, "Showing the row").
 BATCH_MS = 50
 RATE_WINDOW = 5.0  # seconds the shown rate is averaged over
-COLUMN_WIDTHS = {
-    CaptureTableModel.STAR: 28,
-    CaptureTableModel.TIME: 100,
-    CaptureTableModel.METHOD: 70,
-    CaptureTableModel.PATH: 230,
-    CaptureTableModel.PROVIDER: 70,
-    CaptureTableModel.EVENT: 130,
-    CaptureTableModel.VERDICT: 100,
-    CaptureTableModel.SIZE: 75,
-    CaptureTableModel.STATUS: 55,
+# What each column is sized for (the widest common value), so the list fits the window: the
+# path stretches into what is left and elides in the middle; the other columns fit their words.
+COLUMN_SAMPLES = {
+    CaptureTableModel.STAR: "★",
+    CaptureTableModel.TIME: "00:00:00.000",
+    CaptureTableModel.METHOD: "DELETE",
+    CaptureTableModel.PROVIDER: "Kardow",
+    CaptureTableModel.EVENT: "job.created",  # longer events elide; the column can be widened
+    CaptureTableModel.VERDICT: "no-secret",
+    CaptureTableModel.SIZE: "99.9 KB",
+    CaptureTableModel.STATUS: "000",
 }
+CELL_PADDING = 12  # the cell's margins either side of its text
+COLUMNS_LAYOUT = 2  # saved column widths from another layout are not restored
 
 
 class CapturesPage(QWidget):
@@ -123,21 +126,37 @@ class CapturesPage(QWidget):
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
         self.splitter.addWidget(left)
         self.splitter.addWidget(self.detail)
-        self.splitter.setStretchFactor(0, 3)
-        self.splitter.setStretchFactor(1, 2)
+        # The list gets two thirds: its columns need the room more than the detail's text.
+        self.splitter.setStretchFactor(0, 2)
+        self.splitter.setStretchFactor(1, 1)
         self.splitter.setChildrenCollapsible(False)
         layout.addWidget(self.splitter, 1)
 
     def _build_table(self) -> None:
         self.table = list_table(self.model)
-        header = self.table.horizontalHeader()
-        for column, width in COLUMN_WIDTHS.items():
-            header.resizeSection(column, width)
-        header.setSectionResizeMode(CaptureTableModel.PATH, QHeaderView.ResizeMode.Stretch)
         self.table.setItemDelegateForColumn(CaptureTableModel.VERDICT, VerdictDelegate(self.table))
+        self._size_columns()
         self.table.selectionModel().currentRowChanged.connect(self._current_changed)
         self.table.selectionModel().selectionChanged.connect(self._selection_changed)
         self.table.verticalScrollBar().valueChanged.connect(self._scrolled)
+
+    def _size_columns(self) -> None:
+        """Each column as wide as its usual words (or its title), the path taking the rest.
+
+        At 1280 px a path like /kardow/webhooks/tenant/499 is shown whole, and at 1000 px the
+        verdict and the status still fit without scrolling sideways.
+        """
+        header = self.table.horizontalHeader()
+        metrics = self.table.fontMetrics()
+        header.setMinimumSectionSize(metrics.horizontalAdvance("…") + CELL_PADDING)
+        for column, sample in COLUMN_SAMPLES.items():
+            width = metrics.horizontalAdvance(sample) + CELL_PADDING
+            if column == CaptureTableModel.VERDICT:
+                width += BADGE_PADDING
+            header.resizeSection(column, max(width, header.sectionSizeHint(column)))
+            header.setSectionResizeMode(column, QHeaderView.ResizeMode.Interactive)
+        header.setSectionResizeMode(CaptureTableModel.STAR, QHeaderView.ResizeMode.Fixed)
+        header.setSectionResizeMode(CaptureTableModel.PATH, QHeaderView.ResizeMode.Stretch)
 
     # -- live captures ------------------------------------------------------------------------
 
@@ -397,6 +416,7 @@ class CapturesPage(QWidget):
         return {
             "splitter": b64(self.splitter.saveState()),
             "columns": b64(self.table.horizontalHeader().saveState()),
+            "columns_layout": COLUMNS_LAYOUT,
             "filters": self.filters.state(),
             "follow": self.filters.follow.isChecked(),
         }
@@ -405,7 +425,8 @@ class CapturesPage(QWidget):
         """Put back what `state()` gave; raises TypeError, ValueError or AttributeError when
         the state is not in that shape."""
         self.splitter.restoreState(unb64(state.get("splitter", "")))
-        self.table.horizontalHeader().restoreState(unb64(state.get("columns", "")))
+        if state.get("columns_layout") == COLUMNS_LAYOUT:
+            self.table.horizontalHeader().restoreState(unb64(state.get("columns", "")))
         self.filters.restore(state.get("filters", {}))
         self.filters.follow.setChecked(bool(state.get("follow", True)))
 

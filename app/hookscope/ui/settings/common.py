@@ -1,16 +1,18 @@
-"""What the settings tabs share: a tab that opens editors and asks before removing, and tables."""
+"""What the settings tabs share: the draft every tab edits until Save, forms, and tables."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from typing import TypeVar
 
-from PySide6.QtCore import QAbstractTableModel, QItemSelectionModel, Qt
+from PySide6.QtCore import QAbstractTableModel, QItemSelectionModel, Qt, Signal
 from PySide6.QtWidgets import (
+    QAbstractButton,
     QAbstractItemView,
+    QDoubleSpinBox,
     QHeaderView,
-    QLabel,
-    QMessageBox,
+    QLineEdit,
+    QSpinBox,
     QTableView,
     QWidget,
 )
@@ -18,8 +20,7 @@ from sqlite_utils import Database
 
 from hookscope.engine import Engine
 from hookscope.ui.client import EngineClient
-from hookscope.ui.settings.writes import WRITE_ERRORS, SettingsWrites
-from hookscope.ui.style import show_text
+from hookscope.ui.settings.writes import SettingsWrites
 from hookscope.ui.widgets.records import RecordTableModel
 
 T = TypeVar("T")
@@ -28,14 +29,22 @@ COLUMN_CHARS = 36
 
 
 class SettingsTab(QWidget):
-    """One tab of the settings dialog: it reads the store, and saves through `writes`.
+    """One tab of the settings dialog. Every tab works the same way: it edits a draft of what
+    is stored, says when the draft differs (`is_dirty`), and writes it only when the dialog
+    saves (`save`); `load` reads the store again and forgets the draft.
 
-    Editors and questions open without blocking (`open()`, never `exec()`: the app runs on
-    qasync); the one open now is kept in an attribute, so tests can answer it.
+    Editors open without blocking (`open()`, never `exec()`: the app runs on qasync); the one
+    open now is kept in an attribute, so tests can answer it.
+
+    Signals:
+        edited(): the draft changed (the dialog then updates its unsaved-changes markers).
 
     Attributes:
-        confirmation: the removal question open now, if any.
+        TITLE: the tab's title in the dialog.
     """
+
+    TITLE = ""
+    edited = Signal()
 
     def __init__(
         self, engine: Engine, db: Database, writes: SettingsWrites, parent: QWidget | None = None
@@ -45,65 +54,55 @@ class SettingsTab(QWidget):
         self._client = EngineClient(engine)
         self._db = db
         self._writes = writes
-        self.confirmation: QMessageBox | None = None
 
     def load(self) -> None:
-        """Show what is stored now (another process may have changed it)."""
+        """Show what is stored now (another process may have changed it); forget the draft."""
         raise NotImplementedError
 
-    def _confirm_removal(
-        self,
-        title: str,
-        question: str,
-        *,
-        remove: Callable[[], bool],
-        what: str,
-        gone: str,
-        error_label: QLabel,
-        reload: Callable[[], None],
-    ) -> QMessageBox:
-        """Ask, then remove; a store error or a row already gone is said, then the list reloads."""
+    def is_dirty(self) -> bool:
+        """True while the draft holds changes that are not saved."""
+        raise NotImplementedError
 
-        def answered(yes: bool) -> None:
-            if not yes:
-                return
-            try:
-                removed = remove()
-            except WRITE_ERRORS as exc:
-                show_text(error_label, f"{what} cannot be removed: {exc}.")
-                return
-            if not removed:
-                show_text(error_label, gone)
-            reload()
+    def problem(self) -> str | None:
+        """Why the draft cannot be saved as it is (a sentence, also shown in the tab), or None."""
+        return None
 
-        return self._confirm(title, question, answered)
+    async def save(self) -> str | None:
+        """Write the draft through the engine; None when done, else why not (a sentence, also
+        shown in the tab). What could not be written stays in the draft."""
+        raise NotImplementedError
 
-    def _confirm(self, title: str, text: str, answered: Callable[[bool], None]) -> QMessageBox:
-        """Ask without blocking (`open()`, not `exec()`); `answered(yes)` runs on the reply."""
-        box = QMessageBox(
-            QMessageBox.Icon.Question,
-            title,
-            text,
-            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
-            self,
-        )
-        box.setTextFormat(Qt.TextFormat.PlainText)  # the text carries user data
-        box.setDefaultButton(QMessageBox.StandardButton.Cancel)
-        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
 
-        def finished() -> None:
-            self.confirmation = None
-            clicked = box.clickedButton()
-            yes = (
-                clicked is not None
-                and box.standardButton(clicked) == QMessageBox.StandardButton.Yes
-            )
-            answered(yes)
+class FormTab(SettingsTab):
+    """A tab that is one form: its draft is the form itself, dirty while it differs from what
+    was loaded. Subclasses say what the form holds (`values`) and call `loaded()` after
+    filling it from the store, and `watch(...)` on their fields."""
 
-        box.finished.connect(finished)
-        self.confirmation = box
-        box.open()
-        return box
+    def __init__(
+        self, engine: Engine, db: Database, writes: SettingsWrites, parent: QWidget | None = None
+    ) -> None:
+        super().__init__(engine, db, writes, parent)
+        self._loaded_values: tuple[object, ...] = ()
+
+    def values(self) -> tuple[object, ...]:
+        raise NotImplementedError
+
+    def loaded(self) -> None:
+        self._loaded_values = self.values()
+        self.edited.emit()
+
+    def is_dirty(self) -> bool:
+        return self.values() != self._loaded_values
+
+    def watch(self, *fields: QWidget) -> None:
+        """Every change to these fields is an edit of the draft."""
+        for field in fields:
+            if isinstance(field, QLineEdit):
+                field.textChanged.connect(lambda _text: self.edited.emit())
+            elif isinstance(field, QSpinBox | QDoubleSpinBox):
+                field.valueChanged.connect(lambda _value: self.edited.emit())
+            elif isinstance(field, QAbstractButton):
+                field.toggled.connect(lambda _on: self.edited.emit())
 
 
 def settings_table(model: QAbstractTableModel, *, stretch: int) -> QTableView:
@@ -137,6 +136,11 @@ def selected(view: QTableView, model: RecordTableModel[T]) -> T | None:
     if not rows or not 0 <= rows[0].row() < model.rowCount():
         return None
     return model.item(rows[0].row())
+
+
+def selected_row(view: QTableView) -> int | None:
+    rows = view.selectionModel().selectedRows()
+    return rows[0].row() if rows else None
 
 
 def select(view: QTableView, model: RecordTableModel[T], which: Callable[[T], bool]) -> None:

@@ -8,9 +8,7 @@ from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QDoubleSpinBox,
     QFormLayout,
-    QHBoxLayout,
     QLineEdit,
-    QPushButton,
     QSpinBox,
     QVBoxLayout,
     QWidget,
@@ -21,17 +19,16 @@ from sqlite_utils import Database
 from hookscope.core.checks import check_host, is_loopback
 from hookscope.engine import Engine, EngineError
 from hookscope.storage import reads
-from hookscope.ui.background import async_slot
 from hookscope.ui.settings.checks import MB
-from hookscope.ui.settings.common import SettingsTab
+from hookscope.ui.settings.common import FormTab
 from hookscope.ui.settings.writes import WRITE_ERRORS, SettingsWrites
 from hookscope.ui.style import show_text
 from hookscope.ui.widgets.labels import plain_label
 
 
-class ListenerTab(SettingsTab):
+class ListenerTab(FormTab):
     """The capture listener's address and limits, and the emulator's port: saved, then applied
-    by restarting both.
+    by restarting both (when the dialog saves).
 
     Signals:
         listener_changed(str): the listener restarted (its URL), or is stopped ("") because the
@@ -39,7 +36,7 @@ class ListenerTab(SettingsTab):
         api_changed(str): the Kardow API emulator restarted (its URL), or is off or stopped ("").
 
     Attributes:
-        host_edit, port_spin, limit_spin, deadline_spin, api_port_spin, apply_button: the form
+        host_edit, port_spin, limit_spin, deadline_spin, api_port_spin: the form
             (the emulator listens on the same host, on api_port_spin; 0 turns it off).
         status_label: where the listener listens now.
         api_status_label: where the emulator listens now, or that it is off.
@@ -49,6 +46,7 @@ class ListenerTab(SettingsTab):
         listener_error: why the listener could not be (re)started.
     """
 
+    TITLE = "Listener"
     listener_changed = Signal(str)
     api_changed = Signal(str)
 
@@ -60,7 +58,9 @@ class ListenerTab(SettingsTab):
         self._shown_limit = 0.0
         self._applying = False
         self._build()
-        self.host_edit.returnPressed.connect(self._apply_clicked)
+        self.watch(
+            self.host_edit, self.port_spin, self.limit_spin, self.deadline_spin, self.api_port_spin
+        )
 
     def _build(self) -> None:
         self.host_edit = QLineEdit()
@@ -88,9 +88,6 @@ class ListenerTab(SettingsTab):
             "The Kardow API emulator (POST /webhooks) listens on the same host, on this port; "
             "0 turns it off."
         )
-        self.apply_button = QPushButton("Apply and restart")
-        self.apply_button.setToolTip("Save, then restart the listener and the Kardow API emulator")
-        self.apply_button.clicked.connect(self._apply_clicked)
         self.status_label = plain_label()
         self.api_status_label = plain_label()
         self.exposure_label = plain_label(tone="warning")
@@ -111,9 +108,6 @@ class ListenerTab(SettingsTab):
         form.addRow("Body limit", self.limit_spin)
         form.addRow("Body deadline", self.deadline_spin)
         form.addRow("Kardow API port", self.api_port_spin)
-        buttons = QHBoxLayout()
-        buttons.addStretch(1)
-        buttons.addWidget(self.apply_button)
         layout = QVBoxLayout(self)
         layout.addWidget(self.status_label)
         layout.addWidget(self.api_status_label)
@@ -122,7 +116,9 @@ class ListenerTab(SettingsTab):
         layout.addWidget(self.overrides_label)
         layout.addWidget(self.listener_error)
         layout.addWidget(self.api_error)
-        layout.addLayout(buttons)
+        layout.addWidget(
+            plain_label("Saving restarts the listener and the Kardow API emulator with these.")
+        )
         layout.addStretch(1)
 
     def load(self) -> None:
@@ -150,6 +146,29 @@ class ListenerTab(SettingsTab):
         )
         self._show_status()
         self._host_changed(self.host_edit.text())
+        show_text(self.listener_error, "")
+        show_text(self.api_error, "")
+        self.loaded()
+
+    def values(self) -> tuple[object, ...]:
+        return (
+            self.host_edit.text().strip(),
+            self.port_spin.value(),
+            self.limit_spin.value(),
+            self.deadline_spin.value(),
+            self.api_port_spin.value(),
+        )
+
+    def problem(self) -> str | None:
+        problem = check_host(self.host_edit.text().strip())
+        if problem:
+            show_text(self.listener_error, problem)
+        return problem
+
+    async def save(self) -> str | None:
+        if not await self.apply_listener():
+            return self.listener_error.text() or self.api_error.text() or None
+        return None
 
     def _show_status(self) -> None:
         url = self._engine.url
@@ -180,57 +199,58 @@ class ListenerTab(SettingsTab):
             return self._loaded_limit
         return round(self.limit_spin.value() * MB)
 
-    @async_slot()
-    async def _apply_clicked(self) -> None:
-        await self.apply_listener()
-
     async def apply_listener(self) -> bool:
         """Save the form, then restart the listener with it; False (and why, shown) if not."""
-        if self._applying:  # Enter in the host field while a restart is under way
+        if self._applying:  # a second save while one is under way
             return False
         host = self.host_edit.text().strip()
         if problem := check_host(host):
             show_text(self.listener_error, problem)
             return False
+        self._applying = True
         try:
-            settings = replace(
-                reads.load_listener_settings(self._db),  # keeps the other fields
-                host=host,
-                port=self.port_spin.value(),
-                body_limit=self._limit_bytes(),
-                body_deadline=float(self.deadline_spin.value()),
-                api_port=self.api_port_spin.value(),
-            )
-            self._writes.save_listener(settings)
+            return await self._apply(host)
+        finally:
+            self._applying = False
+
+    async def _apply(self, host: str) -> bool:
+        settings = replace(
+            reads.load_listener_settings(self._db),  # keeps the other fields
+            host=host,
+            port=self.port_spin.value(),
+            body_limit=self._limit_bytes(),
+            body_deadline=float(self.deadline_spin.value()),
+            api_port=self.api_port_spin.value(),
+        )
+        try:
+            await self._writes.save_listener(settings)
         except WRITE_ERRORS as exc:
-            show_text(self.listener_error, f"The settings cannot be saved: {exc}.")
+            if Shiboken.isValid(self):
+                show_text(self.listener_error, f"The settings cannot be saved: {exc}.")
             return False
         self._engine.forget_overrides()
+        if not Shiboken.isValid(self):  # the dialog was deleted while the engine was busy
+            return False
         show_text(self.listener_error, "")
         show_text(self.overrides_label, "")
-        self._applying = True
-        self.apply_button.setEnabled(False)
+        self._loaded_values = self.values()  # saved: no longer an unsaved change
+        self.edited.emit()
         self.status_label.setText("Restarting the listener…")
         problem = api_problem = ""
         try:
-            try:
-                await self._client.start_listener()
-            except EngineError as exc:
-                problem = f"{exc} The settings are saved: change them and apply again."
-            # The emulator on its own: a taken API port must not keep captures from arriving.
-            try:
-                await self._client.start_api()
-            except EngineError as exc:
-                api_problem = f"{exc} The settings are saved: change them and apply again."
-        finally:
-            # The dialog may have been deleted while the engine was busy.
-            if Shiboken.isValid(self):
-                self._applying = False
-                self.apply_button.setEnabled(True)
-                self._show_status()
-                show_text(self.listener_error, problem)
-                show_text(self.api_error, api_problem)
-        if Shiboken.isValid(self):
-            self.listener_changed.emit(self._engine.url)
-            self.api_changed.emit(self._engine.api_url)
+            await self._client.start_listener()
+        except EngineError as exc:
+            problem = f"{exc} The settings are saved: change them and save again."
+        # The emulator on its own: a taken API port must not keep captures from arriving.
+        try:
+            await self._client.start_api()
+        except EngineError as exc:
+            api_problem = f"{exc} The settings are saved: change them and save again."
+        if not Shiboken.isValid(self):
+            return False
+        self._show_status()
+        show_text(self.listener_error, problem)
+        show_text(self.api_error, api_problem)
+        self.listener_changed.emit(self._engine.url)
+        self.api_changed.emit(self._engine.api_url)
         return not problem and not api_problem

@@ -11,9 +11,7 @@ from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
     QFormLayout,
-    QHBoxLayout,
     QLineEdit,
-    QMessageBox,
     QPlainTextEdit,
     QPushButton,
     QSpinBox,
@@ -27,17 +25,10 @@ from hookscope.core.rules import CAPTURE_ID, check_rule
 from hookscope.engine import Engine
 from hookscope.storage import reads
 from hookscope.ui.settings.checks import parse_headers
-from hookscope.ui.settings.common import (
-    SettingsTab,
-    fit_columns,
-    select,
-    selected,
-    settings_table,
-)
-from hookscope.ui.settings.writes import WRITE_ERRORS, SettingsWrites
+from hookscope.ui.settings.drafts import DraftModel, ListTab
+from hookscope.ui.settings.writes import SettingsWrites
 from hookscope.ui.style import monospace, show_text
 from hookscope.ui.widgets.labels import plain_label
-from hookscope.ui.widgets.records import RecordTableModel
 
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS")
 ANY_METHOD = "Any method"
@@ -45,7 +36,7 @@ BODY_PREVIEW = 200
 NO_RULES = 'No rules: every request is answered 200 {"ok": true, "capture_id": N}.'
 
 
-class RulesModel(RecordTableModel[ResponseRule]):
+class RulesModel(DraftModel[ResponseRule]):
     """The response rules in match order (position, then age); a ResponseRule per row."""
 
     COLUMNS = ("Position", "Method", "Path glob", "Status", "Delay", "Body")
@@ -77,32 +68,31 @@ class RulesModel(RecordTableModel[ResponseRule]):
 
 
 class RuleEditor(QDialog):
-    """Adds or edits one response rule; validated with check_rule, saved through the writes.
+    """Adds or edits one response rule in the draft; validated with check_rule.
 
-    Open it with `.open()` (never `.exec()`: the app runs on qasync).
+    Open it with `.open()` (never `.exec()`: the app runs on qasync). OK puts the rule in the
+    Settings dialog's draft; the dialog's Save writes it.
 
     Signals:
-        saved(int): the rule was saved (its id); the dialog then closes.
+        chosen(ResponseRule): the rule as the form describes it; the editor then closes.
 
     Attributes:
         pattern_edit, method_combo, status_spin, headers_edit, body_edit, delay_spin,
         position_spin: the form.
         error_label: why the rule cannot be saved (hidden when it can).
-        buttons: Save and Cancel.
+        buttons: OK and Cancel.
     """
 
-    saved = Signal(int)
+    chosen = Signal(object)
 
     def __init__(
         self,
-        writes: SettingsWrites,
         rule: ResponseRule | None = None,
         *,
         position: int = 0,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
-        self._writes = writes
         self._rule = rule or ResponseRule(pattern="", position=position)
         self.setWindowTitle("Add response rule" if rule is None else "Edit response rule")
         self.setMinimumWidth(520)
@@ -161,9 +151,9 @@ class RuleEditor(QDialog):
             ),
         )
         self.buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
         )
-        self.buttons.accepted.connect(self.save)
+        self.buttons.accepted.connect(self.submit)
         self.buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
         layout.addLayout(form)
@@ -188,126 +178,100 @@ class RuleEditor(QDialog):
         )
         return check_rule(rule) or rule
 
-    def save(self) -> bool:
-        """Validate and save; on a problem, say it in the dialog and keep it open."""
+    def submit(self) -> bool:
+        """Validate, then hand the rule to the draft; on a problem, say it and stay open."""
         rule = self.read_form()
         if isinstance(rule, str):
             show_text(self.error_label, rule)
             return False
-        try:
-            rule_id = self._writes.save_rule(rule)
-        except WRITE_ERRORS as exc:
-            show_text(self.error_label, f"The rule cannot be saved: {exc}.")
-            return False
         show_text(self.error_label, "")
-        self.saved.emit(rule_id)
+        self.chosen.emit(rule)
         self.accept()
         return True
 
 
-class RulesTab(SettingsTab):
-    """The response rules, in match order: add, edit, remove.
+class RulesTab(ListTab[ResponseRule]):
+    """The response rules, in match order: add, edit, remove (in the draft, until Save).
 
     Attributes:
-        rules_model, rules_view: the rules.
-        rules_empty: said when there is none (every request gets the default answer).
         add_rule_button, edit_rule_button, remove_rule_button: the actions.
-        rules_error: why the last action failed, hidden when it did not.
         rule_editor: the editor open now, if any.
     """
+
+    TITLE = "Response rules"
+    NOUN = "The rule"
+    EMPTY = NO_RULES
+    STRETCH = 5
 
     def __init__(
         self, engine: Engine, db: Database, writes: SettingsWrites, parent: QWidget | None = None
     ) -> None:
-        super().__init__(engine, db, writes, parent)
+        super().__init__(engine, db, writes, RulesModel(), parent)
         self.rule_editor: RuleEditor | None = None
-        self._build()
-
-    def _build(self) -> None:
-        self.rules_model = RulesModel(self)
-        self.rules_view = settings_table(self.rules_model, stretch=5)
-        self.rules_view.doubleClicked.connect(lambda _index: self.edit_rule())
-        self.rules_view.selectionModel().selectionChanged.connect(self._rules_selected)
-        self.rules_empty = plain_label(NO_RULES)
-        self.add_rule_button = QPushButton("Add…")
+        self.view.doubleClicked.connect(lambda _index: self.edit_rule())
+        self.add_rule_button = QPushButton("&Add…")
         self.add_rule_button.clicked.connect(self.add_rule)
-        self.edit_rule_button = QPushButton("Edit…")
+        self.edit_rule_button = QPushButton("&Edit…")
         self.edit_rule_button.clicked.connect(self.edit_rule)
-        self.remove_rule_button = QPushButton("Remove")
+        self.remove_rule_button = QPushButton("Re&move")
         self.remove_rule_button.clicked.connect(self.remove_rule)
-        self.rules_error = plain_label(tone="error")
-        self.rules_error.hide()
-        buttons = QHBoxLayout()
-        for button in (self.add_rule_button, self.edit_rule_button, self.remove_rule_button):
-            buttons.addWidget(button)
-        buttons.addStretch(1)
-        layout = QVBoxLayout(self)
-        layout.addWidget(
-            plain_label(
-                "The listener answers each request with the first enabled rule whose glob "
-                "matches its path (lower positions first); otherwise with 200 "
-                '{"ok": true, "capture_id": N}.'
-            )
+        self.add_buttons(self.add_rule_button, self.edit_rule_button, self.remove_rule_button)
+
+    def intro(self) -> str:
+        return (
+            "The listener answers each request with the first enabled rule whose glob "
+            "matches its path (lower positions first); otherwise with 200 "
+            '{"ok": true, "capture_id": N}.'
         )
-        layout.addWidget(self.rules_view, 1)
-        layout.addWidget(self.rules_empty)
-        layout.addLayout(buttons)
-        layout.addWidget(self.rules_error)
 
-    def load(self) -> None:
-        self.rules_model.set_rows(reads.list_rules(self._db))
-        fit_columns(self.rules_view)
-        self.rules_empty.setVisible(self.rules_model.rowCount() == 0)
-        self._rules_selected()
+    def _stored(self) -> list[ResponseRule]:
+        return reads.list_rules(self._db)
 
-    def selected_rule(self) -> ResponseRule | None:
-        return selected(self.rules_view, self.rules_model)
+    async def _write(self, item: ResponseRule, saved: ResponseRule | None) -> ResponseRule:
+        return replace(item, id=await self._writes.save_rule(item))
 
-    def _rules_selected(self) -> None:
-        why = None if self.selected_rule() else "Select a rule first."
+    async def _delete(self, saved: ResponseRule) -> None:
+        if saved.id is not None:
+            await self._writes.delete_rule(saved.id)  # already gone: what the draft wants
+
+    def selection_changed(self) -> None:
+        why = None if self.current_row() is not None else "Select a rule first."
         for button in (self.edit_rule_button, self.remove_rule_button):
             button.setEnabled(why is None)
             button.setToolTip(why or "")
 
     def add_rule(self) -> RuleEditor:
-        rules = self.rules_model.rows()
+        rules = self.items()
         position = max(r.position for r in rules) + 1 if rules else 0
-        return self._open_rule_editor(RuleEditor(self._writes, position=position, parent=self))
+        editor = RuleEditor(position=position, parent=self)
+        editor.chosen.connect(self.add)
+        return self._open_rule_editor(editor)
 
     def edit_rule(self) -> RuleEditor | None:
-        rule = self.selected_rule()
-        if rule is None:
+        row = self.current_row()
+        if row is None:
             return None
-        return self._open_rule_editor(RuleEditor(self._writes, rule, parent=self))
+        editor = RuleEditor(self.entries[row].item, parent=self)
+        entry = self.entries[row]
+
+        def edited(rule: ResponseRule) -> None:
+            if entry in self.entries:  # not removed while the editor was open
+                self.replace(self.entries.index(entry), rule)
+
+        editor.chosen.connect(edited)
+        return self._open_rule_editor(editor)
 
     def _open_rule_editor(self, editor: RuleEditor) -> RuleEditor:
         editor.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        editor.saved.connect(self._rule_saved)
         editor.finished.connect(self._rule_editor_closed)
         self.rule_editor = editor
-        show_text(self.rules_error, "")
         editor.open()
         return editor
-
-    def _rule_saved(self, rule_id: int) -> None:
-        self.load()
-        select(self.rules_view, self.rules_model, lambda r: r.id == rule_id)
 
     def _rule_editor_closed(self) -> None:
         self.rule_editor = None
 
-    def remove_rule(self) -> QMessageBox | None:
-        rule = self.selected_rule()
-        if rule is None or rule.id is None:
-            return None
-        rule_id = rule.id
-        return self._confirm_removal(
-            "Remove response rule",
-            f"Remove the rule for {rule.pattern} (position {rule.position})? Requests it "
-            "answered will get the next matching rule, or the default 200.",
-            remove=lambda: self._writes.delete_rule(rule_id),
-            what="The rule",
-            gone=f"No rule with id {rule_id}: it was already removed.",
-            error_label=self.rules_error,
-            reload=self.load,
-        )
+    def remove_rule(self) -> ResponseRule | None:
+        """Take the selected rule out of the draft (Save removes it from the store)."""
+        row = self.current_row()
+        return None if row is None else self.remove(row)

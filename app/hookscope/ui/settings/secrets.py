@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
+from dataclasses import dataclass, replace
+
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
     QDialogButtonBox,
     QFormLayout,
-    QHBoxLayout,
     QLineEdit,
-    QMessageBox,
     QPushButton,
     QVBoxLayout,
     QWidget,
@@ -24,28 +25,37 @@ from hookscope.engine import Engine
 from hookscope.storage import reads
 from hookscope.storage.reads import CredentialError, KeyFileError, read_vault
 from hookscope.ui.settings.checks import read_credential, secret_advice, show_template
-from hookscope.ui.settings.common import (
-    SettingsTab,
-    fit_columns,
-    select,
-    selected,
-    settings_table,
-)
+from hookscope.ui.settings.drafts import DraftModel, ListTab
 from hookscope.ui.settings.writes import WRITE_ERRORS, SettingsWrites
 from hookscope.ui.style import monospace, show_text
 from hookscope.ui.widgets.fields import SecretField
 from hookscope.ui.widgets.labels import plain_label
-from hookscope.ui.widgets.records import RecordTableModel
 
 NO_SECRETS = "No secrets stored: signed deliveries are recorded as no-secret."
 
 
-class SecretsModel(RecordTableModel[CredentialInfo]):
-    """The stored credentials, without their secrets; a CredentialInfo per row."""
+@dataclass(frozen=True, slots=True)
+class SecretRow:
+    """A row of the Secrets tab: a stored credential (without its secret), or one added in
+    the draft (with it, until Save stores it encrypted)."""
+
+    provider: str
+    name: str
+    api_key: str = ""
+    template: str | None = None
+    new: Credential | None = None
+
+    @classmethod
+    def of(cls, info: CredentialInfo) -> SecretRow:
+        return cls(info.provider, info.name, info.api_key, info.template)
+
+
+class SecretsModel(DraftModel[SecretRow]):
+    """The credentials, without their secrets; a SecretRow per row."""
 
     COLUMNS = ("Name", "Provider", "API key", "Template")
 
-    def _text(self, item: CredentialInfo, column: int) -> str:
+    def _text(self, item: SecretRow, column: int) -> str:
         if column == 0:
             return item.name
         if column == 1:
@@ -60,12 +70,12 @@ class SecretsModel(RecordTableModel[CredentialInfo]):
 
 
 class SecretEditor(QDialog):
-    """Adds a Kardow secret or a Kudoz credential, encrypted with the data dir's key.
+    """Adds a Kardow secret or a Kudoz credential to the draft (Save stores it encrypted).
 
     Open it with `.open()` (never `.exec()`: the app runs on qasync).
 
     Signals:
-        saved(str): the credential was stored (its name); the dialog then closes.
+        chosen(Credential): the credential the form describes; the editor then closes.
 
     Attributes:
         provider: "kardow" or "kudoz".
@@ -74,16 +84,16 @@ class SecretEditor(QDialog):
         api_key_edit, template_combo: Kudoz only (hidden for Kardow).
         hint_label: advice that does not prevent saving.
         error_label: why it cannot be stored (hidden when it can).
-        buttons: Save and Cancel.
+        buttons: OK and Cancel.
     """
 
-    saved = Signal(str)
+    chosen = Signal(object)
 
     def __init__(
-        self, writes: SettingsWrites, provider: str, parent: QWidget | None = None
+        self, provider: str, taken: Collection[str] = (), parent: QWidget | None = None
     ) -> None:
         super().__init__(parent)
-        self._writes = writes
+        self._taken = taken
         self.provider = provider
         kudoz = provider == "kudoz"
         self.setWindowTitle("Add Kudoz credential" if kudoz else "Add Kardow secret")
@@ -125,9 +135,9 @@ class SecretEditor(QDialog):
         for widget in (self.api_key_edit, self.template_combo, template_help):
             form.setRowVisible(widget, kudoz)
         self.buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
         )
-        self.buttons.accepted.connect(self.save)
+        self.buttons.accepted.connect(self.submit)
         self.buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
         layout.addLayout(form)
@@ -156,106 +166,99 @@ class SecretEditor(QDialog):
             self.template_combo.currentText(),
         )
 
-    def save(self) -> bool:
-        """Validate, encrypt and store; on a problem, say it in the dialog and keep it open."""
+    def submit(self) -> bool:
+        """Validate, then hand the credential to the draft; on a problem, say it, stay open."""
         credential = self.read_form()
+        if not isinstance(credential, str) and credential.name in self._taken:
+            credential = f"A secret named {credential.name!r} already exists."
         if isinstance(credential, str):
             show_text(self.error_label, credential)
             return False
-        try:
-            self._writes.add_credential(credential)
-        except (CredentialError, KeyFileError, VaultError) as exc:
-            show_text(self.error_label, str(exc))
-            return False
-        except WRITE_ERRORS as exc:
-            show_text(self.error_label, f"The secret cannot be stored: {exc}.")
-            return False
         show_text(self.error_label, "")
-        self.saved.emit(credential.name)
+        self.chosen.emit(credential)
         self.accept()
         return True
 
 
-class SecretsTab(SettingsTab):
-    """The stored secrets (never shown in the list): add, reveal one, remove.
+class SecretsTab(ListTab[SecretRow]):
+    """The secrets (never shown in the list): add, reveal one, remove; in the draft until Save.
 
     Attributes:
-        secrets_model, secrets_view: the stored credentials, without their secrets.
-        secrets_empty: said when none is stored.
         add_kardow_button, add_kudoz_button, reveal_button, remove_secret_button: the actions.
         revealed_label, revealed_edit: the secret revealed, until hidden.
-        secrets_error: why the last action failed, hidden when it did not.
         secret_editor: the editor open now, if any.
     """
+
+    TITLE = "Secrets"
+    NOUN = "The secret"
+    EMPTY = NO_SECRETS
+    STRETCH = 3
+    ERRORS = (CredentialError, KeyFileError, VaultError, *WRITE_ERRORS)
 
     def __init__(
         self, engine: Engine, db: Database, writes: SettingsWrites, parent: QWidget | None = None
     ) -> None:
-        super().__init__(engine, db, writes, parent)
+        super().__init__(engine, db, writes, SecretsModel(), parent)
         self.secret_editor: SecretEditor | None = None
-        self._build()
-
-    def _build(self) -> None:
-        self.secrets_model = SecretsModel(self)
-        self.secrets_view = settings_table(self.secrets_model, stretch=3)
-        self.secrets_view.selectionModel().selectionChanged.connect(self._secrets_selected)
-        self.secrets_empty = plain_label(NO_SECRETS)
-        self.add_kardow_button = QPushButton("Add Kardow secret…")
+        self.add_kardow_button = QPushButton("Add &Kardow secret…")
         self.add_kardow_button.clicked.connect(self.add_kardow)
-        self.add_kudoz_button = QPushButton("Add Kudoz credential…")
+        self.add_kudoz_button = QPushButton("Add K&udoz credential…")
         self.add_kudoz_button.clicked.connect(self.add_kudoz)
-        self.reveal_button = QPushButton("Reveal")
+        self.reveal_button = QPushButton("Re&veal")
         self.reveal_button.setCheckable(True)
         self.reveal_button.toggled.connect(self._reveal_toggled)
-        self.remove_secret_button = QPushButton("Remove")
+        self.remove_secret_button = QPushButton("Re&move")
         self.remove_secret_button.clicked.connect(self.remove_secret)
-        self.revealed_label = plain_label()
-        self.revealed_edit = QLineEdit()
-        self.revealed_edit.setReadOnly(True)
-        self.revealed_edit.setFont(monospace())
-        self.secrets_error = plain_label(tone="error")
-        self.secrets_error.hide()
-        buttons = QHBoxLayout()
-        for button in (
+        self.add_buttons(
             self.add_kardow_button,
             self.add_kudoz_button,
             self.reveal_button,
             self.remove_secret_button,
-        ):
-            buttons.addWidget(button)
-        buttons.addStretch(1)
+        )
+        self.revealed_label = plain_label()
+        self.revealed_edit = QLineEdit()
+        self.revealed_edit.setReadOnly(True)
+        self.revealed_edit.setFont(monospace())
         self._revealed_row = QWidget()
         revealed = QVBoxLayout(self._revealed_row)
         revealed.setContentsMargins(0, 0, 0, 0)
         revealed.addWidget(self.revealed_label)
         revealed.addWidget(self.revealed_edit)
         self._revealed_row.hide()
-        layout = QVBoxLayout(self)
-        layout.addWidget(
-            plain_label(
-                f"Secrets are stored encrypted with the key in {self._engine.key_file}; "
-                "this list never shows them."
-            )
+        self.extra.addWidget(self._revealed_row)
+
+    def intro(self) -> str:
+        return (
+            f"Secrets are stored encrypted with the key in {self._engine.key_file}; "
+            "this list never shows them."
         )
-        layout.addWidget(self.secrets_view, 1)
-        layout.addWidget(self.secrets_empty)
-        layout.addLayout(buttons)
-        layout.addWidget(self._revealed_row)
-        layout.addWidget(self.secrets_error)
 
-    def load(self) -> None:
+    def _stored(self) -> list[SecretRow]:
+        return [SecretRow.of(info) for info in reads.list_credentials(self._db)]
+
+    async def _write(self, item: SecretRow, saved: SecretRow | None) -> SecretRow:
+        if item.new is not None:
+            await self._writes.add_credential(item.new)
+        return replace(item, new=None)
+
+    async def _delete(self, saved: SecretRow) -> None:
+        await self._writes.remove_credential(saved.name)  # already gone: what the draft wants
+
+    def _failure(self, exc: Exception) -> str:
+        if isinstance(exc, CredentialError | KeyFileError | VaultError):
+            return str(exc)
+        return super()._failure(exc)
+
+    def _show(self, row: int | None) -> None:
         self.hide_secret()
-        self.secrets_model.set_rows(reads.list_credentials(self._db))
-        fit_columns(self.secrets_view)
-        self.secrets_empty.setVisible(self.secrets_model.rowCount() == 0)
-        self._secrets_selected()
+        super()._show(row)
 
-    def selected_secret(self) -> CredentialInfo | None:
-        return selected(self.secrets_view, self.secrets_model)
+    def selected_secret(self) -> SecretRow | None:
+        return self.current()
 
-    def _secrets_selected(self) -> None:
+    def selection_changed(self) -> None:
         self.hide_secret()
-        why = None if self.selected_secret() else "Select a secret first."
+        why = None if self.current_row() is not None else "Select a secret first."
         for button in (self.reveal_button, self.remove_secret_button):
             button.setEnabled(why is None)
             button.setToolTip(why or "")
@@ -267,18 +270,24 @@ class SecretsTab(SettingsTab):
         return self._open_secret_editor("kudoz")
 
     def _open_secret_editor(self, provider: str) -> SecretEditor:
-        editor = SecretEditor(self._writes, provider, parent=self)
+        taken = {row.name for row in self.items()}
+        editor = SecretEditor(provider, taken, parent=self)
         editor.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        editor.saved.connect(self._secret_saved)
+        editor.chosen.connect(self._secret_chosen)
         editor.finished.connect(self._secret_editor_closed)
         self.secret_editor = editor
-        show_text(self.secrets_error, "")
         editor.open()
         return editor
 
-    def _secret_saved(self, name: str) -> None:
-        self.load()
-        select(self.secrets_view, self.secrets_model, lambda c: c.name == name)
+    def _secret_chosen(self, credential: Credential) -> None:
+        row = SecretRow(
+            credential.provider,
+            credential.name,
+            credential.api_key,
+            credential.template,
+            new=credential,
+        )
+        self.add(row)
 
     def _secret_editor_closed(self) -> None:
         self.secret_editor = None
@@ -290,57 +299,51 @@ class SecretsTab(SettingsTab):
             self.hide_secret()
 
     def reveal_secret(self) -> bool:
-        """Decrypt the selected secret and show it until hidden; False (and why) if it cannot."""
-        info = self.selected_secret()
-        if info is None:
+        """Show the selected secret until hidden (decrypted, or as typed if not saved yet);
+        False (and why) if it cannot be."""
+        row = self.selected_secret()
+        if row is None:
             self.hide_secret()
             return False
         try:
-            vault = read_vault(self._engine.key_file)
-            if vault is None:
-                raise KeyFileError(
-                    f"The secrets key {self._engine.key_file} is missing, so the stored secrets "
-                    "cannot be decrypted."
-                )
-            found = [c for c in reads.load_credentials(self._db, vault) if c.id == info.id]
-            if not found:
-                raise CredentialError(f"No secret named {info.name!r}: it was removed.")
+            secret = row.new.secret if row.new is not None else self._decrypt(row)
         except (KeyFileError, VaultError, CredentialError) as exc:
             self.hide_secret()
-            show_text(self.secrets_error, str(exc))
+            show_text(self.error_label, str(exc))
             return False
-        show_text(self.secrets_error, "")
-        what = "API secret" if info.provider == "kudoz" else "Secret"
-        self.revealed_label.setText(f"{what} of {info.name}:")
-        self.revealed_edit.setText(found[0].secret)
+        show_text(self.error_label, "")
+        what = "API secret" if row.provider == "kudoz" else "Secret"
+        self.revealed_label.setText(f"{what} of {row.name}:")
+        self.revealed_edit.setText(secret)
         self._revealed_row.show()
-        self.reveal_button.blockSignals(True)
-        self.reveal_button.setChecked(True)
-        self.reveal_button.blockSignals(False)
-        self.reveal_button.setText("Hide")
+        self._set_reveal_button(True)
         return True
+
+    def _decrypt(self, row: SecretRow) -> str:
+        vault = read_vault(self._engine.key_file)
+        if vault is None:
+            raise KeyFileError(
+                f"The secrets key {self._engine.key_file} is missing, so the stored secrets "
+                "cannot be decrypted."
+            )
+        found = [c for c in reads.load_credentials(self._db, vault) if c.name == row.name]
+        if not found:
+            raise CredentialError(f"No secret named {row.name!r}: it was removed.")
+        return found[0].secret
+
+    def _set_reveal_button(self, on: bool) -> None:
+        self.reveal_button.blockSignals(True)
+        self.reveal_button.setChecked(on)
+        self.reveal_button.blockSignals(False)
+        self.reveal_button.setText("Hi&de" if on else "Re&veal")
 
     def hide_secret(self) -> None:
         self.revealed_edit.clear()
         self.revealed_label.clear()
         self._revealed_row.hide()
-        self.reveal_button.blockSignals(True)
-        self.reveal_button.setChecked(False)
-        self.reveal_button.blockSignals(False)
-        self.reveal_button.setText("Reveal")
+        self._set_reveal_button(False)
 
-    def remove_secret(self) -> QMessageBox | None:
-        info = self.selected_secret()
-        if info is None:
-            return None
-        name = info.name
-        return self._confirm_removal(
-            "Remove secret",
-            f"Remove the {info.provider.capitalize()} secret {name!r}? Deliveries signed with "
-            "it will no longer verify.",
-            remove=lambda: self._writes.remove_credential(name),
-            what="The secret",
-            gone=f"No secret named {name!r}: it was already removed.",
-            error_label=self.secrets_error,
-            reload=self.load,
-        )
+    def remove_secret(self) -> SecretRow | None:
+        """Take the selected secret out of the draft (Save removes it from the store)."""
+        row = self.current_row()
+        return None if row is None else self.remove(row)

@@ -7,33 +7,33 @@ from dataclasses import replace
 from PySide6.QtWidgets import (
     QDoubleSpinBox,
     QFormLayout,
-    QHBoxLayout,
-    QPushButton,
     QSpinBox,
     QVBoxLayout,
     QWidget,
 )
+from shiboken6 import Shiboken
 from sqlite_utils import Database
 
 from hookscope.core.model import SendPolicy
 from hookscope.engine import Engine
 from hookscope.storage import reads
 from hookscope.ui.settings.checks import KB, MAX_RESPONSE_LIMIT, MAX_RETRIES, check_policy
-from hookscope.ui.settings.common import SettingsTab
+from hookscope.ui.settings.common import FormTab
 from hookscope.ui.settings.writes import WRITE_ERRORS, SettingsWrites
 from hookscope.ui.style import show_text
 from hookscope.ui.widgets.labels import plain_label
 
 
-class SendingTab(SettingsTab):
+class SendingTab(FormTab):
     """How Hookscope sends fires and replays: timeouts, retries and their waits, answers kept.
 
     Attributes:
         connect_spin, total_spin, retries_spin, backoff_spin, max_backoff_spin, jitter_spin,
-        response_limit_spin, save_policy_button: the form.
-        policy_status: "Saved" once saved.
+        response_limit_spin: the form.
         policy_error: why the form cannot be saved, hidden when it can.
     """
+
+    TITLE = "Sending"
 
     def __init__(
         self, engine: Engine, db: Database, writes: SettingsWrites, parent: QWidget | None = None
@@ -42,6 +42,15 @@ class SendingTab(SettingsTab):
         self._loaded_response_limit = 0
         self._shown_response_limit = 0
         self._build()
+        self.watch(
+            self.connect_spin,
+            self.total_spin,
+            self.retries_spin,
+            self.backoff_spin,
+            self.max_backoff_spin,
+            self.jitter_spin,
+            self.response_limit_spin,
+        )
 
     def _build(self) -> None:
 
@@ -71,10 +80,6 @@ class SendingTab(SettingsTab):
         self.response_limit_spin.setRange(0, MAX_RESPONSE_LIMIT // KB)
         self.response_limit_spin.setSuffix(" KB")
         self.response_limit_spin.setToolTip("Answers are kept in the delivery log up to this size")
-        self.save_policy_button = QPushButton("Save")
-        self.save_policy_button.clicked.connect(self.save_policy)
-        self.policy_status = plain_label()
-        self.policy_status.hide()
         self.policy_error = plain_label(tone="error")
         self.policy_error.hide()
 
@@ -86,10 +91,6 @@ class SendingTab(SettingsTab):
         form.addRow("Longest wait", self.max_backoff_spin)
         form.addRow("Jitter", self.jitter_spin)
         form.addRow("Response body limit", self.response_limit_spin)
-        buttons = QHBoxLayout()
-        buttons.addWidget(self.policy_status, 1)
-        buttons.addStretch(0)
-        buttons.addWidget(self.save_policy_button)
         layout = QVBoxLayout(self)
         layout.addWidget(
             plain_label("How Hookscope sends fires and replays to targets and other URLs.")
@@ -105,7 +106,6 @@ class SendingTab(SettingsTab):
             )
         )
         layout.addWidget(self.policy_error)
-        layout.addLayout(buttons)
         layout.addStretch(1)
 
     def load(self) -> None:
@@ -120,7 +120,21 @@ class SendingTab(SettingsTab):
         self.response_limit_spin.setValue(max(1, round(policy.response_limit / KB)))
         self._shown_response_limit = self.response_limit_spin.value()
         show_text(self.policy_error, "")
-        show_text(self.policy_status, "")
+        self.loaded()
+
+    def values(self) -> tuple[object, ...]:
+        return tuple(
+            spin.value()
+            for spin in (
+                self.connect_spin,
+                self.total_spin,
+                self.retries_spin,
+                self.backoff_spin,
+                self.max_backoff_spin,
+                self.jitter_spin,
+                self.response_limit_spin,
+            )
+        )
 
     def read_policy(self) -> SendPolicy | str:
         """The policy the form describes, or why it cannot be used (a sentence)."""
@@ -139,18 +153,25 @@ class SendingTab(SettingsTab):
         )
         return check_policy(policy) or policy
 
-    def save_policy(self) -> bool:
+    def problem(self) -> str | None:
+        policy = self.read_policy()
+        show_text(self.policy_error, policy if isinstance(policy, str) else "")
+        return policy if isinstance(policy, str) else None
+
+    async def save(self) -> str | None:
         """Validate and save the sending policy; on a problem, say it and save nothing."""
         policy = self.read_policy()
         if isinstance(policy, str):
             show_text(self.policy_error, policy)
-            show_text(self.policy_status, "")
-            return False
+            return policy
         try:
-            self._writes.save_send_policy(policy)
+            await self._writes.save_send_policy(policy)
         except WRITE_ERRORS as exc:
-            show_text(self.policy_error, f"The settings cannot be saved: {exc}.")
-            return False
-        show_text(self.policy_error, "")
-        show_text(self.policy_status, "Saved: the next fire uses these.")
-        return True
+            problem = f"The settings cannot be saved: {exc}."
+            if Shiboken.isValid(self):
+                show_text(self.policy_error, problem)
+            return problem
+        if Shiboken.isValid(self):
+            show_text(self.policy_error, "")
+            self.load()
+        return None

@@ -1,21 +1,23 @@
 """Every change the settings dialog makes, in one place: listener, rules, secrets, keys, policy.
 
-Each tab and editor saves through a SettingsWrites and nothing else. Every write goes to the
-engine, which makes it with its one writer, applies it at once and announces it (the other
-panels refresh on that announcement). The call waits for the engine's answer, a commit of a
-few rows; errors (EngineError with the check's sentence, sqlite3.Error, the credential and key
-file errors) are raised to the caller, which says them in the dialog.
+Each tab saves through a SettingsWrites and nothing else. Every write goes to the engine, which
+makes it with its one writer, applies it at once and announces it (the other panels refresh on
+that announcement). The calls are coroutines awaited on the GUI loop, so a save never holds up
+the window; errors (EngineError with the check's sentence, sqlite3.Error, the credential and
+key file errors, TimeoutError) are raised to the caller, which says them in the dialog.
 """
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
-from collections.abc import Coroutine
+from collections.abc import Awaitable
 from typing import Any, TypeVar
 
 from hookscope.core.model import Credential, ListenerSettings, ResponseRule, SendPolicy
 from hookscope.engine import Engine, EngineError
 from hookscope.storage.reads import ApiKeyInfo
+from hookscope.ui.client import EngineClient
 
 T = TypeVar("T")
 
@@ -25,44 +27,54 @@ WRITE_ERRORS = (sqlite3.Error, EngineError, TimeoutError)
 
 
 class SettingsWrites:
-    """The settings dialog's one way to save: through the engine."""
+    """The settings dialog's one way to save: through the engine, awaited on the GUI loop."""
 
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
+        self._client = EngineClient(engine)
 
-    def _done(self, change: Coroutine[Any, Any, T]) -> T:
-        return self._engine.call(change).result(WRITE_TIMEOUT)
+    @staticmethod
+    async def _done(change: Awaitable[T]) -> T:
+        return await asyncio.wait_for(change, WRITE_TIMEOUT)
 
-    def save_listener(self, settings: ListenerSettings) -> None:
-        self._done(self._engine.config.save_listener_settings(settings))
+    async def save_listener(self, settings: ListenerSettings) -> None:
+        await self._done(self._client.save_listener_settings(settings))
 
-    def save_rule(self, rule: ResponseRule) -> int:
+    async def save_rule(self, rule: ResponseRule) -> int:
         """Add or update a response rule; its id."""
-        return self._done(self._engine.config.save_rule(rule))
+        return await self._done(self._client.save_rule(rule))
 
-    def delete_rule(self, rule_id: int) -> bool:
+    async def delete_rule(self, rule_id: int) -> bool:
         """Remove a response rule; False when it was already gone."""
-        return self._done(self._engine.config.delete_rule(rule_id))
+        return await self._done(self._client.delete_rule(rule_id))
 
-    def add_credential(self, credential: Credential) -> None:
+    async def add_credential(self, credential: Credential) -> int:
         """Encrypt a secret with the data directory's key (made if needed) and store it."""
-        self._done(self._engine.config.add_credential(credential))
+        return await self._done(self._client.add_credential(credential))
 
-    def remove_credential(self, name: str) -> bool:
+    async def remove_credential(self, name: str) -> bool:
         """Remove a stored secret; False when it was already gone."""
-        return self._done(self._engine.config.remove_credential(name))
+        return await self._done(self._client.remove_credential(name))
 
-    def add_api_key(self, key: str) -> ApiKeyInfo:
+    async def add_api_key(self, key: str) -> ApiKeyInfo:
         """Accept one more key at the Kardow API emulator (only its digest is kept)."""
-        return self._done(self._engine.config.add_api_key(key))
+        return await self._done(self._client.add_api_key(key))
 
-    def remove_api_key(self, key_digest: str) -> bool:
+    async def remove_api_key(self, key_digest: str) -> bool:
         """Stop accepting a key; False when it was already gone."""
-        return self._done(self._engine.config.remove_api_key(key_digest))
+        return await self._done(self._client.remove_api_key(key_digest))
 
-    def save_send_policy(self, policy: SendPolicy) -> None:
-        self._done(self._engine.config.save_send_policy(policy))
+    async def save_send_policy(self, policy: SendPolicy) -> None:
+        await self._done(self._client.save_send_policy(policy))
 
-    def set_setting(self, key: str, value: Any) -> None:
-        """One of the window's own values (its layout, the welcome's "show at start")."""
-        self._done(self._engine.config.set_setting(key, value))
+    async def set_setting(self, key: str, value: Any) -> None:
+        """One of the window's own values (the welcome's "show at start", notifications)."""
+        await self._done(self._client.set_setting(key, value))
+
+    def set_setting_now(self, key: str, value: Any) -> None:
+        """Write a value and wait for it: only for the window's layout as the app closes.
+
+        Then nothing is left on screen to keep responsive, and the value must be committed
+        before the engine stops.
+        """
+        self._engine.call(self._engine.config.set_setting(key, value)).result(WRITE_TIMEOUT)

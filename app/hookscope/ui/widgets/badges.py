@@ -12,6 +12,7 @@ from PySide6.QtGui import QColor, QGuiApplication, QPainter, QPalette
 from PySide6.QtWidgets import (
     QApplication,
     QLabel,
+    QSizePolicy,
     QStyle,
     QStyledItemDelegate,
     QStyleOptionViewItem,
@@ -21,6 +22,7 @@ from PySide6.QtWidgets import (
 from hookscope.ui.style import VERDICT_HINTS, pill_style, verdict_colour
 
 ColourOf = Callable[[str, QPalette], QColor]
+BADGE_PADDING = 18  # what a badge in a cell adds to its word's width
 
 
 class Badge(QLabel):
@@ -46,6 +48,9 @@ class Badge(QLabel):
         self.setTextFormat(Qt.TextFormat.PlainText)
         self.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.setMargin(4)
+        # A pill the size of its word: beside a long, wrapped detail it must not grow with
+        # the row into a tall blob.
+        self.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
 
     def set_word(self, word: str) -> None:
         self.word = word
@@ -106,7 +111,7 @@ class BadgeDelegate(QStyledItemDelegate):
         self, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex
     ) -> QSize:
         hint = super().sizeHint(option, index)
-        return QSize(hint.width() + 18, hint.height())
+        return QSize(hint.width() + BADGE_PADDING, hint.height())
 
 
 class VerdictDelegate(BadgeDelegate):
