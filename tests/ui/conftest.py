@@ -84,9 +84,15 @@ def gui_db(data_dir: Path) -> Iterator[Database]:
 
 @pytest_asyncio.fixture
 async def window(live_engine: Engine, gui_db: Database, qtbot: QtBot) -> AsyncIterator[MainWindow]:
+    app = QApplication.instance()
+    assert isinstance(app, QApplication)
+    # As the app runs it: closing the window does not stop the loop (the engine stops first).
+    quits = app.quitOnLastWindowClosed()
+    app.setQuitOnLastWindowClosed(False)
     shown = MainWindow(live_engine, gui_db)
     qtbot.addWidget(shown)
     shown.show()
     yield shown
     await shown.settle()
     shown.bridge.detach()
+    app.setQuitOnLastWindowClosed(quits)

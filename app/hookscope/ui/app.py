@@ -141,7 +141,12 @@ def _close_on_signals(window: MainWindow, signals: StopSignals | None) -> QTimer
     """
     timer = QTimer(window, interval=200)
     if signals is not None:
-        timer.timeout.connect(lambda: signals.stopping and window.close())
+
+        def check() -> None:
+            if signals.stopping:
+                window.close_without_asking()
+
+        timer.timeout.connect(check)
         timer.start()
     return timer
 

@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
+from shiboken6 import Shiboken
 from sqlite_utils import Database
 
 from hookscope import __version__
@@ -80,6 +81,8 @@ class MainWindow(QMainWindow):
         self.bulk_replay_dialog: BulkReplayDialog | None = None
         self.welcome_dialog: WelcomeDialog | None = None
         self.export_dialog: ExportDialog | None = None
+        self._ask_before_closing = True
+        self._quit_question: QMessageBox | None = None
         self.tray: QObject | None = None
         self.listen_error = ""
         self._work = Background(
@@ -470,7 +473,35 @@ class MainWindow(QMainWindow):
         except (TypeError, ValueError, AttributeError):
             log.warning("window state not restored: it was not in the expected shape")
 
+    def close_without_asking(self) -> None:
+        """Close now, unsaved settings or not (Ctrl+C in the terminal, SIGTERM)."""
+        self._ask_before_closing = False
+        self.close()
+
+    def _settings_left_unsaved(self) -> bool:
+        """Ask, over Settings, whether to save its unsaved changes before quitting; True when
+        the answer is pending (the window closes itself once they are saved or discarded)."""
+        settings = self.settings_dialog
+        if not self._ask_before_closing or settings is None or not settings.is_dirty():
+            return False
+        show_modeless(settings)
+        question = settings.ask_to_save()
+        if question is not self._quit_question:  # asked once, however often Ctrl+Q is pressed
+            self._quit_question = question
+            question.finished.connect(lambda _: self._background(self._close_after()))
+        return True
+
+    async def _close_after(self) -> None:
+        settings = self.settings_dialog
+        assert settings is not None
+        await settings.settle()  # a Save answered: wait for it to land (or fail)
+        if Shiboken.isValid(self) and not settings.is_dirty():
+            self.close()  # saved or discarded; Cancel, or a failed save, keeps the app open
+
     def closeEvent(self, event: QCloseEvent) -> None:
+        if self._settings_left_unsaved():
+            event.ignore()
+            return
         if self.export_dialog is not None:
             self.export_dialog.close()  # a running export is cancelled, leaving no file
         dialogs = (self.settings_dialog, self.replay_dialog, self.welcome_dialog)
