@@ -9,6 +9,7 @@ from PySide6.QtWidgets import QCheckBox, QComboBox, QHBoxLayout, QLineEdit, QToo
 
 from hookscope.core.model import PROVIDERS, VERDICTS, CaptureQuery
 from hookscope.ui.widgets.labels import plain_label
+from hookscope.ui.widgets.paging import COUNTING
 
 SEARCH_PAUSE_MS = 250
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS")
@@ -84,6 +85,10 @@ class CaptureFilters(QWidget):
         return self.query() != CaptureQuery()
 
     def show_matches(self, matching: int) -> None:
+        """Say how many captures match (COUNTING: that they are being counted)."""
+        if matching == COUNTING:
+            self.matches.setText("counting…")
+            return
         noun = "capture" if matching == 1 else "captures"
         self.matches.setText(
             f"{matching:,} matching" if self.filtered() else f"{matching:,} {noun}"
