@@ -224,10 +224,11 @@ class RowsView(QAbstractScrollArea):
         if isinstance(self.rows, TextRows) and self.rows.width != self.columns():
             self._relayout_timer.start()
 
-    def _layout(self, text: str, number: int) -> QTextLayout:
+    def _layout(self, text: str, number: int, skip: int = 0) -> QTextLayout:
+        """One row laid out (`text`: the row, less its first `skip` characters)."""
         layout = QTextLayout(text, self.font())
         if self.colours is not None and isinstance(self.rows, TextRows):
-            layout.setFormats(self._colour_formats(self.colours, self.rows, text, number))
+            layout.setFormats(self._colour_formats(self.colours, self.rows, text, number, skip))
         layout.beginLayout()
         line = layout.createLine()
         line.setLineWidth(1e9)
@@ -236,9 +237,10 @@ class RowsView(QAbstractScrollArea):
         return layout
 
     def _colour_formats(
-        self, colours: Colours, rows: TextRows, text: str, number: int
+        self, colours: Colours, rows: TextRows, text: str, number: int, skip: int
     ) -> list[QTextLayout.FormatRange]:
         line, shift = rows.line_of(number)
+        shift += skip
         dark = is_dark(self.palette())
         formats: list[QTextLayout.FormatRange] = []
         for start, length, token in colours(line):
@@ -279,13 +281,18 @@ class RowsView(QAbstractScrollArea):
         selected = QTextCharFormat()
         selected.setBackground(self.palette().color(QPalette.ColorRole.Highlight))
         selected.setForeground(self.palette().color(QPalette.ColorRole.HighlightedText))
-        x = MARGIN - self.horizontalScrollBar().value()
+        scrolled = self.horizontalScrollBar().value()
+        char = max(self.fontMetrics().horizontalAdvance("0"), 1)
+        columns = self.viewport().width() // char + 2
         painter.setPen(self.palette().color(QPalette.ColorRole.Text))
         for number in range(first, last + 1):
             text = self.rows.row(number)
-            layout = self._layout(text, number)
+            # Only what is in view of a long row: in a fixed font, ASCII columns are even.
+            skip = max(0, scrolled // char - 1) if text.isascii() else 0
+            text = text[skip : skip + columns + 1] if text.isascii() else text
+            layout = self._layout(text, number, skip)
             selections = []
-            row_start = self.rows.position(number, 0)
+            row_start = self.rows.position(number, 0) + skip
             lit_from, lit_to = max(start - row_start, 0), min(end - row_start, len(text))
             if start != end and lit_from < lit_to:
                 span = QTextLayout.FormatRange()
@@ -293,6 +300,7 @@ class RowsView(QAbstractScrollArea):
                 span.length = _utf16(text, lit_to) - span.start
                 span.format = selected
                 selections.append(span)
+            x = MARGIN - scrolled + skip * char
             layout.draw(painter, QPointF(x, (number - first) * height), selections)
         painter.end()
 
