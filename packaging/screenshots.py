@@ -1,5 +1,5 @@
-"""Render the window offscreen to PNGs: each tab, verdicts, a 5 MB body, dark, the settings,
-an export's progress and an imported capture.
+"""Render the window offscreen to PNGs: each tab, verdicts, a 5 MB body (and all of it, a
+screenful at a time), dark, the settings, an export's progress and an imported capture.
 
 Usage: python packaging/screenshots.py OUT_DIR
 
@@ -17,7 +17,7 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -150,6 +150,7 @@ async def shoot(out: Path, directory: Path) -> None:
     window.captures.detail.setCurrentIndex(window.captures.detail.BODY)
     await settle(3.0)
     grab(window, out / "04-body-5mb.png")
+    await shoot_show_all(window, out, "04")
     failed = next(
         r
         for r in range(window.captures.model.rowCount())
@@ -183,6 +184,7 @@ async def shoot(out: Path, directory: Path) -> None:
     window.captures.detail.setCurrentIndex(window.captures.detail.BODY)
     await settle(1.0)
     grab(window, out / "07-dark-body.png")
+    await shoot_show_all(window, out, "07-dark")
     window.captures.filters.search.setText("no-such-word")
     window.captures.apply_filters()
     await settle()
@@ -218,6 +220,43 @@ async def shoot_search(window: MainWindow, out: Path, prefix: str) -> None:
     grab(filters, out / f"17-{prefix}search-problem-bar.png")
     filters.clear()
     await settle()
+
+
+async def until(condition: Callable[[], bool], within: float = 60.0) -> None:
+    """Let the window work until `condition()` holds, or `within` seconds have passed."""
+    for _ in range(int(within / 0.05)):
+        if condition():
+            return
+        await asyncio.sleep(0.05)
+
+
+async def shoot_show_all(window: MainWindow, out: Path, prefix: str) -> None:
+    """The 5 MB body after Show all: each text view in the middle, with a selection."""
+    page = window.captures
+    bulk = next(
+        r for r in range(page.model.rowCount()) if page.model.summary(r).path == "/hooks/bulk"
+    )
+    page.table.selectRow(bulk)
+    page.detail.setCurrentIndex(page.detail.BODY)
+    body = page.detail.body
+    await until(
+        lambda: page.detail.capture is not None and page.detail.capture.path == "/hooks/bulk"
+    )
+    await until(lambda: not body.rendering)
+    body.show_all()
+    await until(lambda: not body.rendering)
+    for tab, (name, pane) in enumerate(
+        (("pretty", body.pretty), ("raw", body.raw), ("hex", body.hex))
+    ):
+        body.views.setCurrentIndex(tab)
+        await settle(0.3)
+        rows = pane.rows_view
+        rows.verticalScrollBar().setValue(rows.verticalScrollBar().maximum() // 2)
+        first = rows.verticalScrollBar().value()
+        rows.select(rows.rows.position(first + 2, 6), rows.rows.position(first + 4, 12))
+        await settle(0.2)
+        grab(window, out / f"{prefix}-show-all-{name}.png")
+    body.views.setCurrentIndex(0)
 
 
 async def shoot_sending(window: MainWindow, engine: Engine, out: Path) -> None:

@@ -19,6 +19,9 @@ _.hasChildren
 _.headerData
 _.highlightBlock
 _.paint
+_.paintEvent
+_.mouseMoveEvent
+_.contextMenuEvent
 _.deselected  # QItemSelectionModel.selectionChanged's second argument
 # asyncio calls its protocols' callbacks; aiohttp's BaseSite.stop() closes `_server`.
 _.eof_received
@@ -59,6 +62,8 @@ _.placeholders_in  # proves templates make fresh ids on every fire
 _.header_values  # Capture.header()'s companion for repeated headers
 _.spooled  # SpooledBody: whether the body went to disk
 _.last_result  # BulkReplayDialog: the run a click on Start made, shown in the dialog
+_.painted  # RowsView: the rows the last paint laid out (bounded, whatever the body)
+_.wraps  # RowsView: whether a text's rows are cut at the view's width
 _.evicted  # ConnectionGuard: connections closed to make room
 _.attempts_of  # storage.deliveries: attempts by id (the window no longer calls it)
 _.set_provider  # ComposerPanel: test setup

@@ -31,3 +31,17 @@ async def test_the_gui_bench_measures_the_loop_while_a_5_mb_body_is_formatted() 
     text = benchgui.report(figures, as_json=False)
     assert "5.0 MB JSON body in the body view" in text
     assert f"max {result.lag_max_ms} ms" in text
+
+
+@pytest.mark.slow
+@pytest.mark.asyncio
+async def test_the_gui_bench_measures_the_loop_while_show_all_shows_a_huge_body() -> None:
+    result = await benchgui.measure_show_all(size=1024 * 1024)
+    assert result.size >= 1024 * 1024
+    assert result.shown_ms > 0
+    assert 0 <= result.lag_p99_ms <= result.lag_max_ms
+    figures = benchgui.GuiBenchResult(100, 1.0, 100, 100, 1.0, 2.0, 3.0, 4.0, 5.0, show_all=result)
+    text = benchgui.report(figures, as_json=False)
+    assert '"Show all" on a 1.0 MB JSON body, then every view to its end:' in text
+    assert f"max {result.lag_max_ms} ms" in text
+    assert '"show_all": {' in benchgui.report(figures, as_json=True)

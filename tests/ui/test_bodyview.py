@@ -8,15 +8,19 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from PySide6.QtCore import QModelIndex, Qt
+from PySide6.QtCore import QModelIndex, QPoint, Qt
 from PySide6.QtGui import QColor, QGuiApplication, QPalette
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QPlainTextEdit
 from pytestqt.modeltest import ModelTester
 from pytestqt.qtbot import QtBot
 
 from hookscope.core.contentviews import hexdump
+from hookscope.ui.widgets.bodyrows import PLAIN_LIMIT, TextRows
+from hookscope.ui.widgets.bodytext import json_tokens
 from hookscope.ui.widgets.bodyview import BodyView
 from hookscope.ui.widgets.jsontree import FETCH_BATCH, JsonTreeModel, ValueRole
+from hookscope.ui.widgets.rowsview import COPY_LIMIT, MARGIN, RowsView
+from hookscope.ui.widgets.textpane import Wrap
 from tests.ui.conftest import wait_until
 
 JSON_BODY = (
@@ -343,13 +347,15 @@ async def test_copy_body_copies_all_of_it(view: BodyView) -> None:
 @pytest.mark.asyncio
 async def test_wrap_toggle(view: BodyView) -> None:
     await show(view, JSON_BODY, "application/json")
-    assert view.raw.lineWrapMode() == view.raw.LineWrapMode.WidgetWidth
-    assert view.hex.lineWrapMode() == view.hex.LineWrapMode.NoWrap
+    assert view.raw.lineWrapMode() == Wrap.WidgetWidth
+    assert view.raw.rows_view.wraps()
+    assert view.hex.lineWrapMode() == Wrap.NoWrap
 
     view.wrap_button.click()
 
-    assert view.raw.lineWrapMode() == view.raw.LineWrapMode.NoWrap
-    assert view.pretty.lineWrapMode() == view.pretty.LineWrapMode.NoWrap
+    assert view.raw.lineWrapMode() == Wrap.NoWrap
+    assert view.pretty.lineWrapMode() == Wrap.NoWrap
+    assert not view.raw.rows_view.wraps()
 
 
 @pytest.mark.asyncio
@@ -435,7 +441,8 @@ async def test_big_json_body_is_formatted_off_the_gui_thread(view: BodyView) -> 
     pretty = view.pretty.toPlainText()
     assert pretty.startswith('{\n  "batch": "A",\n  "data": [\n    {\n      "id": 0,')
     assert len(pretty) <= 256 * 1024
-    assert len(view.hex.toPlainText().splitlines()) == 64 * 1024 // 16
+    # Hex has all of it at once: its rows are made from the bytes as they are shown.
+    assert len(view.hex.rows_view.rows) == (len(body) + 15) // 16
     # The tree has the whole document.
     data = child(view.model, "data")
     assert data.siblingAtColumn(1).data() == f"[{len(json.loads(body)['data']):,} items]"
@@ -443,15 +450,119 @@ async def test_big_json_body_is_formatted_off_the_gui_thread(view: BodyView) -> 
     await wait_rendered(view, view.more_button.click)
     assert "Showing the first 1.2 MB of 5.0 MB" in view.limit_label.text()
     assert view.raw.toPlainText() == body[: 1280 * 1024].decode()
-    assert len(view.hex.toPlainText().splitlines()) == 1088 * 1024 // 16
 
     await wait_rendered(view, view.all_button.click)
     assert not view.limit_bar.isVisible()
     assert view.raw.toPlainText() == body.decode()
     assert view.pretty.toPlainText() == json.dumps(json.loads(body), indent=2)
-    last = view.hex.toPlainText().rsplit("\n", 1)[-1]
+    last = view.hex.rows_view.rows.row(len(view.hex.rows_view.rows) - 1)
     assert last.startswith(f"{(len(body) - 1) // 16 * 16:08x}  ")
     assert last.endswith("}]}|")
+
+
+def laid_out_characters(view: BodyView) -> int:
+    """How much text the body view's plain text editors hold (in their QTextDocuments)."""
+    return sum(edit.document().characterCount() for edit in view.findChildren(QPlainTextEdit))
+
+
+def fits(rows_view: RowsView) -> bool:
+    """The rows are cut as wide as the view is now (or are hex rows, which are never cut)."""
+    rows = rows_view.rows
+    return not isinstance(rows, TextRows) or rows.width == rows_view.columns()
+
+
+def on_screen(rows_view: RowsView) -> int:
+    """How many rows fit in the rows view, the one partly shown at the bottom included."""
+    return rows_view.viewport().height() // rows_view.fontMetrics().lineSpacing() + 1
+
+
+# How long the GUI loop is held meanwhile is measured by `hookscope bench --gui`, not here.
+@pytest.mark.slow
+@pytest.mark.asyncio
+async def test_show_all_of_25_mb_lays_out_only_the_rows_on_screen(
+    view: BodyView, qtbot: QtBot
+) -> None:
+    body = big_json(25 * 1024 * 1024) + b"     "  # the last hex row half full
+    items = len(json.loads(body)["data"])
+    await show(view, body, "application/json")
+    await wait_rendered(view, view.all_button.click)
+    assert not view.limit_bar.isVisible()
+
+    # No view holds the text in a document: every one shows rows, made when painted.
+    assert all(pane.big for pane in (view.pretty, view.raw, view.hex))
+    assert laid_out_characters(view) < 100
+    for tab, pane in enumerate((view.pretty, view.raw, view.hex)):
+        view.views.setCurrentIndex(tab)
+        rows_view = pane.rows_view
+        # Shown, the view has its width: the text's rows are cut again to fit it.
+        await wait_until(lambda view=rows_view: fits(view))
+        rows_view.verticalScrollBar().setValue(rows_view.verticalScrollBar().maximum())
+        rows_view.viewport().grab()
+        first, last = rows_view.painted
+        assert last == len(rows_view.rows) - 1
+        assert last - first + 1 <= on_screen(rows_view)
+
+    # Raw: the body is one line, cut into rows as wide as the view.
+    raw = view.raw.rows_view.rows
+    width = view.raw.rows_view.columns()
+    assert len(raw) == -(-len(body) // width)
+    assert raw.row(len(raw) - 2) == body[(len(raw) - 2) * width : (len(raw) - 1) * width].decode()
+    assert raw.row(len(raw) - 1).endswith('"remote":true}]}     ')
+
+    # Pretty: a row a line, the last ones those of the last item.
+    pretty = view.pretty.rows_view.rows
+    tail = [pretty.row(n) for n in range(len(pretty) - 10, len(pretty))]
+    assert tail == [
+        "    {",
+        f'      "id": {items - 1},',
+        '      "title": "Backend engineer",',
+        '      "tags": [',
+        '        "python"',
+        "      ],",
+        '      "remote": true',
+        "    }",
+        "  ]",
+        "}",
+    ]
+
+    # Hex: offset, the 16 bytes in two groups of 8, and the printable characters.
+    hexed = view.hex.rows_view.rows
+    assert len(hexed) == -(-len(body) // 16)
+    offset = (len(hexed) - 2) * 16
+    chunk = body[offset : offset + 16]
+    assert hexed.row(len(hexed) - 2) == (
+        f"{offset:08x}  {chunk[:8].hex(' ')}  {chunk[8:].hex(' ')}  |{chunk.decode()}|"
+    )
+    last = body[(len(hexed) - 1) * 16 :]
+    assert 0 < len(last) < 8
+    assert hexed.row(len(hexed) - 1) == (
+        f"{(len(hexed) - 1) * 16:08x}  {last.hex(' '):<48}  |{last.decode()}|"
+    )
+
+    # Selecting the last line and copying it gives that line.
+    view.views.setCurrentIndex(0)
+    pretty_view = view.pretty.rows_view
+    pretty_view.select(pretty.position(len(pretty) - 2, 0), pretty.size)
+    qtbot.keyClick(pretty_view, Qt.Key.Key_C, Qt.KeyboardModifier.ControlModifier)
+    assert QGuiApplication.clipboard().text() == "  ]\n}"
+    assert not view.copy_note.isVisible()
+
+    # Copying all of it is cut, and says so.
+    view.views.setCurrentIndex(1)
+    qtbot.keyClick(view.raw.rows_view, Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)
+    qtbot.keyClick(view.raw.rows_view, Qt.Key.Key_C, Qt.KeyboardModifier.ControlModifier)
+    assert QGuiApplication.clipboard().text() == body[:COPY_LIMIT].decode()
+    assert view.copy_note.isVisible()
+    assert view.copy_note.text().startswith(f"Copied the first {COPY_LIMIT:,} of the ")
+
+    # The keyboard scrolls: to the top, a page down, to the end.
+    scroll = view.raw.rows_view.verticalScrollBar()
+    qtbot.keyClick(view.raw.rows_view, Qt.Key.Key_Home, Qt.KeyboardModifier.ControlModifier)
+    assert scroll.value() == 0
+    qtbot.keyClick(view.raw.rows_view, Qt.Key.Key_PageDown)
+    assert scroll.value() == scroll.pageStep() > 1
+    qtbot.keyClick(view.raw.rows_view, Qt.Key.Key_End, Qt.KeyboardModifier.ControlModifier)
+    assert scroll.value() == scroll.maximum()
 
 
 @pytest.mark.slow
@@ -495,3 +606,57 @@ async def test_switching_bodies_while_a_big_one_renders_shows_the_new_one(
     assert emitted == []
     assert view.raw.toPlainText() == ""
     assert view.raw.placeholderText() == "No body"
+
+
+@pytest.mark.asyncio
+async def test_a_big_text_is_selected_with_the_mouse_and_wraps_to_the_view(
+    view: BodyView, qtbot: QtBot
+) -> None:
+    body = "\n".join(f"line {n:04d} " + "x" * (n % 300) for n in range(1500)).encode()
+    assert len(body) > PLAIN_LIMIT
+    await show(view, body, "text/plain")
+    view.views.setCurrentIndex(1)
+    rows_view = view.raw.rows_view
+    assert view.raw.big
+    await wait_until(lambda: fits(rows_view))
+    rows = rows_view.rows
+    assert isinstance(rows, TextRows)
+    assert rows.width == rows_view.columns() < 300  # long lines go on over two rows
+    assert rows.row(0) == "line 0000 "
+
+    # Drag from the start of the first row to the fifth character of the second.
+    metrics = rows_view.fontMetrics()
+    middle = metrics.lineSpacing() // 2
+    start = QPoint(MARGIN + 1, middle)
+    end = QPoint(MARGIN + 5 * metrics.horizontalAdvance("0") + 1, metrics.lineSpacing() + middle)
+    qtbot.mousePress(rows_view.viewport(), Qt.MouseButton.LeftButton, pos=start)
+    qtbot.mouseMove(rows_view.viewport(), end)
+    qtbot.mouseRelease(rows_view.viewport(), Qt.MouseButton.LeftButton, pos=end)
+    assert rows_view.selected_text() == "line 0000 \nline "
+    rows_view.copy()
+    assert QGuiApplication.clipboard().text() == "line 0000 \nline "
+
+    # Unwrapped, a row is a line; wrapped again in a narrower view, rows are that narrow.
+    view.wrap_button.click()
+    await wait_until(lambda: fits(rows_view))
+    assert len(rows_view.rows) == 1500
+    assert rows_view.rows.row(299) == "line 0299 " + "x" * 299
+    view.wrap_button.click()
+    view.resize(500, 600)
+    await wait_until(lambda: fits(rows_view) and rows_view.columns() < rows.width)
+    assert len(rows_view.rows) > len(rows)
+    assert rows_view.selected_text() == "line 0000 \nline "  # the selection stays on its text
+
+
+@pytest.mark.asyncio
+async def test_big_json_is_coloured_a_row_at_a_time(view: BodyView) -> None:
+    body = json.dumps([{"id": n, "ok": True, "name": "x"} for n in range(3000)]).encode()
+    await show(view, body, "application/json")
+    rows_view = view.pretty.rows_view
+    assert view.pretty.big
+    assert rows_view.colours is json_tokens
+    number = next(n for n in range(len(rows_view.rows)) if '"id"' in rows_view.rows.row(n))
+    formats = rows_view._layout(rows_view.rows.row(number), number).formats()
+    assert {f.format.foreground().color().name() for f in formats} == {"#0451a5", "#098658"}
+    # Raw is not JSON-coloured.
+    assert view.raw.rows_view.colours is None

@@ -199,19 +199,24 @@ async def test_the_list_reads_pages_lazily(
 # -- filters ------------------------------------------------------------------------------------
 
 
+async def says_matches(window: MainWindow, text: str) -> None:
+    """The status beside the filters says `text` (matches are counted off the GUI thread)."""
+    await wait_until(lambda: window.captures.filters.matches.text() == text)
+
+
 @pytest.mark.asyncio
 async def test_filters_narrow_the_list_and_count_the_matches(
     window: MainWindow, live_engine: Engine
 ) -> None:
     await deliver_mix(live_engine)
     await wait_until(lambda: window.captures.model.rowCount() == 4)
-    assert window.captures.filters.matches.text() == "4 captures"
+    await says_matches(window, "4 captures")
 
     window.captures.filters.verdict.setCurrentIndex(
         window.captures.filters.verdict.findData("failed")
     )
     assert rows(window, C.EVENT) == ["candidate.hired"]
-    assert window.captures.filters.matches.text() == "1 matching"
+    await says_matches(window, "1 matching")
 
     window.captures.filters.verdict.setCurrentIndex(0)
     window.captures.filters.provider.setCurrentIndex(
@@ -230,7 +235,7 @@ async def test_filters_narrow_the_list_and_count_the_matches(
     window.captures.filters.search.setText("Welder")
     await wait_until(lambda: window.captures.model.rowCount() == 1)
     assert rows(window, C.EVENT) == ["job.created"]
-    assert window.captures.filters.matches.text() == "1 matching"
+    await says_matches(window, "1 matching")
 
     window.captures.filters.search.setText("nothing-like-this")
     await wait_until(lambda: window.captures.model.rowCount() == 0)
@@ -249,7 +254,7 @@ async def test_new_captures_respect_the_filter(window: MainWindow, live_engine: 
     # /shown came after /ignored: the update that inserted it has looked at /ignored too.
     await wait_until(lambda: window.captures.model.rowCount() == 1)
     assert rows(window, C.PATH) == ["/shown"]
-    assert window.captures.filters.matches.text() == "1 matching"
+    await says_matches(window, "1 matching")
 
 
 # -- the detail pane ----------------------------------------------------------------------------
@@ -263,6 +268,7 @@ async def test_selecting_a_capture_fills_every_tab(window: MainWindow, live_engi
     await wait_until(lambda: window.captures.model.rowCount() == 1)
     window.captures.table.selectRow(0)
     detail = window.captures.detail
+    await wait_until(lambda: detail.capture is not None)
     assert detail.capture is not None
     assert detail.capture.id == reply.json()["capture_id"]
 
@@ -300,6 +306,7 @@ async def test_a_failed_signature_is_explained(window: MainWindow, live_engine: 
     await wait_until(lambda: window.captures.model.rowCount() == 1)
     window.captures.table.selectRow(0)
     detail = window.captures.detail
+    await wait_until(lambda: detail.capture is not None)
     assert detail.badge.text() == "failed"
     assert "prod" in detail.verdict_detail.text()
     results = [
@@ -435,6 +442,7 @@ async def test_star_and_note_are_saved(
     window.captures.table.selectRow(0)
     capture_id = window.captures.current_id()
     assert capture_id is not None
+    await wait_until(lambda: window.captures.detail.capture is not None)
     window.star_action.trigger()
     await window.settle()
     assert column(window, 0, C.STAR) == "★"
@@ -444,6 +452,7 @@ async def test_star_and_note_are_saved(
     window.captures.filters.starred_only.setChecked(False)
 
     window.captures.table.selectRow(window.captures.model.row_of(capture_id) or 0)
+    await window.settle()
     window.captures.detail.note.setPlainText("retry with the staging secret")
     await wait_until(lambda: window.captures.model.summary(0).note != "")
     await window.settle()
@@ -460,6 +469,7 @@ async def test_ctrl_c_on_a_row_copies_the_body(window: MainWindow, live_engine: 
     await wait_until(lambda: window.captures.model.rowCount() == 1)
     window.captures.table.selectRow(0)
     window.copy_body_action.trigger()
+    await window.settle()
     assert QGuiApplication.clipboard().text() == body.decode()
     assert window.copy_body_action.shortcut().toString() == "Ctrl+C"
     assert window.delete_action.shortcut().toString() == "Del"
@@ -681,14 +691,15 @@ async def test_the_detail_never_shows_a_capture_the_list_no_longer_shows(
     await wait_until(lambda: window.captures.model.rowCount() == 4)
     page, filters = window.captures, window.captures.filters
 
-    def select_health_check() -> int:
+    async def select_health_check() -> int:
         (row,) = [r for r in range(page.model.rowCount()) if page.model.summary(r).method == "GET"]
         page.table.selectRow(row)
+        await window.settle()
         assert page.detail.capture is not None
         return page.detail.capture.id
 
     # A filter change: only failed verdicts (the health check is n/a).
-    shown = select_health_check()
+    shown = await select_health_check()
     filters.verdict.setCurrentIndex(filters.verdict.findData("failed"))
     page.apply_filters()
     assert page.model.row_of(shown) is None
@@ -698,7 +709,7 @@ async def test_the_detail_never_shows_a_capture_the_list_no_longer_shows(
     # A search that does not find it.
     filters.clear()
     page.apply_filters()
-    select_health_check()
+    await select_health_check()
     filters.search.setText("kudoz")
     page.apply_filters()
     assert page.detail.capture is None

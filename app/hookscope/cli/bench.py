@@ -17,7 +17,8 @@ def register(commands: Commands, common: Parser) -> None:
     bench.add_argument(
         "--gui",
         action="store_true",
-        help="measure the window instead: event-loop lag and list latency at 500 req/s",
+        help="measure the window instead: event-loop lag and list latency at 500 req/s, and"
+        " the lag while big bodies are shown",
     )
     bench.add_argument(
         "--hostile",
@@ -42,7 +43,7 @@ def cmd_bench(args: argparse.Namespace) -> int:
         from hookscope.ui import benchgui  # Qt, only for this measurement
 
         if not args.json:
-            print("measuring the window (about ten seconds)...", file=sys.stderr, flush=True)
+            print("measuring the window (about a minute)...", file=sys.stderr, flush=True)
         print(benchgui.report(benchgui.run(), args.json))
         return 0
     if args.hostile:

@@ -21,6 +21,7 @@ Cancelled = Callable[[], bool]
 
 KB = 1024
 MB = 1024 * KB
+HEX_ROW = 16  # bytes in a hexdump line
 
 _JSON_START = re.compile(rb"(?:\xef\xbb\xbf)?[ \t\r\n]*[\[{]")
 _PRINTABLE = bytes(b if 0x20 <= b < 0x7F else 0x2E for b in range(256))
@@ -223,6 +224,7 @@ def pretty_json(
     document: Any, limit: int | None = None, cancelled: Cancelled = _never
 ) -> tuple[str, bool]:
     """Indented JSON, at most `limit` characters (ending on a whole line); and whether cut."""
+    blocks: list[str] = []
     parts: list[str] = []
     length = 0
     # With indent set, json's encoder is the pure-Python generator: stopping early is cheap.
@@ -230,23 +232,34 @@ def pretty_json(
         parts.append(chunk)
         length += len(chunk)
         if limit is not None and length > limit:
-            return _cut_text(parts, limit), True
-        if count % _CHECK_EVERY == 0 and cancelled():
-            raise Superseded
-    return "".join(parts), False
+            return _cut_text([*blocks, *parts], limit), True
+        if count % _CHECK_EVERY == 0:
+            if cancelled():
+                raise Superseded
+            # Joined as it goes: one join (and one free) of the millions of pieces of 50 MB
+            # would hold the interpreter lock, and so the window, for half a second.
+            blocks.append("".join(parts))
+            parts.clear()
+    return "".join([*blocks, *parts]), False
+
+
+def hex_row(data: bytes, offset: int) -> str:
+    """One `hexdump -C` line: the offset, 16 bytes from it in two groups of 8, and the
+    printable ASCII (a row of the window's Hex view is made alone, when it is shown)."""
+    chunk = data[offset : offset + HEX_ROW]
+    hexes = chunk[:8].hex(" ")
+    if len(chunk) > 8:
+        hexes += "  " + chunk[8:].hex(" ")
+    ascii_ = chunk.translate(_PRINTABLE).decode("ascii")
+    return f"{offset:08x}  {hexes:<48}  |{ascii_}|"
 
 
 def hexdump(data: bytes, cancelled: Cancelled = _never) -> str:
     """`hexdump -C` lines: offset, 16 bytes in two groups of 8, and the printable ASCII."""
     lines: list[str] = []
-    for offset in range(0, len(data), 16):
-        chunk = data[offset : offset + 16]
-        hexes = chunk[:8].hex(" ")
-        if len(chunk) > 8:
-            hexes += "  " + chunk[8:].hex(" ")
-        ascii_ = chunk.translate(_PRINTABLE).decode("ascii")
-        lines.append(f"{offset:08x}  {hexes:<48}  |{ascii_}|")
-        if offset % (16 * _CHECK_EVERY) == 0 and cancelled():
+    for offset in range(0, len(data), HEX_ROW):
+        lines.append(hex_row(data, offset))
+        if offset % (HEX_ROW * _CHECK_EVERY) == 0 and cancelled():
             raise Superseded
     return "\n".join(lines)
 
@@ -357,24 +370,22 @@ def pretty_view(analysis: Analysis) -> ContentView:
 
 @dataclass(frozen=True)
 class Rendering:
-    """The text of the three views the window shows, for one set of display limits."""
+    """The text of the pretty and raw views the window shows, for one display limit (its hex
+    view makes each row from the bytes when it shows it: `hex_row`)."""
 
     pretty: str
     raw: str
-    hex: str
     pretty_cut: bool
     raw_cut: bool
-    hex_cut: bool
 
 
 def render(
     body: bytes,
     analysis: Analysis,
     text_limit: int | None,
-    hex_limit: int | None,
     cancelled: Cancelled = _never,
 ) -> Rendering:
-    """Pretty, raw and hex text of `body`, cut at the limits (None: everything)."""
+    """Pretty and raw text of `body`, cut at the limit (None: everything)."""
     raw, raw_cut = VIEWS["raw"].render(body, analysis, text_limit, cancelled)
     if cancelled():
         raise Superseded
@@ -382,8 +393,7 @@ def render(
         pretty, pretty_cut = raw, raw_cut  # the same text: decode it once
     else:
         pretty, pretty_cut = pretty_view(analysis).render(body, analysis, text_limit, cancelled)
-    hexed, hex_cut = VIEWS["hex"].render(body, analysis, hex_limit, cancelled)
-    return Rendering(pretty, raw, hexed, pretty_cut, raw_cut, hex_cut)
+    return Rendering(pretty, raw, pretty_cut, raw_cut)
 
 
 # -- one view, for the command line ------------------------------------------------------------

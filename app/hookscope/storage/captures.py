@@ -113,7 +113,11 @@ def list_summaries(db: Database, query: CaptureQuery) -> list[CaptureSummary]:
 
 
 def count(db: Database, query: CaptureQuery) -> int:
+    """How many captures match `query` (below its before_id, when it has one)."""
     where, params = _where(db, query)
+    if query.before_id is not None:
+        where += " AND id < ?"
+        params.append(query.before_id)
     row = db.execute(f"SELECT count(*) FROM captures WHERE {where}", params).fetchone()
     return int(row[0])
 

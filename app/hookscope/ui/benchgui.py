@@ -1,5 +1,5 @@
-"""`hookscope bench --gui`: the window's event-loop lag and list latency while capturing, and
-while a 5 MB body is formatted for the body view."""
+"""`hookscope bench --gui`: the window's event-loop lag and list latency while capturing, while
+a 5 MB body is formatted for the body view, and while "Show all" shows a 25 MB body."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -31,6 +32,9 @@ from hookscope.ui.window import MainWindow
 
 TICK_MS = 10
 BIG_BODY = 5 * 1024 * 1024
+HUGE_BODY = 25 * 1024 * 1024
+# After "Show all": each view is looked at, from its top and then its end, for this long.
+LOOK_S = 0.1
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,6 +44,17 @@ class BodyBenchResult:
     size: int
     set_body_ms: float  # the set_body() call itself, on the GUI thread
     shown_ms: float  # until every view shows it (parsed and formatted on a worker thread)
+    lag_p99_ms: float
+    lag_max_ms: float
+
+
+@dataclass(frozen=True, slots=True)
+class ShowAllBenchResult:
+    """ "Show all" clicked on a huge JSON body, then every view scrolled to its end: how long the
+    GUI thread was held meanwhile."""
+
+    size: int
+    shown_ms: float  # from the click until every view shows all of it
     lag_p99_ms: float
     lag_max_ms: float
 
@@ -56,6 +71,7 @@ class GuiBenchResult:
     list_p50_ms: float
     list_p99_ms: float
     body: BodyBenchResult | None = None
+    show_all: ShowAllBenchResult | None = None
 
 
 def _percentile(values: list[float], share: float) -> float:
@@ -185,6 +201,70 @@ async def measure_body(size: int = BIG_BODY) -> BodyBenchResult:
     )
 
 
+def _ticker(ticks: list[float]) -> QTimer:
+    timer = QTimer(interval=TICK_MS)
+    timer.setTimerType(Qt.TimerType.PreciseTimer)
+    timer.timeout.connect(lambda: ticks.append(time.perf_counter()))
+    return timer
+
+
+async def _until_rendered(view: BodyView, action: Callable[[], None], within: float) -> None:
+    shown: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+
+    def rendered() -> None:
+        if not shown.done():
+            shown.set_result(None)
+
+    view.rendered.connect(rendered)
+    try:
+        action()
+        await asyncio.wait_for(shown, within)
+    finally:
+        view.rendered.disconnect(rendered)
+
+
+async def _look_at_every_view(view: BodyView) -> None:
+    """Show each text view, at its top and then at its end, as a user checking the body would."""
+    for tab, pane in enumerate((view.pretty, view.raw, view.hex)):
+        view.views.setCurrentIndex(tab)
+        await asyncio.sleep(LOOK_S)
+        scroll = pane.rows_view.verticalScrollBar() if pane.big else pane.plain.verticalScrollBar()
+        scroll.setValue(scroll.maximum())
+        await asyncio.sleep(LOOK_S)
+
+
+async def measure_show_all(size: int = HUGE_BODY) -> ShowAllBenchResult:
+    """Click "Show all" on a `size`-byte JSON body and look at every view; the GUI event loop's
+    lag from the click until the last view was looked at."""
+    QApplication.instance().setQuitOnLastWindowClosed(False)  # type: ignore[union-attr]
+    body = big_json(size)
+    view = BodyView()
+    view.resize(900, 600)
+    view.show()
+    ticks: list[float] = []
+    timer = _ticker(ticks)
+    try:
+        await _until_rendered(view, lambda: view.set_body(body, "application/json"), 300)
+        timer.start()
+        await asyncio.sleep(0.2)  # the loop ticks steadily
+        started = time.perf_counter()
+        await _until_rendered(view, view.all_button.click, 300)
+        finished = time.perf_counter()
+        await _look_at_every_view(view)
+    finally:
+        timer.stop()
+        view.close()
+        view.deleteLater()
+    during = [started, *(tick for tick in ticks if tick > started)]
+    lags = [(b - a) * 1000 - TICK_MS for a, b in itertools.pairwise(during)]
+    return ShowAllBenchResult(
+        size=len(body),
+        shown_ms=round((finished - started) * 1000, 1),
+        lag_p99_ms=round(_percentile(lags, 0.99), 2),
+        lag_max_ms=round(max(lags, default=0.0), 2),
+    )
+
+
 def run(rate: int = 500, seconds: float = 5.0) -> GuiBenchResult:
     if not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY"):
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -195,7 +275,8 @@ def run(rate: int = 500, seconds: float = 5.0) -> GuiBenchResult:
     app = application()
     with asyncio.Runner(loop_factory=lambda: qasync.QEventLoop(app)) as runner:
         result = runner.run(measure(rate, seconds))
-        return replace(result, body=runner.run(measure_body()))
+        result = replace(result, body=runner.run(measure_body()))
+        return replace(result, show_all=runner.run(measure_show_all()))
 
 
 def report(result: GuiBenchResult, as_json: bool) -> str:
@@ -215,6 +296,14 @@ def report(result: GuiBenchResult, as_json: bool) -> str:
             f"a {human_size(body.size)} JSON body in the body view (formatted off the GUI thread):",
             f"  set_body {body.set_body_ms} ms   shown in every view after {body.shown_ms} ms",
             f"  event-loop lag meanwhile  p99 {body.lag_p99_ms} ms   max {body.lag_max_ms} ms"
+            "   (target: no more than a frame or two)",
+        ]
+    if result.show_all is not None:
+        every = result.show_all
+        lines += [
+            f'"Show all" on a {human_size(every.size)} JSON body, then every view to its end:',
+            f"  shown in every view after {every.shown_ms} ms",
+            f"  event-loop lag meanwhile  p99 {every.lag_p99_ms} ms   max {every.lag_max_ms} ms"
             "   (target: no more than a frame or two)",
         ]
     return "\n".join(lines)

@@ -5,7 +5,16 @@ from __future__ import annotations
 import pytest
 
 from hookscope.core import contentviews
-from hookscope.core.contentviews import VIEWS, Superseded, analyse, pretty_view, render, show
+from hookscope.core.contentviews import (
+    VIEWS,
+    Superseded,
+    analyse,
+    hex_row,
+    hexdump,
+    pretty_view,
+    render,
+    show,
+)
 
 
 @pytest.mark.parametrize(
@@ -53,19 +62,25 @@ def test_pretty_json_is_cut_on_a_whole_line() -> None:
     assert text.startswith('{\n  "items": [\n    0,')
 
 
-def test_render_gives_the_three_views_the_window_shows() -> None:
+def test_render_gives_the_text_views_the_window_shows() -> None:
     body = b'{"event": "job.created"}'
-    rendering = render(body, analyse(body), text_limit=None, hex_limit=None)
+    rendering = render(body, analyse(body), text_limit=None)
     assert rendering.pretty == '{\n  "event": "job.created"\n}'
     assert rendering.raw == body.decode()
-    assert rendering.hex.startswith("00000000  7b 22 65 76")
-    assert (rendering.pretty_cut, rendering.raw_cut, rendering.hex_cut) == (False, False, False)
+    assert (rendering.pretty_cut, rendering.raw_cut) == (False, False)
+
+
+def test_a_hex_row_is_the_matching_line_of_the_whole_dump() -> None:
+    body = bytes(range(256)) * 3 + b"tail"
+    lines = hexdump(body).split("\n")
+    assert [hex_row(body, offset) for offset in range(0, len(body), 16)] == lines
+    assert hex_row(body, 768) == "00000300  74 61 69 6c" + " " * 37 + "  |tail|"
 
 
 def test_render_stops_when_the_work_is_no_longer_wanted() -> None:
     body = b"[" + b"1," * 100_000 + b"1]"
     with pytest.raises(Superseded):
-        render(body, analyse(body), None, None, cancelled=lambda: True)
+        render(body, analyse(body), None, cancelled=lambda: True)
 
 
 def test_show_is_bounded_and_says_what_it_left_out() -> None:

@@ -19,6 +19,7 @@ from hookscope.core import search
 from hookscope.core.model import PROVIDERS, VERDICTS, CaptureQuery
 from hookscope.ui.style import say
 from hookscope.ui.widgets.labels import plain_label
+from hookscope.ui.widgets.paging import COUNTING
 
 SEARCH_PAUSE_MS = 250
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS")
@@ -131,6 +132,10 @@ class CaptureFilters(QWidget):
         return self.query() != CaptureQuery()
 
     def show_matches(self, matching: int) -> None:
+        """Say how many captures match (COUNTING: that they are being counted)."""
+        if matching == COUNTING:
+            self.matches.setText("counting…")
+            return
         noun = "capture" if matching == 1 else "captures"
         self.matches.setText(
             f"{matching:,} matching" if self.filtered() else f"{matching:,} {noun}"

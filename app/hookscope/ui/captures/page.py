@@ -22,6 +22,8 @@ from PySide6.QtWidgets import (
 )
 from sqlite_utils import Database
 
+from hookscope.core.contentviews import Superseded
+from hookscope.core.model import Capture, CaptureQuery
 from hookscope.engine import Engine
 from hookscope.storage import reads
 from hookscope.ui.background import Background
@@ -32,6 +34,7 @@ from hookscope.ui.captures.filters import CaptureFilters
 from hookscope.ui.captures.model import CaptureTableModel
 from hookscope.ui.client import EngineClient
 from hookscope.ui.formats import captures_phrase
+from hookscope.ui.reader import StoreReader
 from hookscope.ui.widgets.badges import BADGE_PADDING, VerdictDelegate
 from hookscope.ui.widgets.labels import plain_label
 from hookscope.ui.widgets.tables import list_table
@@ -72,6 +75,7 @@ class CapturesPage(QWidget):
         total: how many captures are stored.
         question: the confirmation box waiting for an answer, if any (tests answer it).
         compare_dialog: the Compare dialog, once opened.
+        reader: reads the selected capture and counts the matches off the GUI thread.
     """
 
     message = Signal(str, int)
@@ -90,7 +94,10 @@ class CapturesPage(QWidget):
         self._work = Background(
             self, "ui-action", lambda exc: self.message.emit(f"That did not work: {exc}", 10000)
         )
+        self.reader = StoreReader(engine.directory)
+        self.destroyed.connect(self.reader.close)
         self.model = CaptureTableModel(db, self)
+        self.model.set_counter(self._count)
         self._batch = QTimer(self, singleShot=True, interval=BATCH_MS)
         self._batch.timeout.connect(self.insert_new)
         self._build()
@@ -222,8 +229,12 @@ class CapturesPage(QWidget):
             else:  # the list no longer shows it: neither may the detail
                 self.detail.flush_note()
                 self.table.clearSelection()
-                self.detail.show_capture(None)
+                self._clear_detail()
         self._update_empty_hint()
+
+    async def _count(self, query: CaptureQuery) -> int:
+        """How many captures match, counted on the reader's thread (newest count wins)."""
+        return await self.reader.read("count", lambda db: reads.count_captures(db, query))
 
     def _count_changed(self, matching: int) -> None:
         self.filters.show_matches(matching)
@@ -264,17 +275,46 @@ class CapturesPage(QWidget):
 
     def _selection_changed(self, selected: QItemSelection, deselected: QItemSelection) -> None:
         if not self.table.selectionModel().hasSelection():
-            self.detail.show_capture(None)
+            self._clear_detail()
+
+    def _clear_detail(self) -> None:
+        """The detail shows nothing, and a read under way for it never arrives."""
+        self.reader.forget("detail")
+        self.detail.show_capture(None)
 
     def show_detail(self) -> None:
+        """Show the current capture in the detail, read off the GUI thread (its body may be
+        megabytes): a read overtaken by another selection is dropped."""
         capture_id = self.current_id()
-        capture = reads.get_capture(self.db, capture_id) if capture_id else None
-        replays = reads.replays_of(self.db, capture_id) if capture_id else []
+        if capture_id is None:
+            self._clear_detail()
+            return
+        self._background(self.load_detail(capture_id))
+
+    async def load_detail(self, capture_id: int) -> None:
+        def read(db: Database) -> tuple[Capture | None, list[int]]:
+            return reads.get_capture(db, capture_id), reads.replays_of(db, capture_id)
+
+        try:
+            capture, replays = await self.reader.read("detail", read)
+        except Superseded:
+            return
         self.detail.show_capture(capture, replays)
 
     def copy_body(self) -> None:
         capture_id = self.current_id()
-        capture = reads.get_capture(self.db, capture_id) if capture_id else None
+        if capture_id is not None:
+            self._background(self._copy_body(capture_id))
+
+    async def _copy_body(self, capture_id: int) -> None:
+        capture = self.detail.capture
+        if capture is None or capture.id != capture_id:
+            try:
+                capture = await self.reader.read(
+                    "copy", lambda db: reads.get_capture(db, capture_id)
+                )
+            except Superseded:
+                return
         if capture is None:
             return
         QGuiApplication.clipboard().setText(capture.body.decode("utf-8", "replace"))
@@ -327,8 +367,9 @@ class CapturesPage(QWidget):
             return {}
         counts = await self.client.reverify(ids)
         self.model.refresh_rows(ids)
-        if self.detail.capture is not None and self.detail.capture.id in ids:
-            self.show_detail()
+        current = self.current_id()
+        if current in ids:  # read again, and a read still under way is dropped
+            await self.load_detail(current)
         summary = ", ".join(f"{n} {verdict}" for verdict, n in sorted(counts.items()))
         self.message.emit(f"Verified again: {summary}.", 5000)
         return counts
@@ -381,7 +422,7 @@ class CapturesPage(QWidget):
             # The next capture takes the place of the deleted one, as in a mail client.
             self.table.selectRow(min(max(row, 0), self.model.rowCount() - 1))
         else:
-            self.detail.show_capture(None)
+            self._clear_detail()
         self._update_empty_hint()
         self.message.emit(f"Deleted {captures_phrase(deleted)}.", 5000)
         return deleted
@@ -404,7 +445,7 @@ class CapturesPage(QWidget):
             progress.deleteLater()
         self.total = reads.newest_and_count(self.db)[1]
         self.model.reload()
-        self.detail.show_capture(None)
+        self._clear_detail()
         self._update_empty_hint()
         self.message.emit(f"Deleted {captures_phrase(deleted)}.", 5000)
         return deleted
@@ -439,6 +480,7 @@ class CapturesPage(QWidget):
         self.filters.stop()
         if self.compare_dialog is not None:
             self.compare_dialog.close()  # the app is closing: its dialogs go with it
+        self.reader.close()
 
     async def settle(self) -> None:
         """Wait for actions started from buttons and keys (tests, and closing)."""

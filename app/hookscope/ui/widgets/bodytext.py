@@ -5,11 +5,39 @@ the command line.)"""
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from hookscope.core.contentviews import KB, MB, human_size
 
 VALUE_CHARS = 300  # characters of a string shown in a tree cell
+
+# The tokens of indented JSON that are coloured, one group each: a key, a string, a number and
+# true/false/null. One pass per line, left to right: a string is consumed whole, so digits in
+# it are not numbers.
+JSON_TOKENS = (
+    r'("(?:[^"\\]|\\.)*"(?=\s*:))'
+    r'|("(?:[^"\\]|\\.)*")'
+    r"|(-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?)"
+    r"|\b(true|false|null)\b"
+)
+JSON_GROUPS = ("key", "string", "number", "literal")
+# A line this long (a huge string value) is not worth colouring.
+HIGHLIGHT_LINE_LIMIT = 20_000
+_JSON_TOKENS = re.compile(JSON_TOKENS, re.ASCII)  # as QRegularExpression: ASCII digits
+
+
+def json_tokens(line: str) -> list[tuple[int, int, str]]:
+    """Where the coloured tokens of one line of indented JSON are: (start, length, group)."""
+    if len(line) > HIGHLIGHT_LINE_LIMIT:
+        return []
+    found: list[tuple[int, int, str]] = []
+    for match in _JSON_TOKENS.finditer(line):
+        group = match.lastindex or 1
+        found.append(
+            (match.start(group), match.end(group) - match.start(group), JSON_GROUPS[group - 1])
+        )
+    return found
 
 
 def limit_size(size: int) -> str:

@@ -1,4 +1,5 @@
-"""A body as a JSON tree, pretty text, raw text and hex, formatted off the GUI thread."""
+"""A body as a JSON tree, pretty text, raw text and hex, formatted off the GUI thread and shown
+a screenful at a time when big."""
 
 from __future__ import annotations
 
@@ -8,13 +9,12 @@ import threading
 from collections.abc import Iterator
 
 import shiboken6
-from PySide6.QtCore import QByteArray, QEvent, QMimeData, Qt, Signal
+from PySide6.QtCore import QByteArray, QEvent, QMimeData, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QGuiApplication, QPalette
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QHeaderView,
     QLabel,
-    QPlainTextEdit,
     QPushButton,
     QSplitter,
     QTabWidget,
@@ -28,6 +28,7 @@ from hookscope.core.contentviews import (
     KB,
     MB,
     Analysis,
+    Cancelled,
     Rendering,
     Superseded,
     analyse,
@@ -35,47 +36,52 @@ from hookscope.core.contentviews import (
 )
 from hookscope.core.tasks import spawn
 from hookscope.ui.formats import human_size
-from hookscope.ui.style import is_dark, monospace
-from hookscope.ui.widgets.bodytext import limit_size
+from hookscope.ui.style import is_dark
+from hookscope.ui.widgets.bodyrows import TextRows, text_rows
+from hookscope.ui.widgets.bodytext import json_tokens, limit_size
 from hookscope.ui.widgets.jsontree import JsonHighlighter, JsonTreeModel
+from hookscope.ui.widgets.textpane import TextPane, Wrap
 
 log = logging.getLogger(__name__)
 
-# What the text views (Raw, Pretty) and Hex show before the user asks for more.
+# Pretty and Raw as rows, each None when short enough for a plain text editor.
+Indexed = tuple[TextRows | None, TextRows | None]
+
+# What the text views (Raw, Pretty) show before the user asks for more (Hex shows it all: it
+# makes each row from the bytes when it is on screen).
 TEXT_LIMIT = 256 * KB
-HEX_LIMIT = 64 * KB
 MORE = 1 * MB
 # Bodies up to this size are parsed and formatted at once on the GUI thread (a few ms); bigger
 # ones on a worker thread, so a 25 MB delivery never freezes the window.
 SYNC_LIMIT = 64 * KB
-# The highlighter runs on the GUI thread over every block of the document: past this many
-# characters (only after "Show all"/"Show more") the pretty text stays uncoloured.
-HIGHLIGHT_LIMIT = 2 * MB
+COPY_NOTE_MS = 10_000  # how long the note that a copy was cut stays
 # Top-level containers expanded when a document is shown, at most this many rows in total.
 EXPAND_BUDGET = 2000
 # Notes above the views: (light palette, dark palette) backgrounds; the text keeps its colour.
 _BANNER_COLOURS = {"warning": ("#fde7c7", "#5c3d12"), "info": ("#e3e8f8", "#2b3a66")}
 
 
-def _text_view(*, wrap: bool) -> QPlainTextEdit:
-    view = QPlainTextEdit()
-    view.setReadOnly(True)
-    view.setUndoRedoEnabled(False)
-    view.setFont(monospace())
-    view.setLineWrapMode(
-        QPlainTextEdit.LineWrapMode.WidgetWidth if wrap else QPlainTextEdit.LineWrapMode.NoWrap
-    )
-    return view
+def as_rows(
+    rendering: Rendering, widths: tuple[int, int], cancelled: Cancelled | None = None
+) -> Indexed:
+    """Pretty and raw as rows `widths` wide when they are too long for a plain text editor."""
+    stop = cancelled or (lambda: False)
+    pretty = text_rows(rendering.pretty, widths[0], stop)
+    if rendering.raw is rendering.pretty and widths[1] == widths[0]:
+        return pretty, pretty  # the same text (UTF-8 text): index it once
+    return pretty, text_rows(rendering.raw, widths[1], stop)
 
 
 class BodyView(QWidget):
     """One HTTP body, byte-exact: a JSON tree and pretty text, raw text, and a hexdump.
 
-    Bodies up to SYNC_LIMIT are rendered inside set_body(). Bigger ones are parsed and formatted
-    on a worker thread (asyncio.to_thread in a task from spawn(): a running qasync loop is
-    needed); when another body (or limit) is set meanwhile, the old result is thrown away.
-    Raw and Pretty show the first TEXT_LIMIT bytes and Hex the first HEX_LIMIT; the limit bar
-    offers more. Only setting the texts runs on the GUI thread.
+    Bodies up to SYNC_LIMIT are rendered inside set_body(). Bigger ones are parsed, formatted
+    and indexed by line on a worker thread (asyncio.to_thread in a task from spawn(): a running
+    qasync loop is needed); when another body (or limit) is set meanwhile, the old result is
+    thrown away. Raw and Pretty show the first TEXT_LIMIT bytes; the limit bar offers more, up to
+    all of it. A text longer than bodyrows.PLAIN_LIMIT and every hexdump are shown by a rows
+    view that lays out only the rows on screen, so showing 25 MB costs the GUI thread as little
+    as showing 25 KB.
 
     Signals:
         rendered(): the current body finished rendering in every view.
@@ -85,10 +91,12 @@ class BodyView(QWidget):
         tree: the JSON tree (top of the Pretty tab; hidden when the body is not JSON).
         model: the JsonTreeModel behind `tree`.
         splitter: holds `tree` above `pretty` (vertical; either can be made bigger).
-        pretty: indented, coloured JSON; a form's decoded pairs; text; or what a binary body is.
-        highlighter: the JsonHighlighter colouring `pretty`.
+        pretty: indented, coloured JSON; a form's decoded pairs; text; or what a binary body is
+            (a TextPane, as are `raw` and `hex`).
+        highlighter: the JsonHighlighter colouring `pretty` when it is small.
         raw: the body decoded as UTF-8, undecodable bytes replaced.
         hex: a `hexdump -C` of the body.
+        copy_note: says that a copy from a huge selection was cut.
         notice: why Pretty is not what one expects (JSON that does not parse, repeated keys).
         limit_bar: shown when a view is cut for display; holds limit_label, more_button and
             all_button.
@@ -106,7 +114,6 @@ class BodyView(QWidget):
         self._truncated = False
         self._analysis: Analysis | None = None
         self._text_limit: int | None = TEXT_LIMIT
-        self._hex_limit: int | None = HEX_LIMIT
         self._generation = 0
         self._task: asyncio.Task[None] | None = None
         self._cancel: threading.Event | None = None
@@ -149,11 +156,19 @@ class BodyView(QWidget):
         header.resizeSection(JsonTreeModel.TYPE, metrics.horizontalAdvance("boolean") + 16)
         self.tree.hide()
 
-        self.pretty = _text_view(wrap=True)
+        self.pretty = TextPane(wrap=True)
         self.highlighter = JsonHighlighter(self.pretty.document())
         self.highlighter.set_dark(self._dark)
-        self.raw = _text_view(wrap=True)
-        self.hex = _text_view(wrap=False)
+        self.raw = TextPane(wrap=True)
+        self.hex = TextPane(wrap=False)
+        self.copy_note = QLabel()
+        self.copy_note.setWordWrap(True)
+        self.copy_note.setMargin(6)
+        self.copy_note.hide()
+        self._copy_note_timer = QTimer(self, singleShot=True, interval=COPY_NOTE_MS)
+        self._copy_note_timer.timeout.connect(self.copy_note.hide)
+        for pane in (self.pretty, self.raw, self.hex):
+            pane.rows_view.capped.connect(self._copy_capped)
 
         self.notice = QLabel()
         self.notice.setWordWrap(True)
@@ -194,6 +209,7 @@ class BodyView(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.truncated_note)
         layout.addWidget(self.limit_bar)
+        layout.addWidget(self.copy_note)
         layout.addWidget(self.views, 1)
 
         self._colour_banners()
@@ -208,8 +224,9 @@ class BodyView(QWidget):
         self._truncated = truncated
         self._analysis = None
         self._text_limit = TEXT_LIMIT
-        self._hex_limit = HEX_LIMIT
         self.truncated_note.setVisible(truncated)
+        self.copy_note.hide()
+        self.hex.set_hex(body)
         self._update_copy()
         self._render()
 
@@ -219,20 +236,22 @@ class BodyView(QWidget):
         self._body = None
         self._analysis = None
         self.truncated_note.hide()
+        self.copy_note.hide()
+        self.hex.clear()
+        self.hex.setPlaceholderText("No body")
         self._show_empty("No body")
         self._update_copy()
 
     def show_more(self) -> None:
-        """Show MORE more bytes in every view."""
+        """Show MORE more bytes in the text views."""
         if self._text_limit is not None:
             self._text_limit += MORE
-        if self._hex_limit is not None:
-            self._hex_limit += MORE
         self._render()
 
     def show_all(self) -> None:
-        """Show the whole body in every view (formatting a big one takes a while)."""
-        self._text_limit = self._hex_limit = None
+        """Show the whole body in every view (formatting a big one takes a while, off the GUI
+        thread; showing it does not)."""
+        self._text_limit = None
         self._render()
 
     @property
@@ -279,7 +298,8 @@ class BodyView(QWidget):
             analysis = self._analysis or analyse(
                 body, self._content_type, truncated=self._truncated
             )
-            self._apply(analysis, render(body, analysis, self._text_limit, self._hex_limit))
+            rendering = render(body, analysis, self._text_limit)
+            self._apply(analysis, rendering, as_rows(rendering, self._widths()))
             return
         self._show_pending(keep=self._analysis is not None)
         self._cancel = threading.Event()
@@ -292,13 +312,14 @@ class BodyView(QWidget):
         self, generation: int, cancel: threading.Event, body: bytes
     ) -> None:
         analysis, content_type, truncated = self._analysis, self._content_type, self._truncated
-        text_limit, hex_limit = self._text_limit, self._hex_limit
+        text_limit, widths = self._text_limit, self._widths()
 
-        def work() -> tuple[Analysis, Rendering]:
+        def work() -> tuple[Analysis, Rendering, Indexed]:
             done = analysis or analyse(body, content_type, truncated=truncated)
             if cancel.is_set():
                 raise Superseded
-            return done, render(body, done, text_limit, hex_limit, cancel.is_set)
+            rendering = render(body, done, text_limit, cancel.is_set)
+            return done, rendering, as_rows(rendering, widths, cancel.is_set)
 
         try:
             result = await asyncio.to_thread(work)
@@ -324,13 +345,19 @@ class BodyView(QWidget):
         # The widget may have been deleted (window closed) while the worker ran.
         return shiboken6.isValid(self) and generation == self._generation
 
-    def _apply(self, analysis: Analysis, rendering: Rendering) -> None:
-        for _ in self._apply_steps(analysis, rendering):
+    def _widths(self) -> tuple[int, int]:
+        """How wide the rows of Pretty and Raw are cut for their views now."""
+        return self.pretty.rows_view.columns(), self.raw.rows_view.columns()
+
+    def _apply(self, analysis: Analysis, rendering: Rendering, rows: Indexed) -> None:
+        for _ in self._apply_steps(analysis, rendering, rows):
             pass
 
-    def _apply_steps(self, analysis: Analysis, rendering: Rendering) -> Iterator[None]:
-        """Put the rendering in the views, one view per step: setting 256 KB of text takes up to
-        ~100 ms (a long line, the highlighter), so the loop may turn between views."""
+    def _apply_steps(
+        self, analysis: Analysis, rendering: Rendering, rows: Indexed
+    ) -> Iterator[None]:
+        """Put the rendering in the views, one view per step (a plain editor takes up to
+        ~30 ms for its 64 KB), so the loop may turn between views."""
         if analysis is not self._analysis:
             self._analysis = analysis
             if analysis.kind == "json":
@@ -342,18 +369,17 @@ class BodyView(QWidget):
                 self.tree.hide()
         self.notice.setText(analysis.notice)
         self.notice.setVisible(bool(analysis.notice))
-        self.highlighter.enabled = (
-            analysis.kind == "json" and len(rendering.pretty) <= HIGHLIGHT_LIMIT
-        )
+        self.highlighter.enabled = analysis.kind == "json"
+        self.pretty.rows_view.colours = json_tokens if analysis.kind == "json" else None
         placeholder = "Empty body (0 bytes)" if analysis.kind == "empty" else ""
-        for view, text in (
-            (self.pretty, rendering.pretty),
-            (self.raw, rendering.raw),
-            (self.hex, rendering.hex),
+        self.hex.setPlaceholderText(placeholder)
+        for view, text, text_rows_ in (
+            (self.pretty, rendering.pretty, rows[0]),
+            (self.raw, rendering.raw, rows[1]),
         ):
             yield
             view.setPlaceholderText(placeholder)
-            view.setPlainText(text)
+            view.set_text(text, text_rows_)
         self._update_limit_bar(analysis, rendering)
         self.rendered.emit()
 
@@ -373,13 +399,6 @@ class BodyView(QWidget):
             parts.append(f"Showing the first {limit_size(self._text_limit)} of {total}")
         elif rendering.pretty_cut and self._text_limit is not None:
             parts.append(f"Pretty shows the first {limit_size(self._text_limit)} of its text")
-        if rendering.hex_cut and self._hex_limit is not None:
-            hex_limit = limit_size(self._hex_limit)
-            parts.append(
-                f"Hex the first {hex_limit}"
-                if parts
-                else f"Hex shows the first {hex_limit} of {total}"
-            )
         if not parts:
             self.limit_bar.hide()
             return
@@ -405,7 +424,7 @@ class BodyView(QWidget):
         self.model.set_document({})
         self.tree.hide()
         self.highlighter.enabled = False
-        for view in (self.pretty, self.raw, self.hex):
+        for view in (self.pretty, self.raw):
             view.setPlaceholderText(placeholder)
             view.clear()
         self.notice.hide()
@@ -417,17 +436,21 @@ class BodyView(QWidget):
         self.copy_button.setToolTip(why_not or "Copy the whole body, as received")
 
     def _set_wrap(self, wrap: bool) -> None:
-        mode = (
-            QPlainTextEdit.LineWrapMode.WidgetWidth if wrap else QPlainTextEdit.LineWrapMode.NoWrap
-        )
+        mode = Wrap.WidgetWidth if wrap else Wrap.NoWrap
         self.pretty.setLineWrapMode(mode)
         self.raw.setLineWrapMode(mode)
+
+    def _copy_capped(self, sentence: str) -> None:
+        self.copy_note.setText(sentence)
+        self.copy_note.show()
+        self._copy_note_timer.start()
 
     def _colour_banners(self) -> None:
         for banner, colours in (
             (self.truncated_note, _BANNER_COLOURS["warning"]),
             (self.notice, _BANNER_COLOURS["warning"]),
             (self.limit_bar, _BANNER_COLOURS["info"]),
+            (self.copy_note, _BANNER_COLOURS["info"]),
         ):
             palette = banner.palette()
             palette.setColor(QPalette.ColorRole.Window, QColor(colours[self._dark]))

@@ -13,14 +13,18 @@ from PySide6.QtCore import (
 )
 from PySide6.QtGui import QColor, QSyntaxHighlighter, QTextCharFormat, QTextDocument
 
-from hookscope.ui.widgets.bodytext import json_summary, json_type
+from hookscope.ui.widgets.bodytext import (
+    HIGHLIGHT_LINE_LIMIT,
+    JSON_GROUPS,
+    JSON_TOKENS,
+    json_summary,
+    json_type,
+)
 from hookscope.ui.widgets.records import Index, column_title
 
 # The parsed JSON value behind a tree row; DisplayRole is always a string.
 ValueRole = Qt.ItemDataRole.UserRole
 
-# A line this long (a huge string value) is not worth colouring.
-HIGHLIGHT_LINE_LIMIT = 20_000
 # QTreeView lays out every child row of an expanded item: a node with 100 000 children hands them
 # to the view this many at a time (canFetchMore/fetchMore, as the view scrolls to the end).
 FETCH_BATCH = 1000
@@ -35,7 +39,7 @@ _TOKEN_COLOURS = {
 _TYPE_TOKEN = {"string": "string", "number": "number", "boolean": "literal", "null": "literal"}
 
 
-def _token_colour(token: str, dark: bool) -> QColor:
+def token_colour(token: str, dark: bool) -> QColor:
     light, dark_colour = _TOKEN_COLOURS[token]
     return QColor(dark_colour if dark else light)
 
@@ -172,7 +176,7 @@ class JsonTreeModel(QAbstractItemModel):
             return node.value
         if role == Qt.ItemDataRole.ForegroundRole and column == self.VALUE:
             token = _TYPE_TOKEN.get(json_type(node.value))
-            return _token_colour(token, self._dark) if token else None
+            return token_colour(token, self._dark) if token else None
         return None
 
     def headerData(
@@ -198,17 +202,10 @@ class JsonHighlighter(QSyntaxHighlighter):
         enabled: colour at all; off for text that is not JSON or too long to colour cheaply.
     """
 
-    # One pass per line, left to right: a string is consumed whole, so digits inside it are not
-    # numbers. QRegularExpression counts in UTF-16 units, as setFormat() does (Python's re would
-    # be off by one after every emoji).
-    _TOKENS = QRegularExpression(
-        r'("(?:[^"\\]|\\.)*"(?=\s*:))'
-        r'|("(?:[^"\\]|\\.)*")'
-        r"|(-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?)"
-        r"|\b(true|false|null)\b"
-    )
+    # QRegularExpression counts in UTF-16 units, as setFormat() does (Python's re would be off
+    # by one after every emoji).
+    _TOKENS = QRegularExpression(JSON_TOKENS)
     _TOKENS.optimize()
-    _GROUPS = ("key", "string", "number", "literal")
 
     def __init__(self, document: QTextDocument) -> None:
         super().__init__(document)
@@ -218,9 +215,9 @@ class JsonHighlighter(QSyntaxHighlighter):
 
     def set_dark(self, dark: bool) -> None:
         """Colours for a dark (or light) palette; the caller rehighlights."""
-        for group, token in enumerate(self._GROUPS, start=1):
+        for group, token in enumerate(JSON_GROUPS, start=1):
             text_format = QTextCharFormat()
-            text_format.setForeground(_token_colour(token, dark))
+            text_format.setForeground(token_colour(token, dark))
             self._formats[group] = text_format
 
     def highlightBlock(self, text: str) -> None:

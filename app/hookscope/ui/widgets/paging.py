@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING, Generic, TypeVar
 
-from PySide6.QtCore import QModelIndex, QObject, Signal
+import shiboken6
+from PySide6.QtCore import QModelIndex, QObject, QTimer, Signal
 
+from hookscope.core.contentviews import Superseded
+from hookscope.core.tasks import spawn
 from hookscope.ui.widgets.records import Index, RecordTableModel
 
 if TYPE_CHECKING:
@@ -21,6 +26,11 @@ PAGE = 200
 # With auto-follow on, rows far below the newest are dropped from memory; scrolling down reads
 # them again, page by page (a day of deliveries must not all live in the window).
 KEEP_WHEN_FOLLOWING = 10_000
+# `matching` while a count made off the GUI thread is taking longer than COUNTING_MS.
+COUNTING = -1
+COUNTING_MS = 150
+
+log = logging.getLogger(__name__)
 
 
 class KeysetTableModel(RecordTableModel[T], Generic[T, Q]):
@@ -34,12 +44,18 @@ class KeysetTableModel(RecordTableModel[T], Generic[T, Q]):
     `_newest_id()` the newest id stored, `_id(record)` a record's id; `_loaded(records)` hears
     of records as they come in.
 
+    Counting the matches can take long (a search over a million records): given a counter
+    (`set_counter`), a coroutine that counts off the GUI thread, the model counts with it, the
+    newest count winning; the number shown meanwhile stays until COUNTING_MS have passed, then
+    says COUNTING. Records inserted or forgotten meanwhile are added to the count or counted
+    again.
+
     Signals:
-        count_changed(int): how many records match the filter.
+        count_changed(int): how many records match the filter (COUNTING: being counted).
 
     Attributes:
         query: the filter in force (its before_id / after_id / limit are ignored).
-        matching: how many records match it.
+        matching: how many records match it (COUNTING: being counted).
     """
 
     count_changed = Signal(int)
@@ -53,6 +69,11 @@ class KeysetTableModel(RecordTableModel[T], Generic[T, Q]):
         self._seen_upto = 0
         self.query = query
         self.matching = 0
+        self._counter: Callable[[Q], Awaitable[int]] | None = None
+        self._count_task: asyncio.Task[None] | None = None
+        self._fresh = 0  # records inserted since the count under way was bounded
+        self._counting = QTimer(self, singleShot=True, interval=COUNTING_MS)
+        self._counting.timeout.connect(lambda: self._set_matching(COUNTING))
 
     # -- what a subclass says ---------------------------------------------------------------
 
@@ -84,7 +105,44 @@ class KeysetTableModel(RecordTableModel[T], Generic[T, Q]):
         self._loaded(self._rows, reset=True)
         self._more = len(self._rows) == self._page
         self.endResetModel()
-        self._set_matching(self._count(self.query))
+        self._recount()
+
+    def set_counter(self, counter: Callable[[Q], Awaitable[int]]) -> None:
+        """Count matches with `counter(query)`, a coroutine that counts off the GUI thread (and
+        raises Superseded when a newer count was asked for), not with `_count` on it."""
+        self._counter = counter
+
+    def _recount(self) -> None:
+        if self._counter is None:
+            self._set_matching(self._count(self.query))
+            return
+        if self._count_task is not None:
+            self._count_task.cancel()
+        # Bounded by what the rows have looked at: what arrives later is added as it comes.
+        bounded = replace(self.query, before_id=self._seen_upto + 1)
+        self._fresh = 0
+        self._counting.start()
+        self._count_task = spawn(self._count_off_thread(self._counter, bounded), name="count")
+
+    async def _count_off_thread(self, counter: Callable[[Q], Awaitable[int]], query: Q) -> None:
+        try:
+            matching = await counter(query)
+        except Superseded:
+            return
+        except Exception:
+            # The list is still right; only its count is missing (said as "counting…").
+            log.exception("counting the matches")
+            return
+        if not shiboken6.isValid(self):
+            return
+        self._count_task = None
+        self._counting.stop()
+        self._set_matching(matching + self._fresh)
+
+    @property
+    def counting(self) -> bool:
+        """A count is under way off the GUI thread."""
+        return self._count_task is not None and not self._count_task.done()
 
     def reload(self) -> None:
         self.set_query(self.query)
@@ -136,7 +194,10 @@ class KeysetTableModel(RecordTableModel[T], Generic[T, Q]):
             self.dataChanged.emit(
                 self.index(len(fresh), 0), self.index(len(self._rows) - 1, len(self.COLUMNS) - 1)
             )
-        self._set_matching(self.matching + len(fresh))
+        if self.counting:
+            self._fresh += len(fresh)
+        else:
+            self._set_matching(self.matching + len(fresh))
         return len(fresh)
 
     def trim(self, keep: int = KEEP_WHEN_FOLLOWING) -> None:
@@ -167,7 +228,10 @@ class KeysetTableModel(RecordTableModel[T], Generic[T, Q]):
             removed += last - first + 1
         if removed:
             self._row_of = None
-            self._set_matching(max(0, self.matching - removed))
+            if self._counter is not None:
+                self._recount()  # a count under way may or may not have seen them
+            else:
+                self._set_matching(max(0, self.matching - removed))
 
     def row_of(self, record_id: int) -> int | None:
         if self._row_of is None:
