@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from PySide6.QtCore import QEvent, Signal
@@ -141,13 +141,12 @@ class ExportDialog(QDialog):
         """Offer these captures (the dialog is opened again with a new selection or filter)."""
         self._scope = scope
         selected = len(scope.selected)
-        matching = captures_phrase(scope.matching) if scope.query is not None else "none is set"
         labels = {
             ALL: f"&All {captures_phrase(scope.total)}",
             SELECTED: f"The &selected {captures_phrase(selected)}"
             if selected
             else "The &selected captures (none is selected)",
-            FILTERED: f"Those matching the list's fil&ter ({matching})",
+            FILTERED: self._filtered_label(),
         }
         for button in self.scopes.buttons():
             button.setText(labels[button.property("scope")])
@@ -158,12 +157,32 @@ class ExportDialog(QDialog):
         self.show_status("" if scope.total else "There are no captures to export yet.")
         self._enable()
 
+    def _filtered_label(self) -> str:
+        scope = self._scope
+        if scope.query is None:
+            matching = "none is set"
+        elif scope.matching < 0:
+            matching = "counting…"
+        else:
+            matching = captures_phrase(scope.matching)
+        return f"Those matching the list's fil&ter ({matching})"
+
+    def update_matching(self, matching: int) -> None:
+        """The list's filter was counted (off the GUI thread, after the dialog opened): say the
+        new count, keeping the user's choice. Negative: still counting."""
+        if self._running or self._scope.query is None:
+            return
+        self._scope = replace(self._scope, matching=matching)
+        self._button(FILTERED).setText(self._filtered_label())
+        self._enable()
+
     def _enable(self) -> None:
         scope, running = self._scope, self._running
         counts = {ALL: scope.total, SELECTED: len(scope.selected), FILTERED: scope.matching}
         for button in self.scopes.buttons():
             key = button.property("scope")
-            offered = counts[key] > 0 and (key != FILTERED or scope.query is not None)
+            # A filter still being counted (negative) is offered: it may well match some.
+            offered = counts[key] != 0 and (key != FILTERED or scope.query is not None)
             button.setEnabled(offered and not running)
         for widget in (self.form, self.path, self.browse):
             widget.setEnabled(not running)
