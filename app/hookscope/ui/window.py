@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Coroutine
 from functools import partial
+from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
@@ -44,6 +45,7 @@ from hookscope.ui.settings.writes import WRITE_ERRORS, SettingsWrites
 from hookscope.ui.targets.panel import TargetsPanel
 from hookscope.ui.welcome import WelcomeDialog
 from hookscope.ui.widgets.labels import plain_label
+from hookscope.ui.widgets.menus import Entries, attach_context_menu
 
 log = logging.getLogger(__name__)
 
@@ -98,6 +100,7 @@ class MainWindow(QMainWindow):
         self.bridge.config_changed.connect(self._config_changed)
         self._build()
         self._build_actions()
+        attach_context_menu(self.captures.table, self._capture_menu)
 
         self._ticker = QTimer(self, interval=500)
         self._ticker.timeout.connect(self._refresh_status)
@@ -185,7 +188,8 @@ class MainWindow(QMainWindow):
         self.har_import.message.connect(self._tell)
         self.export_action = self._action("&Export…", self.open_export, "Ctrl+E")
         self.import_action = self._action("&Import HAR…", self.har_import.choose, "Ctrl+I")
-        file.addActions([self.export_action, self.import_action])
+        self.export_selected_action = self._action("Export &selected…", self.export_selected)
+        file.addActions([self.export_action, self.export_selected_action, self.import_action])
         file.addSeparator()
         self.settings_action = self._action(
             "&Settings…", self.open_settings, QKeySequence.StandardKey.Preferences
@@ -206,6 +210,21 @@ class MainWindow(QMainWindow):
             "&Copy body", captures.copy_body, "Ctrl+C", on_table=True, tip="Copy the selected body"
         )
         edit.addAction(self.copy_body_action)
+        self.copy_curl_action = self._action(
+            "Copy as c&url",
+            lambda: captures.transfers.copy_curl(captures.selected_ids()),
+            "Ctrl+Shift+C",
+            on_table=True,
+            tip="Copy the selected captures as curl commands that send them again",
+        )
+        edit.addAction(self.copy_curl_action)
+        self.save_body_action = self._action(
+            "Save &body as…",
+            lambda: captures.transfers.ask_save_body(captures.current_summary(), Path.home()),
+            "Ctrl+Shift+S",
+            tip="Write the selected capture's body, byte for byte, to a file",
+        )
+        edit.addAction(self.save_body_action)
         self.copy_url_action = self._action("Copy listener &URL", self.copy_listener_url)
         edit.addAction(self.copy_url_action)
         edit.addSeparator()
@@ -391,10 +410,33 @@ class MainWindow(QMainWindow):
         if self.export_dialog is None:
             self.export_dialog = ExportDialog(self.engine.directory, scope, self)
             self.export_dialog.exported.connect(lambda text: self._tell(text, 10000))
+            self.captures.model.count_changed.connect(self.export_dialog.update_matching)
         elif not self.export_dialog.running:
             self.export_dialog.set_scope(scope)
         show_modeless(self.export_dialog)
         return self.export_dialog
+
+    def export_selected(self) -> ExportDialog:
+        """File > Export… with the selected captures chosen (unless an export is running)."""
+        dialog = self.open_export()
+        if not dialog.running and self.captures.selected_ids():
+            dialog.choose("selected")
+        return dialog
+
+    def _capture_menu(self) -> Entries:
+        """The right-click menu of the capture list: the same actions as its keys and menus."""
+        return (
+            self.copy_curl_action,
+            self.copy_body_action,
+            self.save_body_action,
+            None,
+            self.replay_action,
+            self.compare_action,
+            self.export_selected_action,
+            None,
+            self.star_action,
+            self.delete_action,
+        )
 
     def show_capture(self, capture_id: int) -> bool:
         """Bring a capture into view and select it; False when the filters hide it."""

@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
 from sqlite_utils import Database
 
 from hookscope.core.contentviews import Superseded
-from hookscope.core.model import Capture, CaptureQuery
+from hookscope.core.model import Capture, CaptureQuery, CaptureSummary
 from hookscope.engine import Engine
 from hookscope.storage import reads
 from hookscope.ui.background import Background
@@ -32,8 +32,9 @@ from hookscope.ui.captures.compare import CompareDialog, compare_stored
 from hookscope.ui.captures.detail import DetailPane
 from hookscope.ui.captures.filters import CaptureFilters
 from hookscope.ui.captures.model import CaptureTableModel
+from hookscope.ui.captures.transfers import CaptureTransfers
 from hookscope.ui.client import EngineClient
-from hookscope.ui.formats import captures_phrase
+from hookscope.ui.formats import captures_phrase, clipboard_body
 from hookscope.ui.reader import StoreReader
 from hookscope.ui.widgets.badges import BADGE_PADDING, VerdictDelegate
 from hookscope.ui.widgets.labels import plain_label
@@ -96,6 +97,8 @@ class CapturesPage(QWidget):
         )
         self.reader = StoreReader(engine.directory)
         self.destroyed.connect(self.reader.close)
+        self.transfers = CaptureTransfers(self.reader, self)
+        self.transfers.message.connect(self.message)
         self.model = CaptureTableModel(db, self)
         self.model.set_counter(self._count)
         self._batch = QTimer(self, singleShot=True, interval=BATCH_MS)
@@ -261,10 +264,12 @@ class CapturesPage(QWidget):
     # -- selection and detail -----------------------------------------------------------------
 
     def current_id(self) -> int | None:
+        current = self.current_summary()
+        return None if current is None else current.id
+
+    def current_summary(self) -> CaptureSummary | None:
         index = self.table.currentIndex()
-        if not index.isValid():
-            return None
-        return self.model.summary(index.row()).id
+        return self.model.summary(index.row()) if index.isValid() else None
 
     def selected_ids(self) -> list[int]:
         rows = {index.row() for index in self.table.selectionModel().selectedRows()}
@@ -317,8 +322,9 @@ class CapturesPage(QWidget):
                 return
         if capture is None:
             return
-        QGuiApplication.clipboard().setText(capture.body.decode("utf-8", "replace"))
-        self.message.emit(f"Copied the body of #{capture_id}.", 3000)
+        text, said = clipboard_body(capture.body, f"#{capture_id}")
+        QGuiApplication.clipboard().setText(text)
+        self.message.emit(said, 5000)
 
     def compare_selected(self) -> CompareDialog | None:
         """Open Compare for the two selected captures, the older as A; otherwise say why not."""
