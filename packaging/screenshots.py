@@ -166,6 +166,7 @@ async def shoot(out: Path, directory: Path) -> None:
     await shoot_settings(window, out)
     compare = await shoot_compare(window, engine, out)
     await shoot_transfer(window, out, "light")
+    await shoot_menus(window, out, "light")
 
     # The offscreen platform has no system colour scheme to follow: set a dark palette as a
     # dark desktop would hand it to Fusion.
@@ -200,11 +201,32 @@ async def shoot(out: Path, directory: Path) -> None:
     compare.close()
     window.captures.filters.clear()
     await shoot_transfer(window, out, "dark")
+    await shoot_menus(window, out, "dark")
     QApplication.setPalette(light)
 
     window.close()
     await asyncio.to_thread(engine.stop)
     db.close()
+
+
+async def shoot_menus(window: MainWindow, out: Path, shade: str) -> None:
+    """The right-click menus of the capture list and the delivery log, over their lists."""
+    for index, table, name in (
+        (0, window.captures.table, "captures"),
+        (3, window.deliveries.table, "deliveries"),
+    ):
+        window.tabs.setCurrentIndex(index)
+        await settle(0.3)
+        if table.model().rowCount() == 0:
+            continue
+        table.selectRow(0)
+        table.customContextMenuRequested.emit(table.visualRect(table.model().index(0, 1)).center())
+        await settle(0.2)
+        menu = QApplication.activePopupWidget()
+        if menu is not None:
+            grab(menu, out / f"18-{shade}-menu-{name}.png")
+            menu.close()
+    window.tabs.setCurrentIndex(0)
 
 
 async def shoot_search(window: MainWindow, out: Path, prefix: str) -> None:
