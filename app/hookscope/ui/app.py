@@ -13,6 +13,7 @@ os.environ.setdefault("QT_API", "pyside6")  # qasync picks its Qt binding from t
 
 import qasync
 from PySide6.QtCore import QObject, Qt, QTimer, qVersion
+from PySide6.QtGui import QPixmap
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from hookscope import __version__
@@ -161,6 +162,28 @@ async def tell_and_wait(title: str, text: str) -> None:
     await done.wait()
 
 
+async def _draw_window(directory: Path) -> tuple[QPixmap, int]:
+    """The real window on the store in `directory`, drawn once, then closed: the picture."""
+    engine = Engine(directory, overrides={"host": "127.0.0.1", "port": 0, "api_port": 0})
+    await asyncio.to_thread(engine.start, listen=False)
+    db = open_store(directory)
+    try:
+        window = MainWindow(engine, db)
+        window.resize(1000, 700)
+        window.show()
+        await asyncio.sleep(0.1)
+        picture = window.grab()
+        tabs = window.tabs.count()
+        window.close_without_asking()
+        await window.settle()
+        window.deleteLater()
+        await asyncio.sleep(0)
+    finally:
+        db.close()
+        await asyncio.to_thread(engine.stop)
+    return picture, tabs
+
+
 def gui_selfcheck() -> str:
     """Build and draw the real window on a throwaway store; what was drawn, or raise.
 
@@ -174,25 +197,14 @@ def gui_selfcheck() -> str:
     icon = app.windowIcon()
     if icon.isNull() or not icon.availableSizes():
         raise RuntimeError("the app icon did not load from the packaged PNGs")
-    with tempfile.TemporaryDirectory(prefix="hookscope-selfcheck-") as tmp:
-        engine = Engine(Path(tmp), overrides={"host": "127.0.0.1", "port": 0, "api_port": 0})
-        engine.start(listen=False)
-        db = open_store(Path(tmp))
-        try:
-            window = MainWindow(engine, db)
-            window.resize(1000, 700)
-            window.show()
-            for _ in range(5):
-                app.processEvents()
-            picture = window.grab()
-            tabs = window.tabs.count()
-            window.bridge.detach()
-            window.hide()
-            window.deleteLater()
-            app.processEvents()
-        finally:
-            db.close()
-            engine.stop()
+    # On the qasync loop, as the app runs it: the window reads and counts on coroutines, and
+    # closing it does not stop the loop.
+    app.setQuitOnLastWindowClosed(False)
+    with (
+        tempfile.TemporaryDirectory(prefix="hookscope-selfcheck-") as tmp,
+        asyncio.Runner(loop_factory=lambda: qasync.QEventLoop(app)) as runner,
+    ):
+        picture, tabs = runner.run(_draw_window(Path(tmp)))
     if picture.isNull() or picture.width() < 100:
         raise RuntimeError("the window could not be drawn")
     sizes = sorted(size.width() for size in icon.availableSizes())

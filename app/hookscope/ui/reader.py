@@ -76,5 +76,10 @@ class StoreReader:
                 self._db.close()
                 self._db = None
 
-        self._pool.submit(close_db)
+        try:
+            self._pool.submit(close_db)
+        except RuntimeError:
+            # The interpreter is shutting down (a widget destroyed at exit): its threads are
+            # gone, and SQLite closes the connection with the process.
+            return
         self._pool.shutdown(wait=False)
