@@ -17,6 +17,7 @@ from difflib import SequenceMatcher
 from typing import Any
 
 from hookscope.core.contentviews import Cancelled, Superseded
+from hookscope.core.jsontext import json_type
 from hookscope.core.model import display_text
 
 MAX_CHANGES = 200  # changes listed; the others are only counted
@@ -71,20 +72,6 @@ class ValueChange:
             "a_type": self.a_type,
             "b_type": self.b_type,
         }
-
-
-def json_type(value: Any) -> str:
-    if isinstance(value, dict):
-        return "object"
-    if isinstance(value, list):
-        return "array"
-    if isinstance(value, str):
-        return "string"
-    if isinstance(value, bool):
-        return "boolean"
-    if value is None:
-        return "null"
-    return "number"
 
 
 def short(value: Any) -> str:

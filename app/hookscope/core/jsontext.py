@@ -85,3 +85,18 @@ def _escape(match: re.Match[str]) -> str:
 def encodable(text: str) -> bool:
     """True when `text` can be written as UTF-8 (it holds no lone surrogate)."""
     return text.isascii() or _LONE_SURROGATE.search(text) is None
+
+
+def json_type(value: Any) -> str:
+    """JSON's name for the type of a parsed value: object, array, string, boolean, null, number."""
+    if isinstance(value, dict):
+        return "object"
+    if isinstance(value, list):
+        return "array"
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, bool):
+        return "boolean"
+    if value is None:
+        return "null"
+    return "number"

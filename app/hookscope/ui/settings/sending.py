@@ -42,7 +42,7 @@ class SendingTab(FormTab):
         self._loaded_response_limit = 0
         self._shown_response_limit = 0
         self._build()
-        self.watch(
+        self._spins = (
             self.connect_spin,
             self.total_spin,
             self.retries_spin,
@@ -51,6 +51,7 @@ class SendingTab(FormTab):
             self.jitter_spin,
             self.response_limit_spin,
         )
+        self.watch(*self._spins)
 
     def _build(self) -> None:
 
@@ -123,18 +124,7 @@ class SendingTab(FormTab):
         self.loaded()
 
     def values(self) -> tuple[object, ...]:
-        return tuple(
-            spin.value()
-            for spin in (
-                self.connect_spin,
-                self.total_spin,
-                self.retries_spin,
-                self.backoff_spin,
-                self.max_backoff_spin,
-                self.jitter_spin,
-                self.response_limit_spin,
-            )
-        )
+        return tuple(spin.value() for spin in self._spins)
 
     def read_policy(self) -> SendPolicy | str:
         """The policy the form describes, or why it cannot be used (a sentence)."""

@@ -49,20 +49,6 @@ def limit_size(size: int) -> str:
     return human_size(size)
 
 
-def json_type(value: Any) -> str:
-    if isinstance(value, dict):
-        return "object"
-    if isinstance(value, list):
-        return "array"
-    if isinstance(value, str):
-        return "string"
-    if isinstance(value, bool):
-        return "boolean"
-    if value is None:
-        return "null"
-    return "number"
-
-
 def json_summary(value: Any) -> str:
     """One line for a tree cell: containers are counted, strings quoted and escaped."""
     if isinstance(value, dict):

@@ -13,12 +13,12 @@ from PySide6.QtCore import (
 )
 from PySide6.QtGui import QColor, QSyntaxHighlighter, QTextCharFormat, QTextDocument
 
+from hookscope.core.jsontext import json_type
 from hookscope.ui.widgets.bodytext import (
     HIGHLIGHT_LINE_LIMIT,
     JSON_GROUPS,
     JSON_TOKENS,
     json_summary,
-    json_type,
 )
 from hookscope.ui.widgets.records import Index, column_title
 
