@@ -35,6 +35,7 @@ PAGE = 200  # the window's page
 PRUNE_SHARE = 10  # retention keeps all but a tenth: the pruning rate is measured on that tenth
 WINDOW_TIMEOUT = 900.0  # seconds for the window's whole measurement (1M rows to scroll)
 CLI_TIMEOUT = 300.0
+PRUNE_TIMEOUT = 900.0  # seconds of pruning at most
 
 Progress = Callable[[str], None]
 
@@ -297,7 +298,7 @@ def _prune(directory: Path, keep: int) -> tuple[PruneTiming | None, str]:
     try:
         before = newest_and_count(db)[1]
         started = time.perf_counter()
-        deadline = started + WINDOW_TIMEOUT
+        deadline = started + PRUNE_TIMEOUT
         try:
             while time.perf_counter() < deadline and prune(db, max_captures=keep):
                 pass
@@ -342,13 +343,13 @@ def report(result: ScaleResult) -> str:
         f"  file size {_mb(result.file_bytes)} ({result.bytes_per_capture:,.0f} bytes a capture)",
         f"  first page {result.first_page_ms} ms, count of all {result.count_all_ms} ms",
         f"  captures list without a search (process start to exit): {result.cli_startup_ms} ms",
-        "  search                 found/expected  first page       count  CLI less start",
+        f"  {'search':<34} found/expected  first page       count    CLI (less start)",
     ]
     for s in result.searches:
         label = f"{s.name} {s.search!r}" + (f" +{s.verdict}" if s.verdict else "")
         lines.append(
-            f"  {label:<22} {s.count:>7,}/{s.expected:<7,} {s.first_page_ms:>8} ms"
-            f" {s.count_ms:>8} ms {s.cli_query_ms:>10} ms"
+            f"  {label:<34} {s.count:>7,}/{s.expected:<7,} {s.first_page_ms:>8} ms"
+            f" {s.count_ms:>8} ms {s.cli_ms:>7.0f} ms ({s.cli_query_ms:.0f} ms)"
         )
     window = result.window
     if window is None:
