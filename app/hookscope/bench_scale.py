@@ -39,6 +39,10 @@ CLI_TIMEOUT = 300.0
 Progress = Callable[[str], None]
 
 
+class ScaleError(ValueError):
+    """The bench cannot run as asked; the message is one sentence for the user."""
+
+
 def check_scale(count: int) -> str | None:
     """Why `count` captures is not a store size the bench builds (None: it is)."""
     if count < MIN_SCALE or count > MAX_SCALE:
@@ -137,7 +141,7 @@ def _store_folder(keep: Path | None) -> Iterator[Path]:
     whatever happens (Ctrl+C included)."""
     if keep is not None:
         if keep.exists() and (not keep.is_dir() or any(keep.iterdir())):
-            raise ValueError(f"{keep} is not an empty folder; --keep needs a new or empty one.")
+            raise ScaleError(f"{keep} is not an empty folder; --keep needs a new or empty one.")
         yield keep
         return
     with tempfile.TemporaryDirectory(prefix="hookscope-scale-") as tmp:
@@ -161,8 +165,11 @@ def _build(directory: Path, scale: int, say: Progress) -> tuple[ScaleResult, Exp
         built = time.perf_counter() - started
         say("building the search index...")
         started = time.perf_counter()
+        done = 0
         while index_pending(db, INDEX_BATCH):
-            pass
+            done += INDEX_BATCH
+            if done % (scale // 10 or 1) < INDEX_BATCH:
+                say(f"  {done:,} indexed")
         indexed = time.perf_counter() - started
     finally:
         db.close()  # the last connection: SQLite checkpoints the log into the file

@@ -100,7 +100,7 @@ def _scale(args: argparse.Namespace) -> int:
 
     try:
         result = bench_scale.run(args.scale, args.keep, None if args.json else say)
-    except ValueError as exc:  # --keep names a folder that is not empty
+    except bench_scale.ScaleError as exc:  # --keep names a folder that is not empty
         raise UserError(str(exc)) from None
     except KeyboardInterrupt:
         kept = "" if args.keep is None else f"; what was built so far is in {args.keep}"
