@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 
 from hookscope.cli.args import Commands, Parser, positive
 from hookscope.cli.common import UserError
@@ -26,6 +27,20 @@ def register(commands: Commands, common: Parser) -> None:
         help="measure attacks instead: deliveries during a slow-loris flood, memory under"
         " 40 concurrent 24 MiB uploads (about a minute)",
     )
+    bench.add_argument(
+        "--scale",
+        type=_captures,
+        metavar="N",
+        help="measure a store of N realistic captures instead (1,000 to 5,000,000), built in a"
+        " temporary folder removed at the end: file size, window start, search, scrolling,"
+        " memory, pruning, delete all",
+    )
+    bench.add_argument(
+        "--keep",
+        type=Path,
+        metavar="DIR",
+        help="with --scale: build the store in DIR (new or empty) and keep it",
+    )
     # Run the hostile measurement against another checkout's serve (its app folder), for
     # a before/after comparison with the same client.
     bench.add_argument("--serve-pythonpath", default=None, help=argparse.SUPPRESS)
@@ -39,6 +54,10 @@ def cmd_bench(args: argparse.Namespace) -> int:
             "bench starts Python load generators, which a bundle does not carry; run it from "
             "a pip or pipx install."
         )
+    if args.scale is not None:
+        return _scale(args)
+    if args.keep is not None:
+        raise UserError("--keep goes with --scale N: it keeps the store that builds.")
     if args.gui:
         from hookscope.ui import benchgui  # Qt, only for this measurement
 
@@ -59,4 +78,33 @@ def cmd_bench(args: argparse.Namespace) -> int:
     if not args.json:
         print("measuring (about half a minute)...", file=sys.stderr, flush=True)
     print(bench.report(bench.run(requests=args.requests), args.json))
+    return 0
+
+
+def _captures(text: str) -> int:
+    """A number of captures: digits, with `,` or `_` between thousands if you like."""
+    try:
+        return int(text.replace(",", "").replace("_", ""))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+
+
+def _scale(args: argparse.Namespace) -> int:
+    from hookscope import bench_scale
+
+    if problem := bench_scale.check_scale(args.scale):
+        raise UserError(problem)
+
+    def say(step: str) -> None:
+        print(step, file=sys.stderr, flush=True)
+
+    try:
+        result = bench_scale.run(args.scale, args.keep, None if args.json else say)
+    except bench_scale.ScaleError as exc:  # --keep names a folder that is not empty
+        raise UserError(str(exc)) from None
+    except KeyboardInterrupt:
+        kept = "" if args.keep is None else f"; what was built so far is in {args.keep}"
+        print(f"hookscope: bench interrupted{kept}.", file=sys.stderr)
+        return 130
+    print(bench_scale.as_json(result) if args.json else bench_scale.report(result))
     return 0
