@@ -22,6 +22,11 @@ from hookscope.storage.paths import db_path
 log = logging.getLogger(__name__)
 
 INTERVAL = 0.5  # seconds between two checkpoints while commits keep coming
+# Under steady commits a PASSIVE checkpoint never quite catches up, so the WAL never starts
+# over and grows. Past this size, right after a PASSIVE one has copied nearly everything, a
+# RESTART checkpoint copies the rest (holding the writer only for that short remainder) and
+# lets the next commit start the WAL from its beginning.
+RESTART_AT = 16 * 1024 * 1024
 WAL_LIMIT = 64 * 1024 * 1024  # bytes of WAL past which the writer checkpoints itself
 
 
@@ -30,18 +35,19 @@ def defer_checkpoints(conn: sqlite3.Connection) -> None:
     conn.execute("PRAGMA wal_autocheckpoint=0")
 
 
-def wal_too_large(directory: Path) -> bool:
-    """Whether the store's WAL passed WAL_LIMIT."""
+def wal_too_large(directory: Path, limit: int | None = None) -> bool:
+    """Whether the store's WAL passed `limit` bytes (WAL_LIMIT by default)."""
     try:
-        return Path(f"{db_path(directory)}-wal").stat().st_size > WAL_LIMIT
+        size = Path(f"{db_path(directory)}-wal").stat().st_size
     except OSError:
         return False
+    return size > (WAL_LIMIT if limit is None else limit)
 
 
-def checkpoint(conn: sqlite3.Connection) -> None:
-    """One PASSIVE checkpoint: as far as it can go without waiting for anyone."""
+def checkpoint(conn: sqlite3.Connection, mode: str = "PASSIVE") -> None:
+    """One checkpoint; PASSIVE goes as far as it can without waiting for anyone."""
     try:
-        conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+        conn.execute(f"PRAGMA wal_checkpoint({mode})").fetchall()
     except sqlite3.Error as exc:  # a busy or full disk: the next one tries again
         log.warning("WAL checkpoint not done (tried again later): %s", exc)
 
@@ -84,6 +90,8 @@ class Checkpointer:
                 if self._stopping.is_set():
                     return
                 checkpoint(conn)
+                if wal_too_large(self._directory, RESTART_AT):
+                    checkpoint(conn, "RESTART")
                 self._stopping.wait(INTERVAL)  # commits meanwhile: the next checkpoint
         finally:
             conn.close()

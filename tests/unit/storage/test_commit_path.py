@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlite_utils import Database
@@ -89,3 +90,27 @@ def test_a_backlog_of_unindexed_captures_is_indexed_only_now_and_then_while_busy
     assert len(ids) == 60
     # Before, every group waited for a batch; now at most one in ten of the writer's time.
     assert 1 <= len(busy) <= 15
+
+
+def test_a_large_wal_is_restarted_right_after_a_passive_checkpoint(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    modes: list[str] = []
+    real = checkpoint_module.checkpoint
+
+    def recorded(conn: Any, mode: str = "PASSIVE") -> None:
+        modes.append(mode)
+        real(conn, mode)
+
+    monkeypatch.setattr(checkpoint_module, "checkpoint", recorded)
+    monkeypatch.setattr(checkpoint_module, "RESTART_AT", 0)
+    writer = CaptureWriter(tmp_path / "data")
+    writer.start()
+    try:
+        asyncio.run(_one_by_one(writer, 3))
+        deadline = time.monotonic() + 10
+        while "RESTART" not in modes and time.monotonic() < deadline:
+            time.sleep(0.02)
+    finally:
+        writer.close()
+    assert modes[:2] == ["PASSIVE", "RESTART"]
