@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import importlib.util
 import json
+import os
 import statistics
 import subprocess
 import sys
@@ -46,6 +48,7 @@ LABELS = {
 class BenchResult:
     load: str  # "wrk" or "python"
     load_note: str
+    network_loop: str  # the loop `hookscope serve` captured on: "uvloop" or "asyncio"
     seconds: float  # of each wrk run (wrk); 0 with the Python client
     requests: int  # per run with the Python client; 0 with wrk
     rounds: int
@@ -169,6 +172,7 @@ def _result(
     p99 = latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))]
     return BenchResult(
         load="wrk" if use_wrk else "python",
+        network_loop=_network_loop(),
         load_note=(
             f"wrk, {THREADS} thread, {CONNECTIONS} connections"
             if use_wrk
@@ -195,6 +199,12 @@ def _result(
         verified=verified,
         **fanout,
     )
+
+
+def _network_loop() -> str:
+    """The loop the measured serve ran on (see net.runtime.new_network_loop)."""
+    uvloop = importlib.util.find_spec("uvloop") is not None
+    return "uvloop" if uvloop and os.environ.get("HOOKSCOPE_LOOP") != "asyncio" else "asyncio"
 
 
 def _cpu(runs: list[Round]) -> float | None:
@@ -272,7 +282,8 @@ def report(result: BenchResult, as_json: bool) -> str:
     )
     lines = [
         f"capture throughput, 1 KB signed Kardow delivery, servers in turn ({how},"
-        f" best of {result.rounds}); load: {result.load_note}:",
+        f" best of {result.rounds}); load: {result.load_note}; hookscope's network loop:"
+        f" {result.network_loop}:",
         f"  {'server':<48} {'req/s':>9} {'CPU us/req':>11} {'p99 ms':>8}",
     ]
     for name in SERVERS:

@@ -61,6 +61,7 @@ def test_bench_with_wrk_reports_every_server_and_its_ratios() -> None:
     result = bench.run(plan)
     figures = json.loads(bench.report(result, as_json=True))
     assert figures["load"] == "wrk"
+    assert figures["network_loop"] in {"uvloop", "asyncio"}
     assert set(figures["rps"]) == set(bench.SERVERS)
     assert all(rps > 0 for rps in figures["rps"].values())
     assert figures["failed"]["hookscope"] == 0
