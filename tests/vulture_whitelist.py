@@ -30,8 +30,6 @@ _._server
 _.exc_text
 # The `hookscope-gui` entry point in pyproject.toml.
 _.gui_main
-# Started as `python -c "from hookscope.bench import _bare_server; ..."` by the bench.
-_._bare_server
 
 # -- references that keep a Qt object alive, and tests reach it through ------------------------
 _.confirmation

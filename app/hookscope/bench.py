@@ -1,9 +1,16 @@
-"""`hookscope bench`: the speeds the README's Speed section names, against a bare baseline."""
+"""`hookscope bench`: the speeds the README's Speed section names, against the baselines.
+
+The baselines (a bare aiohttp handler, a server doing only group commit) are in `benchbase`; the
+load (wrk when it is on PATH) in `benchload`.
+"""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import importlib.util
 import json
+import os
 import statistics
 import subprocess
 import sys
@@ -16,8 +23,8 @@ from pathlib import Path
 from typing import Any
 
 import aiohttp
-from aiohttp import web
 
+from hookscope.benchload import CONNECTIONS, THREADS, Round, lua_script, run_python, run_wrk, wrk
 from hookscope.core.model import Credential, SendPolicy
 from hookscope.core.registration import Registration
 from hookscope.engine import Engine
@@ -27,17 +34,33 @@ from hookscope.storage.db import open_store
 from hookscope.storage.keyfile import load_vault
 from hookscope.storage.paths import key_path
 
-CONCURRENCY = 32
+SERVERS = ("app", "server", "commit-loop", "commit-thread", "hookscope")
+LABELS = {
+    "app": "bare aiohttp handler, web.Application route",
+    "server": "bare aiohttp handler, low-level web.Server",
+    "commit-loop": "group commit only, commits on the loop",
+    "commit-thread": "group commit only, commits on a thread",
+    "hookscope": "hookscope serve, verified, committed before ack",
+}
 
 
 @dataclass
 class BenchResult:
-    requests: int
-    bare_app_rps: float
-    bare_server_rps: float
-    hookscope_rps: float
+    load: str  # "wrk" or "python"
+    load_note: str
+    network_loop: str  # the loop `hookscope serve` captured on: "uvloop" or "asyncio"
+    seconds: float  # of each wrk run (wrk); 0 with the Python client
+    requests: int  # per run with the Python client; 0 with wrk
+    rounds: int
+    rps: dict[str, float]  # the best round of each server
+    cpu_us: dict[str, float | None]  # the server's CPU per request, over all its rounds
+    load_p99_ms: dict[str, float | None]  # under full load (wrk only)
+    failed: dict[str, int]  # non-2xx answers and socket errors
     ratio_to_app: float
     ratio_to_server: float
+    ratio_to_commit_loop: float
+    ratio_to_commit_thread: float
+    ratio_to_durable: float  # to the better of the two group-commit servers
     paced_rate: int
     ack_p50_ms: float
     ack_p99_ms: float
@@ -51,55 +74,9 @@ class BenchResult:
     fanout_delivered: int
 
 
-async def _throughput(url: str, total: int) -> float:
-    body, headers = kardow_delivery()
-    connector = aiohttp.TCPConnector(limit=CONCURRENCY)
-    async with aiohttp.ClientSession(connector=connector) as session:
-        queue = iter(range(total))
-
-        async def worker() -> None:
-            for _ in queue:
-                async with session.post(url, data=body, headers=headers) as response:
-                    await response.read()
-                    if response.status != 200:
-                        raise RuntimeError(f"{url} answered {response.status}")
-
-        started = time.perf_counter()
-        await asyncio.gather(*(worker() for _ in range(CONCURRENCY)))
-        return total / (time.perf_counter() - started)
-
-
-def _bare_server(kind: str = "server") -> None:
-    """A bare aiohttp handler: read the body, answer JSON. The baseline Hookscope is held to.
-
-    kind "app": the handler as most aiohttp code has it, a route of a web.Application.
-    kind "server": the same handler on aiohttp's low-level web.Server (no router, no
-    middlewares), which is what the capture listener itself is built on: the stricter baseline.
-    """
-
-    async def handle(request: web.BaseRequest) -> web.Response:
-        await request.read()
-        return web.json_response({"ok": True})
-
-    async def main() -> None:
-        runner: web.BaseRunner
-        if kind == "app":
-            app = web.Application()
-            app.router.add_route("*", "/{tail:.*}", handle)
-            runner = web.AppRunner(app, shutdown_timeout=1, access_log=None)
-        else:
-            runner = web.ServerRunner(web.Server(handle), shutdown_timeout=1)
-        await runner.setup()
-        site = web.TCPSite(runner, "127.0.0.1", 0)
-        await site.start()
-        print(f"listening on {runner.addresses[0][0]}:{runner.addresses[0][1]}", flush=True)
-        await asyncio.Event().wait()
-
-    asyncio.run(main())
-
-
 @contextmanager
-def _child(*args: str) -> Iterator[int]:
+def _child(*args: str) -> Iterator[tuple[int, int]]:
+    """A server process: its port and pid."""
     process = subprocess.Popen(
         [sys.executable, *args], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True
     )
@@ -108,7 +85,7 @@ def _child(*args: str) -> Iterator[int]:
         line = process.stdout.readline().strip()
         if not line.startswith("listening on"):
             raise RuntimeError(f"the benchmark server did not start: {line!r}")
-        yield int(line.rsplit(":", 1)[1])
+        yield int(line.rsplit(":", 1)[1]), process.pid
     finally:
         process.terminate()
         process.wait(30)
@@ -116,42 +93,105 @@ def _child(*args: str) -> Iterator[int]:
             process.stdout.close()
 
 
-def run(requests: int = 4000, rate: int = 500, seconds: float = 4.0) -> BenchResult:
-    """Measure both servers with the same client, alternating, best of two rounds each."""
+@dataclass
+class Plan:
+    """How hard and how long to measure (the defaults are the README's figures)."""
+
+    seconds: float = 5.0  # each wrk run
+    requests: int = 4000  # each Python-client run
+    rounds: int = 2
+    rate: int = 500
+    paced_seconds: float = 4.0
+    fanout_targets: int = 200
+    fanout_rounds: int = 7
+
+
+def run(plan: Plan | None = None) -> BenchResult:
+    """Measure every server with the same client, in turn, best of `rounds` each."""
+    plan = plan or Plan()
     with tempfile.TemporaryDirectory(prefix="hookscope-bench-") as tmp:
         data = Path(tmp) / "data"
         with open_store(data) as db:  # a stored secret, so every delivery is really verified
             vault = load_vault(key_path(data), create=True)
             assert vault is not None
             add_credential(db, vault, Credential("kardow", "bench", BENCH_SECRET.decode()))
-        bare = "from hookscope.bench import _bare_server; _bare_server({!r})"
-        with (
-            _child("-c", bare.format("app")) as app_port,
-            _child("-c", bare.format("server")) as server_port,
-            _child("-m", "hookscope", "serve", "--port", "0", "--data-dir", str(data)) as ours,
-        ):
-            urls = {
-                name: f"http://127.0.0.1:{port}/hook"
-                for name, port in (("app", app_port), ("server", server_port), ("ours", ours))
+        ours = ("-m", "hookscope", "serve", "--port", "0", "--api-port", "0")
+        with contextlib.ExitStack() as stack:
+            children = {
+                name: stack.enter_context(
+                    _child(*ours, "--data-dir", str(data))
+                    if name == "hookscope"
+                    else _child("-m", "hookscope.benchbase", name)
+                )
+                for name in SERVERS
             }
-            best = dict.fromkeys(urls, 0.0)
-            for url in urls.values():  # warm up: imports, WAL, caches
-                asyncio.run(_throughput(url, 300))
-            for _ in range(2):  # alternate, so a noisy moment does not favour one side
-                for name, url in urls.items():
-                    best[name] = max(best[name], asyncio.run(_throughput(url, requests)))
-            latencies = sorted(asyncio.run(paced(urls["ours"], rate, seconds)))
-            fanout = _fanout(Path(tmp) / "fanout", server_port)
+            rounds = _measure(children, plan, Path(tmp))
+            url = f"http://127.0.0.1:{children['hookscope'][0]}/hook"
+            latencies = sorted(asyncio.run(paced(url, plan.rate, plan.paced_seconds)))
+            fanout = _fanout(
+                Path(tmp) / "fanout", children["server"][0], plan.fanout_targets, plan.fanout_rounds
+            )
         stored, verified = _count(data)
+    return _result(plan, rounds, latencies, stored=stored, verified=verified, fanout=fanout)
+
+
+def _measure(children: dict[str, tuple[int, int]], plan: Plan, tmp: Path) -> dict[str, list[Round]]:
+    body, headers = kardow_delivery()
+    script = tmp / "post.lua"
+    script.write_text(lua_script(body, headers))
+    use_wrk = wrk() is not None
+
+    def once(name: str, seconds: float, requests: int) -> Round:
+        port, pid = children[name]
+        url = f"http://127.0.0.1:{port}/hook"
+        if use_wrk:
+            return run_wrk(url, script, seconds, pid)
+        return run_python(url, body, headers, requests, pid)
+
+    for name in SERVERS:  # warm up: imports, WAL, caches
+        once(name, 1, 300)
+    rounds: dict[str, list[Round]] = {name: [] for name in SERVERS}
+    for _ in range(plan.rounds):  # in turn, so a noisy moment does not favour one side
+        for name in SERVERS:
+            rounds[name].append(once(name, plan.seconds, plan.requests))
+    return rounds
+
+
+def _result(
+    plan: Plan,
+    rounds: dict[str, list[Round]],
+    latencies: list[float],
+    *,
+    stored: int,
+    verified: int,
+    fanout: dict[str, Any],
+) -> BenchResult:
+    use_wrk = wrk() is not None
+    best = {name: max(r.rps for r in runs) for name, runs in rounds.items()}
+    ours = best["hookscope"]
     p99 = latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))]
     return BenchResult(
-        requests=requests,
-        bare_app_rps=round(best["app"], 1),
-        bare_server_rps=round(best["server"], 1),
-        hookscope_rps=round(best["ours"], 1),
-        ratio_to_app=round(best["ours"] / best["app"], 3),
-        ratio_to_server=round(best["ours"] / best["server"], 3),
-        paced_rate=rate,
+        load="wrk" if use_wrk else "python",
+        network_loop=_network_loop(),
+        load_note=(
+            f"wrk, {THREADS} thread, {CONNECTIONS} connections"
+            if use_wrk
+            else f"Python aiohttp client, {CONNECTIONS} connections (wrk is not on PATH: it"
+            " shares the cores with the servers and caps the fast ones, so ratios read high)"
+        ),
+        seconds=plan.seconds if use_wrk else 0.0,
+        requests=0 if use_wrk else plan.requests,
+        rounds=plan.rounds,
+        rps={name: round(rps, 1) for name, rps in best.items()},
+        cpu_us={name: _cpu(runs) for name, runs in rounds.items()},
+        load_p99_ms={name: _p99(runs) for name, runs in rounds.items()},
+        failed={name: sum(r.failed for r in runs) for name, runs in rounds.items()},
+        ratio_to_app=round(ours / best["app"], 3),
+        ratio_to_server=round(ours / best["server"], 3),
+        ratio_to_commit_loop=round(ours / best["commit-loop"], 3),
+        ratio_to_commit_thread=round(ours / best["commit-thread"], 3),
+        ratio_to_durable=round(ours / max(best["commit-loop"], best["commit-thread"]), 3),
+        paced_rate=plan.rate,
         ack_p50_ms=round(statistics.median(latencies) * 1000, 2),
         ack_p99_ms=round(p99 * 1000, 2),
         ack_max_ms=round(latencies[-1] * 1000, 2),
@@ -159,6 +199,22 @@ def run(requests: int = 4000, rate: int = 500, seconds: float = 4.0) -> BenchRes
         verified=verified,
         **fanout,
     )
+
+
+def _network_loop() -> str:
+    """The loop the measured serve ran on (see net.runtime.new_network_loop)."""
+    uvloop = importlib.util.find_spec("uvloop") is not None
+    return "uvloop" if uvloop and os.environ.get("HOOKSCOPE_LOOP") != "asyncio" else "asyncio"
+
+
+def _cpu(runs: list[Round]) -> float | None:
+    figures = [r.cpu_us for r in runs if r.cpu_us is not None]
+    return round(statistics.fmean(figures), 1) if figures else None
+
+
+def _p99(runs: list[Round]) -> float | None:
+    best = max(runs, key=lambda r: r.rps)
+    return None if best.p99_ms is None else round(best.p99_ms, 2)
 
 
 def _fanout(data: Path, port: int, targets: int = 200, rounds: int = 7) -> dict[str, Any]:
@@ -221,24 +277,39 @@ def _count(data: Path) -> tuple[int, int]:
 def report(result: BenchResult, as_json: bool) -> str:
     if as_json:
         return json.dumps(asdict(result), indent=2)
-    return "\n".join(
-        [
-            f"capture throughput, 1 KB signed Kardow delivery, {CONCURRENCY} connections, "
-            f"{result.requests} requests (best of 2):",
-            f"  bare aiohttp handler, web.Application route  {result.bare_app_rps:>9.1f} req/s",
-            f"  bare aiohttp handler, low-level web.Server   {result.bare_server_rps:>9.1f} req/s",
-            f"  hookscope, each capture committed before ack {result.hookscope_rps:>9.1f} req/s",
-            f"  ratio to the Application handler {result.ratio_to_app:>6.3f}   (target >= 0.8)",
-            f"  ratio to the low-level handler   {result.ratio_to_server:>6.3f}",
-            f"ack latency at {result.paced_rate} req/s:",
-            f"  p50 {result.ack_p50_ms} ms   p99 {result.ack_p99_ms} ms   (target p99 < 25 ms)"
-            f"   max {result.ack_max_ms} ms",
-            f"captures stored: {result.stored} ({result.verified} verified)",
-            f"fan-out of one Kardow event to {result.fanout_targets} local webhook targets,"
-            " each signed, every attempt logged:",
-            f"  median {result.fanout_median_ms} ms   best {result.fanout_best_ms} ms"
-            f"   (target < 1000 ms)   delivered {result.fanout_delivered}",
-            f"  bare aiohttp client, same {result.fanout_targets} POSTs at once:"
-            f" median {result.fanout_bare_median_ms} ms",
-        ]
+    how = (
+        f"{result.seconds:g} s each" if result.load == "wrk" else f"{result.requests} requests each"
     )
+    lines = [
+        f"capture throughput, 1 KB signed Kardow delivery, servers in turn ({how},"
+        f" best of {result.rounds}); load: {result.load_note}; hookscope's network loop:"
+        f" {result.network_loop}:",
+        f"  {'server':<48} {'req/s':>9} {'CPU us/req':>11} {'p99 ms':>8}",
+    ]
+    for name in SERVERS:
+        cpu = result.cpu_us[name]
+        p99 = result.load_p99_ms[name]
+        failed = f"   {result.failed[name]} failed" if result.failed[name] else ""
+        lines.append(
+            f"  {LABELS[name]:<48} {result.rps[name]:>9.1f}"
+            f" {'-' if cpu is None else f'{cpu:.0f}':>11} {'-' if p99 is None else p99:>8}{failed}"
+        )
+    lines += [
+        f"  ratio to the Application handler {result.ratio_to_app:>6.3f}   (target >= 0.6)",
+        f"  ratio to the low-level handler   {result.ratio_to_server:>6.3f}",
+        f"  ratio to group commit on the loop   {result.ratio_to_commit_loop:>6.3f}",
+        f"  ratio to group commit on a thread   {result.ratio_to_commit_thread:>6.3f}",
+        f"  ratio to the durable limit (the better of the two) {result.ratio_to_durable:>6.3f}"
+        "   (target >= 0.85)",
+        f"ack latency at {result.paced_rate} req/s (Python client, paced):",
+        f"  p50 {result.ack_p50_ms} ms   p99 {result.ack_p99_ms} ms   (target p99 < 25 ms)"
+        f"   max {result.ack_max_ms} ms",
+        f"captures stored: {result.stored} ({result.verified} verified)",
+        f"fan-out of one Kardow event to {result.fanout_targets} local webhook targets,"
+        " each signed, every attempt logged:",
+        f"  median {result.fanout_median_ms} ms   best {result.fanout_best_ms} ms"
+        f"   (target < 1000 ms)   delivered {result.fanout_delivered}",
+        f"  bare aiohttp client, same {result.fanout_targets} POSTs at once:"
+        f" median {result.fanout_bare_median_ms} ms",
+    ]
+    return "\n".join(lines)

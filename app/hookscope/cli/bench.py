@@ -45,6 +45,7 @@ def register(commands: Commands, common: Parser) -> None:
     # a before/after comparison with the same client.
     bench.add_argument("--serve-pythonpath", default=None, help=argparse.SUPPRESS)
     bench.add_argument("--requests", type=positive, default=4000, help=argparse.SUPPRESS)
+    bench.add_argument("--seconds", type=positive, default=5, help=argparse.SUPPRESS)
     bench.set_defaults(run=cmd_bench)
 
 
@@ -73,11 +74,13 @@ def cmd_bench(args: argparse.Namespace) -> int:
         result = benchhostile.run(args.serve_pythonpath)
         print(benchhostile.report(result, args.json))
         return 0
-    from hookscope import bench  # imported here: it is only needed for this command
+    from hookscope import bench, benchload  # only needed for this command
 
     if not args.json:
-        print("measuring (about half a minute)...", file=sys.stderr, flush=True)
-    print(bench.report(bench.run(requests=args.requests), args.json))
+        load = "wrk" if benchload.wrk() else "a Python client (wrk is not on PATH)"
+        print(f"measuring with {load} (about a minute)...", file=sys.stderr, flush=True)
+    plan = bench.Plan(seconds=args.seconds, requests=args.requests)
+    print(bench.report(bench.run(plan), args.json))
     return 0
 
 

@@ -55,7 +55,18 @@ class Headers(tuple[Header, ...]):
     @classmethod
     def from_raw(cls, fields: Iterable[tuple[bytes, bytes]]) -> Headers:
         """Headers from the raw bytes on the wire, without loss (see `decode_header`)."""
-        return cls((decode_header(name), decode_header(value)) for name, value in fields)
+        # Built directly: every part is text by construction, so the check in __new__ (and its
+        # second pass over the pairs) is skipped on the capture path.
+        return tuple.__new__(
+            cls,
+            [
+                (
+                    name.decode(HEADER_ENCODING, HEADER_ERRORS),
+                    value.decode(HEADER_ENCODING, HEADER_ERRORS),
+                )
+                for name, value in fields
+            ],
+        )
 
     def get(self, name: str) -> str | None:
         """The first value of the header `name` (any case), or None."""

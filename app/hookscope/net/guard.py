@@ -17,7 +17,7 @@ import socket
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from aiohttp import web
 from aiohttp.web_protocol import RequestHandler
@@ -80,8 +80,8 @@ class Connection(asyncio.Protocol):
     # -- asyncio.Protocol ---------------------------------------------------------------------
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        assert isinstance(transport, asyncio.Transport)
-        self.transport = transport
+        # A stream transport; uvloop's do not derive from asyncio.Transport.
+        self.transport = cast(asyncio.Transport, transport)
         self.handler.connection_made(transport)
 
     def data_received(self, data: bytes) -> None:
@@ -204,9 +204,9 @@ class _Refusal(asyncio.Protocol):
         self._transport: asyncio.Transport | None = None
         self._timer: asyncio.TimerHandle | None = None
 
-    def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        assert isinstance(transport, asyncio.Transport)
-        self._transport = transport
+    def connection_made(self, stream: asyncio.BaseTransport) -> None:
+        # A stream transport; uvloop's do not derive from asyncio.Transport.
+        self._transport = transport = cast(asyncio.Transport, stream)
         body = (
             b'{"error": {"code": "too_many_connections", "message": '
             b'"Too many open connections; try again shortly."}}'

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import importlib
 import logging
+import os
 import time
 from concurrent.futures import Future
 from dataclasses import replace
@@ -121,9 +123,26 @@ class _AcceptErrors:
         self._dropped = 0
 
 
+def new_network_loop() -> asyncio.AbstractEventLoop:
+    """uvloop's loop when it is installed (the `fast` extra), else asyncio's own.
+
+    Only the network thread's loop: the window's is qasync's. Set HOOKSCOPE_LOOP=asyncio to
+    keep asyncio's loop with uvloop installed.
+    """
+    if os.environ.get("HOOKSCOPE_LOOP", "") != "asyncio":
+        try:
+            uvloop = importlib.import_module("uvloop")
+        except ImportError:
+            pass
+        else:
+            loop: asyncio.AbstractEventLoop = uvloop.new_event_loop()
+            return loop
+    return asyncio.new_event_loop()
+
+
 def run_network_loop(ready: Future[asyncio.AbstractEventLoop]) -> None:
     """Run a new event loop in this thread until stopped; hand it out through `ready`."""
-    loop = asyncio.new_event_loop()
+    loop = new_network_loop()
     asyncio.set_event_loop(loop)
     loop.set_exception_handler(_AcceptErrors())
     ready.set_result(loop)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import sys
 from typing import Any
 
 import pytest
@@ -86,3 +87,32 @@ def test_the_soft_limit_is_raised_before_any_cap_shrinks(monkeypatch: pytest.Mon
     settings = ListenerSettings()
     assert runtime.fit_to_file_limit(settings) == settings
     assert limits["soft"] >= runtime.FILES_RESERVED + 128 + 2 * 512
+
+
+def test_the_network_loop_is_asyncio_s_own_when_asked(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HOOKSCOPE_LOOP", "asyncio")
+    loop = runtime.new_network_loop()
+    try:
+        assert type(loop).__module__.startswith("asyncio")
+    finally:
+        loop.close()
+
+
+def test_the_network_loop_is_uvloop_s_when_it_is_installed(monkeypatch: pytest.MonkeyPatch) -> None:
+    uvloop = pytest.importorskip("uvloop")
+    monkeypatch.delenv("HOOKSCOPE_LOOP", raising=False)
+    loop = runtime.new_network_loop()
+    try:
+        assert isinstance(loop, uvloop.Loop)
+    finally:
+        loop.close()
+
+
+def test_without_uvloop_the_network_loop_is_asyncio_s(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("HOOKSCOPE_LOOP", raising=False)
+    monkeypatch.setitem(sys.modules, "uvloop", None)  # an import of it fails
+    loop = runtime.new_network_loop()
+    try:
+        assert type(loop).__module__.startswith("asyncio")
+    finally:
+        loop.close()
