@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 
 from hookscope.core.contentviews import Cancelled, Superseded
 from hookscope.core.diff import CaptureDiff, Side, compare
+from hookscope.core.model import Capture
 from hookscope.storage import reads
 from hookscope.ui.background import Background
 from hookscope.ui.captures.comparehtml import Colours, comparison_html
@@ -51,6 +52,11 @@ def compare_stored(directory: Path, a_id: int, b_id: int, cancelled: Cancelled) 
     if a is None or b is None:
         gone = a_id if a is None else b_id
         raise CaptureGone(f"Capture #{gone} is no longer in the store.")
+    return compare_captures(a, b, cancelled)
+
+
+def compare_captures(a: Capture, b: Capture, cancelled: Cancelled) -> CaptureDiff:
+    """Compare two captures (on a worker thread)."""
     return compare(a, b, cancelled)
 
 
