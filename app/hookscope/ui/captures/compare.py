@@ -28,6 +28,7 @@ from hookscope.core.model import Capture
 from hookscope.storage import reads
 from hookscope.ui.background import Background
 from hookscope.ui.captures.comparehtml import Colours, comparison_html
+from hookscope.ui.childwork import ChildFailed, compare_elsewhere, compare_in_child
 from hookscope.ui.formats import human_size, local_time
 from hookscope.ui.style import monospace, say, tone_colour
 from hookscope.ui.widgets.badges import Badge
@@ -56,7 +57,10 @@ def compare_stored(directory: Path, a_id: int, b_id: int, cancelled: Cancelled) 
 
 
 def compare_captures(a: Capture, b: Capture, cancelled: Cancelled) -> CaptureDiff:
-    """Compare two captures (on a worker thread)."""
+    """Compare two captures (on a worker thread); when a body is huge, in a child process,
+    since parsing it would hold the interpreter lock, and so the window, for seconds."""
+    if compare_elsewhere(a, b):
+        return compare_in_child(a, b, cancelled)
     return compare(a, b, cancelled)
 
 
@@ -199,6 +203,9 @@ class CompareDialog(QDialog):
             return  # cancel() said so already
         except CaptureGone as exc:
             self._failed(str(exc))
+            return
+        except ChildFailed as exc:
+            self._failed(f"Could not compare the captures: {exc}.")
             return
         except (reads.StoreError, sqlite3.Error) as exc:
             self._failed(f"The store could not be read: {exc}")
