@@ -280,6 +280,15 @@ def test_a_failure_in_the_child_is_one_sentence() -> None:
         run_in_child(int, ("not a number",), never)
 
 
+def test_a_child_that_cannot_start_is_one_sentence(monkeypatch: pytest.MonkeyPatch) -> None:
+    def refuse(process: object) -> None:
+        raise OSError(11, "Resource temporarily unavailable")  # as at the process limit
+
+    monkeypatch.setattr(multiprocessing.process.BaseProcess, "start", refuse)
+    with pytest.raises(ChildFailed, match=r"^its process could not start \(.*unavailable\)$"):
+        run_in_child(int, ("1",), never)
+
+
 # -- leaving -------------------------------------------------------------------------------------
 
 EXIT_SCRIPT = """

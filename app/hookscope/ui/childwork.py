@@ -1,8 +1,9 @@
 """Work that would hold the interpreter lock for long, done in a child process.
 
-`json.loads` of a 25 MB body is one C call that keeps Python's interpreter lock for over a
-second: on a worker thread it still freezes the window, and the millions of objects it makes
-cost the GUI thread's garbage collector a few hundred ms more. Such work runs here in a child
+`json.loads` of a 25 MB body is C code that holds Python's interpreter lock in long stretches:
+on a worker thread it still freezes the window (up to half a second at a time, measured by
+`hookscope bench --gui`), and the millions of objects it makes cost the GUI thread's garbage
+collector a few hundred ms more. Such work runs here in a child
 process, started with "spawn" (forking a process that runs Qt's threads is unsafe), and only a
 small result, or bytes, comes back: unpickling a parsed document would hold the lock again.
 The worker thread that waits for the child looks at `cancelled()` and the deadline every
@@ -73,12 +74,13 @@ def run_in_child(
         target=_serve, args=(sender, target, args), name="hookscope-child", daemon=True
     )
     try:
-        try:
-            process.start()
-        except OSError as exc:
-            raise ChildFailed(f"its process could not start ({exc.strerror or exc})") from exc
-        finally:
-            sender.close()  # only the child writes: its death shows as the end of the pipe
+        process.start()
+    except (OSError, RuntimeError) as exc:  # RuntimeError: a main module without its guard
+        receiver.close()
+        raise ChildFailed(f"its process could not start ({exc})") from exc
+    finally:
+        sender.close()  # only the child writes: its death shows as the end of the pipe
+    try:
         return _wait(process, receiver, cancelled, deadline)  # type: ignore[no-any-return]
     finally:
         receiver.close()
