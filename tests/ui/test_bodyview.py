@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
@@ -567,8 +568,22 @@ async def test_show_all_of_25_mb_lays_out_only_the_rows_on_screen(
     assert scroll.value() == scroll.maximum()
 
 
+@pytest.fixture
+def collector_off() -> Iterator[None]:
+    """Automatic garbage collection off, as in the app (ui/app.py GarbageCollector): parsing
+    a body on the worker thread allocates enough to start a collection there, which would
+    destroy a Qt object left over from an earlier step off the GUI thread."""
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
+        gc.collect()
+
+
 @pytest.mark.slow
 @pytest.mark.asyncio
+@pytest.mark.usefixtures("collector_off")
 async def test_switching_bodies_while_a_big_one_renders_shows_the_new_one(
     view: BodyView,
 ) -> None:
