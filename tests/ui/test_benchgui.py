@@ -45,3 +45,21 @@ async def test_the_gui_bench_measures_the_loop_while_show_all_shows_a_huge_body(
     assert '"Show all" on a 1.0 MB JSON body, then every view to its end:' in text
     assert f"max {result.lag_max_ms} ms" in text
     assert '"show_all": {' in benchgui.report(figures, as_json=True)
+
+
+@pytest.mark.slow
+@pytest.mark.asyncio
+async def test_the_gui_bench_measures_the_loop_while_two_huge_bodies_are_compared() -> None:
+    result = await benchgui.measure_compare(size=2 * 1024 * 1024)
+    assert result.size >= 2 * 1024 * 1024
+    assert result.compared_ms > 0
+    assert 0 <= result.lag_p99_ms <= result.lag_max_ms
+    first = await benchgui.measure_body(size=2 * 1024 * 1024)
+    figures = benchgui.GuiBenchResult(
+        100, 1.0, 100, 100, 1.0, 2.0, 3.0, 4.0, 5.0, first_show=first, compare=result
+    )
+    text = benchgui.report(figures, as_json=False)
+    assert "two 2.0 MB JSON bodies compared:" in text
+    assert "a 2.0 MB JSON body in the body view" in text
+    assert f"max {result.lag_max_ms} ms" in text
+    assert '"compare": {' in benchgui.report(figures, as_json=True)

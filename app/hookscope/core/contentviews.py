@@ -12,7 +12,7 @@ import json
 import re
 import zlib
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Literal, Protocol
 from urllib.parse import parse_qsl
 
@@ -57,6 +57,8 @@ class Analysis:
         form_text: the decoded fields of a form, one `name = value` a line (kind "form").
         encoding: the charset the text decodes with (kinds "text" and "form").
         notice: a sentence to show above the body (not valid JSON, repeated keys, ...).
+        detached: the body is JSON but `document` is not kept: it was parsed in another
+            process (a huge body), which gave the pretty text (see `pretty_elsewhere`).
     """
 
     kind: Kind
@@ -66,6 +68,7 @@ class Analysis:
     encoding: str = "utf-8"
     notice: str = ""
     mime: str = ""
+    detached: bool = False
 
 
 def parse_content_type(content_type: str) -> tuple[str, str]:
@@ -92,6 +95,13 @@ def _decode_strict(body: bytes, encoding: str, *, final: bool) -> str | None:
     except UnicodeDecodeError:
         return None
     return None if "\x00" in text else text
+
+
+def may_be_json(body: bytes, content_type: str = "") -> bool:
+    """Whether `analyse` would try to parse `body` as JSON (cheap: the type and first bytes)."""
+    return bool(body) and (
+        "json" in parse_content_type(content_type)[0] or bool(_JSON_START.match(body))
+    )
 
 
 def analyse(body: bytes, content_type: str = "", *, truncated: bool = False) -> Analysis:
@@ -384,16 +394,43 @@ def render(
     analysis: Analysis,
     text_limit: int | None,
     cancelled: Cancelled = _never,
+    pretty_text: tuple[str, bool] | None = None,
 ) -> Rendering:
-    """Pretty and raw text of `body`, cut at the limit (None: everything)."""
+    """Pretty and raw text of `body`, cut at the limit (None: everything). `pretty_text`: the
+    pretty text and whether cut, when made elsewhere (a detached analysis)."""
     raw, raw_cut = VIEWS["raw"].render(body, analysis, text_limit, cancelled)
     if cancelled():
         raise Superseded
     if analysis.kind == "text" and analysis.encoding == "utf-8":
         pretty, pretty_cut = raw, raw_cut  # the same text: decode it once
+    elif pretty_text is not None:
+        pretty, pretty_cut = pretty_text
     else:
         pretty, pretty_cut = pretty_view(analysis).render(body, analysis, text_limit, cancelled)
     return Rendering(pretty, raw, pretty_cut, raw_cut)
+
+
+def pretty_elsewhere(
+    body: bytes, content_type: str, truncated: bool, limit: int | None
+) -> tuple[Analysis, bytes | None, bool]:
+    """What a process other than the window's does with a huge body that may be JSON: parse it
+    and make its pretty text. Returns the analysis without its document (`detached` when it is
+    JSON), the pretty text as UTF-8 bytes (None when it is not JSON: the text views decode it
+    themselves) and whether that text was cut at `limit`.
+
+    Bytes cross between processes as one copy; the parsed document would have to be rebuilt
+    object by object, holding the interpreter lock all along. Lone surrogates (from `\\ud800`
+    escapes) survive the trip as "surrogatepass" UTF-8.
+    """
+    analysis = analyse(body, content_type, truncated=truncated)
+    if analysis.kind != "json":
+        return analysis, None, False
+    text, cut = JsonView().render(body, analysis, limit, _never)
+    return (
+        replace(analysis, document=None, detached=True),
+        text.encode("utf-8", "surrogatepass"),
+        cut,
+    )
 
 
 # -- one view, for the command line ------------------------------------------------------------

@@ -24,9 +24,11 @@ from PySide6.QtWidgets import (
 
 from hookscope.core.contentviews import Cancelled, Superseded
 from hookscope.core.diff import CaptureDiff, Side, compare
+from hookscope.core.model import Capture
 from hookscope.storage import reads
 from hookscope.ui.background import Background
 from hookscope.ui.captures.comparehtml import Colours, comparison_html
+from hookscope.ui.childwork import ChildFailed, compare_elsewhere, compare_in_child
 from hookscope.ui.formats import human_size, local_time
 from hookscope.ui.style import monospace, say, tone_colour
 from hookscope.ui.widgets.badges import Badge
@@ -51,6 +53,14 @@ def compare_stored(directory: Path, a_id: int, b_id: int, cancelled: Cancelled) 
     if a is None or b is None:
         gone = a_id if a is None else b_id
         raise CaptureGone(f"Capture #{gone} is no longer in the store.")
+    return compare_captures(a, b, cancelled)
+
+
+def compare_captures(a: Capture, b: Capture, cancelled: Cancelled) -> CaptureDiff:
+    """Compare two captures (on a worker thread); when a body is huge, in a child process,
+    since parsing it would hold the interpreter lock, and so the window, for seconds."""
+    if compare_elsewhere(a, b):
+        return compare_in_child(a, b, cancelled)
     return compare(a, b, cancelled)
 
 
@@ -193,6 +203,9 @@ class CompareDialog(QDialog):
             return  # cancel() said so already
         except CaptureGone as exc:
             self._failed(str(exc))
+            return
+        except ChildFailed as exc:
+            self._failed(f"Could not compare the captures: {exc}.")
             return
         except (reads.StoreError, sqlite3.Error) as exc:
             self._failed(f"The store could not be read: {exc}")

@@ -35,6 +35,7 @@ from hookscope.core.contentviews import (
     render,
 )
 from hookscope.core.tasks import spawn
+from hookscope.ui.childwork import IN_PROCESS_LIMIT, ChildFailed, parse_elsewhere, pretty_in_child
 from hookscope.ui.formats import human_size
 from hookscope.ui.style import is_dark
 from hookscope.ui.widgets.bodyrows import TextRows, text_rows
@@ -55,6 +56,8 @@ MORE = 1 * MB
 # ones on a worker thread, so a 25 MB delivery never freezes the window.
 SYNC_LIMIT = 64 * KB
 COPY_NOTE_MS = 10_000  # how long the note that a copy was cut stays
+# A JSON body parsed in a child process has no document here to make a tree of.
+TREE_NOTE = f"Too large for the tree (over {human_size(IN_PROCESS_LIMIT)}): shown as text."
 # Top-level containers expanded when a document is shown, at most this many rows in total.
 EXPAND_BUDGET = 2000
 # Notes above the views: (light palette, dark palette) backgrounds; the text keeps its colour.
@@ -78,10 +81,12 @@ class BodyView(QWidget):
     Bodies up to SYNC_LIMIT are rendered inside set_body(). Bigger ones are parsed, formatted
     and indexed by line on a worker thread (asyncio.to_thread in a task from spawn(): a running
     qasync loop is needed); when another body (or limit) is set meanwhile, the old result is
-    thrown away. Raw and Pretty show the first TEXT_LIMIT bytes; the limit bar offers more, up to
-    all of it. A text longer than bodyrows.PLAIN_LIMIT and every hexdump are shown by a rows
-    view that lays out only the rows on screen, so showing 25 MB costs the GUI thread as little
-    as showing 25 KB.
+    thrown away. JSON bodies over childwork.IN_PROCESS_LIMIT are parsed and pretty-printed in
+    a child process (json.loads would hold the interpreter lock, and so the window, for
+    seconds): they have no tree. Raw and Pretty show the first TEXT_LIMIT bytes; the limit bar
+    offers more, up to all of it. A text longer than bodyrows.PLAIN_LIMIT and every hexdump
+    are shown by a rows view that lays out only the rows on screen, so showing 25 MB costs the
+    GUI thread as little as showing 25 KB.
 
     Signals:
         rendered(): the current body finished rendering in every view.
@@ -315,10 +320,16 @@ class BodyView(QWidget):
         text_limit, widths = self._text_limit, self._widths()
 
         def work() -> tuple[Analysis, Rendering, Indexed]:
-            done = analysis or analyse(body, content_type, truncated=truncated)
+            done, pretty = analysis, None
+            if (done is None or done.detached) and parse_elsewhere(body, content_type):
+                elsewhere, pretty = pretty_in_child(
+                    body, content_type, truncated, text_limit, cancel.is_set
+                )
+                done = done or elsewhere
+            done = done or analyse(body, content_type, truncated=truncated)
             if cancel.is_set():
                 raise Superseded
-            rendering = render(body, done, text_limit, cancel.is_set)
+            rendering = render(body, done, text_limit, cancel.is_set, pretty)
             return done, rendering, as_rows(rendering, widths, cancel.is_set)
 
         try:
@@ -328,11 +339,12 @@ class BodyView(QWidget):
             raise
         except Superseded:
             return
+        except ChildFailed as error:
+            self._failed(generation, f"Could not format this body: {error}.")
+            return
         except Exception as error:
             log.exception("could not render a body of %d bytes", len(body))
-            if self._is_current(generation):
-                self._show_empty(f"Could not render this body: {error}")
-                self.rendered.emit()
+            self._failed(generation, f"Could not render this body: {error}")
             return
         if not self._is_current(generation):
             return
@@ -340,6 +352,11 @@ class BodyView(QWidget):
             await asyncio.sleep(0)
             if not self._is_current(generation):
                 return
+
+    def _failed(self, generation: int, sentence: str) -> None:
+        if self._is_current(generation):
+            self._show_empty(sentence)
+            self.rendered.emit()
 
     def _is_current(self, generation: int) -> bool:
         # The widget may have been deleted (window closed) while the worker ran.
@@ -360,15 +377,18 @@ class BodyView(QWidget):
         ~30 ms for its 64 KB), so the loop may turn between views."""
         if analysis is not self._analysis:
             self._analysis = analysis
-            if analysis.kind == "json":
+            if analysis.kind == "json" and not analysis.detached:
                 self.model.set_document(analysis.document)
                 self._expand_first_level()
                 self.tree.show()
             else:
                 self.model.set_document({})
                 self.tree.hide()
-        self.notice.setText(analysis.notice)
-        self.notice.setVisible(bool(analysis.notice))
+        notice = " ".join(
+            sentence for sentence in (analysis.detached and TREE_NOTE, analysis.notice) if sentence
+        )
+        self.notice.setText(notice)
+        self.notice.setVisible(bool(notice))
         self.highlighter.enabled = analysis.kind == "json"
         self.pretty.rows_view.colours = json_tokens if analysis.kind == "json" else None
         placeholder = "Empty body (0 bytes)" if analysis.kind == "empty" else ""
@@ -403,7 +423,7 @@ class BodyView(QWidget):
             self.limit_bar.hide()
             return
         text = "; ".join(parts) + "."
-        if analysis.kind == "json":
+        if analysis.kind == "json" and not analysis.detached:
             text += " The tree has all of it."
         self.limit_label.setText(text)
         self.more_button.setEnabled(True)
