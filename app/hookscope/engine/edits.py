@@ -9,8 +9,11 @@ from hookscope.core.providers import Verifier
 from hookscope.engine.config import Configuration
 from hookscope.engine.runtime import Runtime
 from hookscope.storage import captures as capture_store
+from hookscope.storage import retention
 
 DELETE_BATCH = 500  # captures per commit: deliveries keep flowing between two batches
+# Delete all: captures per commit once the search index is emptied (about 0.06 ms each).
+DELETE_ALL_BATCH = 500
 
 
 class CaptureEdits:
@@ -35,21 +38,27 @@ class CaptureEdits:
         return deleted
 
     async def delete_all(self, progress: Callable[[int, int], None] | None = None) -> int:
-        """Delete every capture stored so far (not those arriving meanwhile), in batches.
+        """Delete every capture stored so far (not those arriving meanwhile), in batches, and
+        give the space back to the file system, a step at a time.
 
         `progress(done, total)` is called on the engine loop after each batch.
         """
         upto, total = await self._runtime.write(capture_store.newest_and_count)
+        if total:
+            await self._runtime.write(retention.clear_index)
         deleted = 0
         while deleted < total:
             batch = await self._runtime.write(
-                lambda db: capture_store.delete_oldest(db, upto, 2000)
+                lambda db: capture_store.delete_oldest(db, upto, DELETE_ALL_BATCH)
             )
             if batch == 0:  # someone else deleted some meanwhile
                 break
             deleted += batch
             if progress is not None:
                 progress(deleted, total)
+        while await self._runtime.write(retention.vacuum_step):
+            pass  # captures arriving meanwhile are committed between two steps
+        await self._runtime.write(retention.convert_if_small)
         return deleted
 
     async def reverify(self, ids: list[int] | None = None) -> dict[str, int]:

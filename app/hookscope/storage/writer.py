@@ -18,11 +18,20 @@ from typing import Any, TypeVar
 
 from sqlite_utils import Database
 
-from hookscope.core.model import Capture, Response, ResponseRule, Stored, iso_utc, utc_now
+from hookscope.core.model import (
+    Capture,
+    Response,
+    ResponseRule,
+    RetentionPolicy,
+    Stored,
+    iso_utc,
+    utc_now,
+)
 from hookscope.core.rules import as_sent, render
 from hookscope.storage.captures import headers_json, index_pending
 from hookscope.storage.credentials import forget_nonces
 from hookscope.storage.db import disk_full, open_store, text_param
+from hookscope.storage.retention import Pruner
 
 log = logging.getLogger(__name__)
 
@@ -106,6 +115,7 @@ class CaptureWriter:
         self._error: BaseException | None = None
         self._index_paused_until = 0.0  # time.monotonic(); only the writer thread uses it
         self._nonces_pruned_until = 0.0  # time.monotonic(); only the writer thread uses it
+        self._pruner = Pruner()  # only the writer thread uses it
 
     def start(self) -> None:
         self._thread = threading.Thread(target=self._run, name="hookscope-writer", daemon=True)
@@ -126,6 +136,10 @@ class CaptureWriter:
         future: ThreadFuture[T] = ThreadFuture()
         self._queue.put(_Job(fn, future))
         return future
+
+    def set_retention(self, policy: RetentionPolicy) -> None:
+        """Keep captures by this policy from now on (pruned between groups, in small steps)."""
+        self.call(lambda _db: self._pruner.set_policy(policy))
 
     def close(self, timeout: float = 30.0) -> None:
         """Commit everything queued, then stop the thread."""
@@ -157,16 +171,20 @@ class CaptureWriter:
         unindexed = 0
         while True:
             pause = self._index_paused_until - time.monotonic()
+            wake = self._pruner.wait()  # retention: what is due next (0: a step now)
             try:
                 if not behind:
-                    item = self._queue.get()
+                    item = self._queue.get(timeout=wake)
                 elif pause > 0:
-                    item = self._queue.get(timeout=pause)
+                    item = self._queue.get(timeout=min(pause, wake))
                 elif quiet:
                     item = self._queue.get_nowait()
                 else:
-                    item = self._queue.get(timeout=INDEX_AFTER_QUIET)
+                    item = self._queue.get(timeout=min(INDEX_AFTER_QUIET, wake))
             except queue.Empty:
+                if self._pruner.due(busy=False):
+                    self._prune(db)
+                    continue
                 if pause > 0:
                     continue  # the pause is over: index at the next quiet moment
                 quiet = True
@@ -179,6 +197,8 @@ class CaptureWriter:
                 unindexed = 0 if not behind else unindexed - FTS_BATCH
             group, stop = self._take_group(db, item)
             self._flush(db, group)
+            if self._pruner.due(busy=True):
+                self._prune(db)
             behind = True
             unindexed += len(group)
             if stop:
@@ -217,6 +237,17 @@ class CaptureWriter:
                 return True  # still behind: resumed after the pause
             log.exception("full-text indexing")
             return False
+
+    def _prune(self, db: Database) -> None:
+        """One short step of retention, between two groups or while idle."""
+        try:
+            self._pruner.step(db)
+        except Exception as exc:
+            self._pruner.failed()
+            if disk_full(exc) or isinstance(exc, sqlite3.OperationalError):
+                log.warning("old captures not pruned (tried again later): %s", exc)
+            else:
+                log.exception("pruning old captures")
 
     def _pause_indexing(self) -> None:
         """The disk is full: leave what space comes back to captures for a while."""
