@@ -13,7 +13,7 @@ from hookscope.storage import retention
 
 DELETE_BATCH = 500  # captures per commit: deliveries keep flowing between two batches
 # Delete all: captures per commit once the search index is emptied (about 0.06 ms each).
-DELETE_ALL_BATCH = 500
+DELETE_ALL_BATCH = 250
 
 
 class CaptureEdits:
@@ -45,7 +45,7 @@ class CaptureEdits:
         """
         upto, total = await self._runtime.write(capture_store.newest_and_count)
         if total:
-            await self._runtime.write(retention.clear_index)
+            await self._runtime.write(retention.retire_index)
         deleted = 0
         while deleted < total:
             batch = await self._runtime.write(
@@ -56,9 +56,11 @@ class CaptureEdits:
             deleted += batch
             if progress is not None:
                 progress(deleted, total)
-        while await self._runtime.write(retention.vacuum_step):
-            pass  # captures arriving meanwhile are committed between two steps
-        await self._runtime.write(retention.convert_if_small)
+        # Captures arriving meanwhile are committed between two steps.
+        while await self._runtime.write(retention.drop_retired_step):
+            pass
+        # Little left: rewritten at once. Else the writer gives the space back in the background.
+        await self._runtime.write(retention.compact_if_small)
         return deleted
 
     async def reverify(self, ids: list[int] | None = None) -> dict[str, int]:

@@ -25,7 +25,7 @@ from sqlite_utils import Database
 
 from hookscope.core.model import RetentionPolicy, iso_utc, utc_now
 from hookscope.storage.db import write_transaction
-from hookscope.storage.search import has_index
+from hookscope.storage.search import create_index, has_index
 
 log = logging.getLogger(__name__)
 
@@ -144,17 +144,56 @@ def _delete_range(db: Database, after: int, upto: int) -> int:
     return cursor.rowcount
 
 
-def clear_index(db: Database) -> None:
-    """Empty the search index at once, before every capture is deleted (Delete all).
+RETIRED = "captures_fts_retired"  # the index Delete all set aside, dropped in small pieces
+RETIRED_ROWS = 100  # rows of it deleted per step (each about 4 KiB)
 
-    Taking captures out of the index one by one is most of a delete's cost. Emptied whole,
-    with the indexer sent back to the start, the delete trigger has nothing to do; a capture
-    that stays (one arriving meanwhile) is indexed again, and search reads it until then.
+
+def retire_index(db: Database) -> None:
+    """Set the search index aside and start an empty one, before every capture is deleted.
+
+    Taking captures out of the index one by one is most of a delete's cost, and emptying a
+    large index at once holds the writer for many seconds (23 s for 200,000 captures here).
+    So Delete all renames it, makes a new empty one (the indexer starts again from the first
+    capture: one that stays, arriving meanwhile, is indexed again and searched by its text
+    until then), and `drop_retired_step` deletes the old one a few pages at a time.
     """
     with write_transaction(db):
-        if has_index(db):
-            db.execute("INSERT INTO captures_fts (captures_fts) VALUES ('delete-all')")
-        db.execute("UPDATE fts_progress SET upto = 0")
+        if has_index(db) and not _has_table(db, RETIRED):
+            db.execute("DROP TRIGGER captures_ad")
+            db.execute(f"ALTER TABLE captures_fts RENAME TO {RETIRED}")
+            create_index(db)
+        else:
+            db.execute("UPDATE fts_progress SET upto = 0")
+
+
+def drop_retired_step(db: Database, rows: int = RETIRED_ROWS) -> bool:
+    """Delete a few rows of the retired index (the whole of it once small); True if more."""
+    if not _has_table(db, RETIRED):
+        return False
+    with write_transaction(db):
+        # Not the rows FTS5 reads to open the table (its averages, 1, and structure, 10), or
+        # DROP TABLE could not open it to drop it.
+        for part, key, where in (
+            ("data", "id", "id NOT IN (1, 10)"),
+            ("idx", "segid, term", "1"),
+            ("docsize", "id", "1"),
+        ):
+            table = f"{RETIRED}_{part}"
+            if _has_table(db, table):
+                gone = db.execute(
+                    f"DELETE FROM {table} WHERE ({key}) IN"
+                    f" (SELECT {key} FROM {table} WHERE {where} LIMIT ?)",
+                    [rows],
+                ).rowcount
+                if gone:
+                    return True
+        db.execute(f"DROP TABLE {RETIRED}")
+    return False
+
+
+def _has_table(db: Database, name: str) -> bool:
+    found = db.execute("SELECT 1 FROM sqlite_master WHERE name = ?", [name]).fetchone()
+    return found is not None
 
 
 def merge_step(db: Database, pages: int = MERGE_PAGES) -> bool:
@@ -191,24 +230,24 @@ def vacuum_step(db: Database, pages: int = VACUUM_PAGES) -> bool:
     return int(free) > pages
 
 
-def convert_if_small(db: Database, limit: int = CONVERT_LIMIT) -> bool:
-    """Switch a store without incremental vacuum to it, when what is left is small to rewrite.
+def compact_if_small(db: Database, limit: int = CONVERT_LIMIT) -> bool:
+    """Rewrite the store when what is in use is small and much is free (after Delete all).
 
-    VACUUM rewrites every page in use: after Delete all that is little, and only then is the
-    stall short. True if the store was converted.
+    VACUUM rewrites only the pages in use, so then it is short; giving a huge free list back
+    step by step is not (each page taken off the list searches it). It also turns an older
+    store to incremental vacuum. True if the store was rewritten.
     """
-    if incremental(db):
-        return False
     (pages,) = db.execute("PRAGMA page_count").fetchone()
     (free,) = db.execute("PRAGMA freelist_count").fetchone()
     (size,) = db.execute("PRAGMA page_size").fetchone()
-    if (pages - free) * size > limit:
+    if (pages - free) * size > limit or (incremental(db) and free * size < limit):
         return False
     started = time.monotonic()
     db.execute("PRAGMA auto_vacuum=INCREMENTAL")
     db.execute("VACUUM")
     log.info(
-        "the store now gives freed space back as it goes (converted in %.1f s)",
+        "the store was rewritten without its %d free pages in %.1f s",
+        free,
         time.monotonic() - started,
     )
     return True
@@ -251,6 +290,8 @@ class Pruner:
         self._cursor = 0
         self._vacuum = True  # free pages may be left (a crash, an earlier run)
         self._merge = False  # deletes left markers in the search index
+        self._retired = True  # Delete all may have left an index to drop
+        self._pages = VACUUM_PAGES  # pages per vacuum step: follows STEP_TARGET
         self._next_round = 0.0  # time.monotonic()
         self._last_step = 0.0
 
@@ -266,7 +307,7 @@ class Pruner:
         Even without limits a look comes every ROUND_INTERVAL: captures deleted by the user,
         a cleared delivery log, free pages a crash left, all get their space given back.
         """
-        if self._plan is not None or self._vacuum or self._merge:
+        if self._plan is not None or self._vacuum or self._merge or self._retired:
             return 0.0
         return max(0.0, self._next_round - time.monotonic())
 
@@ -279,7 +320,7 @@ class Pruner:
     def failed(self) -> None:
         """A step failed (a full disk, a lock): try again at the next round."""
         self._plan = None
-        self._vacuum = self._merge = False
+        self._vacuum = self._merge = self._retired = False
         self._next_round = time.monotonic() + ROUND_INTERVAL
 
     def step(self, db: Database) -> int:
@@ -287,7 +328,7 @@ class Pruner:
         now = self._last_step = time.monotonic()
         if self._plan is None and now >= self._next_round:
             self._next_round = now + ROUND_INTERVAL
-            self._vacuum = True
+            self._vacuum = self._retired = True
             if self.policy.active:
                 self._plan = _plan(db, self.policy, utc_now())
                 self._cursor = 0
@@ -295,10 +336,17 @@ class Pruner:
             if self._plan.below or self._plan.excess:
                 return self._prune(db)
             self._plan = None
-        if self._merge:
+        if self._retired:
+            self._retired = drop_retired_step(db)
+            self._vacuum = True
+        elif self._merge:
             self._merge = merge_step(db)
         elif self._vacuum:
-            self._vacuum = vacuum_step(db)
+            self._vacuum = vacuum_step(db, self._pages)
+            took = time.monotonic() - now
+            if self._adapt and self._vacuum:
+                fit = int(STEP_TARGET * self._pages / max(took, 1e-6))
+                self._pages = max(MIN_BATCH, min(VACUUM_PAGES, fit, self._pages * 2))
         return 0
 
     def _prune(self, db: Database) -> int:

@@ -144,8 +144,13 @@ def test_delete_all_empties_the_index_first_and_search_still_finds_newcomers(
 ) -> None:
     db = open_store(tmp_path)
     ids = _fill(db, 20)
-    retention.clear_index(db)
+    retention.retire_index(db)
     db.execute("DELETE FROM captures WHERE id <= ?", [ids[-1]])
+    steps = 0
+    while retention.drop_retired_step(db, rows=2):
+        steps += 1
+    assert steps > 3  # in small pieces
+    assert db.execute("SELECT name FROM sqlite_master WHERE name LIKE '%retired%'").fetchall() == []
     (newcomer,) = insert_captures(db, [make_capture(body=b'{"text": "arrived meanwhile"}')])
     found = list_summaries(db, CaptureQuery(search="meanwhile", limit=10))
     assert [s.id for s in found] == [newcomer]
@@ -162,11 +167,13 @@ def test_an_older_store_is_converted_once_little_is_left(tmp_path: Path) -> None
     assert not retention.incremental(db)
     _fill(db, 200, size=4000)
     assert not retention.vacuum_step(db)  # nothing to give back step by step
-    assert not retention.convert_if_small(db, limit=1024)  # too much left to rewrite now
-    retention.clear_index(db)  # as Delete all does
+    assert not retention.compact_if_small(db, limit=1024)  # too much left to rewrite now
+    retention.retire_index(db)  # as Delete all does
     db.execute("DELETE FROM captures")
+    while retention.drop_retired_step(db):
+        pass
     before, _ = _file_bytes(db)
-    assert retention.convert_if_small(db)
+    assert retention.compact_if_small(db)
     after, free = _file_bytes(db)
     assert retention.incremental(db)
     assert after < before / 4
