@@ -240,7 +240,8 @@ def compact_if_small(db: Database, limit: int = CONVERT_LIMIT) -> bool:
     (pages,) = db.execute("PRAGMA page_count").fetchone()
     (free,) = db.execute("PRAGMA freelist_count").fetchone()
     (size,) = db.execute("PRAGMA page_size").fetchone()
-    if (pages - free) * size > limit or (incremental(db) and free * size < limit):
+    used = pages - free
+    if used * size > limit or not free or (incremental(db) and free < used):
         return False
     started = time.monotonic()
     db.execute("PRAGMA auto_vacuum=INCREMENTAL")
