@@ -37,7 +37,7 @@ PRUNE_BATCH = 16  # captures in the first batch; then between MIN_BATCH and MAX_
 MIN_BATCH = 4
 MAX_BATCH = 1000
 VACUUM_PAGES = 256  # pages handed back per step (1 MiB with 4 KiB pages, about 15 ms)
-MERGE_PAGES = 64  # search index pages merged per step: a delete leaves markers until merged
+MERGE_PAGES = 16  # search index pages merged per step (about 10 ms): a delete leaves markers
 ROUND_INTERVAL = 10.0  # seconds between two looks at the limits once nothing is left to do
 BUSY_GAP = 0.1  # while captures keep arriving, at most one step this often
 # Delete all converts a store without incremental vacuum when no more than this is left.
