@@ -80,6 +80,7 @@ class StorageTab(FormTab):
         self.keep_spin.setToolTip("The oldest captures past this number are deleted")
         self.days_spin = QSpinBox()
         self.days_spin.setRange(0, MAX_KEEP_DAYS)
+        self.days_spin.setGroupSeparatorShown(True)
         self.days_spin.setSpecialValueText("no limit")
         self.days_spin.setSuffix(" days")
         self.days_spin.setToolTip("Captures received longer ago than this are deleted")
@@ -89,6 +90,7 @@ class StorageTab(FormTab):
         self.error_label.hide()
 
         form = QFormLayout()
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.FieldsStayAtSizeHint)
         form.addRow("&Keep at most", self.keep_spin)
         form.addRow("Keep for at &most", self.days_spin)
         layout = QVBoxLayout(self)
@@ -98,8 +100,8 @@ class StorageTab(FormTab):
             plain_label(
                 "Starred captures are always kept (they count toward the number). The oldest "
                 "captures past either limit are deleted in the background, a few at a time, and "
-                "their space is given back to the disk. `hookscope serve --keep-captures N "
-                "--keep-days D` sets other limits for one run."
+                "their space is given back to the disk. hookscope serve --keep-captures N "
+                "--keep-days D sets other limits for one run."
             )
         )
         layout.addWidget(self.size_label)
