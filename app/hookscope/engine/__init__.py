@@ -139,6 +139,10 @@ class Engine:
     def on_captures(self, listener: CapturesListener) -> None:
         self._runtime.on_captures(listener)
 
+    def on_pruned(self, listener: CapturesListener) -> None:
+        """Call `listener(ids)` with the captures retention deleted, batch by batch."""
+        self._runtime.on_pruned(listener)
+
     def on_deliveries(self, listener: DeliveriesListener) -> None:
         self.sending.on_deliveries(listener)
 

@@ -101,13 +101,13 @@ def _plan(db: Database, policy: RetentionPolicy, now: datetime) -> _Plan:
     return _Plan(below, excess)
 
 
-def prune_batch(db: Database, cursor: int, plan: _Plan, batch: int) -> tuple[int, int, _Plan]:
+def prune_batch(db: Database, cursor: int, plan: _Plan, batch: int) -> tuple[int, list[int], _Plan]:
     """Delete the next unstarred captures the plan removes, up to `batch` ids after `cursor`.
 
-    Returns the new cursor, how many were deleted and the plan left (done when its `below` is
-    at or under the cursor and its `excess` is 0).
+    Returns the new cursor, the ids deleted and the plan left (done when its `below` is at or
+    under the cursor and its `excess` is 0).
     """
-    deleted = 0
+    deleted: list[int] = []
     with write_transaction(db):
         ids = [
             int(row[0])
@@ -116,32 +116,33 @@ def prune_batch(db: Database, cursor: int, plan: _Plan, batch: int) -> tuple[int
             )
         ]
         if not ids:
-            return cursor, 0, _Plan(0, 0)
+            return cursor, [], _Plan(0, 0)
         old = [i for i in ids if i < plan.below]
         excess = plan.excess
         if old:
             gone = _delete_range(db, cursor, old[-1])
             deleted += gone
-            excess = max(0, excess - gone)
+            excess = max(0, excess - len(gone))
             cursor = old[-1]
         rest = ids[len(old) :]
         if rest and excess > 0:
             upto = rest[min(excess, len(rest)) - 1]
             gone = _delete_range(db, cursor, upto)
             deleted += gone
-            excess -= gone
+            excess -= len(gone)
             cursor = upto
     end = len(ids) < batch and cursor == ids[-1]  # no capture left after this batch
     below = plan.below if not rest and not end else 0
     return cursor, deleted, _Plan(below, 0 if end else excess)
 
 
-def _delete_range(db: Database, after: int, upto: int) -> int:
+def _delete_range(db: Database, after: int, upto: int) -> list[int]:
     # The search index's delete trigger takes each capture out of the index as it goes.
     cursor = db.execute(
-        "DELETE FROM captures WHERE id > ? AND id <= ? AND NOT starred", [after, upto]
+        "DELETE FROM captures WHERE id > ? AND id <= ? AND NOT starred RETURNING id",
+        [after, upto],
     )
-    return cursor.rowcount
+    return [int(row[0]) for row in cursor.fetchall()]
 
 
 RETIRED = "captures_fts_retired"  # the index Delete all set aside, dropped in small pieces
@@ -324,8 +325,8 @@ class Pruner:
         self._vacuum = self._merge = self._retired = False
         self._next_round = time.monotonic() + ROUND_INTERVAL
 
-    def step(self, db: Database) -> int:
-        """One short step: a batch of deletes, or of pages given back. How many deleted."""
+    def step(self, db: Database) -> list[int]:
+        """One short step: a batch of deletes, or of pages given back. The ids deleted."""
         now = self._last_step = time.monotonic()
         if self._plan is None and now >= self._next_round:
             self._next_round = now + ROUND_INTERVAL
@@ -348,14 +349,14 @@ class Pruner:
             if self._adapt and self._vacuum:
                 fit = int(STEP_TARGET * self._pages / max(took, 1e-6))
                 self._pages = max(MIN_BATCH, min(VACUUM_PAGES, fit, self._pages * 2))
-        return 0
+        return []
 
-    def _prune(self, db: Database) -> int:
+    def _prune(self, db: Database) -> list[int]:
         assert self._plan is not None
         self._cursor, deleted, self._plan = prune_batch(db, self._cursor, self._plan, self._batch)
         if deleted and self._adapt:
             took = time.monotonic() - self._last_step
-            fit = int(STEP_TARGET * deleted / max(took, 1e-6))
+            fit = int(STEP_TARGET * len(deleted) / max(took, 1e-6))
             self._batch = max(MIN_BATCH, min(MAX_BATCH, fit, self._batch * 2))
         if deleted:
             self._vacuum = self._merge = True
@@ -372,5 +373,5 @@ def prune_all(db: Database, policy: RetentionPolicy, batch: int = 200) -> int:
     pruner.set_policy(policy)
     deleted = 0
     while pruner.wait() == 0.0:
-        deleted += pruner.step(db)
+        deleted += len(pruner.step(db))
     return deleted

@@ -105,11 +105,15 @@ class CaptureWriter:
     """
 
     def __init__(
-        self, directory: Path, on_committed: Callable[[list[int]], None] | None = None
+        self,
+        directory: Path,
+        on_committed: Callable[[list[int]], None] | None = None,
+        on_pruned: Callable[[list[int]], None] | None = None,
     ) -> None:
         self._directory = directory
         self._queue: queue.SimpleQueue[object] = queue.SimpleQueue()
         self._on_committed = on_committed
+        self._on_pruned = on_pruned  # the ids retention deleted, after each batch
         self._thread: threading.Thread | None = None
         self._ready = threading.Event()
         self._error: BaseException | None = None
@@ -241,13 +245,16 @@ class CaptureWriter:
     def _prune(self, db: Database) -> None:
         """One short step of retention, between two groups or while idle."""
         try:
-            self._pruner.step(db)
+            pruned = self._pruner.step(db)
         except Exception as exc:
             self._pruner.failed()
             if disk_full(exc) or isinstance(exc, sqlite3.OperationalError):
                 log.warning("old captures not pruned (tried again later): %s", exc)
             else:
                 log.exception("pruning old captures")
+            return
+        if pruned and self._on_pruned is not None:
+            self._on_pruned(pruned)
 
     def _pause_indexing(self) -> None:
         """The disk is full: leave what space comes back to captures for a while."""
