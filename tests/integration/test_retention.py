@@ -174,3 +174,21 @@ def test_bad_serve_flags_are_one_sentence(data_dir: Path, flags: list[str], mess
         for stream in (child.process.stdout, child.process.stderr):
             if stream is not None:
                 stream.close()
+
+
+def test_delete_all_after_one_cut_short_drops_the_index_it_set_aside(data_dir: Path) -> None:
+    _prefill(data_dir, 40)
+    db = open_store(data_dir)
+    retention.retire_index(db)  # as if the app stopped before dropping it
+    db.close()
+    fresh = _prefill(data_dir, 10)
+    with running_engine(data_dir) as engine:
+        assert engine.call(engine.delete_all()).result(60) == 50
+    db = open_store(data_dir, check=False)
+    try:
+        tables = {row[0] for row in db.execute("SELECT name FROM sqlite_master")}
+        assert "captures_fts" in tables
+        assert not [name for name in tables if "retired" in name]
+        assert not set(fresh) & {row[0] for row in db.execute("SELECT id FROM captures")}
+    finally:
+        db.close()

@@ -44,6 +44,9 @@ class CaptureEdits:
         `progress(done, total)` is called on the engine loop after each batch.
         """
         upto, total = await self._runtime.write(capture_store.newest_and_count)
+        # What an earlier Delete all set aside goes first: only one index is set aside at once.
+        while await self._runtime.write(retention.drop_retired_step):
+            pass
         if total:
             await self._runtime.write(retention.retire_index)
         deleted = 0

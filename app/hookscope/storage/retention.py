@@ -17,6 +17,7 @@ new captures, so it stops growing; Delete all converts it when little is left to
 from __future__ import annotations
 
 import logging
+import sqlite3
 import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -245,8 +246,12 @@ def compact_if_small(db: Database, limit: int = CONVERT_LIMIT) -> bool:
     if used * size > limit or not free or (incremental(db) and free < used):
         return False
     started = time.monotonic()
-    db.execute("PRAGMA auto_vacuum=INCREMENTAL")
-    db.execute("VACUUM")
+    try:
+        db.execute("PRAGMA auto_vacuum=INCREMENTAL")
+        db.execute("VACUUM")  # needs room for a copy of what is in use
+    except sqlite3.Error as exc:
+        log.warning("the store was not rewritten to give free space back: %s", exc)
+        return False
     log.info(
         "the store was rewritten without its %d free pages in %.1f s",
         free,
