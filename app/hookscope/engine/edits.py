@@ -43,28 +43,13 @@ class CaptureEdits:
 
         `progress(done, total)` is called on the engine loop after each batch.
         """
-        upto, total = await self._runtime.write(capture_store.newest_and_count)
-        # What an earlier Delete all set aside goes first: only one index is set aside at once.
-        while await self._runtime.write(retention.drop_retired_step):
-            pass
-        if total:
-            await self._runtime.write(retention.retire_index)
-        deleted = 0
-        while deleted < total:
-            batch = await self._runtime.write(
-                lambda db: capture_store.delete_oldest(db, upto, DELETE_ALL_BATCH)
-            )
-            if batch == 0:  # someone else deleted some meanwhile
-                break
-            deleted += batch
-            if progress is not None:
-                progress(deleted, total)
-        # Captures arriving meanwhile are committed between two steps.
-        while await self._runtime.write(retention.drop_retired_step):
-            pass
-        # Little left: rewritten at once. Else the writer gives the space back in the background.
-        await self._runtime.write(retention.compact_if_small)
-        return deleted
+        job = retention.DeleteAll(DELETE_ALL_BATCH)
+        reported = -1
+        while await self._runtime.write(job.step):  # captures arriving meanwhile go between
+            if progress is not None and job.total and job.deleted != reported:
+                reported = job.deleted
+                progress(job.deleted, job.total)
+        return job.deleted
 
     async def reverify(self, ids: list[int] | None = None) -> dict[str, int]:
         """Judge stored captures again with the current secrets; counts per verdict."""

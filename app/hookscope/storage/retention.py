@@ -25,6 +25,7 @@ from datetime import datetime, timedelta
 from sqlite_utils import Database
 
 from hookscope.core.model import RetentionPolicy, iso_utc, utc_now
+from hookscope.storage.captures import delete_oldest
 from hookscope.storage.db import write_transaction
 from hookscope.storage.search import create_index, has_index
 
@@ -299,6 +300,7 @@ class Pruner:
         self._merge = False  # deletes left markers in the search index
         self._retired = True  # Delete all may have left an index to drop
         self._pages = VACUUM_PAGES  # pages per vacuum step: follows STEP_TARGET
+        self._deleted_last = False  # the last step deleted: upkeep's turn next
         self._next_round = 0.0  # time.monotonic()
         self._last_step = 0.0
 
@@ -308,21 +310,21 @@ class Pruner:
             self._plan = None
             self._next_round = 0.0
 
-    def wait(self) -> float:
-        """Seconds until a step is due (0: now).
+    def wait(self, busy: bool = False) -> float:
+        """Seconds until a step is due (0: now); while captures arrive (`busy`), steps come
+        no more often than BUSY_GAP, so they never take most of the writer's time.
 
         Even without limits a look comes every ROUND_INTERVAL: captures deleted by the user,
         a cleared delivery log, free pages a crash left, all get their space given back.
         """
+        now = time.monotonic()
         if self._plan is not None or self._vacuum or self._merge or self._retired:
-            return 0.0
-        return max(0.0, self._next_round - time.monotonic())
+            return max(0.0, self._last_step + BUSY_GAP - now) if busy else 0.0
+        return max(0.0, self._next_round - now)
 
     def due(self, busy: bool) -> bool:
-        """Whether to take a step now; while captures arrive, no more often than BUSY_GAP."""
-        if self.wait() > 0:
-            return False
-        return not busy or time.monotonic() - self._last_step >= BUSY_GAP
+        """Whether to take a step now (a millisecond early counts: a queue's timeout)."""
+        return self.wait(busy) <= 0.001
 
     def failed(self) -> None:
         """A step failed (a full disk, a lock): try again at the next round."""
@@ -340,9 +342,15 @@ class Pruner:
                 self._plan = _plan(db, self.policy, utc_now())
                 self._cursor = 0
         if self._plan is not None:
-            if self._plan.below or self._plan.excess:
+            # Deletes and the upkeep after them take turns: under a steady stream the next
+            # round's deletes would otherwise never leave the index merges and the space a step.
+            upkeep = self._retired or self._merge or self._vacuum
+            if (self._plan.below or self._plan.excess) and not (upkeep and self._deleted_last):
+                self._deleted_last = True
                 return self._prune(db)
-            self._plan = None
+            if not (self._plan.below or self._plan.excess):
+                self._plan = None
+        self._deleted_last = False
         if self._retired:
             self._retired = drop_retired_step(db)
             self._vacuum = True
@@ -366,6 +374,48 @@ class Pruner:
         if deleted:
             self._vacuum = self._merge = True
         return deleted
+
+
+class DeleteAll:
+    """Delete every capture stored so far and give the space back, one short step at a time.
+
+    Each `step(db)` is a writer job of its own, so captures arriving meanwhile are committed
+    (and kept) between two steps: first what an earlier Delete all set aside is dropped (only
+    one index is set aside at once), then the search index is set aside, the captures are
+    deleted `batch` at a time, the set-aside index is dropped in pieces, and a store left
+    mostly free is rewritten (else the writer gives the space back in the background).
+
+    Attributes:
+        total: how many captures there were to delete (known after the first step).
+        deleted: how many are deleted so far.
+    """
+
+    def __init__(self, batch: int = 250) -> None:
+        self.total = 0
+        self.deleted = 0
+        self._batch = batch
+        self._upto: int | None = None  # the newest capture to delete
+        self._deleting = True
+
+    def step(self, db: Database) -> bool:
+        """One short step; False once everything is done."""
+        if self._upto is None:
+            if drop_retired_step(db):
+                return True
+            row = db.execute("SELECT max(id), count(*) FROM captures").fetchone()
+            self._upto, self.total = int(row[0] or 0), int(row[1])
+            if self.total:
+                retire_index(db)
+            return True
+        if self._deleting and self.deleted < self.total:
+            gone = delete_oldest(db, self._upto, self._batch)
+            self.deleted += gone
+            self._deleting = gone > 0  # 0: someone else deleted some meanwhile
+            return True
+        if drop_retired_step(db):
+            return True
+        compact_if_small(db)
+        return False
 
 
 def prune_all(db: Database, policy: RetentionPolicy, batch: int = 200) -> int:

@@ -120,6 +120,7 @@ class CaptureWriter:
         self._index_paused_until = 0.0  # time.monotonic(); only the writer thread uses it
         self._nonces_pruned_until = 0.0  # time.monotonic(); only the writer thread uses it
         self._pruner = Pruner()  # only the writer thread uses it
+        self._last_group = 0.0  # time.monotonic() of the last group committed
 
     def start(self) -> None:
         self._thread = threading.Thread(target=self._run, name="hookscope-writer", daemon=True)
@@ -175,7 +176,9 @@ class CaptureWriter:
         unindexed = 0
         while True:
             pause = self._index_paused_until - time.monotonic()
-            wake = self._pruner.wait()  # retention: what is due next (0: a step now)
+            # Retention's next step: while captures arrive, spaced out (see Pruner.wait).
+            busy = time.monotonic() - self._last_group < INDEX_AFTER_QUIET
+            wake = self._pruner.wait(busy)
             try:
                 if not behind:
                     item = self._queue.get(timeout=wake)
@@ -186,7 +189,7 @@ class CaptureWriter:
                 else:
                     item = self._queue.get(timeout=min(INDEX_AFTER_QUIET, wake))
             except queue.Empty:
-                if self._pruner.due(busy=False):
+                if self._pruner.due(busy):
                     self._prune(db)
                     continue
                 if pause > 0:
@@ -201,6 +204,7 @@ class CaptureWriter:
                 unindexed = 0 if not behind else unindexed - FTS_BATCH
             group, stop = self._take_group(db, item)
             self._flush(db, group)
+            self._last_group = time.monotonic()
             if self._pruner.due(busy=True):
                 self._prune(db)
             behind = True
