@@ -16,6 +16,7 @@ from hookscope.engine.config import SETTINGS
 from hookscope.storage import retention
 from hookscope.storage.captures import index_pending, set_starred
 from hookscope.storage.db import open_store
+from hookscope.storage.paths import db_path
 from hookscope.storage.settings import load_retention
 from hookscope.storage.writer import insert_captures
 from tests.conftest import make_capture, running_engine
@@ -116,6 +117,7 @@ def test_delete_all_gives_the_space_back(data_dir: Path) -> None:
         done: list[tuple[int, int]] = []
         assert engine.call(engine.delete_all(lambda *p: done.append(p))).result(60) == 400
         assert done[-1] == (400, 400)
+        assert db_path(data_dir).stat().st_size < before / 10  # at once, while running
         port = listener_port(engine)
         assert http(port, "POST", "/after", body=b'{"text": "still searchable"}').status == 200
     after, free = _file(data_dir)

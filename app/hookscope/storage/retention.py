@@ -250,6 +250,9 @@ def compact_if_small(db: Database, limit: int = CONVERT_LIMIT) -> bool:
     try:
         db.execute("PRAGMA auto_vacuum=INCREMENTAL")
         db.execute("VACUUM")  # needs room for a copy of what is in use
+        # In WAL mode the file shrinks when the rewrite is checkpointed: now, not at the next
+        # automatic checkpoint (an idle store would keep its size). PASSIVE never waits.
+        db.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
     except sqlite3.Error as exc:
         log.warning("the store was not rewritten to give free space back: %s", exc)
         return False
