@@ -202,6 +202,12 @@ async def shoot(out: Path, directory: Path) -> None:
     window.captures.filters.clear()
     await shoot_transfer(window, out, "dark")
     await shoot_menus(window, out, "dark")
+    window.open_settings()
+    assert window.settings_dialog is not None
+    window.settings_dialog.tabs.setCurrentWidget(window.settings_dialog.storage)
+    await settle(0.5)
+    grab(window.settings_dialog, out / "14-dark-settings-storage.png")
+    window.settings_dialog.close()
     QApplication.setPalette(light)
 
     window.close()

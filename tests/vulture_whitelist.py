@@ -67,6 +67,7 @@ _.attempts_of  # storage.deliveries: attempts by id (the window no longer calls 
 _.set_provider  # ComposerPanel: test setup
 _.set_event  # ComposerPanel: test setup
 _.forget_last_url  # ui.replay: test isolation
+_.prune_all  # storage.retention: the writer's pruning in one call, timed by the bench's --scale
 
 # -- names only the type checker reads -----------------------------------------------------------
 _.DataclassInstance  # ui.widgets.paging: the bound of its query type variable

@@ -63,6 +63,7 @@ EDITS: dict[str, Callable[[SettingsDialog], object]] = {
     "Secrets": edit_secrets,
     "Kardow API": lambda d: d.api_keys.generate_key(),
     "Sending": lambda d: d.sending.total_spin.setValue(99),
+    "Storage": lambda d: d.storage.days_spin.setValue(30),
     "Notifications": lambda d: d.notifications.notify_check.setChecked(True),
 }
 
@@ -234,5 +235,6 @@ async def test_every_tab_is_saved_by_one_save(
     assert [(r.pattern, r.status) for r in settings_store.list_rules(gui_db)] == [("/a/*", 201)]
     assert len(target_store.list_api_keys(gui_db)) == 1
     assert settings_store.load_send_policy(gui_db).total_timeout == 99
+    assert settings_store.load_retention(gui_db).max_days == 30
     assert settings_store.get_setting(gui_db, NOTIFY) is True
     assert dialog.notifications.notify_check.isChecked()

@@ -6,10 +6,10 @@ import argparse
 import os
 import sys
 
-from hookscope.cli.args import Commands, Parser, port_number
+from hookscope.cli.args import Commands, Parser, port_number, whole
 from hookscope.cli.common import UserError, directory
 from hookscope.cli.listen import ListenerOverrides
-from hookscope.core.checks import is_loopback
+from hookscope.core.checks import check_retention, is_loopback
 from hookscope.engine import Engine
 from hookscope.stopsignals import StopSignals
 from hookscope.storage.targets import check_api_key
@@ -45,12 +45,44 @@ def register(commands: Commands, common: Parser) -> None:
         metavar="FILE",
         help="accept the keys in FILE, one a line (blank lines and # comments skipped)",
     )
+    serve.add_argument(
+        "--keep-captures",
+        type=whole,
+        metavar="N",
+        help="keep at most N captures, deleting the oldest (starred ones are kept; 0: no limit;"
+        " default: the saved setting, no limit unless set)",
+    )
+    serve.add_argument(
+        "--keep-days",
+        type=whole,
+        metavar="D",
+        help="delete captures older than D days (starred ones are kept; 0: no limit;"
+        " default: the saved setting, no limit unless set)",
+    )
     serve.set_defaults(run=cmd_serve)
+
+
+def retention_overrides(args: argparse.Namespace) -> dict[str, int]:
+    """--keep-captures and --keep-days as overrides of the saved retention, checked."""
+    overrides = {
+        name: value
+        for name, value in (("max_captures", args.keep_captures), ("max_days", args.keep_days))
+        if value is not None
+    }
+    problem = check_retention(overrides.get("max_captures", 0), overrides.get("max_days", 0))
+    if problem:
+        raise UserError(problem)
+    return overrides
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
     overrides = ListenerOverrides.from_args(args)
-    engine = Engine(directory(args), overrides=overrides.as_dict(), api_keys=serve_api_keys(args))
+    engine = Engine(
+        directory(args),
+        overrides=overrides.as_dict(),
+        api_keys=serve_api_keys(args),
+        retention=retention_overrides(args),
+    )
     signals = StopSignals()
     signals.install()
     try:

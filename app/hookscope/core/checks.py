@@ -196,6 +196,25 @@ def check_policy(policy: SendPolicy) -> str | None:
     return None
 
 
+MAX_KEEP_CAPTURES = 1_000_000_000
+MAX_KEEP_DAYS = 100 * 365
+
+
+def check_retention(max_captures: int, max_days: int) -> str | None:
+    """How many captures to keep and for how many days (0: no limit; Settings, `serve`)."""
+    if not 0 <= max_captures <= MAX_KEEP_CAPTURES:
+        return (
+            f"The number of captures to keep must be a whole number from 0 (no limit) to "
+            f"{MAX_KEEP_CAPTURES:,}, not {max_captures}."
+        )
+    if not 0 <= max_days <= MAX_KEEP_DAYS:
+        return (
+            f"The days to keep captures must be a whole number from 0 (no limit) to "
+            f"{MAX_KEEP_DAYS:,}, not {max_days}."
+        )
+    return None
+
+
 def check_concurrency(value: int) -> str | None:
     """How many replays of a bulk replay may be in flight at once."""
     if not 1 <= value <= MAX_CONCURRENCY:

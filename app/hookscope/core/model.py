@@ -494,3 +494,19 @@ class DeliveryQuery:
     before_id: int | None = None
     after_id: int | None = None
     limit: int = 100
+
+
+@dataclass(frozen=True, slots=True)
+class RetentionPolicy:
+    """How many captures to keep, and for how long (0: no limit; both 0, the default: all).
+
+    The oldest captures past either limit are deleted in the background; starred ones never
+    are (they count toward `max_captures`, so a store may hold more starred ones than that).
+    """
+
+    max_captures: int = 0
+    max_days: int = 0
+
+    @property
+    def active(self) -> bool:
+        return self.max_captures > 0 or self.max_days > 0

@@ -18,9 +18,9 @@ from typing import Any, TypeVar
 
 from sqlite_utils import Database
 
-from hookscope.core.model import ListenerSettings
+from hookscope.core.model import ListenerSettings, RetentionPolicy
 from hookscope.core.tasks import spawn
-from hookscope.engine.config import LISTENERS, ConfigListener, Configuration
+from hookscope.engine.config import LISTENERS, SETTINGS, ConfigListener, Configuration
 from hookscope.engine.edits import CaptureEdits
 from hookscope.engine.imports import CaptureImports
 from hookscope.engine.registry import EmulatorRegistry
@@ -66,10 +66,12 @@ class Engine:
         overrides: dict[str, Any] | None = None,
         api_keys: list[str] | None = None,
         watch: bool = True,
+        retention: dict[str, int] | None = None,
     ) -> None:
         self.directory = directory
         self.key_file = key_path(directory)
         self._overrides = overrides or {}
+        self._retention_overrides = retention or {}
         self._watch = watch
         self._runtime = Runtime(directory)
         self.config = Configuration(self._runtime, self.key_file)
@@ -106,6 +108,8 @@ class Engine:
         self.delete_all = self.edits.delete_all
         self.reverify = self.edits.reverify
         self.import_har = self.imports.import_har
+        self.save_retention = self.config.save_retention
+        self.config.on_change(self._config_changed)
 
     # -- life cycle (any thread) ------------------------------------------------------------
 
@@ -135,6 +139,10 @@ class Engine:
     def on_captures(self, listener: CapturesListener) -> None:
         self._runtime.on_captures(listener)
 
+    def on_pruned(self, listener: CapturesListener) -> None:
+        """Call `listener(ids)` with the captures retention deleted, batch by batch."""
+        self._runtime.on_pruned(listener)
+
     def on_deliveries(self, listener: DeliveriesListener) -> None:
         self.sending.on_deliveries(listener)
 
@@ -161,6 +169,7 @@ class Engine:
         try:
             self.config.remember_live_nonces()
             self.config.reload()
+            self._runtime.writer.set_retention(self.retention())
         except sqlite3.DatabaseError as exc:  # damage the check at open did not reach
             raise StoreError(failure(db_path(self.directory), exc)) from exc
         if listen:
@@ -189,6 +198,14 @@ class Engine:
             return replace(settings_store.load_listener_settings(db), **self._overrides)
         self.config.reload_if_changed()  # settings another process saved just now
         return replace(self.config.saved_listener_settings(), **self._overrides)
+
+    def retention(self) -> RetentionPolicy:
+        """The saved retention policy with this run's overrides (`serve --keep-...`) applied."""
+        return replace(self.config.saved_retention(), **self._retention_overrides)
+
+    def _config_changed(self, kinds: frozenset[str]) -> None:
+        if SETTINGS in kinds and self._runtime.running:
+            self._runtime.writer.set_retention(self.retention())
 
     def forget_overrides(self) -> None:
         """Use the saved settings from now on (the user saved new ones over the flags)."""

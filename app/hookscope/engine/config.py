@@ -19,12 +19,13 @@ from typing import Any, TypeVar
 
 from sqlite_utils import Database
 
-from hookscope.core.checks import check_api_key, check_rule
+from hookscope.core.checks import check_api_key, check_retention, check_rule
 from hookscope.core.model import (
     Capture,
     Credential,
     ListenerSettings,
     ResponseRule,
+    RetentionPolicy,
     SendPolicy,
     Target,
     Verdict,
@@ -51,7 +52,7 @@ RULES = "rules"
 CREDENTIALS = "credentials"
 TARGETS = "targets"
 API_KEYS = "api_keys"
-SETTINGS = "settings"  # listener settings, the send policy, provider paths
+SETTINGS = "settings"  # listener settings, the send policy, provider paths, retention
 LISTENERS = "listeners"  # the capture listener or the emulator started or stopped
 ConfigListener = Callable[[frozenset[str]], None]
 
@@ -69,6 +70,7 @@ class Snapshot:
     targets: tuple[Target, ...] = ()
     listener: ListenerSettings = field(default_factory=ListenerSettings)
     send_policy: SendPolicy = field(default_factory=SendPolicy)
+    retention: RetentionPolicy = field(default_factory=RetentionPolicy)
     warnings: tuple[str, ...] = ()
 
     def changes(self, old: Snapshot) -> frozenset[str]:
@@ -81,10 +83,11 @@ class Snapshot:
             kinds.add(TARGETS)
         if self.key_digests != old.key_digests:
             kinds.add(API_KEYS)
-        if (self.listener, self.send_policy, self.provider_paths) != (
+        if (self.listener, self.send_policy, self.provider_paths, self.retention) != (
             old.listener,
             old.send_policy,
             old.provider_paths,
+            old.retention,
         ):
             kinds.add(SETTINGS)
         return frozenset(kinds)
@@ -152,6 +155,9 @@ class Configuration:
     def saved_listener_settings(self) -> ListenerSettings:
         return self._now.listener
 
+    def saved_retention(self) -> RetentionPolicy:
+        return self._now.retention
+
     def load_credentials(self, db: Database, warnings: list[str]) -> list[Credential]:
         """The stored secrets; without a usable key none, with a warning (no-secret verdicts)."""
         try:
@@ -197,6 +203,7 @@ class Configuration:
             targets=tuple(self._load_targets(db, warnings)),
             listener=settings_store.load_listener_settings(db),
             send_policy=settings_store.load_send_policy(db),
+            retention=settings_store.load_retention(db),
             warnings=tuple(warnings),
         )
         if self._now.revision != -1:  # at start the caller shows the warnings itself
@@ -296,6 +303,12 @@ class Configuration:
 
     async def save_send_policy(self, policy: SendPolicy) -> None:
         await self.change(lambda db: settings_store.save_send_policy(db, policy))
+
+    async def save_retention(self, policy: RetentionPolicy) -> None:
+        """Keep at most this many captures, for this many days (EngineError: out of range)."""
+        if problem := check_retention(policy.max_captures, policy.max_days):
+            raise EngineError(problem)
+        await self.change(lambda db: settings_store.save_retention(db, policy))
 
     async def save_rule(self, rule: ResponseRule) -> int:
         """Add or replace a rule; its id. Raises EngineError for a rule that cannot answer."""

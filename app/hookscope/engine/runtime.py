@@ -42,6 +42,7 @@ class Runtime:
         self._thread: threading.Thread | None = None
         self._writer: CaptureWriter | None = None
         self._listeners: list[CapturesListener] = []
+        self._pruned_listeners: list[CapturesListener] = []
 
     @property
     def writer(self) -> CaptureWriter:
@@ -54,7 +55,9 @@ class Runtime:
 
     def start(self, timeout: float) -> None:
         """Start the writer and the network thread; EngineError when the store cannot open."""
-        self._writer = CaptureWriter(self.directory, on_committed=self._committed)
+        self._writer = CaptureWriter(
+            self.directory, on_committed=self._committed, on_pruned=self._pruned
+        )
         try:
             self._writer.start()
         except StoreError as exc:
@@ -99,6 +102,17 @@ class Runtime:
     def on_captures(self, listener: CapturesListener) -> None:
         """Call `listener(ids)` after each commit of new captures (on the writer thread)."""
         self._listeners.append(listener)
+
+    def on_pruned(self, listener: CapturesListener) -> None:
+        """Call `listener(ids)` after each batch of captures retention deleted (writer thread)."""
+        self._pruned_listeners.append(listener)
+
+    def _pruned(self, ids: list[int]) -> None:
+        for listener in self._pruned_listeners:
+            try:
+                listener(ids)
+            except Exception:
+                log.exception("pruned captures listener")
 
     def announce_captures(self, ids: list[int]) -> None:
         """Tell the listeners of captures committed by a job of their own (an import)."""

@@ -60,6 +60,10 @@ def connect(path: Path) -> sqlite3.Connection:
     """A connection in autocommit mode: callers open their transactions explicitly."""
     conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
     conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+    # A new store gives freed pages back to the file system a step at a time (retention.py).
+    # It takes effect only before the first table, and before WAL: that writes the header.
+    # On an existing store it changes nothing until a VACUUM.
+    conn.execute("PRAGMA auto_vacuum=INCREMENTAL")
     # WAL with synchronous=NORMAL: a commit survives the process being killed; only a power
     # loss can take back the last commits (the README states this trade-off).
     conn.execute("PRAGMA journal_mode=WAL")

@@ -22,10 +22,12 @@ from hookscope.storage.deliveries import count as count_attempts
 from hookscope.storage.deliveries import get_attempt, list_attempts
 from hookscope.storage.keyfile import KeyFileError, read_vault
 from hookscope.storage.paths import key_path
+from hookscope.storage.retention import StoreSize, store_size
 from hookscope.storage.settings import (
     get_setting,
     list_rules,
     load_listener_settings,
+    load_retention,
     load_send_policy,
 )
 from hookscope.storage.targets import ApiKeyInfo, TargetError, digest, list_api_keys, list_targets
@@ -35,6 +37,7 @@ __all__ = [
     "CredentialError",
     "KeyFileError",
     "StoreError",
+    "StoreSize",
     "TargetError",
     "count_attempts",
     "count_captures",
@@ -52,11 +55,13 @@ __all__ = [
     "list_targets",
     "load_credentials",
     "load_listener_settings",
+    "load_retention",
     "load_send_policy",
     "newest_and_count",
     "newest_id",
     "open_store",
     "read_vault",
     "replays_of",
+    "store_size",
     "summaries_of",
 ]

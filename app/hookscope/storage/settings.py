@@ -8,12 +8,13 @@ from typing import Any, TypeVar
 
 from sqlite_utils import Database
 
-from hookscope.core.model import ListenerSettings, ResponseRule, SendPolicy
+from hookscope.core.model import ListenerSettings, ResponseRule, RetentionPolicy, SendPolicy
 from hookscope.storage.captures import headers_from_json, headers_json
 from hookscope.storage.db import write_transaction
 
 LISTENER_PREFIX = "listener."
 SENDER_PREFIX = "sender."
+RETENTION_PREFIX = "retention."
 T = TypeVar("T")
 
 
@@ -66,6 +67,17 @@ def load_send_policy(db: Database) -> SendPolicy:
 
 def save_send_policy(db: Database, policy: SendPolicy) -> None:
     _save(db, SENDER_PREFIX, policy)
+
+
+def load_retention(db: Database) -> RetentionPolicy:
+    """How many captures to keep and for how long (`retention.max_captures`, `.max_days`)."""
+    policy = _load(db, RETENTION_PREFIX, RetentionPolicy())
+    # A negative number (a hand edit) means no limit, like 0.
+    return RetentionPolicy(max(0, policy.max_captures), max(0, policy.max_days))
+
+
+def save_retention(db: Database, policy: RetentionPolicy) -> None:
+    _save(db, RETENTION_PREFIX, policy)
 
 
 def list_rules(db: Database) -> list[ResponseRule]:

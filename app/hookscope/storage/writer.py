@@ -18,12 +18,21 @@ from typing import Any, TypeVar
 
 from sqlite_utils import Database
 
-from hookscope.core.model import Capture, Response, ResponseRule, Stored, iso_utc, utc_now
+from hookscope.core.model import (
+    Capture,
+    Response,
+    ResponseRule,
+    RetentionPolicy,
+    Stored,
+    iso_utc,
+    utc_now,
+)
 from hookscope.core.rules import as_sent, render
 from hookscope.storage.captures import headers_json, index_pending
 from hookscope.storage.checkpoint import Checkpointer, checkpoint, defer_checkpoints, wal_too_large
 from hookscope.storage.credentials import forget_nonces
 from hookscope.storage.db import disk_full, open_store, text_param
+from hookscope.storage.retention import Pruner
 
 log = logging.getLogger(__name__)
 
@@ -104,11 +113,15 @@ class CaptureWriter:
     """
 
     def __init__(
-        self, directory: Path, on_committed: Callable[[list[int]], None] | None = None
+        self,
+        directory: Path,
+        on_committed: Callable[[list[int]], None] | None = None,
+        on_pruned: Callable[[list[int]], None] | None = None,
     ) -> None:
         self._directory = directory
         self._queue: queue.SimpleQueue[object] = queue.SimpleQueue()
         self._on_committed = on_committed
+        self._on_pruned = on_pruned  # the ids retention deleted, after each batch
         self._thread: threading.Thread | None = None
         self._ready = threading.Event()
         self._error: BaseException | None = None
@@ -117,6 +130,8 @@ class CaptureWriter:
         self._busy_index_at = 0.0  # time.monotonic(); only the writer thread uses it
         self._groups = 0  # committed groups; only the writer thread uses it
         self._checkpointer = Checkpointer(directory)
+        self._pruner = Pruner()  # only the writer thread uses it
+        self._last_group = 0.0  # time.monotonic() of the last group committed
 
     def start(self) -> None:
         self._thread = threading.Thread(target=self._run, name="hookscope-writer", daemon=True)
@@ -137,6 +152,10 @@ class CaptureWriter:
         future: ThreadFuture[T] = ThreadFuture()
         self._queue.put(_Job(fn, future))
         return future
+
+    def set_retention(self, policy: RetentionPolicy) -> None:
+        """Keep captures by this policy from now on (pruned between groups, in small steps)."""
+        self.call(lambda _db: self._pruner.set_policy(policy))
 
     def close(self, timeout: float = 30.0) -> None:
         """Commit everything queued, then stop the thread."""
@@ -171,16 +190,22 @@ class CaptureWriter:
         unindexed = 0
         while True:
             pause = self._index_paused_until - time.monotonic()
+            # Retention's next step: while captures arrive, spaced out (see Pruner.wait).
+            busy = time.monotonic() - self._last_group < INDEX_AFTER_QUIET
+            wake = self._pruner.wait(busy)
             try:
                 if not behind:
-                    item = self._queue.get()
+                    item = self._queue.get(timeout=wake)
                 elif pause > 0:
-                    item = self._queue.get(timeout=pause)
+                    item = self._queue.get(timeout=min(pause, wake))
                 elif quiet:
                     item = self._queue.get_nowait()
                 else:
-                    item = self._queue.get(timeout=INDEX_AFTER_QUIET)
+                    item = self._queue.get(timeout=min(INDEX_AFTER_QUIET, wake))
             except queue.Empty:
+                if self._pruner.due(busy):
+                    self._prune(db)
+                    continue
                 if pause > 0:
                     continue  # the pause is over: index at the next quiet moment
                 quiet = True
@@ -193,6 +218,9 @@ class CaptureWriter:
                 unindexed = 0 if not behind else unindexed - BUSY_FTS_BATCH
             group, stop = self._take_group(db, item)
             self._flush(db, group)
+            self._last_group = time.monotonic()
+            if self._pruner.due(busy=True):
+                self._prune(db)
             behind = True
             unindexed += len(group)
             if stop:
@@ -243,6 +271,20 @@ class CaptureWriter:
                 return True  # still behind: resumed after the pause
             log.exception("full-text indexing")
             return False
+
+    def _prune(self, db: Database) -> None:
+        """One short step of retention, between two groups or while idle."""
+        try:
+            pruned = self._pruner.step(db)
+        except Exception as exc:
+            self._pruner.failed()
+            if disk_full(exc) or isinstance(exc, sqlite3.OperationalError):
+                log.warning("old captures not pruned (tried again later): %s", exc)
+            else:
+                log.exception("pruning old captures")
+            return
+        if pruned and self._on_pruned is not None:
+            self._on_pruned(pruned)
 
     def _pause_indexing(self) -> None:
         """The disk is full: leave what space comes back to captures for a while."""

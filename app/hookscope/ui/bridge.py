@@ -17,6 +17,7 @@ class EngineBridge(QObject):
 
     Signals:
         captured(int, int): the newest committed id, and how many were committed in that group.
+        pruned(list): the ids of captures retention deleted (one batch, a few milliseconds' work).
         delivered(int, int): the newest logged delivery attempt's id, and how many were logged
             together (the engine logs each attempt as it ends).
         config_changed(list): what kinds of configuration changed ("rules", "credentials",
@@ -25,6 +26,7 @@ class EngineBridge(QObject):
     """
 
     captured = Signal(int, int)
+    pruned = Signal(list)
     delivered = Signal(int, int)
     config_changed = Signal(list)
 
@@ -33,6 +35,7 @@ class EngineBridge(QObject):
         self._attached = True
         self._lock = threading.Lock()
         engine.on_captures(self._committed)
+        engine.on_pruned(self._pruned)
         engine.on_deliveries(self._logged)
         engine.on_config(self._configured)
 
@@ -46,6 +49,12 @@ class EngineBridge(QObject):
         with self._lock:
             if self._attached and ids:
                 self.captured.emit(max(ids), len(ids))
+
+    def _pruned(self, ids: list[int]) -> None:
+        # On the writer thread, as _committed.
+        with self._lock:
+            if self._attached and ids:
+                self.pruned.emit(ids)
 
     def _logged(self, ids: list[int]) -> None:
         # On the engine thread, as _committed: queued to this object's thread.

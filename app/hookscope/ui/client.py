@@ -18,6 +18,7 @@ from hookscope.core.model import (
     ListenerSettings,
     Plan,
     ResponseRule,
+    RetentionPolicy,
     SendPolicy,
     Target,
 )
@@ -60,6 +61,9 @@ class EngineClient:
 
     async def save_send_policy(self, policy: SendPolicy) -> None:
         await self._ask(self.engine.config.save_send_policy(policy))
+
+    async def save_retention(self, policy: RetentionPolicy) -> None:
+        await self._ask(self.engine.config.save_retention(policy))
 
     async def save_rule(self, rule: ResponseRule) -> int:
         return await self._ask(self.engine.config.save_rule(rule))

@@ -43,6 +43,7 @@ from hookscope.ui.widgets.tables import list_table
 # New captures are read and inserted together, at most this often, never one by one
 # (docs/architecture.md, "Showing the row").
 BATCH_MS = 50
+PRUNED_MS = 500  # the rows retention deleted leave the list at most this often
 RATE_WINDOW = 5.0  # seconds the shown rate is averaged over
 # What each column is sized for (the widest common value), so the list fits the window: the
 # path stretches into what is left and elides in the middle; the other columns fit their words.
@@ -103,8 +104,12 @@ class CapturesPage(QWidget):
         self.model.set_counter(self._count)
         self._batch = QTimer(self, singleShot=True, interval=BATCH_MS)
         self._batch.timeout.connect(self.insert_new)
+        self._pruned: list[int] = []  # what retention deleted since the last look
+        self._prune_batch = QTimer(self, singleShot=True, interval=PRUNED_MS)
+        self._prune_batch.timeout.connect(self.forget_pruned)
         self._build()
         bridge.captured.connect(self._captured)
+        bridge.pruned.connect(self._on_pruned)
         self.model.count_changed.connect(self._count_changed)
 
     # -- building -----------------------------------------------------------------------------
@@ -175,6 +180,18 @@ class CapturesPage(QWidget):
         self._arrivals.append((time.monotonic(), count))
         if not self._batch.isActive():
             self._batch.start()
+
+    def _on_pruned(self, ids: list[int]) -> None:
+        self._pruned += ids
+        if not self._prune_batch.isActive():
+            self._prune_batch.start()
+
+    def forget_pruned(self) -> None:
+        """Drop the rows of the captures retention deleted since the last look."""
+        pruned, self._pruned = self._pruned, []
+        self.model.forget(pruned)
+        self.total = max(0, self.total - len(pruned))
+        self._update_empty_hint()
 
     def insert_new(self) -> int:
         """Read what arrived since the last look and insert it at the top; how many rows."""

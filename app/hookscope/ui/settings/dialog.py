@@ -1,5 +1,5 @@
 """The settings dialog: listeners, response rules, secrets, the emulator's API keys, sending,
-notifications; one save model for all of them."""
+storage, notifications; one save model for all of them."""
 
 from __future__ import annotations
 
@@ -26,6 +26,7 @@ from hookscope.ui.settings.notifications import NotificationsTab
 from hookscope.ui.settings.rules import RulesTab
 from hookscope.ui.settings.secrets import SecretsTab
 from hookscope.ui.settings.sending import SendingTab
+from hookscope.ui.settings.storage import StorageTab
 from hookscope.ui.settings.writes import SettingsWrites
 from hookscope.ui.style import retint, say
 from hookscope.ui.widgets.labels import plain_label
@@ -35,8 +36,8 @@ Answer = QMessageBox.StandardButton
 
 
 class SettingsDialog(QDialog):
-    """Listeners, response rules, stored secrets, the emulator's API keys, the send policy and
-    notifications.
+    """Listeners, response rules, stored secrets, the emulator's API keys, the send policy, how
+    many captures to keep, and notifications.
 
     One save model for every tab: each tab edits a draft; a tab with unsaved changes says so in
     its title ("Sending *"); Save (Ctrl+S) writes every changed tab through the engine, which
@@ -52,8 +53,8 @@ class SettingsDialog(QDialog):
         api_changed(str): the Kardow API emulator restarted (its URL), or is off or stopped ("").
 
     Attributes:
-        tabs: the tabs' widget; listener, rules, secrets, api_keys, sending, notifications: the
-            tabs, in that order.
+        tabs: the tabs' widget; listener, rules, secrets, api_keys, sending, storage,
+            notifications: the tabs, in that order.
         buttons: Save, Revert and Close; save_button, revert_button, close_button.
         status: the last save's outcome ("Saved." or why not).
         question: the unsaved-changes question open now, if any (tests answer it).
@@ -75,6 +76,7 @@ class SettingsDialog(QDialog):
         self.secrets = SecretsTab(engine, db, writes)
         self.api_keys = ApiKeysTab(engine, db, writes)
         self.sending = SendingTab(engine, db, writes)
+        self.storage = StorageTab(engine, db, writes)
         self.notifications = NotificationsTab(engine, db, writes)
         self.listener.listener_changed.connect(self.listener_changed)
         self.listener.api_changed.connect(self.api_changed)
@@ -116,6 +118,7 @@ class SettingsDialog(QDialog):
             self.secrets,
             self.api_keys,
             self.sending,
+            self.storage,
             self.notifications,
         )
 

@@ -14,7 +14,13 @@ import sqlite3
 from collections.abc import Awaitable
 from typing import Any, TypeVar
 
-from hookscope.core.model import Credential, ListenerSettings, ResponseRule, SendPolicy
+from hookscope.core.model import (
+    Credential,
+    ListenerSettings,
+    ResponseRule,
+    RetentionPolicy,
+    SendPolicy,
+)
 from hookscope.engine import Engine, EngineError
 from hookscope.storage.reads import ApiKeyInfo
 from hookscope.ui.client import EngineClient
@@ -66,6 +72,9 @@ class SettingsWrites:
 
     async def save_send_policy(self, policy: SendPolicy) -> None:
         await self._done(self._client.save_send_policy(policy))
+
+    async def save_retention(self, policy: RetentionPolicy) -> None:
+        await self._done(self._client.save_retention(policy))
 
     async def set_setting(self, key: str, value: Any) -> None:
         """One of the window's own values (the welcome's "show at start", notifications)."""
