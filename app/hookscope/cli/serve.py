@@ -11,6 +11,7 @@ from hookscope.cli.common import UserError, directory
 from hookscope.cli.listen import ListenerOverrides
 from hookscope.core.checks import check_retention, is_loopback
 from hookscope.engine import Engine
+from hookscope.memory import freeze_startup_objects
 from hookscope.stopsignals import StopSignals
 from hookscope.storage.targets import check_api_key
 
@@ -87,6 +88,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     signals.install()
     try:
         engine.start()
+        freeze_startup_objects()  # started: what lives on is left out of collections
         listener = engine.listener
         assert listener is not None
         print(f"listening on {engine.url}", flush=True)

@@ -18,6 +18,7 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 
 from hookscope import __version__
 from hookscope.engine import Engine, EngineError
+from hookscope.memory import freeze_startup_objects
 from hookscope.stopsignals import StopSignals
 from hookscope.storage.reads import StoreError, open_store
 from hookscope.ui.icons import DESKTOP_ID, app_icon
@@ -122,6 +123,7 @@ async def main(
         if await window.start_api() and sys.stdout is not None:
             print(f"kardow api on {engine.api_url}", flush=True)
         window.tray = Tray(window)
+        freeze_startup_objects()  # the window is up: what lives on is left out of collections
         if should_welcome(db):
             window.open_welcome()
         await closed.wait()
