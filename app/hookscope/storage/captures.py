@@ -12,17 +12,15 @@ from sqlite_utils import Database
 from hookscope.core.http import Header, Headers, Request, Response, join_target
 from hookscope.core.model import Capture, CaptureQuery, CaptureSummary, Verdict, parse_iso_utc
 from hookscope.storage.db import text_param, text_value, write_transaction
-from hookscope.storage.search import (
-    INDEXED,
-    create_index,
-    has_index,
-    search_clause,
-)
+from hookscope.storage.search import INDEXED, create_index, has_index, search_sql
 
 SUMMARY_COLUMNS = (
     "id, received_at, method, path, query, remote, verdict, verdict_detail, provider, event,"
     " body_size, body_truncated, content_type, response_status, starred, note"
 )
+
+
+_SUMMARY_C = ", ".join(f"c.{name.strip()}" for name in SUMMARY_COLUMNS.split(","))
 
 
 def headers_json(headers: tuple[Header, ...]) -> str:
@@ -75,51 +73,141 @@ def index_pending(db: Database, batch: int = 500) -> bool:
     return len(ids) == batch
 
 
-def _where(db: Database, query: CaptureQuery) -> tuple[str, list[Any]]:
+def _filters(query: CaptureQuery) -> tuple[list[str], list[Any]]:
+    """The query's filters other than its search, over `captures c`."""
     clauses: list[str] = []
     params: list[Any] = []
     if query.provider == "none":
-        clauses.append("provider IS NULL")
+        clauses.append("c.provider IS NULL")
     elif query.provider:
-        clauses.append("provider = ?")
+        clauses.append("c.provider = ?")
         params.append(query.provider)
     if query.verdict:
-        clauses.append("verdict = ?")
+        clauses.append("c.verdict = ?")
         params.append(query.verdict)
     if query.method:
-        clauses.append("method = ?")
+        clauses.append("c.method = ?")
         params.append(query.method.upper())
     if query.starred:
-        clauses.append("starred")
-    search, search_params = search_clause(db, query.search)
-    if search:
-        clauses.append(search)
-        params += search_params
-    return (" AND ".join(clauses) or "1"), params
+        clauses.append("c.starred")
+    return clauses, params
+
+
+def _sources(
+    db: Database,
+    query: CaptureQuery,
+    columns: str,
+    *,
+    after: int | None = None,
+    before: int | None = None,
+    descending: bool = True,
+) -> list[tuple[str, list[Any]]]:
+    """SELECTs (each ordered by id, without a LIMIT) that together give the captures matching
+    `query` with after < id < before, one after the other in that order.
+
+    A search the index can answer is two: the captures past the indexer's reach, read one by
+    one (a few at most: the indexer keeps up), and the others found through the index, which
+    walks its matches in id order, so a page stops after its last row instead of sorting
+    every match first.
+    """
+    filters, params = _filters(query)
+    search = search_sql(db, query.search)
+    filters += search.clauses
+    params += search.params
+    order = "DESC" if descending else "ASC"
+
+    def bounded(column: str, low: int | None, high: int | None) -> tuple[list[str], list[Any]]:
+        clauses = [f"{column} > ?"] if low is not None else []
+        clauses += [f"{column} < ?"] if high is not None else []
+        return clauses, [v for v in (low, high) if v is not None]
+
+    if search.match is None:
+        where, where_params = bounded("c.id", after, before)
+        sql = (
+            f"SELECT {columns} FROM captures c WHERE {' AND '.join([*filters, *where]) or '1'}"
+            f" ORDER BY c.id {order}"
+        )
+        return [(sql, [*params, *where_params])]
+    sources: list[tuple[str, list[Any]]] = []
+    if before is None or before > search.upto + 1:
+        low = search.upto if after is None else max(after, search.upto)
+        where, where_params = bounded("c.id", low, before)
+        sql = (
+            f"SELECT {columns} FROM captures c"
+            f" WHERE {' AND '.join([*filters, *search.tail, *where])} ORDER BY c.id {order}"
+        )
+        sources.append((sql, [*params, *search.tail_params, *where_params]))
+    if after is None or after < search.upto:
+        high = search.upto + 1 if before is None else min(before, search.upto + 1)
+        where, where_params = bounded("f.rowid", after, high)
+        # CROSS JOIN keeps the index outside: its rowid order is the page's order.
+        sql = (
+            f"SELECT {columns} FROM captures_fts f CROSS JOIN captures c ON c.id = f.rowid"
+            f" WHERE {' AND '.join(['f.captures_fts MATCH ?', *where, *filters])}"
+            f" ORDER BY f.rowid {order}"
+        )
+        sources.append((sql, [search.match, *where_params, *params]))
+    return sources if descending else sources[::-1]
+
+
+def _select(
+    db: Database, sources: list[tuple[str, list[Any]]], limit: int, *, as_dicts: bool = False
+) -> list[Any]:
+    """Up to `limit` rows from the sources, in turn (as tuples, or dicts by column name)."""
+    rows: list[Any] = []
+    for sql, params in sources:
+        if len(rows) >= limit:
+            break
+        cursor = db.execute(f"{sql} LIMIT ?", [*params, limit - len(rows)])
+        if as_dicts:
+            names = [d[0] for d in cursor.description]
+            rows += [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+        else:
+            rows += cursor.fetchall()
+    return rows
 
 
 def list_summaries(db: Database, query: CaptureQuery) -> list[CaptureSummary]:
     """One page of captures matching `query`, newest first (keyset: id < before_id)."""
-    where, params = _where(db, query)
-    if query.before_id is not None:
-        where += " AND id < ?"
-        params.append(query.before_id)
-    if query.after_id is not None:
-        where += " AND id > ?"
-        params.append(query.after_id)
-    sql = f"SELECT {SUMMARY_COLUMNS} FROM captures WHERE {where} ORDER BY id DESC LIMIT ?"
-    params.append(query.limit)
-    return [_summary(row) for row in db.execute(sql, params).fetchall()]
+    sources = _sources(db, query, _SUMMARY_C, after=query.after_id, before=query.before_id)
+    return [_summary(row) for row in _select(db, sources, query.limit)]
 
 
-def count(db: Database, query: CaptureQuery) -> int:
-    """How many captures match `query` (below its before_id, when it has one)."""
-    where, params = _where(db, query)
-    if query.before_id is not None:
-        where += " AND id < ?"
-        params.append(query.before_id)
-    row = db.execute(f"SELECT count(*) FROM captures WHERE {where}", params).fetchone()
-    return int(row[0])
+def count(db: Database, query: CaptureQuery, cap: int | None = None) -> int:
+    """How many captures match `query` (below its before_id, when it has one).
+
+    With a `cap`, counting stops there: `cap` means "at least that many", which a list shows
+    as "10,000+" without walking a million matches.
+    """
+    total = 0
+    for sql, params in _sources(db, query, "1", before=query.before_id):
+        if cap is None:
+            row = db.execute(f"SELECT count(*) FROM ({sql})", params).fetchone()
+        else:
+            row = db.execute(
+                f"SELECT count(*) FROM ({sql} LIMIT ?)", [*params, cap - total]
+            ).fetchone()
+        total += int(row[0])
+        if cap is not None and total >= cap:
+            return cap
+    return total
+
+
+def nth_id(db: Database, query: CaptureQuery, skip: int, before: int | None = None) -> int | None:
+    """The id `skip` places down the captures matching `query` (newest first, below `before`
+    when given); None when there are not that many.
+
+    How a list jumps far down without reading the rows in between: with no search this walks
+    one index (the ids, or the filter's) and reads no capture.
+    """
+    for sql, params in _sources(db, query, "c.id", before=before):
+        row = db.execute(f"{sql} LIMIT 1 OFFSET ?", [*params, skip]).fetchone()
+        if row is not None:
+            return int(row[0])
+        # Fewer than `skip` here: skip past all of them into the next source.
+        (here,) = db.execute(f"SELECT count(*) FROM ({sql})", params).fetchone()
+        skip -= int(here)
+    return None
 
 
 def get_capture(db: Database, capture_id: int) -> Capture | None:
@@ -153,12 +241,12 @@ def iter_matching(
         for chunk in _batches(db, ids, batch):
             yield from chunk
         return
-    where, params = _where(db, query)
-    table = db.table("captures")
     last = 0
-    while rows := list(
-        table.rows_where(f"({where}) AND id > ?", [*params, last], order_by="id", limit=batch)
-    ):
+    while True:
+        sources = _sources(db, query, "c.*", after=last, descending=False)
+        rows = _select(db, sources, batch, as_dicts=True)
+        if not rows:
+            return
         last = rows[-1]["id"]
         yield from (capture_from_row(row) for row in rows)
 

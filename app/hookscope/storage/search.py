@@ -11,6 +11,10 @@ capture indexed. Captures past it are searched by reading their text with the sa
 so they match the same way before and after the indexer reaches them. So are words of one or
 two characters (a trigram index cannot find them) and field filters (they read the JSON body):
 those read every capture the other terms leave, and alone they read the whole store.
+
+A search becomes a `SearchSql`: the index's MATCH for the captures it holds, and conditions
+read on the others; storage.captures joins the index to the captures so SQLite walks the
+matches in id order and a page stops at its last row (never sorting every match first).
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ import json
 import logging
 import re
 import sqlite3
+from dataclasses import dataclass
 from typing import Any
 
 from sqlite_utils import Database
@@ -159,43 +164,64 @@ def _matches(
     return not left
 
 
-def search_clause(db: Database, text: str) -> tuple[str, list[Any]]:
-    """`text` as a WHERE clause over captures and its parameters ("" for no search).
+@dataclass(frozen=True, slots=True)
+class SearchSql:
+    """A search as SQL over `captures c` (every column named `c.x`).
+
+    Attributes:
+        match: the FTS5 expression that finds the indexed captures (id <= upto) through the
+            index, or None when the search reads every capture's text (no index, or only
+            words too short for it); empty when there is no search at all.
+        upto: the newest capture in the index; those past it are read.
+        clauses: conditions on every capture (short words, field filters), ANDed.
+        tail: conditions only on the captures past `upto` (what the index finds for the rest).
+    """
+
+    match: str | None = None
+    upto: int = 0
+    clauses: tuple[str, ...] = ()
+    params: tuple[Any, ...] = ()
+    tail: tuple[str, ...] = ()
+    tail_params: tuple[Any, ...] = ()
+
+
+def search_sql(db: Database, text: str) -> SearchSql:
+    """`text` as SQL (see SearchSql); SearchSql() for no search.
 
     Raises core.search.SearchError for a search that cannot be read.
     """
     search = parse(text)
     if not search:
-        return "", []
+        return SearchSql()
     clauses: list[str] = []
     params: list[Any] = []
     long = [t for t in search.texts if len(t) >= TRIGRAM]
     short = [t for t in search.texts if len(t) < TRIGRAM]
     # A field's value is in the body's text too (a number may be written otherwise: 3.0).
     values = [f.value for f in search.fields if f.number is None and len(f.value) >= TRIGRAM]
+    match: str | None = None
+    upto = 0
+    tail: tuple[str, ...] = ()
+    tail_params: tuple[Any, ...] = ()
     if has_index(db) and (long or values):
         (upto,) = db.execute("SELECT upto FROM fts_progress").fetchone()
         match = " ".join([*map(_phrase, long), *(f"body : {_phrase(v)}" for v in values)])
-        # One IN list (not `IN (...) OR id > ?`): SQLite then reads the matches by rowid
-        # instead of walking every capture below the page's keyset bound to test each.
-        clauses.append(
-            "id IN (SELECT rowid FROM captures_fts WHERE captures_fts MATCH ?"
-            " UNION ALL SELECT id FROM captures WHERE id > ?)"
-        )
-        params += [match, upto]
         if long:
-            clauses.append("(id <= ? OR hookscope_matches(path, headers, body, fts_len, ?))")
-            params += [upto, _encode(long)]
+            tail = (f"hookscope_matches({_MATCHED}, ?)",)
+            tail_params = (_encode(long),)
     else:
         short += long
     if short:
-        clauses.append("hookscope_matches(path, headers, body, fts_len, ?)")
+        clauses.append(f"hookscope_matches({_MATCHED}, ?)")
         params.append(_encode(short))
     for field in search.fields:
         clause, field_params = _field_clause(field)
         clauses.append(clause)
         params += field_params
-    return "(" + " AND ".join(clauses) + ")", params
+    return SearchSql(match, upto, tuple(clauses), tuple(params), tail, tail_params)
+
+
+_MATCHED = "c.path, c.headers, c.body, c.fts_len"
 
 
 def _phrase(text: str) -> str:
@@ -206,7 +232,7 @@ def _encode(texts: list[str]) -> str:
     return json.dumps([fold(t) for t in texts], ensure_ascii=False)
 
 
-_DOC = "CAST(body AS TEXT)"
+_DOC = "CAST(c.body AS TEXT)"
 
 
 def _field_clause(field: FieldFilter) -> tuple[str, list[Any]]:
@@ -225,7 +251,7 @@ def _field_clause(field: FieldFilter) -> tuple[str, list[Any]]:
     # Only bodies that are whole UTF-8 text (fts_len: its length, measured by the writer) and
     # JSON. CASE, not AND: the JSON functions must never see a body that is not JSON.
     clause = (
-        f"(CASE WHEN fts_len > 0 AND fts_len = length(body) AND json_valid({_DOC})"
+        f"(CASE WHEN c.fts_len > 0 AND c.fts_len = length(c.body) AND json_valid({_DOC})"
         f" THEN {' OR '.join(tests)} ELSE 0 END)"
     )
     return clause, params
