@@ -205,14 +205,13 @@ async def measure_body(size: int = BIG_BODY) -> BodyBenchResult:
         timer.stop()
         view.close()
         view.deleteLater()
-    during = [started, *(tick for tick in ticks if tick > started)]
-    lags = [(b - a) * 1000 - TICK_MS for a, b in itertools.pairwise(during)]
+    lag_p99_ms, lag_max_ms = lag_since(started, ticks)
     return BodyBenchResult(
         size=len(body),
         set_body_ms=round((called - started) * 1000, 1),
         shown_ms=round((finished - started) * 1000, 1),
-        lag_p99_ms=round(_percentile(lags, 0.99), 2),
-        lag_max_ms=round(max(lags, default=0.0), 2),
+        lag_p99_ms=lag_p99_ms,
+        lag_max_ms=lag_max_ms,
     )
 
 
@@ -270,14 +269,20 @@ async def measure_show_all(size: int = HUGE_BODY) -> ShowAllBenchResult:
         timer.stop()
         view.close()
         view.deleteLater()
-    during = [started, *(tick for tick in ticks if tick > started)]
-    lags = [(b - a) * 1000 - TICK_MS for a, b in itertools.pairwise(during)]
+    lag_p99_ms, lag_max_ms = lag_since(started, ticks)
     return ShowAllBenchResult(
         size=len(body),
         shown_ms=round((finished - started) * 1000, 1),
-        lag_p99_ms=round(_percentile(lags, 0.99), 2),
-        lag_max_ms=round(max(lags, default=0.0), 2),
+        lag_p99_ms=lag_p99_ms,
+        lag_max_ms=lag_max_ms,
     )
+
+
+def lag_since(started: float, ticks: list[float]) -> tuple[float, float]:
+    """The loop's lag (ms) between the ticks from `started` on: its p99 and its worst."""
+    during = [started, *(tick for tick in ticks if tick > started)]
+    lags = [(b - a) * 1000 - TICK_MS for a, b in itertools.pairwise(during)]
+    return round(_percentile(lags, 0.99), 2), round(max(lags, default=0.0), 2)
 
 
 def _capture(body: bytes) -> Capture:
@@ -317,13 +322,12 @@ async def measure_compare(size: int = HUGE_BODY) -> CompareBenchResult:
         timer.stop()
         dialog.close()
         dialog.deleteLater()
-    during = [started, *(tick for tick in ticks if tick > started)]
-    lags = [(b - a) * 1000 - TICK_MS for a, b in itertools.pairwise(during)]
+    lag_p99_ms, lag_max_ms = lag_since(started, ticks)
     return CompareBenchResult(
         size=len(body),
         compared_ms=round((finished - started) * 1000, 1),
-        lag_p99_ms=round(_percentile(lags, 0.99), 2),
-        lag_max_ms=round(max(lags, default=0.0), 2),
+        lag_p99_ms=lag_p99_ms,
+        lag_max_ms=lag_max_ms,
     )
 
 
