@@ -3,9 +3,10 @@ verdict and our answer never scrolled away at 1000 px; badges that stay pills.""
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication
 
 from hookscope.engine import Engine
 from hookscope.ui.captures.model import CaptureTableModel as C
@@ -22,7 +23,7 @@ async def shown_at(window: MainWindow, engine: Engine, width: int, height: int) 
     await post(engine, PATH, body, signed(body, "an-old-secret"))  # a failed verdict
     await wait_until(lambda: window.captures.model.rowCount() == 1)
     await wait_until(lambda: window.width() == width)
-    QApplication.processEvents()
+    await asyncio.sleep(0.05)  # laid out; never processEvents() inside qasync's loop
 
 
 def right_edge(window: MainWindow, column: int) -> int:
@@ -74,7 +75,7 @@ async def test_the_failed_badge_stays_a_pill_beside_a_long_explanation(
     detail = window.captures.detail
     detail.setCurrentIndex(0)
     await wait_until(lambda: detail.overview_badge.word == "failed")
-    QApplication.processEvents()
+    await asyncio.sleep(0.05)  # laid out; never processEvents() inside qasync's loop
     badge, explanation = detail.overview_badge, detail.overview_verdict
     assert explanation.height() > 3 * explanation.fontMetrics().lineSpacing()  # it wraps
     # As tall and wide as its word needs, like every other badge: not the explanation's height.
