@@ -205,14 +205,26 @@ def rank(db: Database, query: CaptureQuery, capture_id: int) -> int | None:
     return count(db, newer)
 
 
-def nth_id(db: Database, query: CaptureQuery, skip: int, before: int | None = None) -> int | None:
+def nth_id(
+    db: Database,
+    query: CaptureQuery,
+    skip: int,
+    before: int | None = None,
+    total: int | None = None,
+) -> int | None:
     """The id `skip` places down the captures matching `query` (newest first, below `before`
     when given); None when there are not that many.
 
     How a list jumps far down without reading the rows in between: with no search this walks
-    one index (the ids, or the filter's) and reads no capture.
+    one index (the ids, or the filter's) and reads no capture. Given the `total` below
+    `before`, a place in the older half is counted from the oldest (End is a short walk).
     """
-    for sql, params in _sources(db, query, "c.id", before=before):
+    descending = True
+    if total is not None and skip > total // 2:
+        descending, skip = False, total - 1 - skip
+        if skip < 0:
+            return None
+    for sql, params in _sources(db, query, "c.id", before=before, descending=descending):
         row = db.execute(f"{sql} LIMIT 1 OFFSET ?", [*params, skip]).fetchone()
         if row is not None:
             return int(row[0])

@@ -508,6 +508,7 @@ class CapturesPage(QWidget):
         self.filters.stop()
         if self.compare_dialog is not None:
             self.compare_dialog.close()  # the app is closing: its dialogs go with it
+        self.model.stop()
         self.reader.close()
         self.list_reader.close()
 

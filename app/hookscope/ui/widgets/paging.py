@@ -118,6 +118,7 @@ class KeysetTableModel(RecordTableModel[T], Generic[T, Q]):
         self._fresh = 0  # records inserted since the count under way was bounded
         self._count_pending = False
         self._tasks: set[asyncio.Task[None]] = set()
+        self._stopped = False
         self._fetch = QTimer(self, singleShot=True, interval=0)
         self._fetch.timeout.connect(self._read_wanted)
         self._counting = QTimer(self, singleShot=True, interval=COUNTING_MS)
@@ -258,8 +259,10 @@ class KeysetTableModel(RecordTableModel[T], Generic[T, Q]):
         self._total = len(page)
         self._loaded(page, reset=True)
         self.endResetModel()
-        self.reset_done.emit()
         self._recount()
+        # What arrived while the first page was being read was not inserted: it is now.
+        self.fetch_new()
+        self.reset_done.emit()
 
     def _run(
         self,
@@ -270,6 +273,8 @@ class KeysetTableModel(RecordTableModel[T], Generic[T, Q]):
     ) -> None:
         """`work(db)` off the GUI thread (or at once without a runner), then `apply(answer)`."""
         runner = runner or self._runner
+        if self._stopped:
+            return
         if runner is None or not _loop_running():
             if self._db is None:
                 raise RuntimeError("the model has no connection to read with")
@@ -379,7 +384,15 @@ class KeysetTableModel(RecordTableModel[T], Generic[T, Q]):
 
     # -- pages --------------------------------------------------------------------------------
 
+    def stop(self) -> None:
+        """The window is closing: read nothing more (its readers are closing too)."""
+        self._stopped = True
+        self._fetch.stop()
+        self._counting.stop()
+
     def _want(self, row: int) -> None:
+        if self._stopped:
+            return
         low, high = self._wanted or (row, row)
         self._wanted = (min(low, row), max(high, row))
         if not self._fetch.isActive():
