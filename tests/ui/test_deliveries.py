@@ -39,6 +39,7 @@ from hookscope.ui.deliveries.model import DeliveryTableModel
 from hookscope.ui.deliveries.panel import DeliveriesPanel
 from hookscope.ui.deliveries.text import curl_for
 from hookscope.ui.formats import clipboard_body
+from hookscope.ui.widgets.paging import PLACEHOLDER
 from hookscope.ui.widgets.records import RecordRole
 from tests.integration.receiver import Receiver, running_receiver
 from tests.rawserver import recording_server
@@ -464,7 +465,7 @@ async def test_clear_log_asks_then_empties_it(
 
 
 def test_keyset_pages_read_older_attempts_on_demand(
-    engine: Engine, gui_db: Database, qtmodeltester: ModelTester
+    engine: Engine, gui_db: Database, qtmodeltester: ModelTester, qtbot: QtBot
 ) -> None:
     writer = open_store(engine.directory)
     try:
@@ -480,14 +481,19 @@ def test_keyset_pages_read_older_attempts_on_demand(
     finally:
         writer.close()
     model = DeliveryTableModel(gui_db)
+    qtmodeltester.check(model)
     model.set_query(DeliveryQuery())
-    assert model.rowCount() == 200
-    assert model.matching == 450
-    assert model.canFetchMore()
-    model.fetchMore()
-    model.fetchMore()
+    # Every row is there for the scrollbar; only the first page is read.
     assert model.rowCount() == 450
+    assert model.matching == 450
+    assert len(model.rows()) == 200
+    assert model.index(449, 0).data() == PLACEHOLDER
     assert not model.canFetchMore()
+    # Asking for a row reads its page.
+    qtbot.waitUntil(lambda: model.record(449) is not None)
+    for row in range(450):
+        model.index(row, 0).data()
+    qtbot.waitUntil(lambda: len(model.rows()) == 450)
     ids = [model.attempt(row).id or 0 for row in range(450)]
     assert ids == sorted(set(ids), reverse=True)
     assert model.attempt(0).request.url == "https://example.com/449"

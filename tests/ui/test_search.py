@@ -69,6 +69,7 @@ async def test_typing_a_search_finds_pieces_of_words_decoded_json_and_fields(
     assert not filters.problem.isVisible()
 
     window.clear_filters_action.trigger()
+    await window.settle()
     assert window.captures.model.rowCount() == 3
     assert filters.search.text() == ""
 

@@ -175,27 +175,6 @@ async def test_auto_follow_keeps_the_newest_in_view(
     assert column(window, window.captures.table.indexAt(QPoint(5, 5)).row(), C.PATH) == "/newest"
 
 
-@pytest.mark.asyncio
-async def test_the_list_reads_pages_lazily(
-    live_engine: Engine, gui_db: Database, qtbot: QtBot
-) -> None:
-    await asyncio.to_thread(
-        lambda: [http(port_of(live_engine), "GET", f"/{n}") for n in range(450)]
-    )
-    model = CaptureTableModel(gui_db, page=200)
-    model.set_query(model.query)
-    assert model.rowCount() == 200
-    assert model.matching == 450
-    assert model.canFetchMore()
-    model.fetchMore()
-    model.fetchMore()
-    assert model.rowCount() == 450
-    assert not model.canFetchMore()
-    ids = [model.summary(row).id for row in range(450)]
-    assert ids == sorted(ids, reverse=True)
-    assert len(set(ids)) == 450
-
-
 # -- filters ------------------------------------------------------------------------------------
 
 
@@ -215,6 +194,7 @@ async def test_filters_narrow_the_list_and_count_the_matches(
     window.captures.filters.verdict.setCurrentIndex(
         window.captures.filters.verdict.findData("failed")
     )
+    await window.settle()  # the rows are read off the GUI thread
     assert rows(window, C.EVENT) == ["candidate.hired"]
     await says_matches(window, "1 matching")
 
@@ -222,14 +202,17 @@ async def test_filters_narrow_the_list_and_count_the_matches(
     window.captures.filters.provider.setCurrentIndex(
         window.captures.filters.provider.findData("kudoz")
     )
+    await window.settle()
     assert rows(window, C.PATH) == ["/kudoz/callback"]
     window.captures.filters.provider.setCurrentIndex(
         window.captures.filters.provider.findData("none")
     )
+    await window.settle()
     assert rows(window, C.PATH) == ["/health?probe=1"]
 
     window.captures.filters.provider.setCurrentIndex(0)
     window.captures.filters.method.setCurrentIndex(window.captures.filters.method.findData("POST"))
+    await window.settle()
     assert window.captures.model.rowCount() == 3
 
     window.captures.filters.search.setText("Welder")
@@ -243,6 +226,7 @@ async def test_filters_narrow_the_list_and_count_the_matches(
     assert "No capture matches" in window.captures.empty_hint.text()
 
     window.clear_filters_action.trigger()
+    await window.settle()
     assert window.captures.model.rowCount() == 4
 
 
@@ -448,8 +432,10 @@ async def test_star_and_note_are_saved(
     assert column(window, 0, C.STAR) == "★"
     assert window.captures.detail.star_button.isChecked()
     window.captures.filters.starred_only.setChecked(True)
+    await window.settle()
     assert window.captures.model.rowCount() == 1
     window.captures.filters.starred_only.setChecked(False)
+    await window.settle()
 
     window.captures.table.selectRow(window.captures.model.row_of(capture_id) or 0)
     await window.settle()
@@ -692,7 +678,8 @@ async def test_the_detail_never_shows_a_capture_the_list_no_longer_shows(
     page, filters = window.captures, window.captures.filters
 
     async def select_health_check() -> int:
-        (row,) = [r for r in range(page.model.rowCount()) if page.model.summary(r).method == "GET"]
+        await window.settle()
+        (row,) = [r for r in range(page.model.rowCount()) if page.model.item(r).method == "GET"]
         page.table.selectRow(row)
         await window.settle()
         assert page.detail.capture is not None
@@ -702,6 +689,7 @@ async def test_the_detail_never_shows_a_capture_the_list_no_longer_shows(
     shown = await select_health_check()
     filters.verdict.setCurrentIndex(filters.verdict.findData("failed"))
     page.apply_filters()
+    await window.settle()
     assert page.model.row_of(shown) is None
     assert page.detail.capture is None
     assert page.detail.empty.isVisible()
@@ -712,4 +700,5 @@ async def test_the_detail_never_shows_a_capture_the_list_no_longer_shows(
     await select_health_check()
     filters.search.setText("kudoz")
     page.apply_filters()
+    await window.settle()
     assert page.detail.capture is None

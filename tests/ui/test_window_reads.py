@@ -92,15 +92,15 @@ async def test_the_count_is_made_off_the_gui_thread_and_the_newest_wins(
     gate = Gate()
     count_captures = reads.count_captures
 
-    def held_for_get(db: Database, query: Any) -> int:
+    def held_for_get(db: Database, query: Any, cap: int | None = None) -> int:
         if query.method == "GET":
             gate.wait()
-        return count_captures(db, query)
+        return count_captures(db, query, cap)
 
     monkeypatch.setattr(reads, "count_captures", held_for_get)
 
     filters.method.setCurrentIndex(filters.method.findData("GET"))
-    assert page.model.rowCount() == 3  # the list itself is there at once
+    await wait_until(lambda: page.model.rowCount() == 3)  # the list comes, the count held
     await asyncio.to_thread(gate.holding.wait, GATE_S)
     assert gate.threads == ["hookscope-reader_0"]
     # A count that takes long says so rather than showing the old number.
@@ -117,10 +117,10 @@ async def test_the_count_is_made_off_the_gui_thread_and_the_newest_wins(
     # A capture arriving while a count is under way is counted once.
     second = Gate()
 
-    def held_for_all(db: Database, query: Any) -> int:
+    def held_for_all(db: Database, query: Any, cap: int | None = None) -> int:
         if query.method is None:
             second.wait()
-        return count_captures(db, query)
+        return count_captures(db, query, cap)
 
     monkeypatch.setattr(reads, "count_captures", held_for_all)
     filters.method.setCurrentIndex(0)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections import Counter
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 from typing import Any
 
 from sqlite_utils import Database
@@ -174,13 +175,14 @@ def list_summaries(db: Database, query: CaptureQuery) -> list[CaptureSummary]:
 
 
 def count(db: Database, query: CaptureQuery, cap: int | None = None) -> int:
-    """How many captures match `query` (below its before_id, when it has one).
+    """How many captures match `query` (between its after_id and before_id, when it has them).
 
     With a `cap`, counting stops there: `cap` means "at least that many", which a list shows
     as "10,000+" without walking a million matches.
     """
     total = 0
-    for sql, params in _sources(db, query, "1", before=query.before_id):
+    sources = _sources(db, query, "1", after=query.after_id, before=query.before_id)
+    for sql, params in sources:
         if cap is None:
             row = db.execute(f"SELECT count(*) FROM ({sql})", params).fetchone()
         else:
@@ -193,14 +195,36 @@ def count(db: Database, query: CaptureQuery, cap: int | None = None) -> int:
     return total
 
 
-def nth_id(db: Database, query: CaptureQuery, skip: int, before: int | None = None) -> int | None:
+def rank(db: Database, query: CaptureQuery, capture_id: int) -> int | None:
+    """How many captures matching `query` (below its before_id) are newer than this one:
+    its row in the list; None when it does not match."""
+    sources = _sources(db, query, "c.id", after=capture_id - 1, before=capture_id + 1)
+    if not _select(db, sources, 1):
+        return None
+    newer = replace(query, after_id=capture_id)
+    return count(db, newer)
+
+
+def nth_id(
+    db: Database,
+    query: CaptureQuery,
+    skip: int,
+    before: int | None = None,
+    total: int | None = None,
+) -> int | None:
     """The id `skip` places down the captures matching `query` (newest first, below `before`
     when given); None when there are not that many.
 
     How a list jumps far down without reading the rows in between: with no search this walks
-    one index (the ids, or the filter's) and reads no capture.
+    one index (the ids, or the filter's) and reads no capture. Given the `total` below
+    `before`, a place in the older half is counted from the oldest (End is a short walk).
     """
-    for sql, params in _sources(db, query, "c.id", before=before):
+    descending = True
+    if total is not None and skip > total // 2:
+        descending, skip = False, total - 1 - skip
+        if skip < 0:
+            return None
+    for sql, params in _sources(db, query, "c.id", before=before, descending=descending):
         row = db.execute(f"{sql} LIMIT 1 OFFSET ?", [*params, skip]).fetchone()
         if row is not None:
             return int(row[0])

@@ -130,6 +130,15 @@ def count(db: Database, query: DeliveryQuery) -> int:
     return int(n)
 
 
+def nth_id(db: Database, query: DeliveryQuery, skip: int) -> int | None:
+    """The id `skip` places down the attempts matching `query`, newest first (or None)."""
+    where, params = _where(query)
+    row = db.execute(
+        f"SELECT id FROM deliveries{where} ORDER BY id DESC LIMIT 1 OFFSET ?", [*params, skip]
+    ).fetchone()
+    return None if row is None else int(row[0])
+
+
 def get_attempt(db: Database, attempt_id: int) -> Attempt | None:
     row = db.execute(f"SELECT {COLUMNS} FROM deliveries WHERE id = ?", [attempt_id]).fetchone()
     return _attempt(row) if row else None

@@ -13,6 +13,8 @@ from hookscope.storage.captures import (
     list_summaries,
     newest_and_count,
     newest_id,
+    nth_id,
+    rank,
     replays_of,
     summaries_of,
 )
@@ -20,6 +22,7 @@ from hookscope.storage.credentials import CredentialError, list_credentials, loa
 from hookscope.storage.db import StoreError, open_store
 from hookscope.storage.deliveries import count as count_attempts
 from hookscope.storage.deliveries import get_attempt, list_attempts
+from hookscope.storage.deliveries import nth_id as nth_attempt_id
 from hookscope.storage.keyfile import KeyFileError, read_vault
 from hookscope.storage.paths import key_path
 from hookscope.storage.retention import StoreSize, store_size
@@ -59,7 +62,10 @@ __all__ = [
     "load_send_policy",
     "newest_and_count",
     "newest_id",
+    "nth_attempt_id",
+    "nth_id",
     "open_store",
+    "rank",
     "read_vault",
     "replays_of",
     "store_size",

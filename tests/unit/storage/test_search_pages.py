@@ -182,6 +182,7 @@ def test_new_arrivals_oldest_first_and_jumps_match_too(mixed: Database, search: 
     for skip in (0, 1, len(expected) // 2, len(expected) - 1, len(expected)):
         want = expected[skip] if skip < len(expected) else None
         assert nth_id(mixed, query, skip) == want, skip
+        assert nth_id(mixed, query, skip, total=len(expected)) == want, skip
     before = expected[len(expected) // 3]
     below = [i for i in expected if i < before]
     assert nth_id(mixed, query, 5, before=before) == below[5]

@@ -131,15 +131,15 @@ class CaptureFilters(QWidget):
         """Some filter is set."""
         return self.query() != CaptureQuery()
 
-    def show_matches(self, matching: int) -> None:
-        """Say how many captures match (COUNTING: that they are being counted)."""
+    def show_matches(self, matching: int, *, exact: bool = True) -> None:
+        """Say how many captures match (COUNTING: that they are being counted; not `exact`:
+        at least that many, "10,000+")."""
         if matching == COUNTING:
             self.matches.setText("counting…")
             return
         noun = "capture" if matching == 1 else "captures"
-        self.matches.setText(
-            f"{matching:,} matching" if self.filtered() else f"{matching:,} {noun}"
-        )
+        number = f"{matching:,}" if exact else f"{matching:,}+"
+        self.matches.setText(f"{number} matching" if self.filtered() else f"{number} {noun}")
 
     def clear(self) -> None:
         """Every filter off, said once."""

@@ -11,7 +11,7 @@ from hookscope.core.model import CaptureQuery, CaptureSummary
 from hookscope.storage import reads
 from hookscope.ui.formats import human_size, local_time
 from hookscope.ui.style import VERDICT_HINTS
-from hookscope.ui.widgets.paging import PAGE, KeysetTableModel
+from hookscope.ui.widgets.paging import COUNT_CAP, PAGE, Counted, KeysetTableModel
 
 
 class CaptureTableModel(KeysetTableModel[CaptureSummary, CaptureQuery]):
@@ -20,12 +20,8 @@ class CaptureTableModel(KeysetTableModel[CaptureSummary, CaptureQuery]):
     New captures are added with `fetch_new()` (the window calls it at most every 50 ms), at the
     top, in one insert; existing rows never move relative to each other.
 
-    Signals:
-        count_changed(int): how many captures match the filter.
-
-    Attributes:
-        query: the filter in force (its before_id / after_id / limit are ignored).
-        matching: how many captures match it.
+    Rows are read by the base model (a few pages in memory, wherever the view is); the
+    summaries of edited captures are read again on the GUI thread (`refresh_rows`).
     """
 
     COLUMNS = ("★", "Time", "Method", "Path", "Provider", "Event", "Verdict", "Size", "Status")
@@ -33,33 +29,44 @@ class CaptureTableModel(KeysetTableModel[CaptureSummary, CaptureQuery]):
     RIGHT = frozenset({SIZE, STATUS})
     HEADER_TIPS: ClassVar[dict[int, str]] = {STAR: "Starred"}
 
+    PLACEHOLDER_COLUMN = TIME
+
     def __init__(self, db: Database, parent: QObject | None = None, *, page: int = PAGE) -> None:
         super().__init__(CaptureQuery(), parent, page=page)
-        self._db = db
+        self._gui_db = db
+        self.set_db(db)
 
-    def _read(self, query: CaptureQuery) -> list[CaptureSummary]:
-        return reads.list_summaries(self._db, query)
+    def _read(self, db: Database, query: CaptureQuery) -> list[CaptureSummary]:
+        return reads.list_summaries(db, query)
 
-    def _count(self, query: CaptureQuery) -> int:
-        return reads.count_captures(self._db, query)
+    def _count(self, db: Database, query: CaptureQuery) -> Counted:
+        if not (query.provider or query.verdict or query.method or query.starred or query.search):
+            return Counted(reads.count_captures(db, query))  # an index's length: cheap
+        found = reads.count_captures(db, query, cap=COUNT_CAP + 1)
+        return Counted(min(found, COUNT_CAP), exact=found <= COUNT_CAP)
+
+    def _nth_id(self, db: Database, query: CaptureQuery, skip: int) -> int | None:
+        return reads.nth_id(db, query, skip, before=query.before_id)
+
+    def _rank(self, db: Database, query: CaptureQuery, record_id: int) -> int | None:
+        return reads.rank(db, query, record_id)
 
     def _newest_id(self) -> int:
-        return reads.newest_id(self._db)
+        return reads.newest_id(self._gui_db)
 
     def _id(self, record: CaptureSummary) -> int:
         return record.id
 
     def refresh_rows(self, ids: list[int]) -> None:
         """Read these captures' summaries again (a star, a note, a new verdict)."""
-        for summary in reads.summaries_of(self._db, ids):
+        for summary in reads.summaries_of(self._gui_db, ids):
             row = self.row_of(summary.id)
-            if row is None:
-                continue
-            self._rows[row] = summary
-            self.dataChanged.emit(self.index(row, 0), self.index(row, len(self.COLUMNS) - 1))
+            if row is not None:
+                self.set_record(row, summary)
 
     def summary(self, row: int) -> CaptureSummary:
-        return self._rows[row]
+        """The capture in this row (IndexError while its page is being read: see record)."""
+        return self.item(row)
 
     def _tooltip(self, item: CaptureSummary, column: int) -> str | None:
         # Plain text: Qt shows a tooltip as rich text when it looks like HTML, so captured

@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
 from sqlite_utils import Database
 
 from hookscope.core.contentviews import Superseded
-from hookscope.core.model import Capture, CaptureQuery, CaptureSummary
+from hookscope.core.model import Capture, CaptureSummary
 from hookscope.engine import Engine
 from hookscope.storage import reads
 from hookscope.ui.background import Background
@@ -78,6 +78,7 @@ class CapturesPage(QWidget):
         question: the confirmation box waiting for an answer, if any (tests answer it).
         compare_dialog: the Compare dialog, once opened.
         reader: reads the selected capture and counts the matches off the GUI thread.
+        list_reader: reads the list's pages off the GUI thread.
     """
 
     message = Signal(str, int)
@@ -100,8 +101,13 @@ class CapturesPage(QWidget):
         self.destroyed.connect(self.reader.close)
         self.transfers = CaptureTransfers(self.reader, self)
         self.transfers.message.connect(self.message)
+        # The list's reads have a thread of their own: a page never waits for a 25 MB body.
+        self.list_reader = StoreReader(engine.directory)
+        self.destroyed.connect(self.list_reader.close)
+        self._reselect: int | None = None
         self.model = CaptureTableModel(db, self)
-        self.model.set_counter(self._count)
+        self.model.set_runner(self.list_reader.read, counts=self.reader.read)
+        self.model.reset_done.connect(self._rows_reset)
         self._batch = QTimer(self, singleShot=True, interval=BATCH_MS)
         self._batch.timeout.connect(self.insert_new)
         self._pruned: list[int] = []  # what retention deleted since the last look
@@ -200,7 +206,6 @@ class CapturesPage(QWidget):
         inserted = self.model.fetch_new()
         if inserted:
             if self.filters.follow.isChecked():
-                self.model.trim()
                 self.table.scrollToTop()
             else:
                 # Rows went in above: move down by as much, so what the user reads stays put.
@@ -227,37 +232,50 @@ class CapturesPage(QWidget):
             self.table.scrollToTop()
 
     def show_capture(self, capture_id: int) -> bool:
-        """Bring a capture into view and select it; False when the filters hide it."""
+        """Bring a capture into view and select it; False when it is not in memory, and then
+        it is looked for off the GUI thread (the status bar says so if the filters hide it)."""
         self.insert_new()
         row = self.model.row_of(capture_id)
         if row is None:
+            self.model.locate(capture_id, partial(self._located, capture_id))
             return False
+        self._select_row(row)
+        return True
+
+    def _located(self, capture_id: int, row: int | None) -> None:
+        if row is None:
+            self.message.emit(f"Capture #{capture_id} is hidden by the filters.", 5000)
+        else:
+            self._select_row(row)
+
+    def _select_row(self, row: int) -> None:
+        self.model.pin(row)
         self.table.selectRow(row)
         self.table.scrollTo(self.model.index(row, 0))
-        return True
 
     # -- filters ------------------------------------------------------------------------------
 
     def apply_filters(self) -> None:
+        """Show the captures the filters let through (the rows come in off the GUI thread)."""
         self.filters.stop()
-        selected = self.current_id()
+        self._reselect = self.current_id()
         self.model.set_query(self.filters.query())
+
+    def _rows_reset(self) -> None:
+        """The new filter's rows are in: select the capture that was selected, if it is there."""
+        selected, self._reselect = self._reselect, None
         if selected is not None:
             row = self.model.row_of(selected)
             if row is not None:
-                self.table.selectRow(row)
+                self._select_row(row)
             else:  # the list no longer shows it: neither may the detail
                 self.detail.flush_note()
                 self.table.clearSelection()
                 self._clear_detail()
         self._update_empty_hint()
 
-    async def _count(self, query: CaptureQuery) -> int:
-        """How many captures match, counted on the reader's thread (newest count wins)."""
-        return await self.reader.read("count", lambda db: reads.count_captures(db, query))
-
     def _count_changed(self, matching: int) -> None:
-        self.filters.show_matches(matching)
+        self.filters.show_matches(matching, exact=self.model.exact)
         self._update_empty_hint()
 
     def refresh_hint(self) -> None:
@@ -286,13 +304,16 @@ class CapturesPage(QWidget):
 
     def current_summary(self) -> CaptureSummary | None:
         index = self.table.currentIndex()
-        return self.model.summary(index.row()) if index.isValid() else None
+        return self.model.record(index.row()) if index.isValid() else None
 
     def selected_ids(self) -> list[int]:
+        """The selected captures (those in memory: rows still being read are not yet known)."""
         rows = {index.row() for index in self.table.selectionModel().selectedRows()}
-        return [self.model.summary(row).id for row in sorted(rows)]
+        found = (self.model.record(row) for row in sorted(rows))
+        return [summary.id for summary in found if summary is not None]
 
     def _current_changed(self, current: QModelIndex, previous: QModelIndex) -> None:
+        self.model.pin(current.row() if current.isValid() else None)
         self.show_detail()
 
     def _selection_changed(self, selected: QItemSelection, deselected: QItemSelection) -> None:
@@ -369,7 +390,8 @@ class CapturesPage(QWidget):
         if not ids:
             return
         row = self.model.row_of(ids[0])
-        starred = not (row is not None and self.model.summary(row).starred)
+        summary = None if row is None else self.model.record(row)
+        starred = not (summary is not None and summary.starred)
         self._background(self.set_starred(ids, starred))
 
     async def set_starred(self, ids: list[int], starred: bool) -> None:
@@ -503,11 +525,15 @@ class CapturesPage(QWidget):
         self.filters.stop()
         if self.compare_dialog is not None:
             self.compare_dialog.close()  # the app is closing: its dialogs go with it
+        self.model.stop()
         self.reader.close()
+        self.list_reader.close()
 
     async def settle(self) -> None:
-        """Wait for actions started from buttons and keys (tests, and closing)."""
+        """Wait for actions started from buttons and keys, and the list's reads (tests, and
+        closing)."""
         await self._work.settle()
+        await self.model.settle()
         if self.compare_dialog is not None:
             await self.compare_dialog.settle()
 

@@ -20,7 +20,7 @@ from hookscope.ui.deliveries.text import (
     try_text,
 )
 from hookscope.ui.formats import local_time
-from hookscope.ui.widgets.paging import PAGE, KeysetTableModel
+from hookscope.ui.widgets.paging import PAGE, Counted, KeysetTableModel
 from hookscope.ui.widgets.records import plain_tooltip
 
 
@@ -48,18 +48,22 @@ class DeliveryTableModel(KeysetTableModel[Attempt, DeliveryQuery]):
 
     def __init__(self, db: Database, parent: QObject | None = None, *, page: int = PAGE) -> None:
         super().__init__(DeliveryQuery(), parent, page=page)
-        self._db = db
+        self._gui_db = db
+        self.set_db(db)
         # How many tries each request had in the end, from the final tries loaded so far.
         self._tries: dict[RequestKey, int] = {}
 
-    def _read(self, query: DeliveryQuery) -> list[Attempt]:
-        return reads.list_attempts(self._db, query, bodies=False)
+    def _read(self, db: Database, query: DeliveryQuery) -> list[Attempt]:
+        return reads.list_attempts(db, query, bodies=False)
 
-    def _count(self, query: DeliveryQuery) -> int:
-        return reads.count_attempts(self._db, query)
+    def _count(self, db: Database, query: DeliveryQuery) -> Counted:
+        return Counted(reads.count_attempts(db, query))
+
+    def _nth_id(self, db: Database, query: DeliveryQuery, skip: int) -> int | None:
+        return reads.nth_attempt_id(db, query, skip)
 
     def _newest_id(self) -> int:
-        newest = reads.list_attempts(self._db, DeliveryQuery(limit=1), bodies=False)
+        newest = reads.list_attempts(self._gui_db, DeliveryQuery(limit=1), bodies=False)
         return (newest[0].id or 0) if newest else 0
 
     def _id(self, record: Attempt) -> int:
@@ -78,7 +82,8 @@ class DeliveryTableModel(KeysetTableModel[Attempt, DeliveryQuery]):
         return retried
 
     def attempt(self, row: int) -> Attempt:
-        return self._rows[row]
+        """The attempt in this row (IndexError while its page is being read: see record)."""
+        return self.item(row)
 
     def try_text(self, attempt: Attempt) -> str:
         """ "1"; "3 of 3" for a retried request's last try; "1 of 3, retried" for the others."""

@@ -287,8 +287,8 @@ class DeliveriesPanel(QWidget):
         if not rows or not 0 <= rows[0].row() < self.model.rowCount():
             return None
         # Rows are read without their bodies; the selected one is read whole.
-        light = self.model.attempt(rows[0].row())
-        if light.id is None:
+        light = self.model.record(rows[0].row())
+        if light is None or light.id is None:
             return light
         return reads.get_attempt(self._db, light.id) or light
 

@@ -81,10 +81,11 @@ class RecordTableModel(QAbstractTableModel, Generic[T]):
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid() or not 0 <= index.row() < len(self._rows):
             return None
-        column = index.column()
+        return self._data(self._rows[index.row()], index.column(), role)
+
+    def _data(self, item: T, column: int, role: int) -> Any:
         if not 0 <= column < len(self.COLUMNS):
             return None
-        item = self._rows[index.row()]
         if role == Qt.ItemDataRole.DisplayRole:
             return self._text(item, column)
         if role == RecordRole:
