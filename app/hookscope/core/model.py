@@ -6,6 +6,7 @@ import json
 import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from json.encoder import encode_basestring_ascii as _ascii
 from typing import Any
 
 # The message types live in core/http.py; these names stay importable from here.
@@ -20,6 +21,8 @@ from hookscope.core.sending import Attempt as Attempt
 from hookscope.core.sending import Outgoing as Outgoing
 from hookscope.core.sending import Recipe as Recipe
 from hookscope.core.sending import Signing as Signing
+
+_JSON_FLAG = {True: "true", False: "false", None: "null"}
 
 VERDICTS = ("verified", "failed", "unsigned", "no-secret", "stale", "replayed", "n/a")
 
@@ -102,7 +105,12 @@ class Verdict:
     def checks_json(self) -> str:
         if not self.checks:
             return "[]"
-        return json.dumps([[c.step, c.outcome, c.ok, c.assumed] for c in self.checks])
+        # As json.dumps writes it, from the C string encoder (this runs for every capture).
+        items = ", ".join(
+            f"[{_ascii(c.step)}, {_ascii(c.outcome)}, {_JSON_FLAG[c.ok]}, {_JSON_FLAG[c.assumed]}]"
+            for c in self.checks
+        )
+        return f"[{items}]"
 
     @staticmethod
     def checks_from_json(text: str) -> tuple[Check, ...]:

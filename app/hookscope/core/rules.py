@@ -35,11 +35,13 @@ def render(rule: ResponseRule, capture_id: int) -> Response:
     A 204 or 304 answer has no body, so none is kept for it: the stored response is what the
     sender got (the HTTP server would drop it anyway).
     """
+    return Response(status=rule.status, headers=Headers(rule.headers), body=_body(rule, capture_id))
+
+
+def _body(rule: ResponseRule, capture_id: int) -> bytes:
     if rule.status in NO_BODY_STATUSES:
-        body = b""
-    else:
-        body = rule.body.replace(CAPTURE_ID, str(capture_id)).encode("utf-8")
-    return Response(status=rule.status, headers=Headers(rule.headers), body=body)
+        return b""
+    return rule.body.replace(CAPTURE_ID, str(capture_id)).encode("utf-8")
 
 
 # What the listener names itself: without it the HTTP server would send its own version string,
@@ -74,6 +76,31 @@ def as_sent(response: Response, request: Request, date: str) -> Response:
     if not added:
         return response
     return Response(status=status, headers=Headers((*response.headers, *added)), body=body)
+
+
+class Answers:
+    """`as_sent(render(rule, capture_id), request, date)` for capture after capture, cheaply.
+
+    What as_sent adds depends only on the rule, the body's length, whether the request is a
+    HEAD, the Connection it asked for and the date: the headers are worked out once for each
+    such combination (a handful while a sender keeps one rule busy), and shared.
+    """
+
+    LIMIT = 64  # combinations kept; past it, the cache starts again
+
+    def __init__(self) -> None:
+        self._headers: dict[tuple[object, ...], Headers] = {}
+
+    def answer(self, rule: ResponseRule, request: Request, capture_id: int, date: str) -> Response:
+        body = _body(rule, capture_id)
+        key = (rule, len(body), request.method == "HEAD", _connection(request), date)
+        headers = self._headers.get(key)
+        if headers is None:
+            if len(self._headers) >= self.LIMIT:
+                self._headers.clear()
+            sent = as_sent(Response(rule.status, Headers(rule.headers), body), request, date)
+            headers = self._headers[key] = sent.headers
+        return Response(status=rule.status, headers=headers, body=body)
 
 
 def _connection(request: Request) -> str | None:

@@ -18,6 +18,7 @@ from typing import Any, TypeVar
 
 from sqlite_utils import Database
 
+from hookscope.core.http import Headers
 from hookscope.core.model import (
     Capture,
     Response,
@@ -27,7 +28,7 @@ from hookscope.core.model import (
     iso_utc,
     utc_now,
 )
-from hookscope.core.rules import as_sent, render
+from hookscope.core.rules import Answers
 from hookscope.storage.captures import headers_json, index_pending
 from hookscope.storage.checkpoint import Checkpointer, checkpoint, defer_checkpoints, wal_too_large
 from hookscope.storage.credentials import forget_nonces
@@ -132,6 +133,8 @@ class CaptureWriter:
         self._checkpointer = Checkpointer(directory)
         self._pruner = Pruner()  # only the writer thread uses it
         self._last_group = 0.0  # time.monotonic() of the last group committed
+        self._answers = Answers()  # only the writer thread uses it
+        self._answer_json: dict[Headers, str] = {}  # the answers' headers as stored, by value
 
     def start(self) -> None:
         self._thread = threading.Thread(target=self._run, name="hookscope-writer", daemon=True)
@@ -354,6 +357,16 @@ class CaptureWriter:
         except sqlite3.Error as exc:
             log.warning("expired nonces not deleted (tried again later): %s", exc)
 
+    def _headers_json(self, response: Response) -> str:
+        """The answer's headers as stored: the same few header lists come back capture after
+        capture (see Answers), so their JSON is kept too."""
+        text = self._answer_json.get(response.headers)
+        if text is None:
+            if len(self._answer_json) >= Answers.LIMIT:
+                self._answer_json.clear()
+            text = self._answer_json[response.headers] = headers_json(response.headers)
+        return text
+
     def _commit(self, db: Database, group: list[_Pending]) -> list[Stored]:
         conn = db.conn
         # IMMEDIATE: take the write lock before reading the id sequence, so ids handed out
@@ -370,8 +383,9 @@ class CaptureWriter:
                 capture_id = next_id + offset
                 capture = pending.capture
                 decided = capture.response
-                rendered = render(pending.rule, capture_id)
-                response = decided or as_sent(rendered, capture.request, date)
+                response = decided or self._answers.answer(
+                    pending.rule, capture.request, capture_id, date
+                )
                 # A rule's delay is spent before its answer; an answer already decided goes now.
                 delay_ms = pending.rule.delay_ms if decided is None else 0
                 stored.append(Stored(capture_id, response, delay_ms))
@@ -381,7 +395,11 @@ class CaptureWriter:
                     # (nearly all of it by now), and the rule's delay still to come.
                     elapsed = (now - capture.received_at).total_seconds() * 1000
                     answer_ms = max(0.0, elapsed - capture.receive_ms) + delay_ms
-                params.append(row_values(capture, capture_id, response, answer_ms))
+                params.append(
+                    row_values(
+                        capture, capture_id, response, answer_ms, self._headers_json(response)
+                    )
+                )
             conn.executemany(INSERT, params)
             nonces = [
                 (text_param(n.api_key), text_param(n.uuid), n.expires)
@@ -402,9 +420,14 @@ class CaptureWriter:
 
 
 def row_values(
-    capture: Capture, capture_id: int, response: Response | None, answer_ms: float | None = None
+    capture: Capture,
+    capture_id: int,
+    response: Response | None,
+    answer_ms: float | None = None,
+    response_headers: str | None = None,
 ) -> tuple[Any, ...]:
-    """The INSERT parameters for one capture (`answer_ms`: see Capture; else the capture's).
+    """The INSERT parameters for one capture (`answer_ms`: see Capture; else the capture's;
+    `response_headers`: the answer's headers as JSON, when the caller has them already).
 
     Every text a sender chose goes through text_param: one byte that is not UTF-8 must never
     make the insert fail, or the delivery would be refused on every retry.
@@ -430,13 +453,19 @@ def row_values(
         text_param(verdict.detail),
         verdict.checks_json(),
         None if response is None else response.status,
-        "[]" if response is None else headers_json(response.headers),
+        _response_headers(response, response_headers),
         None if response is None else response.body,
         capture.replay_of,
         None if capture.imported_from is None else text_param(capture.imported_from),
         capture.receive_ms,
         capture.answer_ms if answer_ms is None else answer_ms,
     )
+
+
+def _response_headers(response: Response | None, known: str | None) -> str:
+    if response is None:
+        return "[]"
+    return known if known is not None else headers_json(response.headers)
 
 
 def insert_captures(db: Database, captures: list[Capture]) -> list[int]:
