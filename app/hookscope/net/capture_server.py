@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from aiohttp import web
+from multidict import CIMultiDict
 
 from hookscope.core.checks import is_loopback as is_loopback  # re-exported
 from hookscope.core.fire import replay_link
@@ -44,6 +45,7 @@ VerifyFn = Callable[[Capture], Verdict]
 READ_CHUNK = 256 * 1024
 SHUTDOWN_TIMEOUT = 10.0
 RETRY_AFTER = 2  # seconds a sender refused for lack of room is told to wait
+_UNJUDGED = Verdict()  # shared until the verdict is set, instead of a new one per capture
 
 
 class ListenError(Exception):
@@ -206,9 +208,9 @@ class CaptureServer:
         response = stored.response
         # The stored answer carries every header (Date, Server, Content-Length, ...: see
         # rules.as_sent), so the server adds none of its own and the sender gets what is kept.
-        answer = web.Response(status=response.status, body=response.body)
-        for name, value in response.headers:
-            answer.headers.add(name, value)
+        answer = web.Response(
+            status=response.status, body=response.body, headers=CIMultiDict(response.headers)
+        )
         if problem is not None or (connection is not None and connection.peer_eof):
             answer.force_close()
         return answer
@@ -245,6 +247,7 @@ class CaptureServer:
             # A replay Hookscope sent to its own listener names its original: link them.
             replay_of=replay_link(arrived.headers),
             receive_ms=receive_ms,
+            verdict=_UNJUDGED,
         )
         # Judged before anyone else sees it: set in place instead of copying the whole capture
         # with dataclasses.replace (a few microseconds on every delivery).

@@ -124,7 +124,7 @@ class _AcceptErrors:
 
 
 def new_network_loop() -> asyncio.AbstractEventLoop:
-    """uvloop's loop when it is installed (the `fast` extra), else asyncio's own.
+    """uvloop's loop when it is installed (a dependency wherever it has wheels), else asyncio's.
 
     Only the network thread's loop: the window's is qasync's. Set HOOKSCOPE_LOOP=asyncio to
     keep asyncio's loop with uvloop installed.
