@@ -24,6 +24,8 @@ from hookscope.core.providers.scheme import Scheme
 
 _FIELD = re.compile(r"\{([^{}]*)\}")
 _HEX = re.compile(r"[0-9a-fA-F]+")
+# Another scheme's label before a signature (`sha1=`, `v1,`, `v0:`): never inside hex or base64.
+_LABEL = re.compile(r"[A-Za-z0-9]{1,10}[=,:](?=.)")
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,7 +135,11 @@ class HmacProvider:
             if not value:
                 return f"the {scheme.header} header is empty"
             has_prefix = value.startswith(scheme.prefix)
-            bare = value[len(scheme.prefix) :] if has_prefix else value
+            if has_prefix:
+                bare = value[len(scheme.prefix) :]
+            else:
+                label = _LABEL.match(value)
+                bare = value[label.end() :] if label else value
             stamp = request.header(scheme.timestamp_header) if scheme.timestamp_header else None
             if scheme.timestamp_header and stamp is None:
                 return f"the request has no {scheme.timestamp_header} header"
