@@ -25,6 +25,7 @@ from hookscope.engine.edits import CaptureEdits
 from hookscope.engine.imports import CaptureImports
 from hookscope.engine.registry import EmulatorRegistry
 from hookscope.engine.runtime import CapturesListener, EngineError, Runtime
+from hookscope.engine.scorecard import Scorecards
 from hookscope.engine.sending import DeliveriesListener, Sending
 from hookscope.net.capture_server import CaptureServer, ListenError
 from hookscope.net.kardow_api import KardowApi
@@ -52,6 +53,7 @@ class Engine:
         config: what is in force, and the one way to change it.
         registry: the Kardow API emulator's registry.
         sending: fires and replays.
+        scorecards: receiver scorecards.
         edits: changes to stored captures.
         imports: captures brought in from HAR files.
         listener: the capture listener (None before `start`).
@@ -79,6 +81,7 @@ class Engine:
         self.sending = Sending(self._runtime, self.config, lambda: self.url)
         self.edits = CaptureEdits(self._runtime, self.config)
         self.imports = CaptureImports(self._runtime, self.config)
+        self.scorecards = Scorecards(self.config)
         self.listener: CaptureServer | None = None
         self.api: KardowApi | None = None
         self.api_error = ""
@@ -108,6 +111,8 @@ class Engine:
         self.delete_all = self.edits.delete_all
         self.reverify = self.edits.reverify
         self.import_har = self.imports.import_har
+        self.scorecard = self.scorecards.run
+        self.scorecard_choices = self.scorecards.choices
         self.save_retention = self.config.save_retention
         self.config.on_change(self._config_changed)
 

@@ -23,8 +23,10 @@ from hookscope.core.model import (
     Target,
 )
 from hookscope.core.registration import Registration
+from hookscope.core.scoreboard import Scorecard
 from hookscope.core.sending import BulkProgress, BulkReplay, BulkResult
 from hookscope.engine import Engine
+from hookscope.engine.scorecard import ScorecardProgress
 from hookscope.storage.reads import ApiKeyInfo
 
 T = TypeVar("T")
@@ -157,3 +159,22 @@ class EngineClient:
 
     async def import_har(self, path: Path) -> list[int]:
         return await self._ask(self.engine.import_har(path))
+
+    # -- the receiver scorecard -------------------------------------------------------------------
+
+    async def scorecard_choices(self) -> tuple[list[str], list[tuple[str, str]]]:
+        """The schemes, and the stored credentials as (name, scheme), without their secrets."""
+        return await self._ask(self.engine.scorecard_choices())
+
+    async def scorecard(
+        self,
+        url: str,
+        scheme: str,
+        credential: str,
+        progress: ScorecardProgress | None = None,
+        cancel: threading.Event | None = None,
+    ) -> Scorecard:
+        """Run a receiver scorecard; `progress` is called on the engine loop."""
+        return await self._ask(
+            self.engine.scorecard(url, scheme, credential, progress=progress, cancel=cancel)
+        )
