@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import time
 from collections.abc import AsyncIterator
-from types import TracebackType
 
 import aiohttp
 from multidict import CIMultiDict
@@ -38,12 +37,7 @@ class Prober:
         )
         return self
 
-    async def __aexit__(
-        self,
-        kind: type[BaseException] | None,
-        error: BaseException | None,
-        trace: TracebackType | None,
-    ) -> None:
+    async def __aexit__(self, *failure: object) -> None:
         if self._session is not None:
             await self._session.close()
             self._session = None
