@@ -26,6 +26,7 @@ from hookscope.storage.deliveries import nth_id as nth_attempt_id
 from hookscope.storage.keyfile import KeyFileError, read_vault
 from hookscope.storage.paths import key_path
 from hookscope.storage.retention import StoreSize, store_size
+from hookscope.storage.schemes import SchemeError, list_schemes, scheme_names, scheme_users
 from hookscope.storage.settings import (
     get_setting,
     list_rules,
@@ -39,6 +40,7 @@ __all__ = [
     "ApiKeyInfo",
     "CredentialError",
     "KeyFileError",
+    "SchemeError",
     "StoreError",
     "StoreSize",
     "TargetError",
@@ -54,6 +56,7 @@ __all__ = [
     "list_attempts",
     "list_credentials",
     "list_rules",
+    "list_schemes",
     "list_summaries",
     "list_targets",
     "load_credentials",
@@ -68,6 +71,8 @@ __all__ = [
     "rank",
     "read_vault",
     "replays_of",
+    "scheme_names",
+    "scheme_users",
     "store_size",
     "summaries_of",
 ]
