@@ -68,6 +68,7 @@ _.set_provider  # ComposerPanel: test setup
 _.set_event  # ComposerPanel: test setup
 _.forget_last_url  # ui.replay: test isolation
 _.prune_all  # storage.retention: the writer's pruning in one call, timed by the bench's --scale
+_.sign_headers  # providers: how every scheme signs a request; the sending code's next step
 _.nth_id  # storage.captures: the capture n places down a list, for a list that jumps (tested)
 
 # -- names only the type checker reads -----------------------------------------------------------

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from fnmatch import fnmatchcase
 
 from hookscope.core.model import Capture, Credential, Verdict
 from hookscope.core.providers import kardow, kudoz
 from hookscope.core.providers.base import NonceMemory, Provider, VerifyContext
+from hookscope.core.providers.scheme import Scheme
 
 REGISTRY: dict[str, Provider] = {kardow.name: kardow, kudoz.name: kudoz}
 
@@ -15,15 +16,31 @@ __all__ = [
     "REGISTRY",
     "NonceMemory",
     "Provider",
+    "Scheme",
     "Verifier",
     "VerifyContext",
     "detect",
+    "names",
     "verify",
 ]
 
 
-def detect(capture: Capture, overrides: Mapping[str, str] | None = None) -> Provider | None:
-    """Headers first (a signature or token), then body shape, then the user's path override."""
+def names(schemes: Sequence[Scheme] = ()) -> list[str]:
+    """Every provider a secret or a path override may name: built-ins in registry order, then
+    the user's custom schemes."""
+    return [*REGISTRY, *(s.name for s in schemes if s.name not in REGISTRY)]
+
+
+def detect(
+    capture: Capture,
+    overrides: Mapping[str, str] | None = None,
+    schemes: Sequence[Scheme] = (),
+) -> Provider | None:
+    """Headers first (a signature or token), then body shape, then the user's path override.
+
+    `schemes` are the user's custom schemes, recognised after the built-ins.
+    """
+    del schemes  # custom schemes are recognised once the generic HMAC provider lands
     for provider in REGISTRY.values():
         if provider.detect_headers(capture):
             return provider
@@ -37,10 +54,13 @@ def detect(capture: Capture, overrides: Mapping[str, str] | None = None) -> Prov
 
 
 def verify(
-    capture: Capture, context: VerifyContext, overrides: Mapping[str, str] | None = None
+    capture: Capture,
+    context: VerifyContext,
+    overrides: Mapping[str, str] | None = None,
+    schemes: Sequence[Scheme] = (),
 ) -> Verdict:
     """The capture's verdict: `n/a` when no provider is recognised."""
-    provider = detect(capture, overrides)
+    provider = detect(capture, overrides, schemes)
     if provider is None:
         return Verdict()
     try:
@@ -63,9 +83,12 @@ class Verifier:
         credentials: list[Credential],
         overrides: Mapping[str, str] | None = None,
         nonces: NonceMemory | None = None,
+        *,
+        schemes: Sequence[Scheme] = (),
     ) -> None:
         self._credentials = credentials
         self._overrides = overrides
+        self._schemes = tuple(schemes)
         self.nonces = NonceMemory() if nonces is None else nonces
 
     def __call__(self, capture: Capture) -> Verdict:
@@ -75,7 +98,7 @@ class Verifier:
             now=capture.received_at,
             seen=lambda api_key, uuid: self.nonces.seen(api_key, uuid, arrived),
         )
-        verdict = verify(capture, context, self._overrides)
+        verdict = verify(capture, context, self._overrides, self._schemes)
         if verdict.nonce is not None:
             nonce = verdict.nonce
             self.nonces.remember(nonce.api_key, nonce.uuid, nonce.expires, arrived)

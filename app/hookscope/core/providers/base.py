@@ -33,6 +33,22 @@ class Provider(Protocol):
         """The verdict on this capture, with a detail sentence and every check tried."""
         ...
 
+    def sign_headers(
+        self,
+        credential: Credential,
+        *,
+        method: str,
+        path: str,
+        body: bytes,
+        headers: Sequence[tuple[str, str]],
+        now: float,
+        delivery_id: str,
+    ) -> list[tuple[str, str]]:
+        """The headers to set (replacing any of the same name) so the request is signed this
+        provider's way: `now` is the signing time (Unix seconds), `delivery_id` a fresh unique
+        id (a UUID) for schemes that carry one, `headers` the request's other headers."""
+        ...
+
 
 NonceSeen = Callable[[str, str], bool]
 

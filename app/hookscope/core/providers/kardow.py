@@ -8,7 +8,7 @@ import hashlib
 import hmac
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 from hookscope.core.model import Capture, Credential, Verdict
@@ -36,6 +36,21 @@ _HEX64 = re.compile(r"[0-9a-fA-F]{64}")
 def sign(secret: str, body: bytes) -> str:
     """The `X-Kardow-Signature` value for `body`: 64 lowercase hex characters, no prefix."""
     return _digest(secret, body).hex()
+
+
+def sign_headers(
+    credential: Credential,
+    *,
+    method: str,
+    path: str,
+    body: bytes,
+    headers: Sequence[tuple[str, str]],
+    now: float,
+    delivery_id: str,
+) -> list[tuple[str, str]]:
+    """`X-Kardow-Signature` over the body; Kardow signs nothing else (no time, no id)."""
+    del method, path, headers, now, delivery_id
+    return [(HEADER, sign(credential.secret, body))]
 
 
 def _digest(secret: str, body: bytes) -> bytes:

@@ -12,6 +12,7 @@ import hmac
 import re
 import time
 import uuid as uuidlib
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from hookscope.core.model import Capture, Credential, Nonce, Verdict
@@ -97,6 +98,22 @@ def sign(
         body=body,
     )
     return f"TOKEN {credential.api_key}:{nonce}:{stamp}:{compute_token(credential.secret, message)}"
+
+
+def sign_headers(
+    credential: Credential,
+    *,
+    method: str,
+    path: str,
+    body: bytes,
+    headers: Sequence[tuple[str, str]],
+    now: float,
+    delivery_id: str,
+) -> list[tuple[str, str]]:
+    """The `Authorization` token, with `delivery_id` as its UUID and `now` as its timestamp."""
+    del headers
+    value = sign(credential, method=method, path=path, body=body, uuid=delivery_id, now=now)
+    return [(HEADER, value)]
 
 
 def parse(header: str) -> Token | str:
