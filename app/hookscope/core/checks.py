@@ -174,7 +174,7 @@ def check_template(template: str) -> str | None:
 
 def built_in_schemes() -> list[str]:
     """The names of the schemes Hookscope knows itself, in the registry's order."""
-    return list(providers.REGISTRY)
+    return providers.names()
 
 
 def check_scheme(scheme: Scheme, taken: Collection[str] = ()) -> str | None:
