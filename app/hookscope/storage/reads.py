@@ -33,6 +33,7 @@ from hookscope.storage.settings import (
     load_listener_settings,
     load_retention,
     load_send_policy,
+    provider_paths,
 )
 from hookscope.storage.targets import ApiKeyInfo, TargetError, digest, list_api_keys, list_targets
 
@@ -68,6 +69,7 @@ __all__ = [
     "nth_attempt_id",
     "nth_id",
     "open_store",
+    "provider_paths",
     "rank",
     "read_vault",
     "replays_of",
