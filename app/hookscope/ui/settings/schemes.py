@@ -13,6 +13,7 @@ from PySide6.QtWidgets import (
     QDialogButtonBox,
     QFormLayout,
     QHBoxLayout,
+    QLabel,
     QLineEdit,
     QPushButton,
     QSpinBox,
@@ -54,6 +55,9 @@ class SchemesModel(DraftModel[Scheme]):
             return f"{item.timestamp_header} (±{item.tolerance} s)"
         return item.id_header or ""
 
+    def _tooltip(self, item: Scheme, column: int) -> str | None:
+        return describe(item)  # the whole scheme, however narrow the columns
+
 
 class SchemeEditor(QDialog):
     """Adds a custom scheme to the draft, or edits one (its name then stays: its secrets and
@@ -85,7 +89,7 @@ class SchemeEditor(QDialog):
         self._taken = taken
         start = scheme or Scheme("", "", signed="{body}")
         self.setWindowTitle("Add signing scheme" if scheme is None else "Edit signing scheme")
-        self.setMinimumWidth(560)
+        self.setMinimumWidth(760)
         self._make_fields(start, editing=scheme is not None)
         self._lay_out()
         for edit in (
@@ -140,7 +144,9 @@ class SchemeEditor(QDialog):
         how.addWidget(self.algorithm_combo)
         how.addWidget(self.encoding_combo)
         how.addStretch(1)
-        form.addRow("&Algorithm, encoding", how)
+        how_label = QLabel("&Algorithm, encoding")
+        how_label.setBuddy(self.algorithm_combo)
+        form.addRow(how_label, how)
         form.addRow("&Signed content", self.signed_edit)
         placeholders = " ".join("{" + p + "}" for p in PLACEHOLDERS)
         form.addRow("", plain_label(f"{placeholders} {{header:Name}}; \\n is a newline."))
@@ -154,11 +160,12 @@ class SchemeEditor(QDialog):
         self.buttons.accepted.connect(self.submit)
         self.buttons.rejected.connect(self.reject)
         beside = QHBoxLayout()
-        beside.addLayout(form, 3)
+        beside.addLayout(form, 1)
         problems = QVBoxLayout()
         problems.addWidget(self.error_label)
         problems.addStretch(1)
-        beside.addLayout(problems, 2)
+        self.error_label.setFixedWidth(self.fontMetrics().averageCharWidth() * 32)
+        beside.addLayout(problems)
         layout = QVBoxLayout(self)
         layout.addLayout(beside)
         layout.addWidget(self.preview_label)
@@ -228,6 +235,7 @@ class SchemesTab(ListTab[Scheme]):
     NOUN = "The scheme"
     EMPTY = NO_SCHEMES
     STRETCH = 2
+    FIT = 24  # five columns of long header names: the signed content keeps room
     ERRORS = (SchemeError, *WRITE_ERRORS)
 
     def __init__(
@@ -287,12 +295,13 @@ class SchemesTab(ListTab[Scheme]):
         paths = [glob for glob, scheme in reads.provider_paths(self._db).items() if scheme == name]
         if secrets:
             listed = ", ".join(repr(secret) for secret in secrets)
-            noun = "secret" if len(secrets) == 1 else "secrets"
-            return f"The {noun} {listed} use {name!r}: remove them in the Secrets tab first."
+            one = len(secrets) == 1
+            said = "secret {} uses {}: remove it" if one else "secrets {} use {}: remove them"
+            return f"The {said.format(listed, repr(name))} in the Secrets tab first."
         if paths:
             listed = ", ".join(repr(glob) for glob in paths)
-            noun = "path override" if len(paths) == 1 else "path overrides"
-            return f"The {noun} {listed} assume {name!r}: clear with `hookscope paths clear GLOB`."
+            said = "path override {} assumes" if len(paths) == 1 else "path overrides {} assume"
+            return f"The {said.format(listed)} {name!r}: clear with `hookscope paths clear GLOB`."
         return None
 
     def selection_changed(self) -> None:
