@@ -2,25 +2,43 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping, Sequence
 from fnmatch import fnmatchcase
+from functools import lru_cache
 
 from hookscope.core.model import Capture, Credential, Verdict
 from hookscope.core.providers import kardow, kudoz
 from hookscope.core.providers.base import NonceMemory, Provider, VerifyContext
+from hookscope.core.providers.hmacs import HmacProvider
 from hookscope.core.providers.scheme import Scheme
+from hookscope.core.providers.services import github, shopify, slack
+from hookscope.core.providers.standard import standard_webhooks
+from hookscope.core.providers.stripe import stripe
 
-REGISTRY: dict[str, Provider] = {kardow.name: kardow, kudoz.name: kudoz}
+# Detection asks them in this order: Kardow and Kudoz first, as before the other schemes came.
+REGISTRY: dict[str, Provider] = {
+    kardow.name: kardow,
+    kudoz.name: kudoz,
+    standard_webhooks.name: standard_webhooks,
+    stripe.name: stripe,
+    github.name: github,
+    slack.name: slack,
+    shopify.name: shopify,
+}
 
 __all__ = [
     "REGISTRY",
+    "HmacProvider",
     "NonceMemory",
     "Provider",
     "Scheme",
     "Verifier",
     "VerifyContext",
+    "custom",
     "detect",
     "names",
+    "provider",
     "verify",
 ]
 
@@ -31,25 +49,43 @@ def names(schemes: Sequence[Scheme] = ()) -> list[str]:
     return [*REGISTRY, *(s.name for s in schemes if s.name not in REGISTRY)]
 
 
+@lru_cache(maxsize=256)
+def custom(scheme: Scheme) -> HmacProvider:
+    """The provider for a custom scheme (one per description: the same object each time)."""
+    return HmacProvider(scheme)
+
+
+def _customs(schemes: Sequence[Scheme]) -> list[Provider]:
+    return [custom(s) for s in schemes if s.name not in REGISTRY]
+
+
+def provider(name: str, schemes: Sequence[Scheme] = ()) -> Provider | None:
+    """The provider a secret or path override names (a built-in or a custom scheme)."""
+    found = REGISTRY.get(name)
+    if found is None:
+        found = next((p for p in _customs(schemes) if p.name == name), None)
+    return found
+
+
 def detect(
     capture: Capture,
     overrides: Mapping[str, str] | None = None,
     schemes: Sequence[Scheme] = (),
 ) -> Provider | None:
-    """Headers first (a signature or token), then body shape, then the user's path override.
-
-    `schemes` are the user's custom schemes, recognised after the built-ins.
-    """
-    del schemes  # custom schemes are recognised once the generic HMAC provider lands
-    for provider in REGISTRY.values():
-        if provider.detect_headers(capture):
-            return provider
-    for provider in REGISTRY.values():
-        if provider.detect_body(capture):
-            return provider
+    """Headers first (a signature or token: built-ins, then the user's custom schemes), then
+    body shape, then the user's path override (which may name a custom scheme)."""
+    for known in REGISTRY.values():
+        if known.detect_headers(capture):
+            return known
+    for own in _customs(schemes):
+        if own.detect_headers(capture):
+            return own
+    for known in REGISTRY.values():
+        if known.detect_body(capture):
+            return known
     for pattern, name in (overrides or {}).items():
         if fnmatchcase(capture.path, pattern):
-            return REGISTRY.get(name)
+            return provider(name, schemes)
     return None
 
 
@@ -60,19 +96,21 @@ def verify(
     schemes: Sequence[Scheme] = (),
 ) -> Verdict:
     """The capture's verdict: `n/a` when no provider is recognised."""
-    provider = detect(capture, overrides, schemes)
-    if provider is None:
+    found = detect(capture, overrides, schemes)
+    if found is None:
         return Verdict()
+    if isinstance(found, HmacProvider):  # its forensics ask the other schemes
+        context = dataclasses.replace(context, others=[*REGISTRY.values(), *_customs(schemes)])
     try:
-        return provider.verify(capture, context)
+        return found.verify(capture, context)
     except Exception as exc:  # a verifier bug must never lose a delivery or stop a re-check
         detail = f"Verification could not run ({type(exc).__name__}: {exc})."
-        return Verdict("n/a", detail, provider.name, provider.event(capture))
+        return Verdict("n/a", detail, found.name, found.event(capture))
 
 
 class Verifier:
     """Judges captures in arrival order, each as of its arrival: timestamps against its
-    received_at, UUIDs against the captures judged before it (kept in `nonces`).
+    received_at, UUIDs and delivery ids against the captures judged before it (in `nonces`).
 
     The engine keeps one for live captures (sharing its NonceMemory across secret reloads);
     re-verification uses a fresh one over stored captures, oldest first.

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hmac
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Protocol
@@ -59,13 +59,17 @@ class VerifyContext:
 
     Attributes:
         now: the moment to judge timestamps against (arrival time when re-verifying).
-        seen: whether (api_key, uuid) was already used within the window.
+        seen: whether (api_key, uuid) was already used within the window (for the HMAC
+            schemes: (scheme name, delivery id)).
     """
 
     credentials: Sequence[Credential] = ()
     now: datetime = field(default_factory=lambda: datetime.now(UTC))
     seen: NonceSeen = lambda api_key, uuid: False
     tolerance: int = 300
+    # Every provider the registry knows for this verification (built-in and custom): a scheme's
+    # forensics ask the others whether the request was signed their way instead.
+    others: Sequence[Provider] = ()
 
     def of(self, provider: str) -> list[Credential]:
         return [c for c in self.credentials if c.provider == provider]
@@ -169,3 +173,24 @@ class Report:
 
     def verdict(self, kind: str, detail: str, nonce: Nonce | None = None) -> Verdict:
         return Verdict(kind, detail, self.provider, self.event, tuple(self.checks), nonce)
+
+
+def reserialised(data: Any) -> Iterator[tuple[str, bytes]]:
+    """The same JSON as the usual serialisers would write it."""
+    styles: list[tuple[str, dict[str, Any]]] = [
+        ("in compact form", {"separators": (",", ":"), "ensure_ascii": False}),
+        ("with spaces after separators", {"ensure_ascii": False}),
+        ("with non-ASCII escaped", {"separators": (",", ":")}),
+        ("with Python's default spacing", {}),
+        ("indented by 2", {"indent": 2, "ensure_ascii": False}),
+    ]
+    for sort in (False, True):
+        keys = " with sorted keys" if sort else ""
+        for label, options in styles:
+            try:
+                variant = json.dumps(data, sort_keys=sort, **options).encode("utf-8")
+            except (UnicodeEncodeError, RecursionError):
+                # A lone surrogate ("\ud800" in the body) has no UTF-8 form unescaped, and a
+                # serialiser that cannot write it cannot have produced what was signed.
+                continue
+            yield f"{label}{keys}", variant

@@ -6,13 +6,17 @@ import base64
 import binascii
 import hashlib
 import hmac
-import json
 import re
-from collections.abc import Iterator, Sequence
-from typing import Any
+from collections.abc import Sequence
 
 from hookscope.core.model import Capture, Credential, Verdict
-from hookscope.core.providers.base import Report, VerifyContext, json_object, json_value
+from hookscope.core.providers.base import (
+    Report,
+    VerifyContext,
+    json_object,
+    json_value,
+    reserialised,
+)
 
 name = "kardow"
 HEADER = "X-Kardow-Signature"
@@ -160,7 +164,7 @@ def _forensics(raw: str, body: bytes, secrets: list[Credential], report: Report)
     data = json_value(body)
     if data is None:
         return None
-    for label, variant in _reserialised(data):
+    for label, variant in reserialised(data):
         if variant == body:
             continue
         for credential in secrets:
@@ -180,24 +184,3 @@ def _base64(text: str) -> bytes | None:
         return base64.b64decode(text, validate=True)
     except (binascii.Error, ValueError):
         return None
-
-
-def _reserialised(data: Any) -> Iterator[tuple[str, bytes]]:
-    """The same JSON as the usual serialisers would write it."""
-    styles: list[tuple[str, dict[str, Any]]] = [
-        ("in compact form", {"separators": (",", ":"), "ensure_ascii": False}),
-        ("with spaces after separators", {"ensure_ascii": False}),
-        ("with non-ASCII escaped", {"separators": (",", ":")}),
-        ("with Python's default spacing", {}),
-        ("indented by 2", {"indent": 2, "ensure_ascii": False}),
-    ]
-    for sort in (False, True):
-        keys = " with sorted keys" if sort else ""
-        for label, options in styles:
-            try:
-                variant = json.dumps(data, sort_keys=sort, **options).encode("utf-8")
-            except (UnicodeEncodeError, RecursionError):
-                # A lone surrogate ("\ud800" in the body) has no UTF-8 form unescaped, and a
-                # serialiser that cannot write it cannot have produced what was signed.
-                continue
-            yield f"{label}{keys}", variant
