@@ -3,6 +3,7 @@ refusal is one sentence with its exit code, and leaves the store as it was."""
 
 from __future__ import annotations
 
+import base64
 import io
 import json
 from pathlib import Path
@@ -250,3 +251,77 @@ def test_paths_set_takes_a_custom_scheme_and_refuses_unknown_ones(
     assert "paths matching /acme/* are assumed to be acme" in capsys.readouterr().out
     with open_store(data_dir) as db:
         assert settings_store.provider_paths(db) == {"/acme/*": "acme"}
+
+
+# -- built-in schemes ---------------------------------------------------------------------------
+
+PUBLIC_KEY = base64.b64encode(bytes(range(32))).decode()
+
+
+@pytest.mark.parametrize("scheme", ["stripe", "github", "slack", "shopify", "standard-webhooks"])
+def test_every_built_in_scheme_takes_a_secret(
+    scheme: str, data_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["secrets", "add", scheme, "live", "--secret", f"whsec_{scheme}-s3cret"]) == 0
+    assert main(["paths", "set", f"/{scheme}/*", scheme]) == 0
+    capsys.readouterr()
+    assert main(["secrets", "list", "--json"]) == 0
+    (listed,) = json.loads(capsys.readouterr().out)
+    assert (listed["provider"], listed["name"]) == (scheme, "live")
+
+
+@pytest.mark.parametrize("key", [PUBLIC_KEY, "whpk_" + PUBLIC_KEY])
+def test_standard_webhooks_takes_a_public_key_alone(
+    key: str, data_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["secrets", "add", "standard-webhooks", "v1a", "--public-key", key]) == 0
+    capsys.readouterr()
+    assert main(["secrets", "list"]) == 0
+    assert f"public key {key}" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    ("argv", "says"),
+    [
+        ([], "Give --secret, --public-key or both."),
+        (["--public-key", "whpk_c2hvcnQ="], "must be 32 bytes of base64 (ed25519); this one is 5"),
+        (["--public-key", "not base64!"], "The public key is not base64"),
+    ],
+)
+def test_standard_webhooks_refuses_a_bad_public_key(
+    argv: list[str], says: str, data_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["secrets", "add", "standard-webhooks", "v1a", *argv]) == 2
+    assert says in one_error(capsys)
+    assert not data_dir.exists()
+
+
+def test_only_standard_webhooks_has_a_public_key(
+    data_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as exited:
+        main(["secrets", "add", "stripe", "st", "--secret", "s", "--public-key", PUBLIC_KEY])
+    assert exited.value.code == 2
+    assert "unrecognized arguments: --public-key" in capsys.readouterr().err
+
+
+def test_the_list_describes_the_hmac_built_ins(
+    data_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["schemes", "list", "--json"]) == 0
+    listed = {row["name"]: row for row in json.loads(capsys.readouterr().out)}
+    assert list(listed) == [
+        "kardow",
+        "kudoz",
+        "standard-webhooks",
+        "stripe",
+        "github",
+        "slack",
+        "shopify",
+    ]
+    assert all(row["built_in"] for row in listed.values())
+    assert listed["kardow"]["header"] is None
+    assert (listed["github"]["header"], listed["github"]["prefix"]) == (
+        "X-Hub-Signature-256",
+        "sha256=",
+    )
