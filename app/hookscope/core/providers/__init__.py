@@ -74,8 +74,14 @@ def detect(
 ) -> Provider | None:
     """Headers first (a signature or token: built-ins, then the user's custom schemes), then
     body shape, then the user's path override (which may name a custom scheme)."""
+    present: set[str] | None = None  # the request's header names, lowercase, read once
     for known in REGISTRY.values():
-        if known.detect_headers(capture):
+        if isinstance(known, HmacProvider):
+            if present is None:
+                present = {name.lower() for name, _ in capture.headers}
+            if not present.isdisjoint(known.header_names):
+                return known
+        elif known.detect_headers(capture):
             return known
     for own in _customs(schemes):
         if own.detect_headers(capture):

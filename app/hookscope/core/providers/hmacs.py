@@ -105,6 +105,10 @@ class HmacProvider:
         self.schemes = (scheme,) if legacy is None else (scheme, legacy)
         self._markers = tuple(markers)
         self._event = event
+        # Lowercase names of the headers that identify this sender (detection asks for them).
+        self.header_names = frozenset(
+            name.lower() for name in (*self.signature_headers(), *self._markers)
+        )
 
     def __repr__(self) -> str:
         return f"HmacProvider({self.name!r})"
@@ -115,8 +119,7 @@ class HmacProvider:
         return tuple(scheme.header for scheme in self.schemes)
 
     def detect_headers(self, capture: Capture) -> bool:
-        names = (*self.signature_headers(), *self._markers)
-        return any(capture.header(name) is not None for name in names)
+        return any(name.lower() in self.header_names for name, _ in capture.headers)
 
     def detect_body(self, capture: Capture) -> bool:
         del capture  # these schemes are recognised by their headers (or a path override)
