@@ -3,6 +3,9 @@ accepts anything has each hole flagged, and the run can be cancelled or refused.
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
 import threading
 import time
 from collections.abc import Iterator
@@ -11,13 +14,16 @@ from pathlib import Path
 import pytest
 
 from hookscope.core.model import Credential
+from hookscope.core.providers import Scheme
 from hookscope.core.scoreboard import FAIL, PASS, SKIPPED, Outcome, Scorecard
 from hookscope.core.scorecard import REJECT
 from hookscope.engine import Engine
 from hookscope.engine.scorecard import ScorecardError
 from hookscope.storage import credentials as credential_store
+from hookscope.storage import schemes as scheme_store
 from hookscope.storage.db import open_store
 from hookscope.storage.keyfile import load_vault
+from tests.conftest import running_engine
 from tests.integration import scorereceivers as receivers
 
 WHSEC = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
@@ -199,3 +205,51 @@ def test_cancel_stops_the_request_in_flight_and_the_rest(scoring: Engine) -> Non
     assert [o.case.key for o in card.outcomes] == ["valid"]
     assert progressed == [1]
     assert card.summary.startswith("Cancelled with 11 cases not sent")
+
+
+ACME = Scheme(
+    "acme",
+    "X-Acme-Signature",
+    prefix="sha512=",
+    algorithm="sha512",
+    encoding="base64",
+    signed="{timestamp}.{body}",
+    timestamp_header="X-Acme-Time",
+    tolerance=120,
+    id_header="X-Acme-Id",
+)
+
+
+def acme_check(secret: str, seen: receivers.Seen) -> receivers.Check:
+    """The custom scheme as its own receiver would check it (not Hookscope's code)."""
+
+    def check(body: bytes, headers: dict[str, str]) -> bool:
+        stamp = headers.get("x-acme-time", "")
+        if not stamp.isdigit() or abs(time.time() - int(stamp)) > ACME.tolerance:
+            return False
+        digest = hmac.new(secret.encode(), stamp.encode() + b"." + body, hashlib.sha512)
+        expected = "sha512=" + base64.b64encode(digest.digest()).decode()
+        given = headers.get("x-acme-signature", "")
+        ok = hmac.compare_digest(given.encode(), expected.encode())
+        return ok and seen.first_time(headers.get("x-acme-id"))
+
+    return check
+
+
+def test_a_custom_scheme_gets_the_whole_battery_by_its_description(data_dir: Path) -> None:
+    db = open_store(data_dir)
+    scheme_store.add_scheme(db, ACME)
+    vault = load_vault(Engine(data_dir).key_file, create=True)
+    assert vault is not None
+    credential_store.add_credential(db, vault, Credential("acme", "acme-main", "acme-secret"))
+    db.close()
+    check = acme_check("acme-secret", receivers.Seen())
+    with running_engine(data_dir, watch=False) as engine:
+        with receivers.serving(lambda server: receivers.strict_app(check, server)) as server:
+            card = engine.call(engine.scorecard(server.url(), "acme", "acme-main")).result(120)
+        choices = engine.call(engine.scorecard_choices()).result(30)
+    assert [o.case.key for o in card.outcomes if o.result != PASS] == []
+    assert card.passed
+    schemes, credentials = choices
+    assert schemes[-1] == "acme"
+    assert ("acme-main", "acme") in credentials

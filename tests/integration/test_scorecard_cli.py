@@ -82,8 +82,8 @@ def test_the_markdown_is_a_table_for_a_pull_request(stored: Path) -> None:
 @pytest.mark.parametrize(
     ("scheme", "credential", "message"),
     [
-        ("nope", "kardow-main", "hookscope: Unknown scheme 'nope'; use one of kardow, kudoz"),
-        ("stripe", "kardow-main", "hookscope: The secret 'kardow-main' is for kardow, not stripe."),
+        ("nope", "kardow-main", "hookscope: error: Unknown scheme 'nope'; use one of kardow,"),
+        ("stripe", "kardow-main", "hookscope: error: The secret 'kardow-main' is for kardow, not"),
     ],
 )
 def test_wrong_arguments_exit_2_in_one_sentence(

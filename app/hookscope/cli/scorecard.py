@@ -13,11 +13,11 @@ import json
 import sys
 
 from hookscope.cli.args import Commands, Parser, seconds
-from hookscope.cli.common import directory
+from hookscope.cli.common import UsageError, directory
 from hookscope.core.providers import names
 from hookscope.core.scoreboard import Outcome, as_json, markdown, text_table
 from hookscope.engine import Engine, EngineError
-from hookscope.engine.scorecard import DEFAULT_TIMEOUT
+from hookscope.engine.scorecard import DEFAULT_TIMEOUT, ReceiverUnreachable, ScorecardError
 from hookscope.storage.db import StoreError
 
 CANNOT_RUN = 2
@@ -36,7 +36,10 @@ def register(commands: Commands, common: Parser) -> None:
     )
     card.add_argument("--url", required=True, metavar="URL", help="the receiver to test")
     card.add_argument(
-        "--scheme", required=True, metavar="SCHEME", help="how it is signed: " + ", ".join(names())
+        "--scheme",
+        required=True,
+        metavar="SCHEME",
+        help="how it is signed: " + ", ".join(names()) + ", or a custom scheme",
     )
     card.add_argument(
         "--credential",
@@ -75,9 +78,11 @@ def cmd_scorecard(args: argparse.Namespace) -> int:
             progress=_progress if sys.stderr.isatty() and not args.json else None,
         )
         card = engine.call(running).result(RUN_TIMEOUT)
-    except EngineError as exc:
+    except ReceiverUnreachable as exc:
         print(f"hookscope: {exc}", file=sys.stderr)
         return CANNOT_RUN
+    except ScorecardError as exc:  # a wrong argument: exit 2, as argparse's own refusals
+        raise UsageError(str(exc)) from exc
     finally:
         engine.stop()
     if args.json:

@@ -29,7 +29,11 @@ CANCEL_POLL = 0.1  # how often a request in flight looks at Cancel
 
 
 class ScorecardError(EngineError):
-    """The scorecard cannot run as asked (a bad URL, scheme or credential, or no receiver)."""
+    """The scorecard cannot run as asked: a bad URL, scheme or credential."""
+
+
+class ReceiverUnreachable(ScorecardError):
+    """No connection could be made to the receiver for the first case: nothing was judged."""
 
 
 class Scorecards:
@@ -47,16 +51,18 @@ class Scorecards:
         """The schemes a scorecard can use, and the stored credentials as (name, scheme)."""
         self._config.reload_if_changed()
         stored = [(c.name, c.provider) for c in self._config.credentials()]
-        return names(), stored
+        return names(self._config.schemes), stored
 
     def battery(self, url: str, scheme: str, credential: str) -> Battery:
         """The battery for these, or ScorecardError with one sentence saying what is wrong."""
         if problem := check_target_url(url):
             raise ScorecardError(f"The receiver URL {problem}.")
-        found = provider(scheme)
+        self._config.reload_if_changed()  # a secret or scheme another process just added
+        schemes = self._config.schemes
+        found = provider(scheme, schemes)
         if found is None:
-            raise ScorecardError(f"Unknown scheme {scheme!r}; use one of {', '.join(names())}.")
-        self._config.reload_if_changed()
+            known = ", ".join(names(schemes))
+            raise ScorecardError(f"Unknown scheme {scheme!r}; use one of {known}.")
         chosen = next((c for c in self._config.credentials() if c.name == credential), None)
         if chosen is None:
             stored = [repr(c.name) for c in self._config.credentials() if c.provider == scheme]
@@ -97,7 +103,9 @@ class Scorecards:
                 if outcome is None:
                     break
                 if not outcomes and outcome.answer is not None and outcome.answer.unreachable:
-                    raise ScorecardError(f"Cannot reach the receiver at {url}: {outcome.reason}")
+                    raise ReceiverUnreachable(
+                        f"Cannot reach the receiver at {url}: {outcome.reason}"
+                    )
                 outcomes.append(outcome)
                 _tell(progress, tuple(outcomes), len(battery.cases))
         total = len(battery.cases)
