@@ -205,7 +205,7 @@ def cases(provider: Provider, credential: Credential) -> tuple[Case, ...]:
         ),
         Case(
             "malformed",
-            "Malformed signature (cut to half, a character outside its encoding)",
+            "Malformed signature (cut short, a stray character)",
             REJECT,
             "A signature of the wrong length must get a clean 4xx: comparing unequal lengths "
             "crashes some code (Node's timingSafeEqual throws), and a 5xx makes senders retry.",

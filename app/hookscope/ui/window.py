@@ -40,6 +40,7 @@ from hookscope.ui.compose.replay import ReplayDialog
 from hookscope.ui.compose.text import summary
 from hookscope.ui.deliveries.panel import DeliveriesPanel
 from hookscope.ui.icons import app_icon
+from hookscope.ui.scorecard import ScorecardOpener
 from hookscope.ui.settings.dialog import SettingsDialog
 from hookscope.ui.settings.writes import WRITE_ERRORS, SettingsWrites
 from hookscope.ui.targets.panel import TargetsPanel
@@ -68,6 +69,7 @@ class MainWindow(QMainWindow):
         settings_dialog, replay_dialog, bulk_replay_dialog, welcome_dialog, export_dialog: the
             window's dialogs.
         har_import: File > Import HAR….
+        scorecard: Send > Receiver scorecard… and its dialog.
         tray: the tray icon, set by the app where there is a tray.
     """
 
@@ -274,6 +276,9 @@ class MainWindow(QMainWindow):
             " in the order they arrived",
         )
         send.addAction(self.replay_action)
+        self.scorecard = ScorecardOpener(self.engine, show_modeless, self)
+        self.bridge.config_changed.connect(self.scorecard.config_changed)
+        send.addAction(self.scorecard.action)
         send.addSeparator()
         self.tab_actions: list[QAction] = []
         for number, text in enumerate(
@@ -487,6 +492,7 @@ class MainWindow(QMainWindow):
             self.deliveries,
             self.welcome_dialog,
             self.bulk_replay_dialog,
+            self.scorecard,
         ):
             if panel is not None:
                 await panel.settle()
@@ -547,7 +553,7 @@ class MainWindow(QMainWindow):
         if self.export_dialog is not None:
             self.export_dialog.close()  # a running export is cancelled, leaving no file
         dialogs = (self.settings_dialog, self.replay_dialog, self.welcome_dialog)
-        for dialog in (*dialogs, self.bulk_replay_dialog):
+        for dialog in (*dialogs, self.bulk_replay_dialog, self.scorecard.dialog):
             if dialog is not None and dialog.isVisible():
                 dialog.hide()  # the app is closing: its dialogs go with it
         self.captures.detail.flush_note()
