@@ -46,7 +46,8 @@ class Provider(Protocol):
     ) -> list[tuple[str, str]]:
         """The headers to set (replacing any of the same name) so the request is signed this
         provider's way: `now` is the signing time (Unix seconds), `delivery_id` a fresh unique
-        id (a UUID) for schemes that carry one, `headers` the request's other headers."""
+        id (a UUID) for schemes that carry one, `headers` the request's other headers. The
+        signature's own header comes first (the receiver scorecard alters or drops it)."""
         ...
 
 
