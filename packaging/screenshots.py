@@ -1,5 +1,6 @@
 """Render the window offscreen to PNGs: each tab, verdicts, a 5 MB body (and all of it, a
-screenful at a time), dark, the settings, an export's progress and an imported capture.
+screenful at a time), dark, the settings, an export's progress, an imported capture and the
+receiver scorecard.
 
 Usage: python packaging/screenshots.py OUT_DIR
 
@@ -211,10 +212,30 @@ async def shoot(out: Path, directory: Path) -> None:
     window.settings_dialog.close()
     await shoot_schemes(window, out, "dark")
     QApplication.setPalette(light)
+    await shoot_scorecard(window, out)
 
     window.close()
     await asyncio.to_thread(engine.stop)
     db.close()
+
+
+async def shoot_scorecard(window: MainWindow, out: Path) -> None:
+    """The receiver scorecard run against the listener itself, which captures everything, so
+    every forged case is flagged (a long URL), in light and dark."""
+    dialog = window.scorecard.open()
+    await until(lambda: dialog.credential_box.count() > 0)
+    dialog.url_edit.setText(window.engine.url + "/scorecard/" + "a-long-segment/" * 10 + "end")
+    await settle(0.3)
+    grab(dialog, out / "19-scorecard-ready.png")
+    await dialog.run()
+    await settle(0.3)
+    grab(dialog, out / "19-scorecard-holes.png")
+    light = QApplication.palette()
+    QApplication.setPalette(dark_palette())
+    await settle(0.5)
+    grab(dialog, out / "19-dark-scorecard-holes.png")
+    QApplication.setPalette(light)
+    dialog.close()
 
 
 async def shoot_menus(window: MainWindow, out: Path, shade: str) -> None:

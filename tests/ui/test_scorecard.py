@@ -92,6 +92,7 @@ async def test_a_strict_receiver_passes_and_the_card_copies_as_markdown(
     assert dialog.copy_button.isEnabled()
     dialog.copy_button.click()
     assert QGuiApplication.clipboard().text().startswith("### Receiver scorecard: passed\n")
+    assert dialog.status_label.text().endswith("not applicable to kardow). Copied as Markdown.")
 
 
 async def test_a_receiver_that_accepts_anything_shows_each_hole(

@@ -327,9 +327,7 @@ class ScorecardDialog(QDialog):
         first_failure = next((n for n, o in enumerate(card.outcomes) if o.result == FAIL), None)
         if first_failure is not None:
             self.results.selectRow(first_failure)
-        tone = "ok" if card.passed else "warning" if card.cancelled else "error"
-        verdict = "Passed" if card.passed else "Not passed" if card.cancelled else "Failed"
-        say(self.status_label, f"{verdict}: {card.summary}", tone)
+        say(self.status_label, *_verdict(card))
         self._set_running(False)
 
     def _show_detail(self, index: QModelIndex) -> None:
@@ -346,7 +344,8 @@ class ScorecardDialog(QDialog):
     def copy_markdown(self) -> None:
         if self.last_card is not None:
             QGuiApplication.clipboard().setText(markdown(self.last_card))
-            say(self.status_label, "Copied the card as Markdown.", "ok")
+            text, tone = _verdict(self.last_card)
+            say(self.status_label, f"{text} Copied as Markdown.", tone)
 
     # -- plumbing -------------------------------------------------------------------------------
 
@@ -365,6 +364,13 @@ class ScorecardDialog(QDialog):
         if event.type() in (QEvent.Type.PaletteChange, QEvent.Type.ApplicationPaletteChange):
             retint(self)
         super().changeEvent(event)
+
+
+def _verdict(card: Scorecard) -> tuple[str, str]:
+    """The card's summary line for the dialog, and its tone."""
+    tone = "ok" if card.passed else "warning" if card.cancelled else "error"
+    verdict = "Passed" if card.passed else "Not passed" if card.cancelled else "Failed"
+    return f"{verdict}: {card.summary}", tone
 
 
 class ScorecardOpener(QObject):
