@@ -290,7 +290,7 @@ async def test_a_binary_body_cannot_be_edited_and_is_replayed_exactly(
     assert dialog.body_label.text() == reason
     assert dialog.body_label.isVisible()
     assert not dialog.resign_check.isEnabled()
-    assert dialog.resign_check.toolTip().startswith("Only Kardow and Kudoz deliveries")
+    assert dialog.resign_check.toolTip().startswith("Only signed deliveries can be re-signed")
     shown = dialog.preview.message.body
     await wait_until(lambda: not shown.rendering)
     assert shown.hex.toPlainText().startswith("00000000  ")  # binary: its bytes, in hex

@@ -32,6 +32,7 @@ from hookscope.core.model import (
     verifying_secrets,
 )
 from hookscope.core.providers import NonceMemory, Verifier
+from hookscope.core.providers.scheme import Scheme
 from hookscope.core.rules import match_rule
 from hookscope.core.vault import Vault, VaultError
 from hookscope.engine.runtime import EngineError, Runtime
@@ -124,6 +125,11 @@ class Configuration:
     @property
     def provider_paths(self) -> dict[str, str]:
         return dict(self._now.provider_paths)
+
+    @property
+    def schemes(self) -> list[Scheme]:
+        """The user's custom signing schemes (none are stored yet)."""
+        return []
 
     def rule_for(self, method: str, path: str) -> ResponseRule:
         return match_rule(list(self._now.rules), method, path)
