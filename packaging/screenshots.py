@@ -164,6 +164,7 @@ async def shoot(out: Path, directory: Path) -> None:
     await shoot_search(window, out, "")
     await shoot_sending(window, engine, out)
     await shoot_settings(window, out)
+    await shoot_schemes(window, out, "light")
     compare = await shoot_compare(window, engine, out)
     await shoot_transfer(window, out, "light")
     await shoot_menus(window, out, "light")
@@ -208,6 +209,7 @@ async def shoot(out: Path, directory: Path) -> None:
     await settle(0.5)
     grab(window.settings_dialog, out / "14-dark-settings-storage.png")
     window.settings_dialog.close()
+    await shoot_schemes(window, out, "dark")
     QApplication.setPalette(light)
 
     window.close()
@@ -333,6 +335,51 @@ async def shoot_settings(window: MainWindow, out: Path) -> None:
         await settle(0.2)
         name = dialog.tabs.tabText(index).lower().replace(" ", "-")
         grab(dialog, out / f"14-settings-{index + 1}-{name}.png")
+    dialog.close()
+
+
+async def shoot_schemes(window: MainWindow, out: Path, shade: str) -> None:
+    """The Schemes tab empty, its editor saying what is wrong, the tab with long schemes, and
+    the editor of a Standard Webhooks secret. The draft is forgotten at the end."""
+    window.open_settings()
+    dialog = window.settings_dialog
+    assert dialog is not None
+    dialog.tabs.setCurrentWidget(dialog.schemes)
+    await settle(0.3)
+    grab(dialog, out / f"18-{shade}-schemes-empty.png")
+    editor = dialog.schemes.add_scheme()
+    editor.name_edit.setText("acme-payments")
+    editor.header_edit.setText("X-Acme-Signature")
+    editor.prefix_edit.setText("sha512=")
+    editor.signed_edit.setText("{timestamp}.{method}.{path}.{body}")
+    await settle(0.3)
+    grab(editor, out / f"18-{shade}-scheme-editor-problem.png")
+    editor.timestamp_edit.setText("X-Acme-Request-Timestamp")
+    editor.algorithm_combo.setCurrentText("sha512")
+    editor.encoding_combo.setCurrentText("base64")
+    await settle(0.3)
+    grab(editor, out / f"18-{shade}-scheme-editor-valid.png")
+    editor.ok_button.click()
+    editor = dialog.schemes.add_scheme()
+    editor.name_edit.setText("internal-billing-service-long-name-v2")
+    editor.header_edit.setText("X-Internal-Billing-Service-Request-Signature")
+    editor.signed_edit.setText(
+        "{header:X-Internal-Billing-Tenant}\\n{method}\\n{path}\\n{id}\\n{body}"
+    )
+    editor.id_edit.setText("X-Internal-Billing-Delivery-Identifier")
+    editor.ok_button.click()
+    dialog.schemes.view.selectRow(0)
+    await settle(0.3)
+    grab(dialog, out / f"18-{shade}-schemes-filled.png")
+    dialog.tabs.setCurrentWidget(dialog.secrets)
+    secret = dialog.secrets.add_secret("standard-webhooks")
+    secret.name_edit.setText("svix production")
+    secret.public_key_edit.setText("whpk_c2hvcnQ=")
+    secret.submit()
+    await settle(0.3)
+    grab(secret, out / f"18-{shade}-secret-editor-standard-webhooks.png")
+    secret.reject()
+    dialog.reload()
     dialog.close()
 
 

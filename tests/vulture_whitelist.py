@@ -39,6 +39,7 @@ _.key_editor
 _.remove_action
 _.replay_dialog
 _.rule_editor
+_.scheme_editor
 _.secret_editor
 _.send_again_action
 _.toggle_action

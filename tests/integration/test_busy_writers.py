@@ -60,6 +60,11 @@ def test_cli_writes_succeed_while_serve_is_receiving(
             hookscope(data_dir, "captures", "reverify"),
             hookscope(data_dir, "paths", "set", "/flood", "kardow"),
             hookscope(data_dir, "rules", "add", "/elsewhere", "--status", "202"),
+            hookscope(
+                *(data_dir, "schemes", "add", "busy-scheme", "--header", "X-Busy-Sig"),
+                *("--algorithm", "sha256", "--encoding", "hex"),
+            ),
+            hookscope(data_dir, "secrets", "add", "busy-scheme", "busy2", "--secret", "s"),
         ]
         during = flood.sent - before
     finally:

@@ -673,7 +673,7 @@ async def test_a_generated_key_is_accepted_stored_as_a_digest_and_removable(
     assert QGuiApplication.clipboard().text() == key
     assert target_store.list_api_keys(gui_db) == []  # accepted once saved
     assert engine.api_key_state(key) is not None
-    assert dialog.tabs.tabText(3) == "Kardow API *"
+    assert dialog.tabs.tabText(dialog.tabs.indexOf(dialog.api_keys)) == "Kardow API *"
     assert await dialog.save()
     (info,) = target_store.list_api_keys(gui_db)
     assert info.digest == hashlib.sha256(key.encode()).hexdigest()
@@ -758,9 +758,9 @@ async def test_the_send_policy_is_saved_and_invalid_values_are_refused(
     dialog.sending.max_backoff_spin.setValue(8)
     dialog.sending.jitter_spin.setValue(25)
     dialog.sending.response_limit_spin.setValue(512)
-    assert dialog.tabs.tabText(4) == "Sending *"
+    assert dialog.tabs.tabText(dialog.tabs.indexOf(dialog.sending)) == "Sending *"
     assert await dialog.save()
-    assert dialog.tabs.tabText(4) == "Sending"
+    assert dialog.tabs.tabText(dialog.tabs.indexOf(dialog.sending)) == "Sending"
     expected = SendPolicy(
         connect_timeout=2.5,
         total_timeout=20.0,

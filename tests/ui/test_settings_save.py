@@ -17,6 +17,7 @@ from sqlite_utils import Database
 from hookscope.core.model import SendPolicy
 from hookscope.core.tasks import spawn
 from hookscope.engine import Engine
+from hookscope.storage import reads
 from hookscope.storage import settings as settings_store
 from hookscope.storage import targets as target_store
 from hookscope.storage.db import open_store
@@ -57,10 +58,18 @@ def edit_secrets(dialog: SettingsDialog) -> None:
     editor.buttons.button(OK).click()
 
 
+def edit_schemes(dialog: SettingsDialog) -> None:
+    editor = dialog.schemes.add_scheme()
+    editor.name_edit.setText("acme")
+    editor.header_edit.setText("X-Acme-Signature")
+    editor.ok_button.click()
+
+
 EDITS: dict[str, Callable[[SettingsDialog], object]] = {
     "Listener": lambda d: d.listener.deadline_spin.setValue(77),
     "Response rules": edit_rules,
     "Secrets": edit_secrets,
+    "Schemes": edit_schemes,
     "Kardow API": lambda d: d.api_keys.generate_key(),
     "Sending": lambda d: d.sending.total_spin.setValue(99),
     "Storage": lambda d: d.storage.days_spin.setValue(30),
@@ -98,7 +107,7 @@ def test_an_edit_undone_by_hand_is_no_longer_unsaved(dialog: SettingsDialog) -> 
     assert dialog.sending.is_dirty()
     dialog.sending.total_spin.setValue(before)
     assert not dialog.sending.is_dirty()
-    assert dialog.tabs.tabText(4) == "Sending"
+    assert dialog.tabs.tabText(dialog.tabs.indexOf(dialog.sending)) == "Sending"
 
 
 @pytest.mark.asyncio
@@ -175,7 +184,7 @@ async def test_a_save_that_fails_keeps_the_dialog_open_with_the_edits(
     assert dialog.status.text().startswith("The total timeout (42 s) must be at least")
     assert dialog.tabs.currentWidget() is dialog.sending
     assert dialog.sending.total_spin.value() == 42
-    assert dialog.tabs.tabText(4) == "Sending *"
+    assert dialog.tabs.tabText(dialog.tabs.indexOf(dialog.sending)) == "Sending *"
     assert settings_store.load_send_policy(gui_db) == SendPolicy()
 
 
@@ -234,6 +243,7 @@ async def test_every_tab_is_saved_by_one_save(
     assert settings_store.load_listener_settings(gui_db).body_deadline == 77
     assert [(r.pattern, r.status) for r in settings_store.list_rules(gui_db)] == [("/a/*", 201)]
     assert len(target_store.list_api_keys(gui_db)) == 1
+    assert [s.name for s in reads.list_schemes(gui_db)] == ["acme"]
     assert settings_store.load_send_policy(gui_db).total_timeout == 99
     assert settings_store.load_retention(gui_db).max_days == 30
     assert settings_store.get_setting(gui_db, NOTIFY) is True

@@ -27,6 +27,29 @@ def subcommands(parser: argparse.ArgumentParser, dest: str, metavar: str) -> Com
     return choice
 
 
+class _AnyName(dict[str, Parser]):
+    """Sub-parsers by name, where every name not listed goes to one of them."""
+
+    def __init__(self, known: dict[str, Parser], other: Parser) -> None:
+        super().__init__(known)
+        self._other = other
+
+    def __contains__(self, name: object) -> bool:
+        return True
+
+    def __missing__(self, name: str) -> Parser:
+        return self._other
+
+
+def other_names(choice: Commands, parser: Parser) -> None:
+    """Give `parser` every name `choice` does not list (a custom scheme's, known only to the
+    store): the command then checks the name and refuses an unknown one in one sentence.
+    Call it after the last `add_parser`."""
+    names = _AnyName(choice._name_parser_map, parser)
+    choice._name_parser_map = names
+    choice.choices = names
+
+
 def port_number(text: str) -> int:
     try:
         value = int(text)

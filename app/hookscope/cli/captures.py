@@ -35,6 +35,7 @@ from hookscope.engine import Engine
 from hookscope.storage import captures as capture_store
 from hookscope.storage import credentials as credential_store
 from hookscope.storage import private
+from hookscope.storage import schemes as scheme_store
 from hookscope.storage import settings as settings_store
 from hookscope.storage import targets as target_store
 from hookscope.storage.db import StoreError, failure, open_store
@@ -281,7 +282,10 @@ def cmd_captures_reverify(args: argparse.Namespace) -> int:
     folder = directory(args)
     with open_store(folder) as db:
         secrets = verifying_secrets(_credentials(db, folder), _targets(db, folder))
-        judge = Verifier(secrets, settings_store.provider_paths(db))
+        schemes, skipped = scheme_store.usable_schemes(db)
+        for reason in skipped:
+            print(f"hookscope: warning: {reason}", file=sys.stderr)
+        judge = Verifier(secrets, settings_store.provider_paths(db), schemes=schemes)
         counts = capture_store.update_verdicts(db, judge, args.ids or None)
     if args.ids and sum(counts.values()) < len(set(args.ids)):
         missing = len(set(args.ids)) - sum(counts.values())

@@ -1,14 +1,15 @@
-"""`hookscope paths set | clear | list`: assume a provider for paths it cannot be told from."""
+"""`hookscope paths set | clear | list`: assume a scheme for paths it cannot be told from."""
 
 from __future__ import annotations
 
 import argparse
 
 from hookscope.cli.args import Commands, Parser, subcommands
-from hookscope.cli.common import UserError, directory
-from hookscope.core.model import PROVIDERS
+from hookscope.cli.common import UsageError, UserError, directory
+from hookscope.cli.secrets import unknown_scheme
+from hookscope.storage import schemes as scheme_store
 from hookscope.storage import settings as settings_store
-from hookscope.storage.db import open_store
+from hookscope.storage.db import open_store, write_transaction
 
 
 def register(commands: Commands, common: Parser) -> None:
@@ -16,9 +17,11 @@ def register(commands: Commands, common: Parser) -> None:
         "paths", parents=[common], help="assume a provider for paths it cannot be told from"
     )
     what = subcommands(paths, "action", "ACTION")
-    path_set = what.add_parser("set", parents=[common], help="assume PROVIDER for GLOB")
+    path_set = what.add_parser("set", parents=[common], help="assume SCHEME for GLOB")
     path_set.add_argument("pattern", metavar="GLOB")
-    path_set.add_argument("provider", choices=PROVIDERS, metavar="PROVIDER")
+    path_set.add_argument(
+        "provider", metavar="SCHEME", help="a built-in scheme or one of `hookscope schemes list`"
+    )
     path_set.set_defaults(run=cmd_paths_set)
     path_clear = what.add_parser("clear", parents=[common], help="drop the assumption")
     path_clear.add_argument("pattern", metavar="GLOB")
@@ -28,7 +31,10 @@ def register(commands: Commands, common: Parser) -> None:
 
 
 def cmd_paths_set(args: argparse.Namespace) -> int:
-    with open_store(directory(args)) as db:
+    # In one transaction: the scheme cannot be removed between the check and the write.
+    with open_store(directory(args)) as db, write_transaction(db):
+        if args.provider not in (names := scheme_store.scheme_names(db)):
+            raise UsageError(unknown_scheme(args.provider, names))
         settings_store.set_provider_path(db, args.pattern, args.provider)
     print(f"paths matching {args.pattern} are assumed to be {args.provider}")
     return 0

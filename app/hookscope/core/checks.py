@@ -6,15 +6,19 @@ emulator's 422 reason alike, so the three can never disagree.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import ipaddress
 import re
+from collections.abc import Collection
 from typing import Any
 from urllib.parse import urlsplit
 
-from hookscope.core import jsontext
+from hookscope.core import jsontext, providers
 from hookscope.core.model import ANY_EVENT, TARGET_TYPES, ResponseRule, SendPolicy
 from hookscope.core.providers import kardow
 from hookscope.core.providers.kudoz import PLACEHOLDERS
+from hookscope.core.providers.scheme import Scheme
 from hookscope.core.sending import MAX_CONCURRENCY
 
 MIN_SECRET = 16  # Kardow's documented minimum for a webhook secret
@@ -162,6 +166,37 @@ def check_template(template: str) -> str | None:
     if unknown:
         known = ", ".join("{" + p + "}" for p in PLACEHOLDERS)
         return f"Unknown placeholder {{{unknown[0]}}} in the template; use {known}."
+    return None
+
+
+# -- signing schemes -------------------------------------------------------------------------
+
+
+def built_in_schemes() -> list[str]:
+    """The names of the schemes Hookscope knows itself, in the registry's order."""
+    return providers.names()
+
+
+def check_scheme(scheme: Scheme, taken: Collection[str] = ()) -> str | None:
+    """A custom scheme: the first of its problems, or a name a built-in scheme or another
+    custom scheme (`taken`) already has."""
+    if problems := scheme.problems():
+        return problems[0]
+    if scheme.name in built_in_schemes():
+        return f"{scheme.name!r} is a built-in scheme: choose another name."
+    if scheme.name in taken:
+        return f"A scheme named {scheme.name!r} already exists."
+    return None
+
+
+def check_public_key(key: str) -> str | None:
+    """A Standard Webhooks ed25519 public key: 32 bytes of base64, with or without `whpk_`."""
+    try:
+        raw = base64.b64decode(key.removeprefix("whpk_"), validate=True)
+    except (binascii.Error, ValueError):
+        return "The public key is not base64 (a Standard Webhooks key, with or without whpk_)."
+    if len(raw) != 32:
+        return f"The public key must be 32 bytes of base64 (ed25519); this one is {len(raw)}."
     return None
 
 

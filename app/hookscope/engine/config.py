@@ -37,6 +37,7 @@ from hookscope.core.rules import match_rule
 from hookscope.core.vault import Vault, VaultError
 from hookscope.engine.runtime import EngineError, Runtime
 from hookscope.storage import credentials as credential_store
+from hookscope.storage import schemes as scheme_store
 from hookscope.storage import settings as settings_store
 from hookscope.storage import targets as target_store
 from hookscope.storage.keyfile import KeyFileError, load_vault, signature
@@ -51,6 +52,7 @@ WATCH_INTERVAL = 0.5  # seconds between two looks at what other processes commit
 # What changed, as announced to listeners.
 RULES = "rules"
 CREDENTIALS = "credentials"
+SCHEMES = "schemes"  # the user's custom signing schemes
 TARGETS = "targets"
 API_KEYS = "api_keys"
 SETTINGS = "settings"  # listener settings, the send policy, provider paths, retention
@@ -68,6 +70,7 @@ class Snapshot:
     provider_paths: dict[str, str] = field(default_factory=dict)
     key_digests: frozenset[str] = frozenset()
     credentials: tuple[Credential, ...] = ()
+    schemes: tuple[Scheme, ...] = ()
     targets: tuple[Target, ...] = ()
     listener: ListenerSettings = field(default_factory=ListenerSettings)
     send_policy: SendPolicy = field(default_factory=SendPolicy)
@@ -80,6 +83,8 @@ class Snapshot:
             kinds.add(RULES)
         if self.credentials != old.credentials:
             kinds.add(CREDENTIALS)
+        if self.schemes != old.schemes:
+            kinds.add(SCHEMES)
         if self.targets != old.targets:
             kinds.add(TARGETS)
         if self.key_digests != old.key_digests:
@@ -128,8 +133,20 @@ class Configuration:
 
     @property
     def schemes(self) -> list[Scheme]:
-        """The user's custom signing schemes (none are stored yet)."""
-        return []
+        """The user's custom signing schemes that verification uses."""
+        return list(self._now.schemes)
+
+    def verifier(self, nonces: NonceMemory | None = None) -> Verifier:
+        """A verifier with everything in force: secrets, path overrides, custom schemes.
+
+        Without `nonces`, a fresh memory: for judging stored or imported captures anew.
+        """
+        return Verifier(
+            self.verifying_secrets(),
+            dict(self._now.provider_paths),
+            nonces,
+            schemes=self._now.schemes,
+        )
 
     def rule_for(self, method: str, path: str) -> ResponseRule:
         return match_rule(list(self._now.rules), method, path)
@@ -206,6 +223,7 @@ class Configuration:
             provider_paths=settings_store.provider_paths(db),
             key_digests=frozenset(key.digest for key in target_store.list_api_keys(db)),
             credentials=tuple(self.load_credentials(db, warnings)),
+            schemes=tuple(self._load_schemes(db, warnings)),
             targets=tuple(self._load_targets(db, warnings)),
             listener=settings_store.load_listener_settings(db),
             send_policy=settings_store.load_send_policy(db),
@@ -217,7 +235,7 @@ class Configuration:
                 if warning not in self._now.warnings:
                     log.warning("%s", warning)
         old, self._now = self._now, fresh
-        self._verifier = Verifier(self.verifying_secrets(), fresh.provider_paths, self.nonces)
+        self._verifier = self.verifier(self.nonces)
         changed = fresh.changes(old) if old.revision != -1 else frozenset()
         if changed:
             self.announce(changed)
@@ -278,6 +296,13 @@ class Configuration:
                 log.warning("response rule %s skipped: %s", rule.id, problem)
         return rules
 
+    def _load_schemes(self, db: Database, warnings: list[str]) -> list[Scheme]:
+        # A scheme written around the checks (by hand, or a name a newer version made
+        # built-in) is skipped, and said so.
+        usable, skipped = scheme_store.usable_schemes(db)
+        warnings.extend(skipped)
+        return usable
+
     def _load_targets(self, db: Database, warnings: list[str]) -> list[Target]:
         """Targets with their secrets; without the key, webhook targets with one stay sealed."""
         vault: Vault | None = None
@@ -332,6 +357,18 @@ class Configuration:
 
     async def remove_credential(self, name: str) -> bool:
         return await self.change(lambda db: credential_store.remove_credential(db, name))
+
+    async def add_scheme(self, scheme: Scheme) -> None:
+        """Store a custom scheme (SchemeError says why it cannot be)."""
+        await self.change(lambda db: scheme_store.add_scheme(db, scheme))
+
+    async def update_scheme(self, scheme: Scheme) -> None:
+        """Replace the description of the custom scheme of that name (SchemeError: why not)."""
+        await self.change(lambda db: scheme_store.update_scheme(db, scheme))
+
+    async def remove_scheme(self, name: str) -> None:
+        """Remove a custom scheme no secret or path override names (SchemeError: which do)."""
+        await self.change(lambda db: scheme_store.remove_scheme(db, name))
 
     async def add_api_key(self, key: str) -> ApiKeyInfo:
         """Accept `key` on the emulator from now on (only its digest is stored)."""

@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from functools import partial
 
-from hookscope.core.providers import Verifier
 from hookscope.engine.config import Configuration
 from hookscope.engine.runtime import Runtime
 from hookscope.storage import captures as capture_store
@@ -56,6 +55,6 @@ class CaptureEdits:
         # The same secrets live verification uses, target secrets included: a capture verified
         # on arrival with a registered target's secret must not turn "failed" when judged again.
         self._config.reload_if_changed()
-        judge = Verifier(self._config.verifying_secrets(), self._config.provider_paths)
+        judge = self._config.verifier()
         counts = await self._runtime.write(lambda db: capture_store.update_verdicts(db, judge, ids))
         return dict(counts)

@@ -30,7 +30,7 @@ class CaptureImports:
         hears of them as of any new captures.
         """
         self._config.reload_if_changed()
-        judge = Verifier(self._config.verifying_secrets(), self._config.provider_paths)
+        judge = self._config.verifier()
         if isinstance(source, Path):
             name = source.name
         # Reading, parsing and judging a large file would hold up the listener: off this loop.

@@ -293,3 +293,33 @@ def m009_imported(db: Database) -> None:
         "ALTER TABLE captures ADD COLUMN receive_ms REAL",
         "ALTER TABLE captures ADD COLUMN answer_ms REAL",
     )
+
+
+@migrations()
+def m010_schemes(db: Database) -> None:
+    # Custom signing schemes, stored beside the secrets: exactly the fields of core's Scheme.
+    # A secret or a path override names its scheme by `name`; the triggers make the engine
+    # reload them (a CLI beside a running app) as they do for secrets.
+    statements = [
+        """
+        CREATE TABLE schemes (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            name TEXT NOT NULL UNIQUE,
+            header TEXT NOT NULL,
+            prefix TEXT NOT NULL DEFAULT '',
+            algorithm TEXT NOT NULL,
+            encoding TEXT NOT NULL,
+            signed TEXT NOT NULL,
+            timestamp_header TEXT,
+            tolerance INTEGER NOT NULL,
+            id_header TEXT,
+            created_at TEXT NOT NULL
+        )
+        """,
+    ]
+    for action in ("INSERT", "UPDATE", "DELETE"):
+        statements.append(
+            f"CREATE TRIGGER schemes_{action.lower()}_revision AFTER {action} ON schemes"
+            " BEGIN UPDATE config_revision SET n = n + 1; END"
+        )
+    _run(db, *statements)

@@ -26,12 +26,14 @@ from hookscope.storage.deliveries import nth_id as nth_attempt_id
 from hookscope.storage.keyfile import KeyFileError, read_vault
 from hookscope.storage.paths import key_path
 from hookscope.storage.retention import StoreSize, store_size
+from hookscope.storage.schemes import SchemeError, list_schemes, scheme_names, scheme_users
 from hookscope.storage.settings import (
     get_setting,
     list_rules,
     load_listener_settings,
     load_retention,
     load_send_policy,
+    provider_paths,
 )
 from hookscope.storage.targets import ApiKeyInfo, TargetError, digest, list_api_keys, list_targets
 
@@ -39,6 +41,7 @@ __all__ = [
     "ApiKeyInfo",
     "CredentialError",
     "KeyFileError",
+    "SchemeError",
     "StoreError",
     "StoreSize",
     "TargetError",
@@ -54,6 +57,7 @@ __all__ = [
     "list_attempts",
     "list_credentials",
     "list_rules",
+    "list_schemes",
     "list_summaries",
     "list_targets",
     "load_credentials",
@@ -65,9 +69,12 @@ __all__ = [
     "nth_attempt_id",
     "nth_id",
     "open_store",
+    "provider_paths",
     "rank",
     "read_vault",
     "replays_of",
+    "scheme_names",
+    "scheme_users",
     "store_size",
     "summaries_of",
 ]

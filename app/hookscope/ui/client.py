@@ -22,6 +22,7 @@ from hookscope.core.model import (
     SendPolicy,
     Target,
 )
+from hookscope.core.providers.scheme import Scheme
 from hookscope.core.registration import Registration
 from hookscope.core.sending import BulkProgress, BulkReplay, BulkResult
 from hookscope.engine import Engine
@@ -76,6 +77,15 @@ class EngineClient:
 
     async def remove_credential(self, name: str) -> bool:
         return await self._ask(self.engine.config.remove_credential(name))
+
+    async def add_scheme(self, scheme: Scheme) -> None:
+        await self._ask(self.engine.config.add_scheme(scheme))
+
+    async def update_scheme(self, scheme: Scheme) -> None:
+        await self._ask(self.engine.config.update_scheme(scheme))
+
+    async def remove_scheme(self, name: str) -> None:
+        await self._ask(self.engine.config.remove_scheme(name))
 
     async def add_api_key(self, key: str) -> ApiKeyInfo:
         return await self._ask(self.engine.config.add_api_key(key))

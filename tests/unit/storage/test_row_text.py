@@ -4,13 +4,17 @@ functions give: stored rows read the same whichever path wrote them."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
 from hookscope.core.http import Headers, Request
 from hookscope.core.model import DEFAULT_RULE, Check, ResponseRule, Verdict
 from hookscope.core.rules import Answers, as_sent, render
-from hookscope.storage.captures import headers_from_json, headers_json
+from hookscope.storage.captures import get_capture, headers_from_json, headers_json
+from hookscope.storage.db import open_store
+from hookscope.storage.writer import insert_rows, row_values
+from tests.conftest import make_capture
 
 TEXTS = [
     "",
@@ -86,3 +90,20 @@ def test_the_answer_cache_stays_bounded() -> None:
     for second in range(Answers.LIMIT * 3):
         answers.answer(DEFAULT_RULE, request, 1, f"date {second}")
     assert len(answers._headers) <= Answers.LIMIT
+
+
+@pytest.mark.parametrize("count", [1, 3, 4, 17, 85, 200])
+def test_a_group_of_any_size_is_inserted_whole_and_in_order(tmp_path: Path, count: int) -> None:
+    captures = [
+        make_capture(body=f'{{"n": {n}}}'.encode(), path=f"/hook/{n}") for n in range(count)
+    ]
+    rows = [row_values(capture, 10 + n, None) for n, capture in enumerate(captures)]
+    with open_store(tmp_path) as db:
+        db.conn.execute("BEGIN IMMEDIATE")
+        insert_rows(db.conn, rows)
+        db.conn.execute("COMMIT")
+        stored = [get_capture(db, 10 + n) for n in range(count)]
+        total = db.execute("SELECT count(*) FROM captures").fetchone()[0]
+    assert total == count
+    assert [c.path if c else None for c in stored] == [f"/hook/{n}" for n in range(count)]
+    assert [c.body if c else None for c in stored] == [c.body for c in captures]

@@ -120,10 +120,10 @@ def settings_table(model: QAbstractTableModel, *, stretch: int) -> QTableView:
     return view
 
 
-def fit_columns(view: QTableView) -> None:
+def fit_columns(view: QTableView, chars: int = COLUMN_CHARS) -> None:
     """Size columns to their contents, none wider than ~36 characters (long globs, keys)."""
     header = view.horizontalHeader()
-    widest = view.fontMetrics().averageCharWidth() * COLUMN_CHARS
+    widest = view.fontMetrics().averageCharWidth() * chars
     for column in range(header.count()):
         if header.sectionResizeMode(column) == QHeaderView.ResizeMode.Stretch:
             continue

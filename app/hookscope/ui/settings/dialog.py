@@ -1,5 +1,5 @@
-"""The settings dialog: listeners, response rules, secrets, the emulator's API keys, sending,
-storage, notifications; one save model for all of them."""
+"""The settings dialog: listeners, response rules, secrets, signing schemes, the emulator's API
+keys, sending, storage, notifications; one save model for all of them."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
 from shiboken6 import Shiboken
 from sqlite_utils import Database
 
+from hookscope.core.checks import built_in_schemes
 from hookscope.engine import Engine
 from hookscope.ui.background import Background, async_slot
 from hookscope.ui.settings.apikeys import ApiKeysTab
@@ -24,6 +25,7 @@ from hookscope.ui.settings.common import SettingsTab
 from hookscope.ui.settings.listener import ListenerTab
 from hookscope.ui.settings.notifications import NotificationsTab
 from hookscope.ui.settings.rules import RulesTab
+from hookscope.ui.settings.schemes import SchemesTab
 from hookscope.ui.settings.secrets import SecretsTab
 from hookscope.ui.settings.sending import SendingTab
 from hookscope.ui.settings.storage import StorageTab
@@ -36,8 +38,8 @@ Answer = QMessageBox.StandardButton
 
 
 class SettingsDialog(QDialog):
-    """Listeners, response rules, stored secrets, the emulator's API keys, the send policy, how
-    many captures to keep, and notifications.
+    """Listeners, response rules, stored secrets, custom signing schemes, the emulator's API
+    keys, the send policy, how many captures to keep, and notifications.
 
     One save model for every tab: each tab edits a draft; a tab with unsaved changes says so in
     its title ("Sending *"); Save (Ctrl+S) writes every changed tab through the engine, which
@@ -53,7 +55,7 @@ class SettingsDialog(QDialog):
         api_changed(str): the Kardow API emulator restarted (its URL), or is off or stopped ("").
 
     Attributes:
-        tabs: the tabs' widget; listener, rules, secrets, api_keys, sending, storage,
+        tabs: the tabs' widget; listener, rules, secrets, schemes, api_keys, sending, storage,
             notifications: the tabs, in that order.
         buttons: Save, Revert and Close; save_button, revert_button, close_button.
         status: the last save's outcome ("Saved." or why not).
@@ -74,6 +76,13 @@ class SettingsDialog(QDialog):
         self.listener = ListenerTab(engine, db, writes)
         self.rules = RulesTab(engine, db, writes)
         self.secrets = SecretsTab(engine, db, writes)
+        self.schemes = SchemesTab(engine, db, writes)
+        # Secrets may be for the schemes of the draft, and a scheme is removed only when no
+        # secret of the draft names it. Secrets are saved first: a secret removed in the same
+        # save no longer holds its scheme back; one added for a new scheme is kept by name.
+        self.secrets.schemes = lambda: [*built_in_schemes(), *self.schemes.names()]
+        self.schemes.secrets_of = self.secrets.secrets_of
+        self.secrets.edited.connect(self.schemes.refresh_uses)
         self.api_keys = ApiKeysTab(engine, db, writes)
         self.sending = SendingTab(engine, db, writes)
         self.storage = StorageTab(engine, db, writes)
@@ -116,6 +125,7 @@ class SettingsDialog(QDialog):
             self.listener,
             self.rules,
             self.secrets,
+            self.schemes,
             self.api_keys,
             self.sending,
             self.storage,

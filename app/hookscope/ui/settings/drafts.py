@@ -17,7 +17,13 @@ from shiboken6 import Shiboken
 from sqlite_utils import Database
 
 from hookscope.engine import Engine
-from hookscope.ui.settings.common import SettingsTab, fit_columns, selected_row, settings_table
+from hookscope.ui.settings.common import (
+    COLUMN_CHARS,
+    SettingsTab,
+    fit_columns,
+    selected_row,
+    settings_table,
+)
 from hookscope.ui.settings.writes import WRITE_ERRORS, SettingsWrites
 from hookscope.ui.style import show_text
 from hookscope.ui.widgets.labels import plain_label
@@ -91,6 +97,7 @@ class ListTab(SettingsTab, Generic[T]):
     EMPTY = ""
     EMPTY_TONE: str | None = None
     STRETCH = 0
+    FIT = COLUMN_CHARS  # the widest a column other than STRETCH is made, in characters
     ERRORS: tuple[type[Exception], ...] = WRITE_ERRORS
 
     def __init__(
@@ -181,7 +188,7 @@ class ListTab(SettingsTab, Generic[T]):
     def _show(self, row: int | None) -> None:
         pending = frozenset(i for i, entry in enumerate(self.entries) if entry.pending)
         self.model.set_draft(self.items(), pending)
-        fit_columns(self.view)
+        fit_columns(self.view, self.FIT)
         self.empty_label.setVisible(not self.entries)
         if row is not None:
             self.view.selectRow(row)

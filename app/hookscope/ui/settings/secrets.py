@@ -1,16 +1,18 @@
-"""The Secrets tab: Kardow secrets and Kudoz credentials, stored encrypted; and their editor."""
+"""The Secrets tab: the secrets of every signing scheme, stored encrypted; and their editor."""
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, replace
 
 from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
     QDialogButtonBox,
     QFormLayout,
+    QLabel,
     QLineEdit,
     QPushButton,
     QVBoxLayout,
@@ -24,7 +26,13 @@ from hookscope.core.vault import VaultError
 from hookscope.engine import Engine
 from hookscope.storage import reads
 from hookscope.storage.reads import CredentialError, KeyFileError, read_vault
-from hookscope.ui.settings.checks import read_credential, secret_advice, show_template
+from hookscope.ui.settings.checks import (
+    STANDARD_WEBHOOKS,
+    read_credential,
+    scheme_title,
+    secret_advice,
+    show_template,
+)
 from hookscope.ui.settings.drafts import DraftModel, ListTab
 from hookscope.ui.settings.writes import WRITE_ERRORS, SettingsWrites
 from hookscope.ui.style import monospace, show_text
@@ -53,13 +61,13 @@ class SecretRow:
 class SecretsModel(DraftModel[SecretRow]):
     """The credentials, without their secrets; a SecretRow per row."""
 
-    COLUMNS = ("Name", "Provider", "API key", "Template")
+    COLUMNS = ("Name", "Scheme", "Key", "Template")
 
     def _text(self, item: SecretRow, column: int) -> str:
         if column == 0:
             return item.name
         if column == 1:
-            return item.provider.capitalize()
+            return scheme_title(item.provider)
         if column == 2:
             return item.api_key
         if item.provider != "kudoz":
@@ -70,7 +78,9 @@ class SecretsModel(DraftModel[SecretRow]):
 
 
 class SecretEditor(QDialog):
-    """Adds a Kardow secret or a Kudoz credential to the draft (Save stores it encrypted).
+    """Adds a secret of any scheme to the draft (Save stores it encrypted): a Kardow secret,
+    a Kudoz credential, a Standard Webhooks secret and/or public key, or another scheme's
+    secret. The form shows the fields of the scheme chosen.
 
     Open it with `.open()` (never `.exec()`: the app runs on qasync).
 
@@ -78,10 +88,11 @@ class SecretEditor(QDialog):
         chosen(Credential): the credential the form describes; the editor then closes.
 
     Attributes:
-        provider: "kardow" or "kudoz".
-        name_edit: the user's name for it, unique across providers.
-        secret_field: the Kardow secret or the Kudoz API secret.
-        api_key_edit, template_combo: Kudoz only (hidden for Kardow).
+        provider: the scheme chosen ("kardow", "kudoz", "stripe", a custom scheme's name...).
+        scheme_combo: every scheme, built-in then custom.
+        name_edit: the user's name for it, unique across schemes.
+        secret_field: the secret, or the Kudoz API secret.
+        api_key_edit, template_combo: Kudoz only; public_key_edit: Standard Webhooks only.
         hint_label: advice that does not prevent saving.
         error_label: why it cannot be stored (hidden when it can).
         buttons: OK and Cancel.
@@ -90,18 +101,26 @@ class SecretEditor(QDialog):
     chosen = Signal(object)
 
     def __init__(
-        self, provider: str, taken: Collection[str] = (), parent: QWidget | None = None
+        self,
+        provider: str,
+        taken: Collection[str] = (),
+        parent: QWidget | None = None,
+        schemes: Sequence[str] = ("kardow", "kudoz"),
     ) -> None:
         super().__init__(parent)
         self._taken = taken
         self.provider = provider
-        kudoz = provider == "kudoz"
-        self.setWindowTitle("Add Kudoz credential" if kudoz else "Add Kardow secret")
         self.setMinimumWidth(480)
 
+        self.scheme_combo = QComboBox()
+        for name in dict.fromkeys([*schemes, provider]):
+            self.scheme_combo.addItem(scheme_title(name), name)
+        self.scheme_combo.setCurrentIndex(self.scheme_combo.findData(provider))
         self.name_edit = QLineEdit()
-        self.name_edit.setPlaceholderText("production" if kudoz else "staging webhook")
         self.api_key_edit = QLineEdit()
+        self.public_key_edit = QLineEdit()
+        self.public_key_edit.setPlaceholderText("whpk_... (for v1a signatures; optional)")
+        self.public_key_edit.setFont(monospace())
         self.secret_field = SecretField()
         self.template_combo = QComboBox()
         self.template_combo.setEditable(True)
@@ -121,19 +140,19 @@ class SecretEditor(QDialog):
         self.error_label = plain_label(tone="error")
         self.error_label.hide()
 
-        form = QFormLayout()
-        form.addRow("Name", self.name_edit)
-        form.addRow("API key", self.api_key_edit)
-        form.addRow("API secret" if kudoz else "Secret", self.secret_field)
+        self._form = form = QFormLayout()
+        form.addRow("S&cheme", self.scheme_combo)
+        form.addRow("&Name", self.name_edit)
+        form.addRow("API &key", self.api_key_edit)
+        form.addRow("Secre&t", self.secret_field)
+        form.addRow("&Public key", self.public_key_edit)
         form.addRow("Signed string", self.template_combo)
         placeholders = " ".join("{" + p + "}" for p in PLACEHOLDERS)
-        template_help = plain_label(
+        self._template_help = plain_label(
             f"What Kudoz signs is undocumented; pick or type a template. \\n is a newline. "
             f"Placeholders: {placeholders}."
         )
-        form.addRow("", template_help)
-        for widget in (self.api_key_edit, self.template_combo, template_help):
-            form.setRowVisible(widget, kudoz)
+        form.addRow("", self._template_help)
         self.buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
         )
@@ -145,8 +164,28 @@ class SecretEditor(QDialog):
         layout.addWidget(self.error_label)
         layout.addWidget(self.buttons)
 
+        self.scheme_combo.currentIndexChanged.connect(lambda _index: self._scheme_chosen())
         self.secret_field.edit.textChanged.connect(self._advise)
         self.template_combo.currentTextChanged.connect(self._advise)
+        self._scheme_chosen()
+
+    def _scheme_chosen(self) -> None:
+        """The fields of the scheme chosen, and only those."""
+        self.provider = str(self.scheme_combo.currentData())
+        kudoz = self.provider == "kudoz"
+        if kudoz:
+            self.setWindowTitle("Add Kudoz credential")
+        else:
+            self.setWindowTitle(f"Add {scheme_title(self.provider)} secret")
+        self.name_edit.setPlaceholderText("production" if kudoz else "staging webhook")
+        label = self._form.labelForField(self.secret_field)
+        if isinstance(label, QLabel):
+            label.setText("API secre&t" if kudoz else "Secre&t")
+        for widget in (self.api_key_edit, self.template_combo, self._template_help):
+            self._form.setRowVisible(widget, kudoz)
+        self._form.setRowVisible(self.public_key_edit, self.provider == STANDARD_WEBHOOKS)
+        show_text(self.error_label, "")
+        self._advise()
 
     def _advise(self) -> None:
         show_text(
@@ -158,11 +197,16 @@ class SecretEditor(QDialog):
 
     def read_form(self) -> Credential | str:
         """The credential the form describes, or why it cannot be stored (a sentence)."""
+        key = ""
+        if self.provider == "kudoz":
+            key = self.api_key_edit.text().strip()
+        elif self.provider == STANDARD_WEBHOOKS:
+            key = self.public_key_edit.text().strip()
         return read_credential(
             self.provider,
             self.name_edit.text().strip(),
             self.secret_field.text(),
-            self.api_key_edit.text().strip(),
+            key,
             self.template_combo.currentText(),
         )
 
@@ -181,10 +225,13 @@ class SecretEditor(QDialog):
 
 
 class SecretsTab(ListTab[SecretRow]):
-    """The secrets (never shown in the list): add, reveal one, remove; in the draft until Save.
+    """The secrets (never shown in the list): add (Ins: another scheme's), reveal one, remove
+    (Del); in the draft until Save.
 
     Attributes:
-        add_kardow_button, add_kudoz_button, reveal_button, remove_secret_button: the actions.
+        add_kardow_button, add_kudoz_button, add_other_button, reveal_button,
+        remove_secret_button: the actions.
+        schemes: every scheme a secret may be for (the dialog gives the Schemes tab's draft).
         revealed_label, revealed_edit: the secret revealed, until hidden.
         secret_editor: the editor open now, if any.
     """
@@ -200,10 +247,20 @@ class SecretsTab(ListTab[SecretRow]):
     ) -> None:
         super().__init__(engine, db, writes, SecretsModel(), parent)
         self.secret_editor: SecretEditor | None = None
+        self.schemes: Callable[[], list[str]] = lambda: reads.scheme_names(self._db)
         self.add_kardow_button = QPushButton("Add &Kardow secret…")
         self.add_kardow_button.clicked.connect(self.add_kardow)
         self.add_kudoz_button = QPushButton("Add K&udoz credential…")
         self.add_kudoz_button.clicked.connect(self.add_kudoz)
+        self.add_other_button = QPushButton("Add secret for &another scheme…")
+        self.add_other_button.setToolTip(
+            "Standard Webhooks, Stripe, GitHub, Slack, Shopify or a custom scheme (Ins)"
+        )
+        self.add_other_button.clicked.connect(lambda: self.add_secret())
+        shortcut = QShortcut(QKeySequence(Qt.Key.Key_Insert), self, lambda: self.add_secret())
+        shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        remove = QShortcut(QKeySequence(Qt.Key.Key_Delete), self, self.remove_secret)
+        remove.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
         self.reveal_button = QPushButton("Re&veal")
         self.reveal_button.setCheckable(True)
         self.reveal_button.toggled.connect(self._reveal_toggled)
@@ -212,6 +269,7 @@ class SecretsTab(ListTab[SecretRow]):
         self.add_buttons(
             self.add_kardow_button,
             self.add_kudoz_button,
+            self.add_other_button,
             self.reveal_button,
             self.remove_secret_button,
         )
@@ -269,9 +327,21 @@ class SecretsTab(ListTab[SecretRow]):
     def add_kudoz(self) -> SecretEditor:
         return self._open_secret_editor("kudoz")
 
+    def add_secret(self, provider: str | None = None) -> SecretEditor:
+        """The editor for any scheme's secret; without `provider`, the first scheme that is
+        neither Kardow nor Kudoz (those have their own buttons)."""
+        if provider is None:
+            others = [name for name in self.schemes() if name not in ("kardow", "kudoz")]
+            provider = others[0] if others else "kardow"
+        return self._open_secret_editor(provider)
+
+    def secrets_of(self, scheme: str) -> list[str]:
+        """The draft's secrets of `scheme`, by name (saved or not)."""
+        return [row.name for row in self.items() if row.provider == scheme]
+
     def _open_secret_editor(self, provider: str) -> SecretEditor:
         taken = {row.name for row in self.items()}
-        editor = SecretEditor(provider, taken, parent=self)
+        editor = SecretEditor(provider, taken, parent=self, schemes=self.schemes())
         editor.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         editor.chosen.connect(self._secret_chosen)
         editor.finished.connect(self._secret_editor_closed)
@@ -313,6 +383,8 @@ class SecretsTab(ListTab[SecretRow]):
             return False
         show_text(self.error_label, "")
         what = "API secret" if row.provider == "kudoz" else "Secret"
+        if row.provider == STANDARD_WEBHOOKS and row.api_key and not secret:
+            what, secret = "Public key (no secret stored)", row.api_key
         self.revealed_label.setText(f"{what} of {row.name}:")
         self.revealed_edit.setText(secret)
         self._revealed_row.show()

@@ -1,4 +1,5 @@
-"""Every change the settings dialog makes, in one place: listener, rules, secrets, keys, policy.
+"""Every change the settings dialog makes, in one place: listener, rules, secrets, schemes, keys,
+policy.
 
 Each tab saves through a SettingsWrites and nothing else. Every write goes to the engine, which
 makes it with its one writer, applies it at once and announces it (the other panels refresh on
@@ -21,6 +22,7 @@ from hookscope.core.model import (
     RetentionPolicy,
     SendPolicy,
 )
+from hookscope.core.providers.scheme import Scheme
 from hookscope.engine import Engine, EngineError
 from hookscope.storage.reads import ApiKeyInfo
 from hookscope.ui.client import EngineClient
@@ -61,6 +63,18 @@ class SettingsWrites:
     async def remove_credential(self, name: str) -> bool:
         """Remove a stored secret; False when it was already gone."""
         return await self._done(self._client.remove_credential(name))
+
+    async def add_scheme(self, scheme: Scheme) -> None:
+        """Store a custom scheme (SchemeError: its problem, or its name is taken)."""
+        await self._done(self._client.add_scheme(scheme))
+
+    async def update_scheme(self, scheme: Scheme) -> None:
+        """Replace a custom scheme's description (SchemeError: why not)."""
+        await self._done(self._client.update_scheme(scheme))
+
+    async def remove_scheme(self, name: str) -> None:
+        """Remove a custom scheme (SchemeError: what still uses it, or it is gone)."""
+        await self._done(self._client.remove_scheme(name))
 
     async def add_api_key(self, key: str) -> ApiKeyInfo:
         """Accept one more key at the Kardow API emulator (only its digest is kept)."""
