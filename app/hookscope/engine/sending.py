@@ -20,6 +20,7 @@ from hookscope.core.model import (
     SendPolicy,
     utc_now,
 )
+from hookscope.core.providers import Scheme
 from hookscope.core.sending import BulkReplay, BulkResult
 from hookscope.engine.bulk import BulkListener, BulkRun, check_job
 from hookscope.engine.config import Configuration
@@ -72,6 +73,11 @@ class Sending:
         self._config.reload_if_changed()
         chosen = self._config.credential(credential, "kudoz")
         return fire.plan_kudoz(kind, data, url=url, credential=chosen, now=self.clock())
+
+    async def signing_schemes(self) -> list[Scheme]:
+        """The user's custom schemes, as stored now (the composer offers them)."""
+        self._config.reload_if_changed()
+        return self._config.schemes
 
     async def plan_scheme(
         self, scheme: str, body: bytes, url: str, credential: str, event: str | None = None

@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
 )
 from sqlite_utils import Database
 
-from hookscope.core.fire import can_resign
+from hookscope.core.fire import can_resign, title
 from hookscope.core.model import Attempt, Capture, Credential, Plan
 from hookscope.engine import Engine
 from hookscope.storage import reads
@@ -235,7 +235,7 @@ class ReplayDialog(QDialog):
             self._update_send()
             return
         verdict = capture.verdict
-        provider = (verdict.provider or "no provider").capitalize()
+        provider = title(verdict.provider) if verdict.provider else "No provider"
         event = f" {verdict.event}" if verdict.event else ""
         self.about_label.setText(
             f"Capture #{self.capture_id}: {capture.method} {capture.target} · {provider}{event}"
