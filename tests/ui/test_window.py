@@ -702,3 +702,29 @@ async def test_the_detail_never_shows_a_capture_the_list_no_longer_shows(
     page.apply_filters()
     await window.settle()
     assert page.detail.capture is None
+
+
+@pytest.mark.asyncio
+async def test_every_built_in_scheme_is_a_provider_filter(
+    window: MainWindow, live_engine: Engine
+) -> None:
+    filters = window.captures.filters
+    offered = [filters.provider.itemText(i) for i in range(filters.provider.count())]
+    assert offered == [
+        "All providers",
+        "Kardow",
+        "Kudoz",
+        "Standard Webhooks",
+        "Stripe",
+        "GitHub",
+        "Slack",
+        "Shopify",
+        "No provider",
+    ]
+    await deliver_mix(live_engine)
+    stripe_body = b'{"id": "evt_1", "type": "invoice.paid"}'
+    await post(live_engine, "/stripe", stripe_body, [("Stripe-Signature", "t=1,v1=00")])
+    await wait_until(lambda: window.captures.model.rowCount() == 5)
+    filters.provider.setCurrentIndex(filters.provider.findData("stripe"))
+    await wait_until(lambda: window.captures.model.rowCount() == 1)
+    assert rows(window, C.PATH) == ["/stripe"]

@@ -49,7 +49,9 @@ def register(commands: Commands, common: Parser) -> None:
     listing = what.add_parser("list", parents=[common], help="list captures, newest first")
     listing.add_argument("--json", action="store_true", help="print a JSON array")
     listing.add_argument("--limit", type=positive, default=50, help="at most N (default 50)")
-    listing.add_argument("--provider", help="kardow, kudoz, or none")
+    listing.add_argument(
+        "--provider", help="a provider or scheme name (kardow, stripe, a custom one...), or none"
+    )
     listing.add_argument("--verdict", help="verified, failed, unsigned, no-secret, ...")
     listing.add_argument("--method", help="HTTP method")
     listing.add_argument(
@@ -133,13 +135,13 @@ def cmd_captures_list(args: argparse.Namespace) -> int:
         return 0
     print(
         f"{'ID':>6}  {'RECEIVED (UTC)':<23}  {'METHOD':<7} {'STATUS':>6} {'SIZE':>9}  "
-        f"{'PROVIDER':<8} {'EVENT':<26} {'VERDICT':<9}  PATH"
+        f"{'PROVIDER':<17} {'EVENT':<26} {'VERDICT':<9}  PATH"
     )
     for row in rows:
         target = row.path + (f"?{row.query}" if row.query else "")
         print(
             f"{row.id:>6}  {iso_utc(row.received_at)[:23]:<23}  {row.method:<7} "
-            f"{row.response_status or '':>6} {row.body_size:>9}  {row.provider or '-':<8} "
+            f"{row.response_status or '':>6} {row.body_size:>9}  {row.provider or '-':<17} "
             f"{(row.event or '-')[:26]:<26} {row.verdict:<9}  {target}"
         )
     return 0

@@ -117,9 +117,6 @@ class Verdict:
         return tuple(Check(*item) for item in json.loads(text))
 
 
-PROVIDERS = ("kardow", "kudoz")
-
-
 @dataclass(frozen=True, slots=True)
 class Credential:
     """A stored secret, decrypted (it only lives in memory like this).

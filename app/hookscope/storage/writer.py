@@ -40,14 +40,15 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 MAX_GROUP = 512
-# Rows per indexing transaction while quiet: a delivery that arrives meanwhile waits for it
-# (200 rows of 1 KB took about 20 ms here, past the ack-latency target; 64 take about 6 ms).
-FTS_BATCH = 64
+# Rows per indexing transaction while quiet: a delivery that arrives meanwhile waits for it.
+# Trigram indexing costs 120-200 us of CPU per 1 KB capture here: 32 rows take 4-6 ms.
+FTS_BATCH = 32
 INDEX_AFTER_QUIET = 0.25  # seconds without a capture before indexing starts
 MAX_UNINDEXED = 5000  # past this, index a batch even while busy (search scans the rest)
 # While busy, indexing takes at most 1/BUSY_INDEX_SHARE of the writer's time, in small batches:
-# a backlog of thousands must not stand between each delivery and its acknowledgement.
-BUSY_FTS_BATCH = 50
+# a backlog of thousands must not stand between each delivery and its acknowledgement (16 rows
+# hold the deliveries that arrive meanwhile for 2-3 ms).
+BUSY_FTS_BATCH = 16
 BUSY_INDEX_SHARE = 10
 WAL_CHECK_EVERY = 64  # groups between two looks at the WAL's size
 # After the disk was found full, the index waits this long: space freed goes to captures first,

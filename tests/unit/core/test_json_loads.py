@@ -16,6 +16,7 @@ import pytest
 
 from hookscope.core.model import Credential
 from hookscope.core.providers import Verifier, base
+from hookscope.core.providers.base import json_object, leading_text
 from tests.conftest import make_capture
 from tests.unit.core.test_vectors import KARDOW, KUDOZ, _body
 
@@ -115,3 +116,49 @@ def test_verdicts_are_the_same_as_with_json_loads(monkeypatch: pytest.MonkeyPatc
     monkeypatch.setattr(base, "loads", json.loads)
     assert verdicts() == fast
     assert sum(v.event is not None for v in fast) > 20
+
+
+LEADING_BODIES = [
+    b'{"event": "job.created", "organization_id": 42, "data": {}}',
+    b'{"event":"job.created","data":{"title":"Welder"}}',
+    b'{ \n\t"event" :\r "application.received" }',
+    b'{"event": "job.created", "data": {"event": "nested"}}',  # named twice: parsed
+    b'{"event": "job.created", "event": "job.updated"}',  # a duplicate: json keeps the last
+    b'{"event": "caf\\u00e9", "data": {}}',  # an escape: parsed
+    '{"event": "café ✓", "data": {}}'.encode(),
+    b'{"event": "", "data": {}}',
+    b'{"event": 42, "data": {}}',
+    b'{"data": {}, "event": "job.created"}',  # not first: parsed
+    b'{"event": "job.created"',  # broken inside the first member: parsed (and fails)
+    b'{"event": "job.created", "data": {',  # broken after a complete value (see below)
+    b'{"event": "job\x01created"}',
+    b'{"event": "\xed\xa0\x80"}',  # an encoded surrogate: parsed (surrogatepass)
+    b'{"event": "\xff"}',
+    b'[{"event": "job.created"}]',
+    b"",
+]
+
+
+@pytest.mark.parametrize("body", LEADING_BODIES)
+def test_the_leading_event_is_what_parsing_gives(body: bytes) -> None:
+    quick = leading_text(body, "event")
+    data = json_object(body)
+    parsed = data.get("event") if data is not None else None
+    if quick is None:
+        return  # the caller parses instead
+    if data is None:
+        # Broken JSON after a complete leading value: the body still names its event.
+        assert body.startswith(b'{"event": "job.created"')
+        assert quick == "job.created"
+        return
+    assert quick == parsed
+
+
+def test_the_leading_event_is_read_without_a_parse_for_senders_that_put_it_first() -> None:
+    assert leading_text(b'{"event": "job.created", "data": {"x": [1, 2]}}', "event") == (
+        "job.created"
+    )
+    assert leading_text(b'{"event": "a", "data": {"event": "b"}}', "event") is None
+    assert (
+        leading_text(b'{"event": "job.created", "x": "' + b"x" * (3 << 20) + b'"}', "event") is None
+    )

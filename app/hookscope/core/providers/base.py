@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hmac
 import json
+import re
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -126,6 +127,48 @@ def loads(body: bytes) -> Any:
     if len(body) >= 4 and 0 < body[0] < 0x80 and body[1]:
         return _DECODER.decode(body.decode("utf-8", "surrogatepass"))
     return json.loads(body)
+
+
+def leading_text(body: bytes, key: str) -> str | None:
+    """`key`'s value when the body is a JSON object that starts with it as a plain string and
+    names it nowhere else: the same answer json.loads would give, without parsing the body.
+
+    None when that cannot be told at a glance (another first key, an escape in the value, the
+    key twice, a body past the parse limit): ask json_object then. Senders put the event
+    first (Kardow does), and parsing the whole body for it was the largest part of judging a
+    signed delivery. A body broken after that value still names its event this way.
+    """
+    if len(body) > JSON_PARSE_LIMIT or body[:1] != b"{":
+        return None
+    quoted = b'"' + key.encode() + b'"'
+    match = _leading(quoted).match(body)
+    if match is None or body.count(quoted) != 1:
+        return None
+    try:
+        return match[1].decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+
+
+_LEADING: dict[bytes, re.Pattern[bytes]] = {}
+
+
+def _leading(quoted: bytes) -> re.Pattern[bytes]:
+    pattern = _LEADING.get(quoted)
+    if pattern is None:
+        space = rb"[ \t\r\n]*"
+        pattern = _LEADING[quoted] = re.compile(
+            rb"\{"
+            + space
+            + re.escape(quoted)
+            + space
+            + rb":"
+            + space
+            + rb'"([^"\\\x00-\x1f]{1,256})"'
+            + space
+            + rb"[,}]"
+        )
+    return pattern
 
 
 def json_object(body: bytes) -> dict[str, Any] | None:

@@ -15,6 +15,7 @@ from hookscope.core.providers.base import (
     VerifyContext,
     json_object,
     json_value,
+    leading_text,
     reserialised,
 )
 
@@ -76,6 +77,9 @@ def detect_body(capture: Capture) -> bool:
 
 
 def event(capture: Capture) -> str | None:
+    quick = leading_text(capture.body, "event")
+    if quick is not None:
+        return quick
     data = json_object(capture.body)
     value = data.get("event") if data else None
     return value if isinstance(value, str) else None

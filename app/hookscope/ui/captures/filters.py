@@ -16,7 +16,8 @@ from PySide6.QtWidgets import (
 )
 
 from hookscope.core import search
-from hookscope.core.model import PROVIDERS, VERDICTS, CaptureQuery
+from hookscope.core.model import VERDICTS, CaptureQuery
+from hookscope.core.providers import REGISTRY
 from hookscope.ui.style import say
 from hookscope.ui.widgets.labels import plain_label
 from hookscope.ui.widgets.paging import COUNTING
@@ -74,8 +75,8 @@ class CaptureFilters(QWidget):
         row.addWidget(self.search, 3)
         self.provider = QComboBox()
         self.provider.addItem("All providers", None)
-        for name in PROVIDERS:
-            self.provider.addItem(name.capitalize(), name)
+        for name, known in REGISTRY.items():
+            self.provider.addItem(getattr(known, "title", name.capitalize()), name)
         self.provider.addItem("No provider", "none")
         self.verdict = QComboBox()
         self.verdict.addItem("All verdicts", None)
