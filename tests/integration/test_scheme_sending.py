@@ -233,6 +233,24 @@ def test_replay_resign_turns_a_failed_delivery_into_a_verified_one(
     )
 
 
+def test_a_bulk_replay_re_signs_each_capture_for_its_own_scheme(
+    world: World, capsys: pytest.CaptureFixture[str]
+) -> None:
+    originals = [world.send(spec, signed(spec, key=WRONG_KEY)) for spec in SPECS]
+    assert {c.verdict.verdict for c in originals} == {"failed"}
+    ids = [str(c.id) for c in originals]
+    # One URL for all: each scheme is recognised by its headers (the path overrides are moot).
+    url = f"http://127.0.0.1:{world.port}/hooks/bulk"
+    code, out, err = world.cli(capsys, "replay", *ids, "--to", url, "--resign", "--json")
+    assert code == 0, err
+    replayed = [
+        world.arrived(Reply(a["status"], [], a["response_body"].encode())) for a in attempts(out)
+    ]
+    assert sorted((c.replay_of, c.verdict.provider, c.verdict.verdict) for c in replayed) == [
+        (c.id, c.verdict.provider, "verified") for c in originals
+    ]
+
+
 @pytest.mark.parametrize("name", ["standard-webhooks", "acme"])
 def test_every_retry_is_signed_as_it_leaves_with_its_own_delivery_id(
     world: World, name: str
