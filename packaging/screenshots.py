@@ -41,6 +41,7 @@ from hookscope.ui.window import MainWindow
 
 SECRET = "whsec-screenshots"
 KUDOZ = Credential("kudoz", "kudoz-prod", "kudoz-secret", api_key="ak_live_42")
+GITHUB = Credential("github", "github-prod", "github-webhook-secret")
 
 
 def send(port: int, method: str, target: str, headers: list[tuple[str, str]], body: bytes) -> None:
@@ -128,6 +129,7 @@ async def shoot(out: Path, directory: Path) -> None:
     assert vault is not None
     credential_store.add_credential(db, vault, Credential("kardow", "prod", SECRET))
     credential_store.add_credential(db, vault, KUDOZ)
+    credential_store.add_credential(db, vault, GITHUB)
     await asyncio.to_thread(engine.start)
     window = MainWindow(engine, db)
     window.resize(1400, 820)
@@ -166,6 +168,7 @@ async def shoot(out: Path, directory: Path) -> None:
     await shoot_sending(window, engine, out)
     await shoot_settings(window, out)
     await shoot_schemes(window, out, "light")
+    await shoot_compose_schemes(window, out, "light")
     compare = await shoot_compare(window, engine, out)
     await shoot_transfer(window, out, "light")
     await shoot_menus(window, out, "light")
@@ -211,6 +214,7 @@ async def shoot(out: Path, directory: Path) -> None:
     grab(window.settings_dialog, out / "14-dark-settings-storage.png")
     window.settings_dialog.close()
     await shoot_schemes(window, out, "dark")
+    await shoot_compose_schemes(window, out, "dark")
     QApplication.setPalette(light)
     await shoot_scorecard(window, out)
 
@@ -402,6 +406,20 @@ async def shoot_schemes(window: MainWindow, out: Path, shade: str) -> None:
     secret.reject()
     dialog.reload()
     dialog.close()
+
+
+async def shoot_compose_schemes(window: MainWindow, out: Path, shade: str) -> None:
+    """The composer firing a raw body the GitHub way, and a scheme with no secret stored."""
+    composer = window.composer
+    window.tabs.setCurrentWidget(composer)
+    for provider, name in (("github", "github"), ("stripe", "no-secret")):
+        composer.set_provider(provider)
+        await composer.refresh_preview()
+        await settle(0.5)
+        grab(window, out / f"19-{shade}-compose-{name}.png")
+    composer.set_provider(kardow.name)
+    window.tabs.setCurrentIndex(0)
+    await settle()
 
 
 async def shoot_compare(window: MainWindow, engine: Engine, out: Path) -> QWidget:

@@ -191,7 +191,7 @@ def test_resigning_a_capture_of_no_provider_is_refused_before_anything_is_sent(
     with pytest.raises(EngineError) as refused:
         replay_many(bulk_engine, job)
     assert str(refused.value) == (
-        f"Capture #{twenty[0]}: Only Kardow and Kudoz deliveries can be re-signed; "
-        "no provider was recognised."
+        f"Capture #{twenty[0]}: Only signed deliveries can be re-signed; "
+        "no signing scheme was recognised."
     )
     assert receiver.received == []

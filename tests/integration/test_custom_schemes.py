@@ -158,6 +158,7 @@ SECRETS = {
 }
 
 
+@pytest.mark.slow
 def test_no_secret_of_any_scheme_is_in_clear_in_the_data_directory(
     engine: Engine, data_dir: Path
 ) -> None:
@@ -166,6 +167,14 @@ def test_no_secret_of_any_scheme_is_in_clear_in_the_data_directory(
     for argv in SECRETS.values():
         assert main(argv) == 0, argv
     assert wait_for(lambda: len(engine.config.credentials()) == len(SECRETS), timeout=10)
+    # Signing leaves no secret behind either: a fire of every scheme and a re-signed replay,
+    # each logged with the request exactly as it left.
+    url = f"{engine.url}/hooks/signed"
+    for scheme, argv in SECRETS.items():
+        if scheme not in ("kardow", "kudoz"):
+            assert main(["fire", scheme, "--to", url, "--credential", argv[3]]) == 0, scheme
+    newest = stored_ids(data_dir)[-1]
+    assert main(["replay", str(newest), "--to", url, "--resign", "--credential", "ac"]) == 0
     clear = [argv[-1].encode() for argv in SECRETS.values()]
     clear.append(b"standard-clear-0123456789")  # the base64 inside the whsec_ secret, decoded
     files = [path for path in data_dir.rglob("*") if path.is_file()]
@@ -174,3 +183,9 @@ def test_no_secret_of_any_scheme_is_in_clear_in_the_data_directory(
         data = path.read_bytes()
         for secret in clear:
             assert secret not in data, f"{secret!r} is in clear in {path.name}"
+
+
+def stored_ids(data_dir: Path) -> list[int]:
+    listed = hookscope(data_dir, "captures", "list", "--json")
+    assert listed.returncode == 0, listed.stderr
+    return sorted(entry["id"] for entry in json.loads(listed.stdout))

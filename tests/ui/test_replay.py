@@ -17,7 +17,7 @@ from sqlite_utils import Database
 
 from hookscope.core.fire import REPLAY_HEADER, wire_headers
 from hookscope.core.model import Capture, Credential
-from hookscope.core.providers import kardow
+from hookscope.core.providers import Scheme, kardow
 from hookscope.core.tasks import spawn
 from hookscope.engine import Engine
 from hookscope.storage.db import open_store
@@ -37,6 +37,13 @@ from tests.ui.test_composer import (
 )
 
 SECRET = "whsec-replay-0123456789"
+ACME = Scheme(
+    "acme",
+    "X-Acme-Signature",
+    prefix="sha256=",
+    signed="{timestamp}.{body}",
+    timestamp_header="X-Acme-Time",
+)
 Opener = Callable[[int], Awaitable[ReplayDialog]]
 
 
@@ -290,7 +297,7 @@ async def test_a_binary_body_cannot_be_edited_and_is_replayed_exactly(
     assert dialog.body_label.text() == reason
     assert dialog.body_label.isVisible()
     assert not dialog.resign_check.isEnabled()
-    assert dialog.resign_check.toolTip().startswith("Only Kardow and Kudoz deliveries")
+    assert dialog.resign_check.toolTip().startswith("Only signed deliveries can be re-signed")
     shown = dialog.preview.message.body
     await wait_until(lambda: not shown.rendering)
     assert shown.hex.toPlainText().startswith("00000000  ")  # binary: its bytes, in hex
@@ -420,3 +427,34 @@ async def test_renders_readably_in_light_and_dark(
             dialog.close()
             shoot(await open_replay(binary), out / f"replay-binary-{name}.png")
     assert len(list(out.glob("replay-*.png"))) >= 8
+
+
+@pytest.mark.asyncio
+async def test_a_custom_schemes_delivery_is_re_signed_and_arrives_verified(
+    engine: Engine, gui_db: Database, open_replay: Opener
+) -> None:
+    # Captured before the scheme was described: judged n/a then, recognised by its header now.
+    body = b'{"event":"order.paid","id":7}'
+    original = await deliver(
+        engine, body, [("X-Acme-Signature", "sha256=00"), ("X-Acme-Time", "1")]
+    )
+    assert newest(engine).verdict.verdict == "n/a"
+    await asyncio.wrap_future(engine.call(engine.config.add_scheme(ACME)))
+    store_secret(gui_db, engine, Credential("acme", "acme-key", "acme-replay-secret"))
+    await wait_until(lambda: any(c.name == "acme-key" for c in engine.credentials()))
+    dialog = await open_replay(original)
+    assert dialog.resign_check.isEnabled(), dialog.resign_check.toolTip()
+    assert [dialog.credential_combo.itemText(i) for i in range(1, 2)] == ["acme-key"]
+    dialog.resign_check.setChecked(True)
+    plan = await dialog.refresh_preview()
+    assert plan is not None
+
+    attempt = await dialog.send()
+
+    assert attempt is not None
+    assert attempt.ok
+    replayed = newest(engine)
+    assert replayed.replay_of == original
+    assert (replayed.verdict.provider, replayed.verdict.verdict) == ("acme", "verified"), (
+        replayed.verdict.detail
+    )

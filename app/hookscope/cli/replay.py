@@ -49,7 +49,8 @@ def register(commands: Commands, common: Parser) -> None:
     replay.add_argument(
         "--resign",
         action="store_true",
-        help="sign them again (Kardow signature, or a fresh Kudoz token) instead of as captured",
+        help="sign them again the way their scheme signs (new ids and timestamps) instead of"
+        " as captured",
     )
     replay.add_argument(
         "--credential",

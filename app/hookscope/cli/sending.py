@@ -28,15 +28,17 @@ SEND_TIMEOUT = 3600.0  # the policy bounds each request; this only stops a wedge
 DATA_LIMIT = 25 * 1024 * 1024
 
 
-def send_flags() -> Parser:
-    """The flags of every command that sends: --data, retries, timeouts, --dry-run, --json."""
+def send_flags(*, data: bool = True) -> Parser:
+    """The flags of every command that sends: --data (unless the command has its own),
+    retries, timeouts, --dry-run, --json."""
     send = Parser(add_help=False)
-    send.add_argument(
-        "--data",
-        metavar="FILE",
-        help="a JSON object used as the event's data (- reads stdin); default: the template."
-        " {{uuid}} {{int}} {{now}} {{unix}} {{date}} are filled fresh on each fire",
-    )
+    if data:
+        send.add_argument(
+            "--data",
+            metavar="FILE",
+            help="a JSON object used as the event's data (- reads stdin); default: the "
+            "template. {{uuid}} {{int}} {{now}} {{unix}} {{date}} are filled fresh on each fire",
+        )
     send.add_argument(
         "--retries", type=whole, metavar="N", help="retry a failed target N times (default 0)"
     )
@@ -53,10 +55,8 @@ def send_flags() -> Parser:
     return send
 
 
-def read_data(path: str | None) -> Any:
-    """The --data JSON object, read and checked; None when no file was given."""
-    if path is None:
-        return None
+def read_bytes(path: str) -> bytes:
+    """The bytes of the --data file (- reads stdin), up to DATA_LIMIT (UserError beyond)."""
     where = "standard input" if path == "-" else path
     try:
         if path == "-":
@@ -68,6 +68,15 @@ def read_data(path: str | None) -> Any:
         raise UserError(f"Cannot read {path}: {exc.strerror or exc}.") from exc
     if len(raw) > DATA_LIMIT:
         raise UserError(f"{where} is over the {DATA_LIMIT // (1024 * 1024)} MB limit for --data.")
+    return raw
+
+
+def read_data(path: str | None) -> Any:
+    """The --data JSON object, read and checked; None when no file was given."""
+    if path is None:
+        return None
+    where = "standard input" if path == "-" else path
+    raw = read_bytes(path)
     try:
         data = jsontext.parse(raw, where)
     except ValueError as exc:

@@ -6,7 +6,7 @@ import json
 import random
 import re
 import uuid as uuidlib
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
@@ -26,7 +26,7 @@ from hookscope.core.model import (
     Target,
     iso_millis,
 )
-from hookscope.core.providers import detect, kardow, kudoz
+from hookscope.core.providers import HmacProvider, Provider, Scheme, detect, kardow, kudoz, provider
 
 USER_AGENT = f"Hookscope/{__version__}"
 DELIVERY_HEADER = "X-Hookscope-Delivery"
@@ -278,23 +278,101 @@ def replay_link(headers: Headers) -> int | None:
     return int(value)
 
 
-def provider_of(capture: Capture) -> str | None:
-    """The capture's provider: as judged on arrival, else as its headers and body say now."""
+def title(name: str, schemes: Sequence[Scheme] = ()) -> str:
+    """A provider's name in sentences: "Kardow", "Standard Webhooks", a custom scheme's own."""
+    found = provider(name, schemes)
+    if found is None:
+        return name
+    named = getattr(found, "title", None)
+    return named if isinstance(named, str) else name.capitalize()
+
+
+def signer_of(name: str, schemes: Sequence[Scheme] = ()) -> Provider:
+    """The provider that signs for the scheme `name` (FireError when no scheme has that name)."""
+    found = provider(name, schemes)
+    if found is None:
+        raise FireError(f"There is no signing scheme named {name!r} (it may have been removed).")
+    return found
+
+
+def sign(
+    found: Provider,
+    credential: Credential,
+    *,
+    method: str,
+    url: str,
+    body: bytes,
+    headers: Headers,
+    now: float,
+    delivery_id: str | None = None,
+) -> Headers:
+    """`headers` with `found`'s signature set as it signs (a new delivery id and `now` where
+    the scheme carries them), each header where it was, else at the end.
+
+    A signature header of the scheme that this signing does not make (GitHub's legacy sha1
+    header) is left out: kept, it would no longer match. FireError says why the credential
+    cannot sign (a public key only, a secret that is not the scheme's kind).
+    """
+    path = urlsplit(url).path or "/"
+    try:
+        made = found.sign_headers(
+            credential,
+            method=method,
+            path=path,
+            body=body,
+            headers=tuple(headers),
+            now=now,
+            delivery_id=delivery_id or str(uuidlib.uuid4()),
+        )
+    except ValueError as exc:
+        raise FireError(str(exc)) from exc
+    names = {name.lower() for name, _ in made}
+    if isinstance(found, HmacProvider):
+        stale = [h for h in found.signature_headers() if h.lower() not in names]
+        headers = headers.without(*stale)
+    for name, value in made:
+        headers = headers.replaced(name, value)
+    return headers
+
+
+def made_words(found: Provider) -> str:
+    """What signing makes afresh for each attempt, in words for the preview ("" for Kardow and
+    Kudoz, which have words of their own)."""
+    if not isinstance(found, HmacProvider):
+        return ""
+    scheme = found.scheme
+    listed = [h for h in (scheme.header, scheme.timestamp_header, scheme.id_header) if h]
+    new = []
+    if scheme.id_header:
+        new.append("a new id")
+    if scheme.timestamp_header or "{timestamp}" in scheme.signed:
+        new.append("the time it leaves")
+    named = listed[0] if len(listed) == 1 else ", ".join(listed[:-1]) + " and " + listed[-1]
+    fresh = f", with {' and '.join(new)}" if new else ""
+    return f"{named} (signed again for every attempt{fresh})"
+
+
+def provider_of(capture: Capture, schemes: Sequence[Scheme] = ()) -> str | None:
+    """The capture's provider: as judged on arrival, else as its headers and body say now
+    (with the user's custom schemes)."""
     if capture.verdict.provider is not None:
         return capture.verdict.provider
-    found = detect(capture)
+    found = detect(capture, schemes=schemes)
     return found.name if found is not None else None
 
 
-def can_resign(capture: Capture, credential: Credential | None) -> str | None:
+def can_resign(
+    capture: Capture, credential: Credential | None, schemes: Sequence[Scheme] = ()
+) -> str | None:
     """Why `capture` cannot be re-signed with `credential`, or None."""
-    provider = provider_of(capture)
-    if provider is None:
-        return "Only Kardow and Kudoz deliveries can be re-signed; no provider was recognised."
+    name = provider_of(capture, schemes)
+    if name is None:
+        return "Only signed deliveries can be re-signed; no signing scheme was recognised."
+    named = title(name, schemes)
     if credential is None:
-        return f"Re-signing needs a stored {provider.capitalize()} secret; add one first."
-    if credential.provider != provider:
-        return f"The secret {credential.name!r} is for {credential.provider}, not {provider}."
+        return f"Re-signing needs a stored {named} secret; add one first."
+    if credential.provider != name:
+        return f"The secret {credential.name!r} is for {credential.provider}, not {name}."
     return None
 
 
@@ -307,34 +385,37 @@ def plan_replay(
     resign: bool = False,
     body: bytes | None = None,
     fire_id: str | None = None,
+    schemes: Sequence[Scheme] = (),
 ) -> Plan:
-    """Send `capture` again to `url`: as it came, with an edited body, or re-signed."""
+    """Send `capture` again to `url`: as it came, with an edited body, or re-signed (its
+    scheme's signature made again, here for the preview and as each attempt leaves)."""
     problem = check_target_url(url)
     if problem:
         raise FireError(f"The replay URL {problem}.")
     if resign:
-        why = can_resign(capture, resign_with)
+        why = can_resign(capture, resign_with, schemes)
         if why:
             raise FireError(why)
     fire_id = fire_id or new_fire_id()
     payload = capture.body if body is None else body
     headers = capture.headers.without(*HOP_BY_HOP)
     note = "as captured" if body is None else "body edited"
-    provider = provider_of(capture)
+    name = provider_of(capture, schemes)
     signing = None
     if resign and resign_with is not None:
-        if provider == "kardow":
-            value = kardow.sign(resign_with.secret, payload)
-            headers = headers.replaced(kardow.HEADER, value)
-        else:
-            path = urlsplit(url).path or "/"
-            value = kudoz.sign(
-                resign_with, method=capture.method, path=path, body=payload, now=now.timestamp()
-            )
-            headers = headers.replaced(kudoz.HEADER, value)
-        signing = Signing(resign_with.provider, resign_with.name)
+        found = signer_of(resign_with.provider, schemes)
+        headers = sign(
+            found,
+            resign_with,
+            method=capture.method,
+            url=url,
+            body=payload,
+            headers=headers,
+            now=now.timestamp(),
+        )
+        signing = Signing(resign_with.provider, resign_with.name, made_words(found))
         note += f", re-signed with {resign_with.name!r}"
-    elif body is not None and provider is not None:
+    elif body is not None and name is not None:
         note += " (the old signature no longer matches: re-sign to fix)"
     outgoing = Outgoing(
         url=url,
@@ -347,4 +428,4 @@ def plan_replay(
         replay_of=capture.id,
         signing=signing,
     )
-    return Plan(fire_id, provider or "", "replay", payload, (outgoing,))
+    return Plan(fire_id, name or "", "replay", payload, (outgoing,))

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import json
 import random
+from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime
 from typing import Any
-from urllib.parse import urlsplit
 
 from hookscope.core import catalogue
 from hookscope.core.fire import (
@@ -23,9 +23,11 @@ from hookscope.core.fire import (
     filled,
     kardow_envelope,
     kudoz_envelope,
+    sign,
+    signer_of,
 )
 from hookscope.core.model import Credential, Outgoing, Plan
-from hookscope.core.providers import kardow, kudoz
+from hookscope.core.providers import Scheme, kardow, kudoz
 
 # How a re-made value is named to the user, by what makes it.
 ENVELOPE_TIMESTAMP = "the envelope's timestamp"
@@ -61,30 +63,35 @@ def refill(plan: Plan, now: datetime, rng: random.Random | None = None) -> Plan:
     return replace(plan, payload=payload, requests=requests)
 
 
-def signed(request: Outgoing, signer: Credential | None, now: datetime) -> Outgoing:
+def signed(
+    request: Outgoing,
+    signer: Credential | None,
+    now: datetime,
+    schemes: Sequence[Scheme] = (),
+) -> Outgoing:
     """`request` signed again as it leaves at `now` (as it is when it has no `signing`).
 
-    Kardow: `X-Kardow-Signature` over the body. Kudoz: an `Authorization` token with a new
-    UUID and `now`'s Unix seconds. Each replaces the old header where it was. Raises FireError
-    when the request must be signed and there is no `signer`.
+    The scheme named by its signing signs, with `schemes` the user's custom ones: Kardow,
+    `X-Kardow-Signature` over the body; Kudoz, an `Authorization` token with a new UUID and
+    `now`'s Unix seconds; every other scheme, its signature headers with a new delivery id and
+    `now` where it carries them. Each replaces the old header where it was. Raises FireError
+    when the request must be signed and there is no `signer`, or it cannot sign.
     """
     signing = request.signing
     if signing is None:
         return request
     if signer is None:
         raise FireError("there is no secret to sign it with")
-    if signing.scheme == kardow.name:
-        return replace(
-            request,
-            headers=request.headers.replaced(
-                kardow.HEADER, kardow.sign(signer.secret, request.body)
-            ),
-        )
-    path = urlsplit(request.url).path or "/"
-    token = kudoz.sign(
-        signer, method=request.method, path=path, body=request.body, now=now.timestamp()
+    headers = sign(
+        signer_of(signing.scheme, schemes),
+        signer,
+        method=request.method,
+        url=request.url,
+        body=request.body,
+        headers=request.headers,
+        now=now.timestamp(),
     )
-    return replace(request, headers=request.headers.replaced(kudoz.HEADER, token))
+    return replace(request, headers=headers)
 
 
 def refreshed(plan: Plan, request: Outgoing) -> list[str]:
@@ -95,8 +102,14 @@ def refreshed(plan: Plan, request: Outgoing) -> list[str]:
             names.append(ENVELOPE_TIMESTAMP)
         data = None if plan.recipe.data is None else json.loads(plan.recipe.data)
         names += ["{{" + name + "}}" for name in catalogue.placeholders_in(data)]
-    if request.signing is not None:
-        names.append(kardow.HEADER if request.signing.scheme == kardow.name else TOKEN)
+    signing = request.signing
+    if signing is not None:
+        if signing.scheme == kardow.name:
+            names.append(kardow.HEADER)
+        elif signing.scheme == kudoz.name:
+            names.append(TOKEN)
+        elif signing.made:
+            names.append(signing.made)
     return names
 
 

@@ -17,13 +17,18 @@ class Signing:
     secret: a plan never carries one).
 
     Attributes:
-        scheme: "kardow" (`X-Kardow-Signature` over the body as sent) or "kudoz" (an
-            `Authorization` token with a new UUID and the current timestamp).
+        scheme: the provider that signs, by name: "kardow" (`X-Kardow-Signature` over the body
+            as sent), "kudoz" (an `Authorization` token with a new UUID and the current
+            timestamp), or any other scheme, built-in or the user's (its signature headers,
+            with a new delivery id and the current time where the scheme carries them).
         credential: the stored secret that signs, by name; None: the Kardow target's own.
+        made: what signing makes afresh, in words for the preview ("" for Kardow and Kudoz,
+            which are named by their own words).
     """
 
     scheme: str
     credential: str | None = None
+    made: str = ""
 
 
 @dataclass(frozen=True, slots=True)

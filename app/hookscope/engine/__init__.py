@@ -100,6 +100,8 @@ class Engine:
         self.send_policy = self.sending.send_policy
         self.plan_kardow = self.sending.plan_kardow
         self.plan_kudoz = self.sending.plan_kudoz
+        self.plan_scheme = self.sending.plan_scheme
+        self.signing_schemes = self.sending.signing_schemes
         self.plan_replay = self.sending.plan_replay
         self.test_delivery = self.sending.test_delivery
         self.send = self.sending.send

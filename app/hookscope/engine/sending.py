@@ -10,7 +10,7 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
-from hookscope.core import catalogue, fire, fresh
+from hookscope.core import catalogue, fire, fresh, schemefire
 from hookscope.core.model import (
     Attempt,
     Capture,
@@ -20,6 +20,7 @@ from hookscope.core.model import (
     SendPolicy,
     utc_now,
 )
+from hookscope.core.providers import Scheme
 from hookscope.core.sending import BulkReplay, BulkResult
 from hookscope.engine.bulk import BulkListener, BulkRun, check_job
 from hookscope.engine.config import Configuration
@@ -73,6 +74,33 @@ class Sending:
         chosen = self._config.credential(credential, "kudoz")
         return fire.plan_kudoz(kind, data, url=url, credential=chosen, now=self.clock())
 
+    async def signing_schemes(self) -> list[Scheme]:
+        """The user's custom schemes, as stored now (the composer offers them)."""
+        self._config.reload_if_changed()
+        return self._config.schemes
+
+    async def plan_scheme(
+        self, scheme: str, body: bytes, url: str, credential: str, event: str | None = None
+    ) -> Plan:
+        """What firing `body` signed the way `scheme` signs sends (a built-in scheme other than
+        Kardow's and Kudoz's, or a custom one); its signature is made again as it leaves."""
+        self._config.reload_if_changed()
+        schemes = self._config.schemes
+        if why := schemefire.firable(scheme, schemes):
+            raise fire.FireError(why)
+        # By name alone: a secret of another scheme is named as such by the plan.
+        named = [c for c in self._config.credentials() if c.name == credential]
+        chosen = named[0] if named else self._config.credential(credential, scheme)
+        return schemefire.plan_scheme(
+            scheme,
+            body,
+            url=url,
+            credential=chosen,
+            now=self.clock(),
+            event=event,
+            schemes=schemes,
+        )
+
     async def plan_replay(
         self,
         capture_id: int,
@@ -87,25 +115,31 @@ class Sending:
         if capture is None:
             raise EngineError(f"There is no capture {capture_id}.")
         signer: Credential | None = None
-        provider = fire.provider_of(capture)
+        schemes = self._config.schemes
+        provider = fire.provider_of(capture, schemes)
         if resign and provider is not None:
             if credential is not None:
                 signer = self._config.credential(credential, provider)
             else:
-                signer = self._default_signer(capture)
+                signer = self._default_signer(capture, provider)
                 mine = [repr(c.name) for c in self._config.credentials() if c.provider == provider]
                 if signer is None and len(mine) > 1:
                     raise EngineError(
-                        f"Several {provider.capitalize()} secrets are stored; choose one"
+                        f"Several {fire.title(provider, schemes)} secrets are stored; choose one"
                         f" (stored: {', '.join(mine)})."
                     )
         return fire.plan_replay(
-            capture, url=url, now=self.clock(), resign=resign, resign_with=signer, body=body
+            capture,
+            url=url,
+            now=self.clock(),
+            resign=resign,
+            resign_with=signer,
+            body=body,
+            schemes=schemes,
         )
 
-    def _default_signer(self, capture: Capture) -> Credential | None:
+    def _default_signer(self, capture: Capture, provider: str) -> Credential | None:
         """The secret that verified the capture, else the only one of its provider."""
-        provider = fire.provider_of(capture)
         mine = [c for c in self._config.credentials() if c.provider == provider]
         for check in capture.verdict.checks:
             for credential in mine:
@@ -149,7 +183,7 @@ class Sending:
         """`request` signed as it leaves, with its secret as stored now."""
         if request.signing is None:
             return request
-        return fresh.signed(request, self._signer(request), self.clock())
+        return fresh.signed(request, self._signer(request), self.clock(), self._config.schemes)
 
     def _signer(self, request: Outgoing) -> Credential:
         """The secret `request` is signed with; FireError (a phrase for the log) if it is gone."""
@@ -159,9 +193,8 @@ class Sending:
             try:
                 return self._config.credential(name, scheme)
             except EngineError:
-                raise fire.FireError(
-                    f"the {scheme.capitalize()} secret {name!r} is no longer stored"
-                ) from None
+                named = fire.title(scheme, self._config.schemes)
+                raise fire.FireError(f"the {named} secret {name!r} is no longer stored") from None
         target = next((t for t in self._config.targets() if t.id == request.target_id), None)
         if target is None:
             raise fire.FireError("the target was removed since the preview")

@@ -117,6 +117,15 @@ class EngineClient:
     async def plan_kudoz(self, kind: str, data: Any, url: str, credential: str) -> Plan:
         return await self._ask(self.engine.plan_kudoz(kind, data, url, credential))
 
+    async def plan_scheme(
+        self, scheme: str, body: bytes, url: str, credential: str, event: str | None = None
+    ) -> Plan:
+        return await self._ask(self.engine.plan_scheme(scheme, body, url, credential, event))
+
+    async def signing_schemes(self) -> list[Scheme]:
+        """The user's custom signing schemes (the built-in ones are the registry's)."""
+        return await self._ask(self.engine.signing_schemes())
+
     async def plan_replay(
         self,
         capture_id: int,

@@ -360,7 +360,7 @@ class MainWindow(QMainWindow):
             self.settings_dialog = SettingsDialog(self.engine, self.db, self)
             self.settings_dialog.listener_changed.connect(lambda _: self._listener_changed())
             self.settings_dialog.api_changed.connect(lambda _: self.targets.refresh())
-            self.settings_dialog.finished.connect(lambda _: self.composer.reload_credentials())
+            self.settings_dialog.finished.connect(lambda _: self.composer.settings_changed())
         show_modeless(self.settings_dialog)
 
     def _listener_changed(self) -> None:
@@ -460,6 +460,8 @@ class MainWindow(QMainWindow):
         box.open()
 
     def _config_changed(self, kinds: list[str]) -> None:
+        if {"credentials", "schemes"} & set(kinds):  # the composer offers them
+            self.composer.settings_changed()
         # The welcome shows the listener's URL and tunnel commands for its port: keep them true.
         if "listeners" in kinds and self.welcome_dialog is not None:
             self.welcome_dialog.refresh(keep_outcome=True)

@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
 )
 from sqlite_utils import Database
 
-from hookscope.core.fire import can_resign
+from hookscope.core.fire import can_resign, provider_of, title
 from hookscope.core.model import Attempt, Capture, Credential, Plan
 from hookscope.engine import Engine
 from hookscope.storage import reads
@@ -235,7 +235,7 @@ class ReplayDialog(QDialog):
             self._update_send()
             return
         verdict = capture.verdict
-        provider = (verdict.provider or "no provider").capitalize()
+        provider = title(verdict.provider) if verdict.provider else "No provider"
         event = f" {verdict.event}" if verdict.event else ""
         self.about_label.setText(
             f"Capture #{self.capture_id}: {capture.method} {capture.target} · {provider}{event}"
@@ -268,7 +268,8 @@ class ReplayDialog(QDialog):
 
     def _load_credentials(self) -> None:
         assert self.capture is not None
-        provider = self.capture.verdict.provider
+        schemes = reads.list_schemes(self.db)  # a custom scheme is recognised by its header
+        provider = provider_of(self.capture, schemes)
         names = [
             info.name
             for info in reads.list_credentials(self.db)
@@ -283,7 +284,7 @@ class ReplayDialog(QDialog):
         # can_resign only looks at the provider and whether a secret exists: names are enough
         # here (the GUI never needs the secret itself; the engine signs).
         stand_in = Credential(provider, names[0], "") if provider and names else None
-        why = can_resign(self.capture, stand_in)
+        why = can_resign(self.capture, stand_in, schemes)
         self.resign_check.setEnabled(why is None)
         self.resign_check.setToolTip(why or "Sign the request again, as the provider would")
         self.credential_combo.setToolTip(why or "Which stored secret signs it")
