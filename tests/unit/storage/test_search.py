@@ -265,7 +265,10 @@ def test_upgrading_a_store_rebuilds_the_index_and_search_works_meanwhile(
     database = open_store(store_dir)
     try:
         applied = [row[0] for row in database.execute("SELECT name FROM _sqlite_migrations")]
-        assert applied[-2:] == ["m008_search_substrings", "m009_imported"]
+        assert applied[applied.index("m008_search_substrings") :][:2] == [
+            "m008_search_substrings",
+            "m009_imported",
+        ]
         assert database.execute("SELECT upto FROM fts_progress").fetchone() == (0,)
         munich = list(range(6, 0, -1))
         for _ in range(4):  # before, during and after the rebuild
