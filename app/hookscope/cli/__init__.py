@@ -17,6 +17,7 @@ from hookscope.cli import (
     captures,
     deliveries,
     fire,
+    forward,
     gui,
     paths,
     replay,
@@ -27,7 +28,7 @@ from hookscope.cli import (
     targets,
 )
 from hookscope.cli.args import Parser
-from hookscope.cli.common import Command, UserError, directory
+from hookscope.cli.common import Command, UsageError, UserError, directory
 from hookscope.cli.listen import listener_flags
 from hookscope.engine import EngineError
 from hookscope.storage import private
@@ -45,6 +46,7 @@ GROUPS = (
     paths,
     rules,
     targets,
+    forward,
     fire,
     replay,
     deliveries,
@@ -89,6 +91,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         if tightened := private.tighten(directory(args)):
             print(f"hookscope: {tightened}", file=sys.stderr)
         return run(args)
+    except UsageError as exc:
+        print(f"hookscope: error: {exc}", file=sys.stderr)
+        return 2
     except (UserError, StoreError, EngineError) as exc:
         print(f"hookscope: {exc}", file=sys.stderr)
         return 1
