@@ -14,8 +14,9 @@ from typing import Any
 import pytest
 
 from hookscope.cli import main
+from tests.conftest import running_engine
 from tests.integration.apps import App, free_port, kardow_signature, running_app
-from tests.integration.conftest import Serve, hookscope, http, wait_for
+from tests.integration.conftest import Serve, hookscope, http, listener_port, wait_for
 
 SECRET = "the-senders-secret-0123"
 EVENT = b'{"event":"job.created","organization_id":42,"data":{"id":7}}'
@@ -238,3 +239,28 @@ def test_killed_while_forwards_are_in_flight_nothing_acknowledged_is_lost(
         assert retried.returncode == 0, retried.stderr
         assert retried.stdout.startswith(f"forward {proxy['forwards'][0]['id']}: ok")
         assert server.stop() == 0
+
+
+def test_retry_sends_failed_forwards_again_and_says_what_failed_again(
+    capsys: pytest.CaptureFixture[str], data_dir: Path
+) -> None:
+    port = free_port()
+    assert run(capsys, "forward", "add", "*", f"http://127.0.0.1:{port}")[0] == 0
+    with running_engine(data_dir) as engine:
+        capture_id = signed(listener_port(engine), "/hook")
+        assert wait_for(lambda: show(data_dir, capture_id)["forwards"][0]["state"] == "failed")
+    capsys.readouterr()
+
+    code, out, err = run(capsys, "forward", "retry", "1")
+    assert code == 1
+    assert out.startswith("forward 1: FAIL forward ")
+    assert "connection refused" in out
+    assert err == "hookscope: 1 of 1 forwards failed again.\n"
+
+    with running_app(SECRET, port):
+        code, out, _ = run(capsys, "forward", "retry", "--failed", "--since", "1h", "--json")
+    assert code == 0
+    (attempt,) = json.loads(out)
+    assert (attempt["ok"], attempt["status"], attempt["kind"]) == (True, 200, "forward")
+    assert attempt["replay_of"] == capture_id
+    assert run(capsys, "forward", "retry", "--failed")[1] == "No failed forwards to send again.\n"

@@ -12,6 +12,7 @@ import pytest
 from hookscope.core.forwarding import ForwardRule, ForwardState
 from hookscope.core.model import Credential, SendPolicy, utc_now
 from hookscope.engine import Engine, EngineError
+from hookscope.engine import forwarding as engine_forwarding
 from hookscope.storage.db import open_store
 from hookscope.storage.forwards import forwards_of
 from tests.conftest import running_engine
@@ -294,3 +295,60 @@ def test_session_forwards_go_to_every_path_and_are_not_stored(data_dir: Path, ap
         assert json.loads(state.last.response_body if state.last else b"null") == {"verified": True}
     with pytest.raises(EngineError, match="must use http or https"):
         running.forwarding.set_forward_to(["ftp://example.com"])
+
+
+def test_a_forward_cut_off_by_a_stop_is_sent_by_the_next_run(
+    data_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(engine_forwarding, "STOP_GRACE", 0.2)
+    with running_app(SENDERS_SECRET) as app:
+        with running_engine(data_dir) as first:
+            add_rule(first, pattern="*", url=app.url("/slow"))
+            capture_id = kardow(listener_port(first), "/held")
+            assert wait_for(app.requests, timeout=5)
+            (state,) = forwards(data_dir, capture_id)
+            assert state.forward.id is not None
+            with pytest.raises(EngineError, match=rf"^Forward {state.forward.id} is being sent"):
+                first.call(first.retry_forwards([state.forward.id])).result(10)
+        (cut,) = forwards(data_dir, capture_id)  # stopped within the grace, nothing logged
+        assert cut.state == "not sent yet"
+
+        app.release.set()
+        with running_engine(data_dir):
+            (state,) = settled(data_dir, capture_id)
+            assert state.state == "delivered"
+            assert [r.path for r in app.requests()] == ["/slow/held", "/slow/held"]
+
+
+def test_a_forward_whose_capture_was_deleted_cannot_be_sent_again(
+    engine: Engine, data_dir: Path
+) -> None:
+    add_rule(engine, pattern="*", url=f"http://127.0.0.1:{free_port()}")
+    capture_id = kardow(listener_port(engine), "/hook")
+    assert settled(data_dir, capture_id)[0].state == "failed"
+    engine.call(engine.delete_captures([capture_id])).result(10)
+
+    with pytest.raises(EngineError, match=rf"^Capture {capture_id} of forward 1 was deleted;"):
+        engine.call(engine.retry_forwards([1])).result(10)
+    assert engine.call(engine.retry_failed_forwards()).result(10) == []
+
+
+def test_a_re_sign_secret_removed_since_means_not_forwarded_in_words(
+    engine: Engine, app: App, data_dir: Path
+) -> None:
+    engine.call(engine.config.add_credential(Credential("kardow", "local", LOCAL_SECRET))).result(
+        10
+    )
+    add_rule(engine, pattern="*", url=app.url(), mode="proxy", resign="local")
+    engine.call(engine.config.remove_credential("local")).result(10)
+    reply = http(listener_port(engine), "POST", "/hook", body=b"{}")
+
+    assert reply.status == 502
+    assert reply.json()["error"] == {
+        "code": "not_forwarded",
+        "message": f"The delivery was not forwarded to {app.url('/hook')}: the secret 'local'"
+        " is no longer stored.",
+    }
+    assert app.requests() == []
+    (state,) = forwards(data_dir, reply.json()["capture_id"])
+    assert state.label == "not sent"

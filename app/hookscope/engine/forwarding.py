@@ -211,13 +211,13 @@ class Forwarding:
             log.info("sending %d forwards an earlier run left unsent", len(left))
         return len(left)
 
-    async def stop(self, grace: float = STOP_GRACE) -> None:
-        """Give background forwards `grace` seconds, then stop them: what is cut off stays
+    async def stop(self) -> None:
+        """Give background forwards STOP_GRACE seconds, then stop them: what is cut off stays
         unsent in the store, and is sent when a listening engine starts again."""
         tasks = list(self._sending_now.values())
         if not tasks:
             return
-        await asyncio.wait(tasks, timeout=grace)
+        await asyncio.wait(tasks, timeout=STOP_GRACE)
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
