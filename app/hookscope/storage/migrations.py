@@ -297,7 +297,7 @@ def m009_imported(db: Database) -> None:
 
 @migrations()
 def m011_forwarding(db: Database) -> None:
-    # (Numbered after the custom schemes' m010, which another line of work adds.)
+    # Numbered to follow m010_schemes (custom signing schemes, stored beside the secrets).
     # forward_rules: where captures are sent on to (core/forwarding.py); any process may write
     # them, and the triggers make a running engine reload them as it does for response rules.
     # forwards: one row per capture and app it goes to, written in the capture's own commit, so
