@@ -20,6 +20,7 @@ from hookscope.cli.args import Commands, Parser, positive, subcommands
 from hookscope.cli.common import UserError, directory
 from hookscope.core import contentviews, export, search
 from hookscope.core.diff import CaptureDiff, compare
+from hookscope.core.forwarding import PROXY, ForwardState
 from hookscope.core.harimport import IMPORT_LIMIT, HarError
 from hookscope.core.model import (
     Capture,
@@ -34,6 +35,7 @@ from hookscope.core.vault import VaultError
 from hookscope.engine import Engine
 from hookscope.storage import captures as capture_store
 from hookscope.storage import credentials as credential_store
+from hookscope.storage import forwards as forward_store
 from hookscope.storage import private
 from hookscope.storage import schemes as scheme_store
 from hookscope.storage import settings as settings_store
@@ -154,6 +156,7 @@ def _filtered(query: CaptureQuery) -> bool:
 def cmd_captures_show(args: argparse.Namespace) -> int:
     with open_store(directory(args)) as db:
         capture = capture_store.get_capture(db, args.id)
+        forwards = forward_store.forwards_of(db, [args.id]).get(args.id, [])
     if capture is None:
         raise UserError(f"No capture with id {args.id}.")
     if args.body:
@@ -162,10 +165,22 @@ def cmd_captures_show(args: argparse.Namespace) -> int:
         sys.stdout.buffer.flush()
         return 0
     if args.json:
-        print(json.dumps(capture_json(capture), indent=2))
+        print(
+            json.dumps(
+                {**capture_json(capture), "forwards": [f.as_json() for f in forwards]}, indent=2
+            )
+        )
         return 0
-    print(_describe(capture, args.view))
+    print(_describe(capture, args.view) + "".join(f"\n{_forward_line(f)}" for f in forwards))
     return 0
+
+
+def _forward_line(state: ForwardState) -> str:
+    forward, last = state.forward, state.last
+    how = "proxied" if forward.mode == PROXY else "forwarded"
+    outcome = "not sent yet" if last is None else f"{last.outcome} in {last.latency_ms:.0f} ms"
+    tries = f" ({state.attempts} attempts)" if state.attempts > 1 else ""
+    return terminal_safe(f"Forward {forward.id}: {how} to {forward.url}: {outcome}{tries}")
 
 
 # `captures diff` exits as diff(1) does: the same request, different, trouble.

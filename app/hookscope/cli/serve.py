@@ -7,9 +7,9 @@ import os
 import sys
 
 from hookscope.cli.args import Commands, Parser, port_number, whole
-from hookscope.cli.common import UserError, directory
+from hookscope.cli.common import UsageError, UserError, directory
 from hookscope.cli.listen import ListenerOverrides
-from hookscope.core.checks import check_retention, is_loopback
+from hookscope.core.checks import check_retention, check_target_url, is_loopback
 from hookscope.engine import Engine
 from hookscope.memory import freeze_startup_objects
 from hookscope.stopsignals import StopSignals
@@ -60,6 +60,15 @@ def register(commands: Commands, common: Parser) -> None:
         help="delete captures older than D days (starred ones are kept; 0: no limit;"
         " default: the saved setting, no limit unless set)",
     )
+    serve.add_argument(
+        "--forward-to",
+        action="append",
+        default=[],
+        metavar="URL",
+        help="forward every capture to URL too, in the background (its path and query follow"
+        " URL's path); for this run only, not stored: `hookscope forward add` keeps rules for good"
+        " (repeatable)",
+    )
     serve.set_defaults(run=cmd_serve)
 
 
@@ -78,11 +87,15 @@ def retention_overrides(args: argparse.Namespace) -> dict[str, int]:
 
 def cmd_serve(args: argparse.Namespace) -> int:
     overrides = ListenerOverrides.from_args(args)
+    for url in args.forward_to:
+        if problem := check_target_url(url):
+            raise UsageError(f"The --forward-to URL {url!r} {problem}.")
     engine = Engine(
         directory(args),
         overrides=overrides.as_dict(),
         api_keys=serve_api_keys(args),
         retention=retention_overrides(args),
+        forward_to=args.forward_to,
     )
     signals = StopSignals()
     signals.install()
@@ -101,6 +114,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
                     file=sys.stderr,
                     flush=True,
                 )
+        for url in args.forward_to:
+            print(f"hookscope: forwarding every capture to {url} (this run only)", file=sys.stderr)
         for warning in engine.warnings:
             print(f"hookscope: warning: {warning}", file=sys.stderr, flush=True)
         if not is_loopback(listener.settings.host):

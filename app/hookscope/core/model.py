@@ -167,11 +167,13 @@ class Stored:
 
     Attributes:
         delay_ms: how long to wait before answering (a rule's delay; spent, not stored).
+        forwards: the ids of the forwards stored with the capture, in the order given.
     """
 
     id: int
     response: Response
     delay_ms: int = 0
+    forwards: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 
 from hookscope.core.http import NO_HEADERS, Header, Headers, Request, Response
 
-OUTGOING_KINDS = ("webhook", "discord", "slack", "kudoz", "replay")
+OUTGOING_KINDS = ("webhook", "discord", "slack", "kudoz", "replay", "forward")
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,9 +54,10 @@ class Outgoing(Request):
     A `Request` whose target is the whole URL (absolute form), and what it was made for.
 
     Attributes:
-        kind: "webhook", "discord", "slack" (a Kardow target), "kudoz" or "replay".
+        kind: "webhook", "discord", "slack" (a Kardow target), "kudoz", "replay" or "forward".
         note: how it was made, for the user ("signed with the target's secret", ...).
-        replay_of: the capture this request re-sends.
+        replay_of: the capture this request re-sends (a replay's or a forward's).
+        forward_id: the forward this request is an attempt of (core/forwarding.py).
         signing: how its signature is made again as each attempt leaves (None: sent as is).
             Not part of what the request is: a logged request compares equal without it.
     """
@@ -66,6 +67,7 @@ class Outgoing(Request):
     event: str | None = None
     note: str = ""
     replay_of: int | None = None
+    forward_id: int | None = None
     signing: Signing | None = field(default=None, compare=False)
 
     def __init__(
@@ -83,6 +85,7 @@ class Outgoing(Request):
         target: str | None = None,
         http_version: str = "1.1",
         signing: Signing | None = None,
+        forward_id: int | None = None,
     ) -> None:
         # Callers name the URL `url`; dataclasses.replace() passes it as the field, `target`.
         where = url if url is not None else target
@@ -90,7 +93,7 @@ class Outgoing(Request):
             raise TypeError("an outgoing request needs a url")
         Request.__init__(self, method, where, Headers(headers), body, http_version)
         _set(self, kind=kind, target_id=target_id, event=event, note=note, replay_of=replay_of)
-        _set(self, signing=signing)
+        _set(self, signing=signing, forward_id=forward_id)
 
     @property
     def url(self) -> str:

@@ -22,6 +22,7 @@ from hookscope.core.model import ListenerSettings, RetentionPolicy
 from hookscope.core.tasks import spawn
 from hookscope.engine.config import LISTENERS, SETTINGS, ConfigListener, Configuration
 from hookscope.engine.edits import CaptureEdits
+from hookscope.engine.forwarding import Forwarding
 from hookscope.engine.imports import CaptureImports
 from hookscope.engine.registry import EmulatorRegistry
 from hookscope.engine.runtime import CapturesListener, EngineError, Runtime
@@ -54,6 +55,7 @@ class Engine:
         registry: the Kardow API emulator's registry.
         sending: fires and replays.
         scorecards: receiver scorecards.
+        forwarding: captures sent on to apps, live (forward rules, `forward_to`) or again.
         edits: changes to stored captures.
         imports: captures brought in from HAR files.
         listener: the capture listener (None before `start`).
@@ -69,6 +71,7 @@ class Engine:
         api_keys: list[str] | None = None,
         watch: bool = True,
         retention: dict[str, int] | None = None,
+        forward_to: list[str] | None = None,
     ) -> None:
         self.directory = directory
         self.key_file = key_path(directory)
@@ -82,11 +85,17 @@ class Engine:
         self.edits = CaptureEdits(self._runtime, self.config)
         self.imports = CaptureImports(self._runtime, self.config)
         self.scorecards = Scorecards(self.config)
+        self.forwarding = Forwarding(self._runtime, self.config, self.sending)
+        self.forwarding.set_forward_to(forward_to or [])
         self.listener: CaptureServer | None = None
         self.api: KardowApi | None = None
         self.api_error = ""
         self._watcher: asyncio.Task[None] | None = None
-        # The collaborators' API, under the names the GUI and the CLI call it by.
+        self._expose_parts()
+        self.config.on_change(self._config_changed)
+
+    def _expose_parts(self) -> None:
+        """The collaborators' API, under the names the GUI and the CLI call it by."""
         self.credentials = self.config.credentials
         self.credential = self.config.credential
         self.targets = self.config.targets
@@ -116,7 +125,10 @@ class Engine:
         self.scorecard = self.scorecards.run
         self.scorecard_choices = self.scorecards.choices
         self.save_retention = self.config.save_retention
-        self.config.on_change(self._config_changed)
+        self.save_forward_rule = self.config.save_forward_rule
+        self.delete_forward_rule = self.config.delete_forward_rule
+        self.retry_forwards = self.forwarding.retry
+        self.retry_failed_forwards = self.forwarding.retry_failed
 
     # -- life cycle (any thread) ------------------------------------------------------------
 
@@ -180,6 +192,7 @@ class Engine:
         except sqlite3.DatabaseError as exc:  # damage the check at open did not reach
             raise StoreError(failure(db_path(self.directory), exc)) from exc
         if listen:
+            self.forwarding.resume()  # before the listener: none of this run's are among them
             await self.start_listener()
             await self.start_api()
         if self._watch:
@@ -191,6 +204,7 @@ class Engine:
             self._watcher = None
         await self.stop_listener()
         await self.stop_api()
+        await self.forwarding.stop()
         await self.sending.sender.close()
         if self._runtime.reader is not None:
             self._runtime.reader.close()
@@ -228,7 +242,7 @@ class Engine:
             settings = self.listener_settings()
         listener = CaptureServer(
             settings,
-            store=self._runtime.writer.submit,
+            store=self.forwarding.store,
             rule_for=self.config.rule_for,
             verify=self.config.judge,
             spool_dir=self.directory / "spool",

@@ -20,6 +20,7 @@ from typing import Any, TypeVar
 from sqlite_utils import Database
 
 from hookscope.core.checks import check_api_key, check_retention, check_rule
+from hookscope.core.forwarding import ForwardRule, check_forward_rule
 from hookscope.core.model import (
     Capture,
     Credential,
@@ -31,12 +32,13 @@ from hookscope.core.model import (
     Verdict,
     verifying_secrets,
 )
-from hookscope.core.providers import NonceMemory, Verifier
+from hookscope.core.providers import NonceMemory, Verifier, names
 from hookscope.core.providers.scheme import Scheme
 from hookscope.core.rules import match_rule
 from hookscope.core.vault import Vault, VaultError
 from hookscope.engine.runtime import EngineError, Runtime
 from hookscope.storage import credentials as credential_store
+from hookscope.storage import forwards as forward_store
 from hookscope.storage import schemes as scheme_store
 from hookscope.storage import settings as settings_store
 from hookscope.storage import targets as target_store
@@ -57,6 +59,7 @@ TARGETS = "targets"
 API_KEYS = "api_keys"
 SETTINGS = "settings"  # listener settings, the send policy, provider paths, retention
 LISTENERS = "listeners"  # the capture listener or the emulator started or stopped
+FORWARDS = "forwards"  # the forward rules
 ConfigListener = Callable[[frozenset[str]], None]
 
 
@@ -67,6 +70,7 @@ class Snapshot:
     revision: int = -1
     key_seen: tuple[int, int, int, int] | None = None
     rules: tuple[ResponseRule, ...] = ()
+    forward_rules: tuple[ForwardRule, ...] = ()
     provider_paths: dict[str, str] = field(default_factory=dict)
     key_digests: frozenset[str] = frozenset()
     credentials: tuple[Credential, ...] = ()
@@ -81,6 +85,8 @@ class Snapshot:
         kinds = set()
         if self.rules != old.rules:
             kinds.add(RULES)
+        if self.forward_rules != old.forward_rules:
+            kinds.add(FORWARDS)
         if self.credentials != old.credentials:
             kinds.add(CREDENTIALS)
         if self.schemes != old.schemes:
@@ -151,6 +157,10 @@ class Configuration:
     def rule_for(self, method: str, path: str) -> ResponseRule:
         return match_rule(list(self._now.rules), method, path)
 
+    def forward_rules(self) -> tuple[ForwardRule, ...]:
+        """The enabled forward rules, in the order they are tried."""
+        return self._now.forward_rules
+
     def judge(self, capture: Capture) -> Verdict:
         """Verify on arrival, on the engine loop: a UUID is checked and remembered at once."""
         return self._verifier(capture)
@@ -220,6 +230,7 @@ class Configuration:
             revision=revision,
             key_seen=key_seen,
             rules=tuple(self._valid_rules(db)),
+            forward_rules=tuple(r for r in forward_store.list_rules(db) if r.enabled),
             provider_paths=settings_store.provider_paths(db),
             key_digests=frozenset(key.digest for key in target_store.list_api_keys(db)),
             credentials=tuple(self.load_credentials(db, warnings)),
@@ -349,6 +360,21 @@ class Configuration:
 
     async def delete_rule(self, rule_id: int) -> bool:
         return await self.change(lambda db: settings_store.delete_rule(db, rule_id))
+
+    async def save_forward_rule(self, rule: ForwardRule) -> int:
+        """Add or replace a forward rule; its id. EngineError (one sentence) for a rule that
+        cannot forward: a bad URL, an unknown mode or provider, a secret that is not stored."""
+        if problem := self.check_forward_rule(rule):
+            raise EngineError(problem)
+        return await self.change(lambda db: forward_store.save_rule(db, rule))
+
+    def check_forward_rule(self, rule: ForwardRule) -> str | None:
+        """Why `rule` cannot forward, or None (the secrets as stored now, by name)."""
+        stored = {c.name: c.provider for c in credential_store.list_credentials(self.reader)}
+        return check_forward_rule(rule, stored, names(self._now.schemes))
+
+    async def delete_forward_rule(self, rule_id: int) -> bool:
+        return await self.change(lambda db: forward_store.delete_rule(db, rule_id))
 
     async def add_credential(self, credential: Credential) -> int:
         """Store a secret, encrypted (KeyFileError or CredentialError say why it cannot be)."""

@@ -206,12 +206,20 @@ class Sending:
 
     async def _log_attempt(self, attempt: Attempt) -> Attempt:
         ids = await self._runtime.write(lambda db: delivery_store.insert_attempts(db, [attempt]))
+        self.announce(ids)
+        return replace(attempt, id=ids[0])
+
+    async def log_attempt(self, attempt: Attempt) -> Attempt:
+        """Store an attempt made elsewhere (a forward's) and tell the listeners; with its id."""
+        return await self._log_attempt(attempt)
+
+    def announce(self, ids: list[int]) -> None:
+        """Tell the deliveries listeners of these newly logged attempts (engine thread)."""
         for listener in self._listeners:
             try:
                 listener(ids)
             except Exception:
                 log.exception("deliveries listener")
-        return replace(attempt, id=ids[0])
 
     async def replay_many(
         self,

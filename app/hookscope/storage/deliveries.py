@@ -14,7 +14,7 @@ from hookscope.storage.db import text_param, text_value, write_transaction
 COLUMNS = (
     "id, fire_id, number, final, started_at, kind, target_id, event, method, url,"
     " request_headers, request_body, note, replay_of, status, response_headers, response_body,"
-    " response_truncated, error, latency_ms"
+    " response_truncated, error, latency_ms, forward_id"
 )
 
 
@@ -26,7 +26,7 @@ def insert_attempts(db: Database, attempts: list[Attempt]) -> list[int]:
             request = attempt.request
             cursor = db.execute(
                 f"INSERT INTO deliveries ({COLUMNS}) VALUES"
-                " (NULL, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                " (NULL, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [
                     attempt.fire_id,
                     attempt.number,
@@ -49,6 +49,7 @@ def insert_attempts(db: Database, attempts: list[Attempt]) -> list[int]:
                     int(attempt.response_truncated),
                     _optional(attempt.error),
                     attempt.latency_ms,
+                    request.forward_id,
                 ],
             )
             assert cursor.lastrowid is not None
@@ -71,6 +72,7 @@ def _attempt(row: tuple[Any, ...]) -> Attempt:
         body=bytes(row[11]),
         note=text_value(row[12]),
         replay_of=row[13],
+        forward_id=row[20],
     )
     response = None
     if row[14] is not None:
@@ -151,6 +153,17 @@ def attempts_of(db: Database, ids: list[int]) -> list[Attempt]:
     marks = ", ".join("?" for _ in ids)
     rows = db.execute(
         f"SELECT {COLUMNS} FROM deliveries WHERE id IN ({marks}) ORDER BY id DESC", ids
+    ).fetchall()
+    return [_attempt(row) for row in rows]
+
+
+def light_attempts_of(db: Database, ids: list[int]) -> list[Attempt]:
+    """These attempts without their bodies, newest first."""
+    if not ids:
+        return []
+    marks = ", ".join("?" for _ in ids)
+    rows = db.execute(
+        f"SELECT {LIGHT_COLUMNS} FROM deliveries WHERE id IN ({marks}) ORDER BY id DESC", ids
     ).fetchall()
     return [_attempt(row) for row in rows]
 

@@ -323,3 +323,52 @@ def m010_schemes(db: Database) -> None:
             " BEGIN UPDATE config_revision SET n = n + 1; END"
         )
     _run(db, *statements)
+
+
+@migrations()
+def m011_forwarding(db: Database) -> None:
+    # Numbered to follow m010_schemes (custom signing schemes, stored beside the secrets).
+    # forward_rules: where captures are sent on to (core/forwarding.py); any process may write
+    # them, and the triggers make a running engine reload them as it does for response rules.
+    # forwards: one row per capture and app it goes to, written in the capture's own commit, so
+    # a forward can never be lost between the acknowledgement and its sending: one without any
+    # attempt in the delivery log is "not sent yet" (stopped or killed first) and can be sent.
+    # deliveries.forward_id: the forward an attempt belongs to (replay_of names the capture).
+    statements = [
+        """
+        CREATE TABLE forward_rules (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            position INTEGER NOT NULL DEFAULT 0,
+            pattern TEXT NOT NULL,
+            url TEXT NOT NULL,
+            mode TEXT NOT NULL DEFAULT 'async',
+            provider TEXT,
+            event TEXT,
+            strip_prefix TEXT NOT NULL DEFAULT '',
+            resign TEXT,
+            enabled INTEGER NOT NULL DEFAULT 1
+        )
+        """,
+        """
+        CREATE TABLE forwards (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            capture_id INTEGER NOT NULL,
+            rule_id INTEGER,
+            url TEXT NOT NULL,
+            mode TEXT NOT NULL,
+            resign TEXT,
+            created_at TEXT NOT NULL
+        )
+        """,
+        "CREATE INDEX forwards_capture ON forwards (capture_id, id)",
+        "CREATE INDEX forwards_created ON forwards (created_at, id)",
+        "ALTER TABLE deliveries ADD COLUMN forward_id INTEGER",
+        "CREATE INDEX deliveries_forward ON deliveries (forward_id, id)"
+        " WHERE forward_id IS NOT NULL",
+    ]
+    for action in ("INSERT", "UPDATE", "DELETE"):
+        statements.append(
+            f"CREATE TRIGGER forward_rules_{action.lower()}_revision AFTER {action}"
+            " ON forward_rules BEGIN UPDATE config_revision SET n = n + 1; END"
+        )
+    _run(db, *statements)

@@ -23,6 +23,8 @@ from hookscope.storage.db import StoreError, open_store
 from hookscope.storage.deliveries import count as count_attempts
 from hookscope.storage.deliveries import get_attempt, list_attempts
 from hookscope.storage.deliveries import nth_id as nth_attempt_id
+from hookscope.storage.forwards import forwards_of, get_forward
+from hookscope.storage.forwards import list_rules as list_forward_rules
 from hookscope.storage.keyfile import KeyFileError, read_vault
 from hookscope.storage.paths import key_path
 from hookscope.storage.retention import StoreSize, store_size
@@ -48,14 +50,17 @@ __all__ = [
     "count_attempts",
     "count_captures",
     "digest",
+    "forwards_of",
     "get_attempt",
     "get_capture",
+    "get_forward",
     "get_setting",
     "iter_matching",
     "key_path",
     "list_api_keys",
     "list_attempts",
     "list_credentials",
+    "list_forward_rules",
     "list_rules",
     "list_schemes",
     "list_summaries",

@@ -18,6 +18,7 @@ from typing import Any, TypeVar
 
 from sqlite_utils import Database
 
+from hookscope.core.forwarding import PROXY, Forward
 from hookscope.core.http import Headers
 from hookscope.core.model import (
     Capture,
@@ -33,6 +34,7 @@ from hookscope.storage.captures import headers_json, index_pending
 from hookscope.storage.checkpoint import Checkpointer, checkpoint, defer_checkpoints, wal_too_large
 from hookscope.storage.credentials import forget_nonces
 from hookscope.storage.db import disk_full, open_store, text_param
+from hookscope.storage.forwards import insert_forwards
 from hookscope.storage.retention import Pruner
 
 log = logging.getLogger(__name__)
@@ -95,6 +97,7 @@ class _Pending:
     rule: ResponseRule
     future: asyncio.Future[Stored]
     loop: asyncio.AbstractEventLoop
+    forwards: tuple[Forward, ...] = ()
 
 
 @dataclass(slots=True)
@@ -144,11 +147,18 @@ class CaptureWriter:
         if self._error is not None:
             raise self._error
 
-    def submit(self, capture: Capture, rule: ResponseRule) -> asyncio.Future[Stored]:
-        """Queue a capture; the future gives its id and answer once committed. Call on a loop."""
+    def submit(
+        self, capture: Capture, rule: ResponseRule, forwards: tuple[Forward, ...] = ()
+    ) -> asyncio.Future[Stored]:
+        """Queue a capture; the future gives its id and answer once committed. Call on a loop.
+
+        `forwards` are stored in the same commit (their ids come back in `Stored.forwards`).
+        When one is a proxy, the app's answer is the sender's: the capture is stored with no
+        answer yet, and the engine records the answer once the app gave it.
+        """
         loop = asyncio.get_running_loop()
         future: asyncio.Future[Stored] = loop.create_future()
-        self._queue.put(_Pending(capture, rule, future, loop))
+        self._queue.put(_Pending(capture, rule, future, loop, forwards))
         return future
 
     def call(self, fn: Callable[[Database], T]) -> ThreadFuture[T]:
@@ -389,18 +399,21 @@ class CaptureWriter:
                 )
                 # A rule's delay is spent before its answer; an answer already decided goes now.
                 delay_ms = pending.rule.delay_ms if decided is None else 0
-                stored.append(Stored(capture_id, response, delay_ms))
+                kept: Response | None = response
+                forward_ids: tuple[int, ...] = ()
+                if pending.forwards:
+                    forward_ids = insert_forwards(conn, capture_id, pending.forwards)
+                    if any(forward.mode == PROXY for forward in pending.forwards):
+                        kept = None  # the app's answer is the sender's: recorded once given
+                stored.append(Stored(capture_id, response, delay_ms, forward_ids))
                 answer_ms = None
                 if capture.receive_ms is not None:
                     # From the whole request to the answer: judging, the queue, this commit
                     # (nearly all of it by now), and the rule's delay still to come.
                     elapsed = (now - capture.received_at).total_seconds() * 1000
                     answer_ms = max(0.0, elapsed - capture.receive_ms) + delay_ms
-                params.append(
-                    row_values(
-                        capture, capture_id, response, answer_ms, self._headers_json(response)
-                    )
-                )
+                headers = None if kept is None else self._headers_json(kept)
+                params.append(row_values(capture, capture_id, kept, answer_ms, headers))
             insert_rows(conn, params)
             nonces = [
                 (text_param(n.api_key), text_param(n.uuid), n.expires)

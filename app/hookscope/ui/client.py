@@ -9,9 +9,11 @@ from __future__ import annotations
 import asyncio
 import threading
 from collections.abc import Callable, Coroutine
+from datetime import datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
+from hookscope.core.forwarding import ForwardRule
 from hookscope.core.model import (
     Attempt,
     Credential,
@@ -97,6 +99,53 @@ class EngineClient:
 
     async def set_setting(self, key: str, value: Any) -> None:
         await self._ask(self.engine.config.set_setting(key, value))
+
+    # -- forwarding ----------------------------------------------------------------------------
+    # Rules are read through storage/reads.py (`list_forward_rules`); a change is announced as
+    # config_changed with "forwards". What became of each capture's forwards is read with
+    # `forwards_of(db, capture_ids, bodies=...)` (each a ForwardState: the forward, its last
+    # attempt with the app's answer, how many attempts); every attempt logged is announced
+    # through the engine's deliveries listeners, as for fires and replays.
+
+    async def save_forward_rule(self, rule: ForwardRule) -> int:
+        """Add (`rule.id` None) or replace a forward rule; its id. EngineError carries the one
+        sentence to show when the rule cannot forward (check it first with
+        `engine.config.check_forward_rule(rule)` on the engine loop, or the same sentence comes
+        back here)."""
+        return await self._ask(self.engine.save_forward_rule(rule))
+
+    async def delete_forward_rule(self, rule_id: int) -> bool:
+        """Remove a forward rule; False when there was none with that id."""
+        return await self._ask(self.engine.delete_forward_rule(rule_id))
+
+    async def check_forward_rule(self, rule: ForwardRule) -> str | None:
+        """Why `rule` cannot forward (a field error or a disabled Save button's tooltip), or
+        None: the same sentence `save_forward_rule` and `hookscope forward add` give."""
+        return await self._ask(self._check_forward_rule(rule))
+
+    async def _check_forward_rule(self, rule: ForwardRule) -> str | None:
+        return self.engine.config.check_forward_rule(rule)
+
+    async def retry_forwards(self, forward_ids: list[int]) -> list[Attempt]:
+        """Send these forwards again ("Send again" on a failed one); the last attempt of each.
+        EngineError (one sentence) for an unknown forward, one being sent right now, or one
+        whose capture was deleted; nothing is sent then."""
+        return await self._ask(self.engine.retry_forwards(forward_ids))
+
+    async def retry_failed_forwards(
+        self, since: datetime | None = None, until: datetime | None = None
+    ) -> list[Attempt]:
+        """Send again every forward made in [since, until) (UTC; None: no bound) whose last
+        attempt failed or that was never sent; the last attempt of each, oldest first."""
+        return await self._ask(self.engine.retry_failed_forwards(since, until))
+
+    async def set_forward_to(self, urls: list[str]) -> None:
+        """Forward every capture to these URLs too, until the app quits or this is called
+        again ([] stops it): "Forward to…" without storing a rule. EngineError for a bad URL."""
+        await self._ask(self._set_forward_to(urls))
+
+    async def _set_forward_to(self, urls: list[str]) -> None:
+        self.engine.forwarding.set_forward_to(urls)
 
     # -- targets --------------------------------------------------------------------------------
 
