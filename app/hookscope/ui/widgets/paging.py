@@ -181,6 +181,14 @@ class KeysetTableModel(RecordTableModel[T], Generic[T, Q]):
             return PLACEHOLDER if index.column() == self.PLACEHOLDER_COLUMN else ""
         return None
 
+    def _cell_record(self, index: Index) -> T | None:
+        # As data(), for the roles of a cell in memory (a placeholder goes through data()).
+        position = index.row() + self._top
+        record = self._cache.get(position) if 0 <= index.row() < self._total else None
+        if record is not None:
+            self._looked_at = position
+        return record
+
     def row_of(self, record_id: int) -> int | None:
         """The row of a record in memory (None: not in memory, or not matching)."""
         for position, record in self._cache.items():
