@@ -21,6 +21,7 @@ _.highlightBlock
 _.paint
 _.paintEvent
 _.mouseMoveEvent
+_.multiData
 _.contextMenuEvent
 _.deselected  # QItemSelectionModel.selectionChanged's second argument
 # asyncio calls its protocols' callbacks; aiohttp's BaseSite.stop() closes `_server`.

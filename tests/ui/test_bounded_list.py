@@ -16,6 +16,7 @@ from pytestqt.qtbot import QtBot
 from sqlite_utils import Database
 
 from hookscope.core.model import CaptureQuery
+from hookscope.engine import Engine
 from hookscope.storage import reads
 from hookscope.storage.db import open_store
 from hookscope.storage.writer import insert_captures
@@ -24,6 +25,7 @@ from hookscope.ui.widgets.paging import COUNT_CAP, MAX_PAGES, PAGE, PLACEHOLDER
 from hookscope.ui.widgets.tables import list_table
 from hookscope.ui.window import MainWindow
 from tests.conftest import make_capture
+from tests.integration.conftest import http
 from tests.ui.conftest import wait_until
 
 BOUND = (MAX_PAGES + 1) * PAGE  # the pages kept, and the current row's
@@ -222,3 +224,74 @@ async def test_the_window_reads_pages_off_the_gui_thread_and_says_10000_plus(
     assert all(name.startswith("hookscope-reader") for name in threads)
     page.filters.method.setCurrentIndex(0)
     await wait_until(lambda: page.filters.matches.text() == f"{COUNT_CAP * 3 // 2 + 30:,} captures")
+
+
+@pytest.mark.slow
+@pytest.mark.asyncio
+async def test_the_live_list_passes_the_model_tester_while_bursts_arrive_and_it_scrolls(
+    window: MainWindow, live_engine: Engine, qtmodeltester: ModelTester
+) -> None:
+    """Qt's model tester stays attached and checks every insert: bursts arrive in batches
+    while the list follows, while it is scrolled to its end with a row selected, and under a
+    filter; the rows stay newest first and the selection stays on its capture."""
+    captures = window.captures
+    model = captures.model
+    qtmodeltester.check(model)
+    assert live_engine.listener is not None
+    port = live_engine.listener.port
+
+    async def burst(prefix: str, count: int) -> None:
+        def send() -> None:
+            for n in range(count):
+                http(port, "PUT" if n % 4 == 0 else "POST", f"/{prefix}/{n}", body=b"{}")
+
+        await asyncio.to_thread(send)
+
+    await burst("a", 2 * PAGE)
+    await wait_until(lambda: model.rowCount() == 2 * PAGE)
+    assert captures.table.verticalScrollBar().value() == 0  # following: the newest in view
+
+    # To the end, the oldest selected: arrivals go in above and nothing moves under the user.
+    captures.table.scrollToBottom()
+    oldest = await _loaded(captures.table, 2 * PAGE - 1)
+    captures.table.selectRow(2 * PAGE - 1)
+    chosen = captures.current_id()
+    assert not captures.filters.follow.isChecked()
+    bottom = captures.table.verticalScrollBar().value()
+    await burst("b", 60)
+    await wait_until(lambda: model.rowCount() == 2 * PAGE + 60)
+    assert captures.current_id() == chosen == oldest
+    assert captures.table.verticalScrollBar().value() >= bottom
+
+    # A filter: only matching arrivals come in, newest first.
+    captures.filters.method.setCurrentIndex(captures.filters.method.findData("PUT"))
+    await window.settle()
+    before = model.rowCount()
+    await burst("c", 40)
+    await wait_until(lambda: model.rowCount() == before + 10)
+    paths = [model.summary(row).path for row in range(10)]
+    assert paths == [f"/c/{n}" for n in reversed(range(0, 40, 4))]
+
+    # Back to the top, following again: the newest stays in view.
+    captures.filters.method.setCurrentIndex(0)
+    await window.settle()
+    captures.filters.follow.setChecked(True)
+    await burst("d", 30)
+    await wait_until(lambda: model.rowCount() == 2 * PAGE + 60 + 40 + 30)
+    assert captures.table.verticalScrollBar().value() == 0
+    assert model.summary(0).path == "/d/29"
+    ids = [model.summary(row).id for row in range(30)]
+    assert ids == sorted(ids, reverse=True)
+
+
+async def _loaded(table: QTableView, row: int) -> int:
+    """Scroll to `row` and wait for its page (read off the GUI thread): its capture's id."""
+    model = table.model()
+    assert isinstance(model, CaptureTableModel)
+
+    def there() -> bool:
+        table.scrollTo(model.index(row, 0))
+        return model.record(row) is not None
+
+    await wait_until(there)
+    return model.summary(row).id

@@ -7,10 +7,12 @@ import json
 import shlex
 import socket
 import subprocess
+import threading
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import pytest
 import pytest_asyncio
@@ -32,6 +34,7 @@ from hookscope.core.model import (
 )
 from hookscope.engine import Engine
 from hookscope.storage import deliveries as delivery_store
+from hookscope.storage import reads
 from hookscope.storage import settings as settings_store
 from hookscope.storage.db import open_store
 from hookscope.ui.bridge import EngineBridge
@@ -79,6 +82,7 @@ async def panel(
     qtbot.addWidget(shown)
     shown.resize(1100, 700)
     shown.show()
+    await shown.settle()  # its first page is read off the GUI thread
     yield shown
     await shown.settle()
 
@@ -218,6 +222,7 @@ async def test_failed_only_and_this_fire_only(
     await wait_until(lambda: panel.model.rowCount() == 3)
 
     panel.failed_only.setChecked(True)
+    await panel.settle()
     assert [cell(panel, r, M.RESULT) for r in range(panel.model.rowCount())] == ["failed"]
     assert panel.matches.text() == "1 matching"
     # Live rows obey the filter too.
@@ -227,9 +232,11 @@ async def test_failed_only_and_this_fire_only(
     await taken_in(panel, announced, attempts)
     assert [cell(panel, r, M.RESULT) for r in range(panel.model.rowCount())] == ["failed"] * 2
     panel.failed_only.setChecked(False)
+    await panel.settle()
     assert panel.model.rowCount() == 5
 
     panel.show_fire(first)
+    await panel.settle()
     assert panel.fire_only.isChecked()
     assert panel.fire_only.text() == f"This fire only ({first[:8]})"
     assert {panel.model.attempt(r).fire_id for r in range(panel.model.rowCount())} == {first}
@@ -239,20 +246,24 @@ async def test_failed_only_and_this_fire_only(
     assert panel.model.rowCount() == 2
 
     panel.fire_only.setChecked(False)  # clearable by hand
+    await panel.settle()
     assert panel.model.rowCount() == 6
     assert panel.fire_only.text() == "This fire only"
 
     # Checked by hand: the selected row's fire.
     panel.table.selectRow(row_where(panel, receiver.url("/ok-2")))
     panel.fire_only.setChecked(True)
+    await panel.settle()
     assert [panel.model.attempt(r).fire_id for r in range(panel.model.rowCount())] == [second]
     assert panel.current_attempt() is not None  # the selection is kept
     panel.show_fire(None)
+    await panel.settle()
     assert not panel.fire_only.isChecked()
     assert panel.model.rowCount() == 6
 
     panel.failed_only.setChecked(True)
     panel.show_fire(second)
+    await panel.settle()
     assert panel.model.rowCount() == 0
     assert panel.empty_hint.text() == "No attempt matches these filters."
 
@@ -272,6 +283,7 @@ async def test_the_detail_shows_request_response_and_error(
     assert detail.empty.isVisibleTo(panel)
 
     panel.table.selectRow(row_where(panel, receiver.url("/status/500")))
+    await panel.settle()
     assert not detail.empty.isVisibleTo(panel)
     assert detail.badge.text() == "failed"
     assert detail.outcome.text() == "Failed: HTTP 500."
@@ -285,6 +297,7 @@ async def test_the_detail_shows_request_response_and_error(
     assert "content-length" in names
 
     panel.table.selectRow(row_where(panel, refused))
+    await panel.settle()
     assert detail.outcome.text().startswith("No answer: could not connect to 127.0.0.1:")
     assert detail.response_view.line.text().startswith("No answer: could not connect")
     assert detail.response_view.headers.headers_model.rows() == []
@@ -307,6 +320,7 @@ async def test_a_big_request_and_a_cut_answer_are_shown_safely(
     await wait_until(lambda: panel.model.rowCount() == 2)
 
     panel.table.selectRow(row_where(panel, receiver.url("/big")))
+    await panel.settle()
     detail = panel.detail
     await wait_until(
         lambda: not detail.request_view.body.rendering and not detail.response_view.body.rendering
@@ -321,6 +335,7 @@ async def test_a_big_request_and_a_cut_answer_are_shown_safely(
     assert detail.response_view.body.raw.toPlainText() == "x" * 65536
 
     panel.table.selectRow(row_where(panel, receiver.url("/ok-binary")))
+    await panel.settle()
     await wait_until(lambda: not detail.request_view.body.rendering)
     assert "00000000  00 01 02 03" in detail.request_view.body.hex.toPlainText()
 
@@ -369,6 +384,7 @@ async def test_copy_as_curl_quotes_for_sh(
     await wait_until(lambda: panel.model.rowCount() == 1)
     panel.table.selectRow(0)
     panel.copy_curl_button.click()
+    await panel.settle()
     command = QGuiApplication.clipboard().text()
     words = shlex.split(command)
     assert words[:4] == ["curl", "-sS", "-X", "POST"]
@@ -400,6 +416,7 @@ async def test_copy_as_curl_says_which_header_it_left_out(
     assert panel.model.fetch_new() == 1
     panel.table.selectRow(0)
     panel.copy_curl_button.click()
+    await panel.settle()
     command = QGuiApplication.clipboard().text()
     assert "X-Evil" not in command
     assert "-H 'X-A: 1'" in command
@@ -462,6 +479,39 @@ async def test_clear_log_asks_then_empties_it(
 
 
 # -- paging ------------------------------------------------------------------------------------
+
+
+@pytest.mark.asyncio
+async def test_the_log_and_the_selected_attempt_are_read_off_the_gui_thread(
+    panel: DeliveriesPanel, engine: Engine, receiver: Receiver, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await fire(engine, outgoing(receiver.url("/ok")), outgoing(receiver.url("/status/500")))
+    await wait_until(lambda: panel.model.rowCount() == 2)
+    threads: dict[str, set[int]] = {"page": set(), "count": set(), "attempt": set()}
+
+    def spy(name: str, real: Callable[..., Any]) -> Callable[..., Any]:
+        def recorded(db: Database, query: Any, *args: Any, **kwargs: Any) -> Any:
+            # A page is read below a known id; the newest id and what arrived since are
+            # read on the GUI thread (a row or a few, at most every 50 ms).
+            if name != "page" or (query.before_id is not None and query.after_id is None):
+                threads[name].add(threading.get_ident())
+            return real(db, query, *args, **kwargs)
+
+        return recorded
+
+    monkeypatch.setattr(reads, "list_attempts", spy("page", reads.list_attempts))
+    monkeypatch.setattr(reads, "count_attempts", spy("count", reads.count_attempts))
+    monkeypatch.setattr(reads, "get_attempt", spy("attempt", reads.get_attempt))
+    panel.failed_only.setChecked(True)
+    await panel.settle()
+    assert panel.model.rowCount() == 1
+    panel.table.selectRow(0)
+    await panel.settle()
+    assert panel.detail.outcome.text() == "Failed: HTTP 500."
+
+    gui_thread = threading.get_ident()
+    assert all(threads.values()), threads
+    assert gui_thread not in set.union(*threads.values())
 
 
 def test_keyset_pages_read_older_attempts_on_demand(
@@ -532,6 +582,7 @@ async def test_a_5_mb_body_logged_elsewhere_is_shown_in_part(
     # Logged by another process: no signal; the next look (any later signal) finds it.
     assert panel.model.fetch_new() == 1
     panel.table.selectRow(0)
+    await panel.settle()
     detail = panel.detail
     await wait_until(lambda: not detail.request_view.body.rendering, within=30)
     assert detail.request_view.body.limit_bar.isVisibleTo(panel)
@@ -559,6 +610,7 @@ async def test_right_click_offers_send_again_curl_and_body(
     ]
     menu.close()
     panel.copy_body_action.trigger()
+    await panel.settle()
     assert QGuiApplication.clipboard().text() == body.decode()
     assert panel.message_label.text() == "Copied the body of the request."
 

@@ -13,6 +13,10 @@ from hookscope.ui.formats import human_size, local_time
 from hookscope.ui.style import VERDICT_HINTS
 from hookscope.ui.widgets.paging import COUNT_CAP, PAGE, Counted, KeysetTableModel
 
+# The columns, also as module names: `_text` runs for every cell painted, and a name found on
+# a Qt object (self.TIME) is much slower to look up than a module's.
+STAR, TIME, METHOD, PATH, PROVIDER, EVENT, VERDICT, SIZE, STATUS = range(9)
+
 
 class CaptureTableModel(KeysetTableModel[CaptureSummary, CaptureQuery]):
     """Captures matching a filter, newest first, read from SQLite one keyset page at a time.
@@ -25,7 +29,17 @@ class CaptureTableModel(KeysetTableModel[CaptureSummary, CaptureQuery]):
     """
 
     COLUMNS = ("★", "Time", "Method", "Path", "Provider", "Event", "Verdict", "Size", "Status")
-    STAR, TIME, METHOD, PATH, PROVIDER, EVENT, VERDICT, SIZE, STATUS = range(9)
+    STAR, TIME, METHOD, PATH, PROVIDER, EVENT, VERDICT, SIZE, STATUS = (
+        STAR,
+        TIME,
+        METHOD,
+        PATH,
+        PROVIDER,
+        EVENT,
+        VERDICT,
+        SIZE,
+        STATUS,
+    )
     RIGHT = frozenset({SIZE, STATUS})
     HEADER_TIPS: ClassVar[dict[int, str]] = {STAR: "Starred"}
 
@@ -71,30 +85,30 @@ class CaptureTableModel(KeysetTableModel[CaptureSummary, CaptureQuery]):
     def _tooltip(self, item: CaptureSummary, column: int) -> str | None:
         # Plain text: Qt shows a tooltip as rich text when it looks like HTML, so captured
         # strings never go into one; only our own words do.
-        if column == self.VERDICT:
+        if column == VERDICT:
             return VERDICT_HINTS.get(item.verdict, "")
-        if column == self.STAR and item.note:
+        if column == STAR and item.note:
             return "Has a note"
         return None
 
     def _text(self, item: CaptureSummary, column: int) -> str:
-        if column == self.STAR:
+        if column == STAR:
             return "★" if item.starred else ""
-        if column == self.TIME:
+        if column == TIME:
             return local_time(item.received_at)
-        if column == self.METHOD:
+        if column == METHOD:
             return item.method
-        if column == self.PATH:
+        if column == PATH:
             return f"{item.path}?{item.query}" if item.query else item.path
-        if column == self.PROVIDER:
+        if column == PROVIDER:
             return item.provider.capitalize() if item.provider else ""
-        if column == self.EVENT:
+        if column == EVENT:
             return item.event or ""
-        if column == self.VERDICT:
+        if column == VERDICT:
             return item.verdict
-        if column == self.SIZE:
+        if column == SIZE:
             size = human_size(item.body_size)
             return f"{size} (cut)" if item.body_truncated else size
-        if column == self.STATUS:
+        if column == STATUS:
             return "" if item.response_status is None else str(item.response_status)
         return ""

@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 from shiboken6 import Shiboken
 from sqlite_utils import Database
 
+from hookscope.core.contentviews import Superseded
 from hookscope.core.export import curl_notes, outgoing_as_capture
 from hookscope.core.model import Attempt, DeliveryQuery, Plan
 from hookscope.engine import Engine, EngineError
@@ -33,6 +34,7 @@ from hookscope.ui.deliveries.detail import DeliveryDetail
 from hookscope.ui.deliveries.model import DeliveryTableModel
 from hookscope.ui.deliveries.text import curl_for, short_fire
 from hookscope.ui.formats import clipboard_body
+from hookscope.ui.reader import StoreReader
 from hookscope.ui.style import result_colour, retint, set_tone
 from hookscope.ui.widgets.badges import BadgeDelegate
 from hookscope.ui.widgets.labels import plain_label
@@ -71,6 +73,7 @@ class DeliveriesPanel(QWidget):
         splitter: the table above the detail.
         message_label: the last action's outcome.
         question: the "Clear log" confirmation waiting for an answer, if any.
+        reader: reads the log's pages, counts and the selected attempt off the GUI thread.
     """
 
     message = Signal(str)
@@ -90,7 +93,13 @@ class DeliveriesPanel(QWidget):
             lambda exc: self._tell(f"That did not work: {exc}", error=True),
         )
         self.question: QMessageBox | None = None
+        # A page of a long log, or an attempt with a 5 MB body, is read on a thread of its own.
+        self.reader = StoreReader(engine.directory)
+        self.destroyed.connect(self.reader.close)
+        self._reselect: int | None = None
         self.model = DeliveryTableModel(db, self)
+        self.model.set_runner(self.reader.read)
+        self.model.reset_done.connect(self._rows_reset)
         self._build()
         self._build_actions()
         self._batch = QTimer(self, singleShot=True, interval=BATCH_MS)
@@ -218,12 +227,18 @@ class DeliveriesPanel(QWidget):
         )
 
     def apply_filters(self) -> None:
-        selected = self.current_id()
+        """Show the attempts the filters let through (the rows come in off the GUI thread)."""
+        self._reselect = self.current_id()
         self.model.set_query(self.current_query())
+
+    def _rows_reset(self) -> None:
+        """The new filter's rows are in: select the attempt that was selected, if it is there."""
+        selected, self._reselect = self._reselect, None
         row = self.model.row_of(selected) if selected is not None else None
         if row is not None:
             self.table.selectRow(row)
         else:
+            self.table.clearSelection()
             self.detail.show_attempt(None)
         self._selection_changed()
         self._update_empty_hint()
@@ -283,21 +298,34 @@ class DeliveriesPanel(QWidget):
         return attempt.id if attempt is not None else None
 
     def current_attempt(self) -> Attempt | None:
+        """The selected attempt as listed: without its bodies (see `selected_in_full`)."""
         rows = self.table.selectionModel().selectedRows()
         if not rows or not 0 <= rows[0].row() < self.model.rowCount():
             return None
-        # Rows are read without their bodies; the selected one is read whole.
-        light = self.model.record(rows[0].row())
+        return self.model.record(rows[0].row())
+
+    async def selected_in_full(self) -> Attempt | None:
+        """The selected attempt with its bodies: the detail's, or read off the GUI thread."""
+        light = self.current_attempt()
         if light is None or light.id is None:
             return light
-        return reads.get_attempt(self._db, light.id) or light
+        shown = self.detail.attempt
+        if shown is not None and shown.id == light.id:
+            return shown
+        attempt_id = light.id
+        try:
+            full = await self.reader.read("full", lambda db: reads.get_attempt(db, attempt_id))
+        except Superseded:
+            return None
+        return full or light
 
     def _selection_changed(self) -> None:
         attempt = self.current_attempt()
         if attempt is None:
+            self.reader.forget("detail")
             self.detail.show_attempt(None)
         elif self.detail.attempt is None or self.detail.attempt.id != attempt.id:
-            self.detail.show_attempt(attempt)
+            self._background(self._show_detail(attempt))
         why = None if attempt else "Select an attempt first."
         for button in (self.send_again_button, self.copy_curl_button):
             button.setEnabled(why is None)
@@ -309,6 +337,20 @@ class DeliveriesPanel(QWidget):
         self.copy_curl_button.setToolTip(
             why or "Copy a curl command that sends this request (Ctrl+Shift+C)"
         )
+
+    async def _show_detail(self, light: Attempt) -> None:
+        """Show this attempt in the detail, read whole off the GUI thread (its bodies may be
+        megabytes); a read overtaken by another selection is dropped."""
+        attempt_id = light.id
+        if attempt_id is None:
+            self.detail.show_attempt(light)
+            return
+        try:
+            full = await self.reader.read("detail", lambda db: reads.get_attempt(db, attempt_id))
+        except Superseded:
+            return
+        if Shiboken.isValid(self) and self.current_id() == attempt_id:
+            self.detail.show_attempt(full or light)
 
     def select_attempt(self, attempt_id: int) -> bool:
         row = self.model.row_of(attempt_id)
@@ -327,7 +369,7 @@ class DeliveriesPanel(QWidget):
 
     async def send_again(self, attempt_id: int) -> Attempt:
         """Send this attempt's exact request again, as a new fire; its last try, as logged."""
-        attempt = reads.get_attempt(self._db, attempt_id)
+        attempt = await self.reader.read("send", lambda db: reads.get_attempt(db, attempt_id))
         if attempt is None:
             raise EngineError(f"There is no delivery attempt {attempt_id}: the log was cleared.")
         request = attempt.request
@@ -340,7 +382,8 @@ class DeliveriesPanel(QWidget):
         )
         (last,) = await self._client.send(plan)
         # The sender's result carries no id: the log has it (written before send returns).
-        logged = reads.list_attempts(self._db, DeliveryQuery(fire_id=plan.fire_id))
+        sent_fire = DeliveryQuery(fire_id=plan.fire_id)
+        logged = await self.reader.read("sent", lambda db: reads.list_attempts(db, sent_fire))
         sent = logged[0] if logged else last
         if Shiboken.isValid(self):
             self.insert_new()
@@ -350,7 +393,10 @@ class DeliveriesPanel(QWidget):
         return sent
 
     def copy_curl(self) -> None:
-        attempt = self.current_attempt()
+        self._background(self._copy_curl())
+
+    async def _copy_curl(self) -> None:
+        attempt = await self.selected_in_full()
         if attempt is None:
             return
         QGuiApplication.clipboard().setText(curl_for(attempt.request))
@@ -358,7 +404,10 @@ class DeliveriesPanel(QWidget):
         self._tell(" ".join(["Copied the request as a curl command.", *left_out]))
 
     def copy_body(self) -> None:
-        attempt = self.current_attempt()
+        self._background(self._copy_body())
+
+    async def _copy_body(self) -> None:
+        attempt = await self.selected_in_full()
         if attempt is None:
             return
         text, said = clipboard_body(attempt.request.body, "the request")
@@ -419,10 +468,17 @@ class DeliveriesPanel(QWidget):
     def stop_timers(self) -> None:
         """The window is closing: nothing may read the store after it closes."""
         self._batch.stop()
+        self.model.stop()
+        self.reader.close()
 
     async def settle(self) -> None:
-        """Wait for actions started from buttons and keys (tests, and closing)."""
-        await self._work.settle()
+        """Wait for the log's reads and the actions started from buttons and keys (tests, and
+        closing)."""
+        for _ in range(10):  # a read's answer may start an action, which may read again
+            await self.model.settle()
+            await self._work.settle()
+            if not Shiboken.isValid(self.model) or not (len(self._work) or self.model.reading):
+                return
 
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 
 from PySide6.QtCore import QModelIndex, QObject, QPersistentModelIndex, QRect, QSize, Qt
-from PySide6.QtGui import QColor, QGuiApplication, QPainter, QPalette
+from PySide6.QtGui import QColor, QGuiApplication, QPainter, QPalette, QPixmap
 from PySide6.QtWidgets import (
     QApplication,
     QLabel,
@@ -69,11 +69,17 @@ class Badge(QLabel):
 
 
 class BadgeDelegate(QStyledItemDelegate):
-    """Draws a cell's word as a rounded badge: the word says it, the colour only helps the eye."""
+    """Draws a cell's word as a rounded badge: the word says it, the colour only helps the eye.
+
+    Each badge is drawn once into a pixmap, kept for its word, palette, font and height: a
+    list repaints every row each time captures arrive at the top, and the same few words
+    recur.
+    """
 
     def __init__(self, colour_of: ColourOf, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._colour_of = colour_of
+        self._pills: dict[tuple[str, int, str, int, float], QPixmap] = {}
 
     def paint(
         self,
@@ -81,29 +87,51 @@ class BadgeDelegate(QStyledItemDelegate):
         option: QStyleOptionViewItem,
         index: QModelIndex | QPersistentModelIndex,
     ) -> None:
-        word = str(index.data(Qt.ItemDataRole.DisplayRole) or "")
         # The selection and focus background first, as any cell.
         self.initStyleOption(option, index)
+        word = option.text
         option.text = ""
         style = option.widget.style() if option.widget else QApplication.style()
         style.drawControl(QStyle.ControlElement.CE_ItemViewItem, option, painter, option.widget)
         if not word:
             return
-        metrics = option.fontMetrics
-        width = metrics.horizontalAdvance(word) + 14
-        height = min(option.rect.height() - 4, metrics.height() + 4)
-        rect = QRect(
-            option.rect.left() + 4,
-            option.rect.top() + (option.rect.height() - height) // 2,
-            min(width, option.rect.width() - 8),
-            height,
-        )
+        cell = option.rect
+        height = min(cell.height() - 4, option.fontMetrics.height() + 4)
+        pill = self._pill(word, option, height, painter.device().devicePixelRatioF())
+        width = round(pill.width() / pill.devicePixelRatio())
+        top = cell.top() + (cell.height() - height) // 2
+        if width <= cell.width() - 8:
+            painter.drawPixmap(cell.left() + 4, top, pill)
+        else:  # a column narrower than the word: the badge fills it, its word centred
+            self._draw(painter, option, word, QRect(cell.left() + 4, top, cell.width() - 8, height))
+
+    def _pill(self, word: str, option: QStyleOptionViewItem, height: int, ratio: float) -> QPixmap:
+        key = (word, option.palette.cacheKey(), option.font.key(), height, ratio)
+        pill = self._pills.get(key)
+        if pill is None:
+            if len(self._pills) > 256:  # palettes and fonts changed many times: start again
+                self._pills.clear()
+            width = option.fontMetrics.horizontalAdvance(word) + 14
+            pill = QPixmap(round(width * ratio), round(height * ratio))
+            pill.setDevicePixelRatio(ratio)
+            pill.fill(Qt.GlobalColor.transparent)
+            on_pill = QPainter(pill)
+            on_pill.setFont(option.font)
+            self._draw(on_pill, option, word, QRect(0, 0, width, height))
+            on_pill.end()
+            self._pills[key] = pill
+        return pill
+
+    def _draw(
+        self, painter: QPainter, option: QStyleOptionViewItem, word: str, rect: QRect
+    ) -> None:
         painter.save()
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         painter.setPen(Qt.PenStyle.NoPen)
         painter.setBrush(self._colour_of(word, option.palette))
-        painter.drawRoundedRect(rect, height / 2, height / 2)
-        painter.setPen(option.palette.color(option.palette.ColorRole.Text))
+        radius = rect.height() / 2
+        painter.drawRoundedRect(rect, radius, radius)
+        painter.setPen(option.palette.color(QPalette.ColorRole.Text))
         painter.drawText(rect, Qt.AlignmentFlag.AlignCenter, word)
         painter.restore()
 

@@ -172,14 +172,21 @@ class KeysetTableModel(RecordTableModel[T], Generic[T, Q]):
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid() or not 0 <= index.row() < self._total:
             return None
-        position = index.row() + self._top
-        self._looked_at = position
-        if position in self._cache:
-            return self._data(self._cache[position], index.column(), role)
+        record = self._cell_record(index)
+        if record is not None:
+            return self._data(record, index.column(), role)
+        self._looked_at = index.row() + self._top
         self._want(index.row())
         if role == Qt.ItemDataRole.DisplayRole:
             return PLACEHOLDER if index.column() == self.PLACEHOLDER_COLUMN else ""
         return None
+
+    def _cell_record(self, index: Index) -> T | None:
+        position = index.row() + self._top
+        record = self._cache.get(position) if 0 <= index.row() < self._total else None
+        if record is not None:
+            self._looked_at = position
+        return record
 
     def row_of(self, record_id: int) -> int | None:
         """The row of a record in memory (None: not in memory, or not matching)."""
@@ -283,6 +290,11 @@ class KeysetTableModel(RecordTableModel[T], Generic[T, Q]):
         task = spawn(self._run_off_thread(runner, kind, work, apply), name=f"list-{kind}")
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
+
+    @property
+    def reading(self) -> bool:
+        """A read is under way off the GUI thread, or about to start."""
+        return bool(self._tasks) or self._fetch.isActive()
 
     async def settle(self) -> None:
         """Wait for the reads under way, and those they lead to (tests, and closing)."""

@@ -3,10 +3,18 @@
 from __future__ import annotations
 
 import html
-from collections.abc import Sequence
-from typing import Any, ClassVar, Generic, TypeVar
+from collections.abc import Iterable, Sequence
+from typing import Any, ClassVar, Generic, TypeVar, cast
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QModelIndex,
+    QModelRoleData,
+    QModelRoleDataSpan,
+    QObject,
+    QPersistentModelIndex,
+    Qt,
+)
 from PySide6.QtGui import QColor
 
 Index = QModelIndex | QPersistentModelIndex
@@ -14,6 +22,14 @@ T = TypeVar("T")
 
 # The raw record behind a row lives under this role; DisplayRole is always a string.
 RecordRole = Qt.ItemDataRole.UserRole + 1
+
+
+_DISPLAY = int(Qt.ItemDataRole.DisplayRole)
+_ALIGNMENT = int(Qt.ItemDataRole.TextAlignmentRole)
+_FOREGROUND = int(Qt.ItemDataRole.ForegroundRole)
+_TOOLTIP = int(Qt.ItemDataRole.ToolTipRole)
+_RECORD = int(RecordRole)
+_RIGHT_ALIGNED = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
 
 
 def column_title(
@@ -83,18 +99,51 @@ class RecordTableModel(QAbstractTableModel, Generic[T]):
             return None
         return self._data(self._rows[index.row()], index.column(), role)
 
+    # A view paints a cell by asking for its index, then for about seven roles of it. Each
+    # call from Qt into Python costs more than the answer (its wrapping, and the interpreter
+    # lock, which the engine's threads hold often while capturing): Qt's own index() asks
+    # rowCount() and columnCount(), and its multiData() asks data() once per role. These two
+    # answer in one call each, so painting a cell calls into Python twice, not nine times.
+
+    def index(self, row: int, column: int, parent: Index = QModelIndex()) -> QModelIndex:  # noqa: B008
+        if parent.isValid() or not (0 <= row < self.rowCount() and 0 <= column < len(self.COLUMNS)):
+            return QModelIndex()
+        return self.createIndex(row, column)
+
+    def multiData(self, index: Index, roleDataSpan: QModelRoleDataSpan | QModelRoleData) -> None:
+        """Every role asked of a cell, answered in one call (as data() answers each)."""
+        # A span iterates over its roles (PySide's stubs do not say so).
+        wanted: Iterable[QModelRoleData] = (
+            (roleDataSpan,) if isinstance(roleDataSpan, QModelRoleData) else cast(Any, roleDataSpan)
+        )
+        item = self._cell_record(index)
+        if item is None:
+            for role_data in wanted:
+                role_data.setData(self.data(index, role_data.role()))
+            return
+        column = index.column()
+        answer = self._data  # looked up once: an attribute of a Qt object is slow to find
+        for role_data in wanted:
+            role_data.setData(answer(item, column, role_data.role()))
+
+    def _cell_record(self, index: Index) -> T | None:
+        """The record a cell shows, when data() answers for it with `_data` alone (the record
+        is then looked up once for all the roles a view asks); None: ask data() each time."""
+        return None
+
     def _data(self, item: T, column: int, role: int) -> Any:
+        # Roles are compared with plain ints: Qt's enums are slow to look up (see multiData).
+        if role == _DISPLAY:
+            return self._text(item, column) if 0 <= column < len(self.COLUMNS) else None
         if not 0 <= column < len(self.COLUMNS):
             return None
-        if role == Qt.ItemDataRole.DisplayRole:
-            return self._text(item, column)
-        if role == RecordRole:
+        if role == _RECORD:
             return item
-        if role == Qt.ItemDataRole.TextAlignmentRole and column in self.RIGHT:
-            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-        if role == Qt.ItemDataRole.ForegroundRole:
+        if role == _ALIGNMENT:
+            return _RIGHT_ALIGNED if column in self.RIGHT else None
+        if role == _FOREGROUND:
             return self._foreground(item, column)
-        if role == Qt.ItemDataRole.ToolTipRole:
+        if role == _TOOLTIP:
             return self._tooltip(item, column)
         return None
 
