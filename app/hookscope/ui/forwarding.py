@@ -91,6 +91,10 @@ class ForwardToDialog(QDialog):
         self.url_box = QComboBox()
         self.url_box.setEditable(True)
         self.url_box.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
+        self.url_box.setMinimumContentsLength(48)
+        self.url_box.setSizeAdjustPolicy(
+            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
+        )
         line = self.url_box.lineEdit()
         assert line is not None  # an editable box has one
         line.setPlaceholderText("http://localhost:3000/webhooks")

@@ -69,7 +69,7 @@ class SettingsDialog(QDialog):
     def __init__(self, engine: Engine, db: Database, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("Settings[*]")
-        self.resize(780, 540)
+        self.resize(880, 540)  # nine tabs side by side, none scrolled out of sight
         self.question: QMessageBox | None = None
         self._saving = False
         self._work = Background(self, "settings-save", self._failed)

@@ -180,7 +180,10 @@ class ForwardRuleEditor(QDialog):
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.ExpandingFieldsGrow)
         form.addRow("&Path glob", self.pattern_edit)
         form.addRow("&URL", self.url_edit)
-        form.addRow("", plain_label("The capture's path (without the prefix) and query follow it."))
+        form.addRow(
+            "",
+            plain_label("The capture's path (without the prefix) and query follow it.", wrap=False),
+        )
         form.addRow("&Mode", self.mode_combo)
         form.addRow("Pro&vider", self.provider_combo)
         form.addRow("&Event", self.event_edit)
