@@ -1,6 +1,6 @@
 """Render the window offscreen to PNGs: each tab, verdicts, a 5 MB body (and all of it, a
 screenful at a time), dark, the settings, an export's progress, an imported capture and the
-receiver scorecard.
+receiver scorecard, and forwarding to an app.
 
 Usage: python packaging/screenshots.py OUT_DIR
 
@@ -29,6 +29,7 @@ from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import QApplication, QWidget
 
 from hookscope.core import export
+from hookscope.core.forwarding import ForwardRule
 from hookscope.core.model import Capture, Credential
 from hookscope.core.providers import kardow, kudoz
 from hookscope.core.registration import Registration
@@ -217,6 +218,7 @@ async def shoot(out: Path, directory: Path) -> None:
     await shoot_compose_schemes(window, out, "dark")
     QApplication.setPalette(light)
     await shoot_scorecard(window, out)
+    await shoot_forwarding(window, engine, out)
 
     window.close()
     await asyncio.to_thread(engine.stop)
@@ -240,6 +242,95 @@ async def shoot_scorecard(window: MainWindow, out: Path) -> None:
     grab(dialog, out / "19-dark-scorecard-holes.png")
     QApplication.setPalette(light)
     dialog.close()
+
+
+async def shoot_forwarding(window: MainWindow, engine: Engine, out: Path) -> None:
+    """Forwarding, light and dark: the Settings tab empty, its editor and the tab with long
+    URLs; Forward to…; the list's Forward column (delivered, failed, not sent) and the detail's
+    Forwards tab with the app's answer and a long error. The listener stands in for the app
+    (its answer is a JSON body); a closed port is an app that is down."""
+    with socket.socket() as closed:
+        closed.bind(("127.0.0.1", 0))
+        down = closed.getsockname()[1]
+    app = f"{window.engine.url}/my-app"
+    rules = (
+        ForwardRule("/hooks/*", app, strip_prefix="/hooks"),
+        ForwardRule(
+            "/hooks/kardow*",
+            f"http://127.0.0.1:{down}/webhooks/kardow/" + "tenant-with-a-long-name/" * 4,
+            provider="kardow",
+            event="job.*",
+            position=1,
+        ),
+    )
+    window.open_settings()
+    dialog = window.settings_dialog
+    assert dialog is not None
+    dialog.tabs.setCurrentWidget(dialog.forwarding)
+    await settle(0.3)
+    grab(dialog, out / "20-settings-forwarding-empty.png")
+    editor = dialog.forwarding.add_forward()
+    editor.url_edit.setText("localhost:3000/webhooks")
+    await editor.settle()
+    grab(editor, out / "20-forward-editor-problem.png")
+    editor.reject()
+    for rule in rules:
+        dialog.forwarding.add(rule)
+    await dialog.save()
+    # A rule whose secret was removed since: its forward is "not sent", and says why.
+    stored = ForwardRule("/hooks/resigned", app, resign="prod", position=2)
+    await window.client.save_forward_rule(stored)
+    await window.client.remove_credential("prod")
+    dialog.reload()
+    dialog.forwarding.view.selectRow(1)
+    await settle(0.3)
+    grab(dialog, out / "20-settings-forwarding-filled.png")
+    dialog.close()
+
+    port = engine.listener.port if engine.listener else 0
+    body = json.dumps({"event": "job.created", "organization_id": 42, "data": {"id": 7}})
+    for path in ("/hooks/kardow", "/hooks/resigned", "/hooks/plain"):
+        await asyncio.to_thread(
+            send, port, "POST", path, [("Content-Type", "application/json")], body.encode()
+        )
+    captures = window.captures
+    await until(lambda: captures.model.rowCount() >= 3)
+    await settle(3.0)  # the forwards are sent and the column follows
+    row = next(
+        r
+        for r in range(captures.model.rowCount())
+        if (record := captures.model.record(r)) is not None and record.path == "/hooks/kardow"
+    )
+    captures.table.selectRow(row)
+    captures.detail.setCurrentIndex(captures.detail.FORWARDS)
+    await settle(1.0)
+    grab(window, out / "20-forwards-detail-delivered.png")
+    captures.detail.forwards.table.selectRow(1)
+    await settle(0.5)
+    grab(window, out / "20-forwards-detail-long-error.png")
+    forward_to = window.forwarding.open_forward_to()
+    forward_to.url_box.setCurrentText("http://localhost:3000/webhooks/from-hookscope")
+    await settle(0.3)
+    grab(forward_to, out / "20-forward-to.png")
+    await forward_to.start()
+    await settle(0.5)
+    grab(window, out / "20-forward-to-on.png")
+
+    light = QApplication.palette()
+    QApplication.setPalette(dark_palette())
+    await settle(0.5)
+    grab(window, out / "20-dark-forwards-detail-long-error.png")
+    window.open_settings()
+    dialog.tabs.setCurrentWidget(dialog.forwarding)
+    await settle(0.3)
+    grab(dialog, out / "20-dark-settings-forwarding-filled.png")
+    dialog.close()
+    forward_to = window.forwarding.open_forward_to()
+    await settle(0.3)
+    grab(forward_to, out / "20-dark-forward-to.png")
+    forward_to.close()
+    QApplication.setPalette(light)
+    await window.forwarding.stop_forward_to()
 
 
 async def shoot_menus(window: MainWindow, out: Path, shade: str) -> None:

@@ -36,6 +36,7 @@ _.gui_main
 _.confirmation
 _.copy_curl_action
 _.copy_id_action
+_.forward_editor
 _.key_editor
 _.remove_action
 _.replay_dialog

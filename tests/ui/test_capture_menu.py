@@ -55,6 +55,7 @@ async def test_right_click_offers_the_list_actions_with_their_keys(
         ("Copy body", "Ctrl+C"),
         ("Save body as…", "Ctrl+Shift+S"),
         ("Replay selected…", "Ctrl+Shift+R"),
+        ("Send failed forwards of selected again", "Ctrl+G"),
         ("Compare selected", "Ctrl+D"),
         ("Export selected…", ""),
         ("Star or unstar", "S"),

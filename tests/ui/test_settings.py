@@ -490,7 +490,7 @@ async def test_a_duplicate_name_is_refused_with_a_sentence(
     assert dialog.status.text() == "A secret named 'cli' already exists."
     assert dialog.tabs.currentWidget() is dialog.secrets
     assert dialog.secrets.is_dirty()
-    assert dialog.tabs.tabText(2) == "Secrets *"
+    assert dialog.tabs.tabText(dialog.tabs.indexOf(dialog.secrets)) == "Secrets *"
     assert dialog.isVisible()
 
 

@@ -14,6 +14,7 @@ from PySide6.QtWidgets import QMessageBox
 from pytestqt.qtbot import QtBot
 from sqlite_utils import Database
 
+from hookscope.core.forwarding import ForwardRule
 from hookscope.core.model import SendPolicy
 from hookscope.core.tasks import spawn
 from hookscope.engine import Engine
@@ -68,6 +69,8 @@ def edit_schemes(dialog: SettingsDialog) -> None:
 EDITS: dict[str, Callable[[SettingsDialog], object]] = {
     "Listener": lambda d: d.listener.deadline_spin.setValue(77),
     "Response rules": edit_rules,
+    # The editor is checked by the engine as it is typed (tests/ui/test_forwarding_window.py).
+    "Forwarding": lambda d: d.forwarding.add(ForwardRule("/app/*", "http://127.0.0.1:9/app")),
     "Secrets": edit_secrets,
     "Schemes": edit_schemes,
     "Kardow API": lambda d: d.api_keys.generate_key(),
@@ -242,6 +245,7 @@ async def test_every_tab_is_saved_by_one_save(
     assert not dialog.is_dirty()
     assert settings_store.load_listener_settings(gui_db).body_deadline == 77
     assert [(r.pattern, r.status) for r in settings_store.list_rules(gui_db)] == [("/a/*", 201)]
+    assert [r.url for r in reads.list_forward_rules(gui_db)] == ["http://127.0.0.1:9/app"]
     assert len(target_store.list_api_keys(gui_db)) == 1
     assert [s.name for s in reads.list_schemes(gui_db)] == ["acme"]
     assert settings_store.load_send_policy(gui_db).total_timeout == 99

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import threading
 import time
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
@@ -181,12 +182,19 @@ class Forwarding:
         self._sending_now[forward.id] = task
         task.add_done_callback(lambda _done: self._sending_now.pop(forward.id or 0, None))
 
-    async def _deliver(self, forward: Forward, capture: Capture | None = None) -> Attempt | None:
+    async def _deliver(
+        self,
+        forward: Forward,
+        capture: Capture | None = None,
+        cancel: threading.Event | None = None,
+    ) -> Attempt | None:
         """Send `forward` by the policy (retries included); its last attempt, or None when its
-        capture was deleted meanwhile."""
+        capture was deleted meanwhile or `cancel` was set before its turn came."""
         if self._slots is None:
             self._slots = asyncio.Semaphore(CONCURRENCY)
         async with self._slots:
+            if cancel is not None and cancel.is_set():
+                return None
             if capture is None:  # read now, not while waiting: memory holds only what is sent
                 capture = capture_store.get_capture(self._config.reader, forward.capture_id or 0)
                 if capture is None:
@@ -247,16 +255,42 @@ class Forwarding:
         return await self._again(forwards)
 
     async def retry_failed(
-        self, since: datetime | None = None, until: datetime | None = None
+        self,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        progress: Callable[[int, int], None] | None = None,
+        cancel: threading.Event | None = None,
     ) -> list[Attempt]:
         """Send again every forward made in [since, until) whose last attempt failed or that
-        was never sent (not those being sent now); the last attempt of each, oldest first."""
+        was never sent (not those being sent now); the last attempt of each, oldest first.
+
+        `progress(done, total)` is called on the engine loop as each ends (and once at the
+        start); once `cancel` is set, the forwards not started yet are left as they were.
+        """
         self._config.reload_if_changed()
         failed = forward_store.failed_forwards(self._config.reader, since, until)
-        return await self._again([f for f in failed if f.id not in self._sending_now])
+        forwards = [f for f in failed if f.id not in self._sending_now]
+        return await self._again(forwards, progress, cancel)
 
-    async def _again(self, forwards: list[Forward]) -> list[Attempt]:
-        sent = await asyncio.gather(*(self._deliver(forward) for forward in forwards))
+    async def _again(
+        self,
+        forwards: list[Forward],
+        progress: Callable[[int, int], None] | None = None,
+        cancel: threading.Event | None = None,
+    ) -> list[Attempt]:
+        done = 0
+
+        async def one(forward: Forward) -> Attempt | None:
+            nonlocal done
+            attempt = await self._deliver(forward, cancel=cancel)
+            done += 1
+            if progress is not None:
+                progress(done, len(forwards))
+            return attempt
+
+        if progress is not None:
+            progress(0, len(forwards))
+        sent = await asyncio.gather(*(one(forward) for forward in forwards))
         return [attempt for attempt in sent if attempt is not None]
 
 

@@ -133,11 +133,17 @@ class EngineClient:
         return await self._ask(self.engine.retry_forwards(forward_ids))
 
     async def retry_failed_forwards(
-        self, since: datetime | None = None, until: datetime | None = None
+        self,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        progress: Callable[[int, int], None] | None = None,
+        cancel: threading.Event | None = None,
     ) -> list[Attempt]:
         """Send again every forward made in [since, until) (UTC; None: no bound) whose last
-        attempt failed or that was never sent; the last attempt of each, oldest first."""
-        return await self._ask(self.engine.retry_failed_forwards(since, until))
+        attempt failed or that was never sent; the last attempt of each, oldest first.
+        `progress(done, total)` is called on the engine loop; `cancel` leaves the forwards not
+        started yet as they were."""
+        return await self._ask(self.engine.retry_failed_forwards(since, until, progress, cancel))
 
     async def set_forward_to(self, urls: list[str]) -> None:
         """Forward every capture to these URLs too, until the app quits or this is called

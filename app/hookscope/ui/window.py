@@ -39,6 +39,7 @@ from hookscope.ui.compose.composer import ComposerPanel
 from hookscope.ui.compose.replay import ReplayDialog
 from hookscope.ui.compose.text import summary
 from hookscope.ui.deliveries.panel import DeliveriesPanel
+from hookscope.ui.forwarding import ForwardingActions
 from hookscope.ui.icons import app_icon
 from hookscope.ui.scorecard import ScorecardOpener
 from hookscope.ui.settings.dialog import SettingsDialog
@@ -70,6 +71,7 @@ class MainWindow(QMainWindow):
             window's dialogs.
         har_import: File > Import HAR….
         scorecard: Send > Receiver scorecard… and its dialog.
+        forwarding: Forward to…, sending failed forwards again, and their dialogs.
         tray: the tray icon, set by the app where there is a tray.
     """
 
@@ -266,6 +268,10 @@ class MainWindow(QMainWindow):
         listener.addAction(self.toggle_listener_action)
         self.reverify_action = self._action("&Verify selected again", captures.reverify_selected)
         listener.addAction(self.reverify_action)
+        self.forwarding = ForwardingActions(self.client, self.db, captures, show_modeless, self)
+        self.forwarding.message.connect(self._tell)
+        self.closed.connect(self.forwarding.close_dialogs)
+        listener.addAction(self.forwarding.forward_to_action)
 
         send = menus.addMenu("Se&nd")
         self.replay_action = self._action(
@@ -279,6 +285,7 @@ class MainWindow(QMainWindow):
         self.scorecard = ScorecardOpener(self.engine, show_modeless, self)
         self.bridge.config_changed.connect(self.scorecard.config_changed)
         send.addAction(self.scorecard.action)
+        send.addActions([self.forwarding.send_again_action, self.forwarding.retry_failed_action])
         send.addSeparator()
         self.tab_actions: list[QAction] = []
         for number, text in enumerate(
@@ -436,6 +443,7 @@ class MainWindow(QMainWindow):
             self.save_body_action,
             None,
             self.replay_action,
+            self.forwarding.send_again_action,
             self.compare_action,
             self.export_selected_action,
             None,
@@ -495,6 +503,7 @@ class MainWindow(QMainWindow):
             self.welcome_dialog,
             self.bulk_replay_dialog,
             self.scorecard,
+            self.forwarding,
         ):
             if panel is not None:
                 await panel.settle()

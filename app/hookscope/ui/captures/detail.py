@@ -1,4 +1,5 @@
-"""One capture in detail: its overview, headers, body, verification and our answer."""
+"""One capture in detail: its overview, headers, body, verification, our answer, and its
+forwards with the app's answer."""
 
 from __future__ import annotations
 
@@ -19,7 +20,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from hookscope.core.forwarding import ForwardState
 from hookscope.core.model import Capture, Check
+from hookscope.ui.captures.forwards import ForwardsView
 from hookscope.ui.formats import human_size, local_time
 from hookscope.ui.style import verdict_colour
 from hookscope.ui.widgets.badges import Badge
@@ -55,7 +58,7 @@ def result_text(check: Check) -> str:
 
 
 class DetailPane(QTabWidget):
-    """Everything about the selected capture, in five tabs.
+    """Everything about the selected capture, in six tabs.
 
     Signals:
         star_toggled(int, bool): the user starred or unstarred the capture with that id.
@@ -64,13 +67,14 @@ class DetailPane(QTabWidget):
 
     Attributes:
         capture: the capture shown, or None.
+        forwards: the Forwards tab (its send_again signal asks to send forwards again).
     """
 
     star_toggled = Signal(int, bool)
     note_edited = Signal(int, str)
     reverify_requested = Signal(int)
 
-    OVERVIEW, HEADERS, BODY, VERIFICATION, RESPONSE = range(5)
+    OVERVIEW, HEADERS, BODY, VERIFICATION, RESPONSE, FORWARDS = range(6)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -82,6 +86,8 @@ class DetailPane(QTabWidget):
         self.addTab(self.body, "Body")
         self.addTab(self._build_verification(), "Verification")
         self.addTab(self._build_response(), "Response")
+        self.forwards = ForwardsView(self)
+        self.addTab(self.forwards, "Forwards")
         self._note_timer = QTimer(self, singleShot=True, interval=600)
         self._note_timer.timeout.connect(self._save_note)
         self.show_capture(None)
@@ -199,8 +205,13 @@ class DetailPane(QTabWidget):
 
     # -- showing ------------------------------------------------------------------------------
 
-    def show_capture(self, capture: Capture | None, replays: Sequence[int] = ()) -> None:
-        """Fill every tab with this capture (None: the empty state)."""
+    def show_capture(
+        self,
+        capture: Capture | None,
+        replays: Sequence[int] = (),
+        forwards: Sequence[ForwardState] = (),
+    ) -> None:
+        """Fill every tab with this capture and its forwards (None: the empty state)."""
         if self._note_timer.isActive():
             self._note_timer.stop()
             self._save_note()
@@ -213,7 +224,9 @@ class DetailPane(QTabWidget):
             self.headers.headers_model.set_rows(())
             self.body.clear()
             self.checks_model.set_rows(())
+            self.show_forwards(())
             return
+        self.show_forwards(forwards)
         verdict = capture.verdict
         self.fields["Capture"].set_value(capture_links(capture, replays))
         self.imported_badge.setVisible(capture.imported_from is not None)
@@ -267,6 +280,19 @@ class DetailPane(QTabWidget):
             else f"Answered {response.status}"
         )
         self.response_view.show_response(response, line=line)
+
+    def show_forwards(self, forwards: Sequence[ForwardState]) -> None:
+        """The capture's forwards (read again when one of their attempts lands)."""
+        self.forwards.show_forwards(forwards)
+        failed = sum(1 for state in forwards if state.state != "delivered")
+        # The title stays short (six tabs share the pane); the tooltip counts.
+        self.setTabToolTip(
+            self.FORWARDS,
+            f"{len(forwards)} forward{'s' * (len(forwards) != 1)} of this capture,"
+            f" {failed} not delivered"
+            if forwards
+            else "Not forwarded",
+        )
 
     def changeEvent(self, event: QEvent) -> None:
         super().changeEvent(event)

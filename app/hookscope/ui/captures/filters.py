@@ -1,4 +1,5 @@
-"""The bar above the capture list: search, provider, verdict, method, starred; and follow."""
+"""The bar above the capture list: search, provider, verdict, method, starred; follow; and
+Forward to…, with the line that says where captures are forwarded."""
 
 from __future__ import annotations
 
@@ -46,6 +47,7 @@ class CaptureFilters(QWidget):
         matches: how many captures match.
         problem: why the search cannot be read (hidden when it can).
         follow: keep the newest capture in view.
+        forward_button: Forward to… (its action is set by the window).
     """
 
     changed = Signal()
@@ -102,6 +104,13 @@ class CaptureFilters(QWidget):
         self.follow.setChecked(True)
         self.follow.setToolTip("Keep the newest capture in view as deliveries arrive")
         row.addWidget(self.follow)
+        self.forward_button = QToolButton()
+        row.addWidget(self.forward_button)
+        self._column = column
+
+    def add_line(self, line: QWidget) -> None:
+        """A line under the bar (what is forwarded where), shown when it has something to say."""
+        self._column.addWidget(line)
 
     def _search_edited(self, text: str) -> None:
         mistake = search.problem(text)

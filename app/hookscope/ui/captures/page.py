@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 from sqlite_utils import Database
 
 from hookscope.core.contentviews import Superseded
+from hookscope.core.forwarding import ForwardState
 from hookscope.core.model import Capture, CaptureSummary
 from hookscope.engine import Engine
 from hookscope.storage import reads
@@ -38,6 +39,7 @@ from hookscope.ui.formats import captures_phrase, clipboard_body
 from hookscope.ui.reader import StoreReader
 from hookscope.ui.widgets.badges import BADGE_PADDING, VerdictDelegate
 from hookscope.ui.widgets.labels import plain_label
+from hookscope.ui.widgets.paging import loop_running
 from hookscope.ui.widgets.tables import list_table
 
 # New captures are read and inserted together, at most this often, never one by one
@@ -56,9 +58,10 @@ COLUMN_SAMPLES = {
     CaptureTableModel.VERDICT: "no-secret",
     CaptureTableModel.SIZE: "99.9 KB",
     CaptureTableModel.STATUS: "000",
+    CaptureTableModel.FORWARD: "delivered 200",
 }
 CELL_PADDING = 12  # the cell's margins either side of its text
-COLUMNS_LAYOUT = 2  # saved column widths from another layout are not restored
+COLUMNS_LAYOUT = 3  # saved column widths from another layout are not restored
 
 
 class CapturesPage(QWidget):
@@ -116,7 +119,9 @@ class CapturesPage(QWidget):
         self._build()
         bridge.captured.connect(self._captured)
         bridge.pruned.connect(self._on_pruned)
+        bridge.delivered.connect(lambda newest, _count: self.model.attempts_logged(newest))
         self.model.count_changed.connect(self._count_changed)
+        self.model.forwards_changed.connect(self._forwards_changed)
 
     # -- building -----------------------------------------------------------------------------
 
@@ -335,14 +340,32 @@ class CapturesPage(QWidget):
         self._background(self.load_detail(capture_id))
 
     async def load_detail(self, capture_id: int) -> None:
-        def read(db: Database) -> tuple[Capture | None, list[int]]:
-            return reads.get_capture(db, capture_id), reads.replays_of(db, capture_id)
+        def read(db: Database) -> tuple[Capture | None, list[int], list[ForwardState]]:
+            forwards = reads.forwards_of(db, [capture_id], bodies=True).get(capture_id, [])
+            return reads.get_capture(db, capture_id), reads.replays_of(db, capture_id), forwards
 
         try:
-            capture, replays = await self.reader.read("detail", read)
+            capture, replays, forwards = await self.reader.read("detail", read)
         except Superseded:
             return
-        self.detail.show_capture(capture, replays)
+        self.detail.show_capture(capture, replays, forwards)
+
+    def _forwards_changed(self, ids: list[int]) -> None:
+        """An attempt of these captures' forwards landed: the detail's Forwards tab follows."""
+        shown = self.current_id()
+        if shown in ids and shown is not None and loop_running():
+            self._background(self._load_forwards(shown))
+
+    async def _load_forwards(self, capture_id: int) -> None:
+        def read(db: Database) -> list[ForwardState]:
+            return reads.forwards_of(db, [capture_id], bodies=True).get(capture_id, [])
+
+        try:
+            forwards = await self.reader.read("forwards", read)
+        except Superseded:
+            return
+        if self.detail.capture is not None and self.detail.capture.id == capture_id:
+            self.detail.show_forwards(forwards)
 
     def copy_body(self) -> None:
         capture_id = self.current_id()

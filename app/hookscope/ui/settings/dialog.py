@@ -1,5 +1,5 @@
-"""The settings dialog: listeners, response rules, secrets, signing schemes, the emulator's API
-keys, sending, storage, notifications; one save model for all of them."""
+"""The settings dialog: listeners, response rules, forwarding, secrets, signing schemes, the
+emulator's API keys, sending, storage, notifications; one save model for all of them."""
 
 from __future__ import annotations
 
@@ -22,6 +22,7 @@ from hookscope.engine import Engine
 from hookscope.ui.background import Background, async_slot
 from hookscope.ui.settings.apikeys import ApiKeysTab
 from hookscope.ui.settings.common import SettingsTab
+from hookscope.ui.settings.forwarding import ForwardingTab
 from hookscope.ui.settings.listener import ListenerTab
 from hookscope.ui.settings.notifications import NotificationsTab
 from hookscope.ui.settings.rules import RulesTab
@@ -38,8 +39,8 @@ Answer = QMessageBox.StandardButton
 
 
 class SettingsDialog(QDialog):
-    """Listeners, response rules, stored secrets, custom signing schemes, the emulator's API
-    keys, the send policy, how many captures to keep, and notifications.
+    """Listeners, response rules, forward rules, stored secrets, custom signing schemes, the
+    emulator's API keys, the send policy, how many captures to keep, and notifications.
 
     One save model for every tab: each tab edits a draft; a tab with unsaved changes says so in
     its title ("Sending *"); Save (Ctrl+S) writes every changed tab through the engine, which
@@ -55,8 +56,8 @@ class SettingsDialog(QDialog):
         api_changed(str): the Kardow API emulator restarted (its URL), or is off or stopped ("").
 
     Attributes:
-        tabs: the tabs' widget; listener, rules, secrets, schemes, api_keys, sending, storage,
-            notifications: the tabs, in that order.
+        tabs: the tabs' widget; listener, rules, forwarding, secrets, schemes, api_keys,
+            sending, storage, notifications: the tabs, in that order.
         buttons: Save, Revert and Close; save_button, revert_button, close_button.
         status: the last save's outcome ("Saved." or why not).
         question: the unsaved-changes question open now, if any (tests answer it).
@@ -68,13 +69,14 @@ class SettingsDialog(QDialog):
     def __init__(self, engine: Engine, db: Database, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("Settings[*]")
-        self.resize(780, 540)
+        self.resize(880, 540)  # nine tabs side by side, none scrolled out of sight
         self.question: QMessageBox | None = None
         self._saving = False
         self._work = Background(self, "settings-save", self._failed)
         writes = SettingsWrites(engine)
         self.listener = ListenerTab(engine, db, writes)
         self.rules = RulesTab(engine, db, writes)
+        self.forwarding = ForwardingTab(engine, db, writes)
         self.secrets = SecretsTab(engine, db, writes)
         self.schemes = SchemesTab(engine, db, writes)
         # Secrets may be for the schemes of the draft, and a scheme is removed only when no
@@ -124,6 +126,7 @@ class SettingsDialog(QDialog):
         return (
             self.listener,
             self.rules,
+            self.forwarding,
             self.secrets,
             self.schemes,
             self.api_keys,

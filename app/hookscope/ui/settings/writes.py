@@ -15,6 +15,7 @@ import sqlite3
 from collections.abc import Awaitable
 from typing import Any, TypeVar
 
+from hookscope.core.forwarding import ForwardRule
 from hookscope.core.model import (
     Credential,
     ListenerSettings,
@@ -55,6 +56,14 @@ class SettingsWrites:
     async def delete_rule(self, rule_id: int) -> bool:
         """Remove a response rule; False when it was already gone."""
         return await self._done(self._client.delete_rule(rule_id))
+
+    async def save_forward_rule(self, rule: ForwardRule) -> int:
+        """Add or update a forward rule; its id (EngineError: why it cannot forward)."""
+        return await self._done(self._client.save_forward_rule(rule))
+
+    async def delete_forward_rule(self, rule_id: int) -> bool:
+        """Remove a forward rule; False when it was already gone."""
+        return await self._done(self._client.delete_forward_rule(rule_id))
 
     async def add_credential(self, credential: Credential) -> int:
         """Encrypt a secret with the data directory's key (made if needed) and store it."""

@@ -282,7 +282,7 @@ class KeysetTableModel(RecordTableModel[T], Generic[T, Q]):
         runner = runner or self._runner
         if self._stopped:
             return
-        if runner is None or not _loop_running():
+        if runner is None or not loop_running():
             if self._db is None:
                 raise RuntimeError("the model has no connection to read with")
             apply(work(self._db))
@@ -591,7 +591,7 @@ class KeysetTableModel(RecordTableModel[T], Generic[T, Q]):
         self.count_changed.emit(matching)
 
 
-def _loop_running() -> bool:
+def loop_running() -> bool:
     """Whether an asyncio loop runs here (not in a script or a test that runs none)."""
     try:
         asyncio.get_running_loop()
