@@ -11,15 +11,13 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from sqlite_utils import Database
 
-from hookscope.cli import capturediff
 from hookscope.cli.args import Commands, Parser, positive, subcommands
 from hookscope.cli.common import UserError, directory
 from hookscope.core import contentviews, export, search
-from hookscope.core.diff import CaptureDiff, compare
 from hookscope.core.harimport import IMPORT_LIMIT, HarError
 from hookscope.core.model import (
     Capture,
@@ -29,9 +27,7 @@ from hookscope.core.model import (
     iso_utc,
     verifying_secrets,
 )
-from hookscope.core.providers import Verifier
 from hookscope.core.vault import VaultError
-from hookscope.engine import Engine
 from hookscope.storage import captures as capture_store
 from hookscope.storage import credentials as credential_store
 from hookscope.storage import private
@@ -40,6 +36,12 @@ from hookscope.storage import targets as target_store
 from hookscope.storage.db import StoreError, failure, open_store
 from hookscope.storage.keyfile import KeyFileError, load_vault
 from hookscope.storage.paths import db_path, key_path
+
+if TYPE_CHECKING:
+    from hookscope.core.diff import CaptureDiff
+
+# The engine (and aiohttp with it), the providers and the diff are loaded by the commands that
+# use them: `captures list` and `show` start in a fraction of the time without them.
 
 
 def register(commands: Commands, common: Parser) -> None:
@@ -181,6 +183,8 @@ def cmd_captures_diff(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(result.as_json(), indent=2))
     else:
+        from hookscope.cli import capturediff
+
         print(terminal_safe(capturediff.render(result)))
     return SAME if result.identical else DIFFERENT
 
@@ -192,6 +196,8 @@ def _compare(args: argparse.Namespace) -> CaptureDiff:
     if a is None or b is None:
         missing = [str(i) for i, capture in ((args.a, a), (args.b, b)) if capture is None]
         raise UserError(f"No capture with id {' or '.join(dict.fromkeys(missing))}.")
+    from hookscope.core.diff import compare
+
     return compare(a, b)
 
 
@@ -278,6 +284,8 @@ def _escape(match: re.Match[str]) -> str:
 
 
 def cmd_captures_reverify(args: argparse.Namespace) -> int:
+    from hookscope.core.providers import Verifier
+
     folder = directory(args)
     with open_store(folder) as db:
         secrets = verifying_secrets(_credentials(db, folder), _targets(db, folder))
@@ -321,6 +329,8 @@ def cmd_captures_import(args: argparse.Namespace) -> int:
             raise UserError(f"Cannot read {args.file}: no such file.")
         if source.is_dir():
             raise UserError(f"Cannot read {args.file}: it is a folder, not a HAR file.")
+    from hookscope.engine import Engine
+
     engine = Engine(directory(args), watch=False)
     engine.start(listen=False)
     try:
