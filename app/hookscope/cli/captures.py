@@ -124,7 +124,7 @@ def cmd_captures_list(args: argparse.Namespace) -> int:
         search=args.search,
         limit=args.limit,
     )
-    with open_store(directory(args)) as db:
+    with open_store(directory(args), reading=True) as db:
         rows = capture_store.list_summaries(db, query)
     if args.json:
         print(json.dumps([row.as_json() for row in rows], indent=2))
@@ -151,7 +151,7 @@ def _filtered(query: CaptureQuery) -> bool:
 
 
 def cmd_captures_show(args: argparse.Namespace) -> int:
-    with open_store(directory(args)) as db:
+    with open_store(directory(args), reading=True) as db:
         capture = capture_store.get_capture(db, args.id)
     if capture is None:
         raise UserError(f"No capture with id {args.id}.")
@@ -190,7 +190,7 @@ def cmd_captures_diff(args: argparse.Namespace) -> int:
 
 
 def _compare(args: argparse.Namespace) -> CaptureDiff:
-    with open_store(directory(args)) as db:
+    with open_store(directory(args), reading=True) as db:
         a = capture_store.get_capture(db, args.a)
         b = capture_store.get_capture(db, args.b) if args.b != args.a else a
     if a is None or b is None:
@@ -346,7 +346,7 @@ def cmd_captures_import(args: argparse.Namespace) -> int:
 
 def cmd_captures_export(args: argparse.Namespace) -> int:
     exporter = export.EXPORTERS[args.format]
-    with open_store(directory(args)) as db:
+    with open_store(directory(args), reading=True) as db:
         if args.ids:
             missing = [i for i in args.ids if capture_store.get_capture(db, i) is None]
             if missing:
