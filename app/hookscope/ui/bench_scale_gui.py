@@ -21,11 +21,12 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import QModelIndex, QTimer, SignalInstance
-from PySide6.QtWidgets import QApplication
+from PySide6.QtCore import QEvent, QModelIndex, QObject, QTimer, SignalInstance
+from PySide6.QtWidgets import QApplication, QWidget
 
 from hookscope.bench_scale_data import COMMON_WORD, PREFIX, RARE_WORD
 from hookscope.engine import Engine
+from hookscope.memory import freeze_startup_objects
 from hookscope.storage import reads
 from hookscope.ui.widgets.records import RecordRole
 from hookscope.ui.window import MainWindow
@@ -145,6 +146,30 @@ class _Asked:
         self.at = time.perf_counter()
 
 
+class _Painted(QObject):
+    """Notes when the list has painted its new rows: once armed (the rows are in), the end of
+    the next paint of its viewport (a zero timer started during the paint fires after it)."""
+
+    def __init__(self, viewport: QWidget, noted: list[float]) -> None:
+        super().__init__()
+        self._viewport = viewport
+        self._noted = noted
+        self._armed = False
+        viewport.installEventFilter(self)
+
+    def arm(self) -> None:
+        self._armed = True
+
+    def remove(self) -> None:
+        self._viewport.removeEventFilter(self)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if self._armed and event.type() == QEvent.Type.Paint:
+            self._armed = False
+            QTimer.singleShot(0, lambda: self._noted.append(time.perf_counter()))
+        return False
+
+
 async def _timed(window: MainWindow, asked: _Asked, ask: Callable[[], None]) -> dict[str, object]:
     """`ask()` for a search and time it from the moment the page was asked to apply it: until
     its first rows are painted, until its count is shown; the longest the loop stalled
@@ -155,12 +180,8 @@ async def _timed(window: MainWindow, asked: _Asked, ask: Callable[[], None]) -> 
     ticker = QTimer(interval=TICK_MS)
     ticker.timeout.connect(lambda: ticks.append(time.perf_counter()))
     shown: list[float] = []
-
-    def paint() -> None:
-        # Qt handles the posted paint of the new rows before the timers that are due.
-        QTimer.singleShot(0, lambda: shown.append(time.perf_counter()))
-
-    model.reset_done.connect(paint)
+    painted = _Painted(window.captures.table.viewport(), shown)
+    model.reset_done.connect(painted.arm)
     ticker.start()
     cpu = time.thread_time()
     try:
@@ -171,7 +192,8 @@ async def _timed(window: MainWindow, asked: _Asked, ask: Callable[[], None]) -> 
         counted_at = time.perf_counter()
     finally:
         ticker.stop()
-        model.reset_done.disconnect(paint)
+        model.reset_done.disconnect(painted.arm)
+        painted.remove()
     gaps = [(b - a) * 1000 - TICK_MS for a, b in itertools.pairwise(ticks)]
     return {
         "rows_ms": round((shown[0] - asked.at) * 1000, 1) if rows_in and shown else None,
@@ -239,6 +261,7 @@ async def measure(
         usable = round((time.time() - started) * 1000, 1)
         first_rows = window.captures.model.rowCount()
         rss = memory_mb("VmRSS")
+        freeze_startup_objects()  # as the app does once its window is up
         await asyncio.sleep(SETTLE_S)
         searched = await searches(window) if search_too else []
         scrolled, reached = await scroll_to_end(window, oldest, SCROLL_S)
@@ -268,11 +291,17 @@ def main(argv: list[str]) -> int:
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     import qasync
 
-    from hookscope.ui.app import application
+    from hookscope.ui.app import GarbageCollector, application
 
     app = application()
-    with asyncio.Runner(loop_factory=lambda: qasync.QEventLoop(app)) as runner:
-        figures = runner.run(measure(directory, oldest, started, search_too))
+    # Garbage collected as the app collects it: on the GUI thread, from a timer.
+    collector = GarbageCollector(app)
+    collector.start()
+    try:
+        with asyncio.Runner(loop_factory=lambda: qasync.QEventLoop(app)) as runner:
+            figures = runner.run(measure(directory, oldest, started, search_too))
+    finally:
+        collector.stop()
     print(json.dumps(figures), flush=True)
     return 0
 
