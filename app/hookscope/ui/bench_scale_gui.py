@@ -163,7 +163,7 @@ class _Painted(QObject):
     def remove(self) -> None:
         self._viewport.removeEventFilter(self)
 
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+    def eventFilter(self, _watched: QObject, event: QEvent) -> bool:
         if self._armed and event.type() == QEvent.Type.Paint:
             self._armed = False
             QTimer.singleShot(0, lambda: self._noted.append(time.perf_counter()))
