@@ -24,6 +24,7 @@ _.mouseMoveEvent
 _.multiData
 _.contextMenuEvent
 _.deselected  # QItemSelectionModel.selectionChanged's second argument
+_.eventFilter  # the scale bench's paint watcher (ui/bench_scale_gui.py)
 # asyncio calls its protocols' callbacks; aiohttp's BaseSite.stop() closes `_server`.
 _.eof_received
 _._server

@@ -7,13 +7,15 @@ from __future__ import annotations
 import importlib
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
 import time
+from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
@@ -66,6 +68,23 @@ class SearchTiming:
 
 
 @dataclass(frozen=True, slots=True)
+class WindowSearch:
+    """One search typed in the window, timed from the end of the typing pause (from the Enter,
+    for one entered over another still being read)."""
+
+    name: str
+    search: str
+    verdict: str | None
+    rows_ms: float | None  # until its first rows are painted (None: they never came)
+    count_ms: float | None  # until its count is shown
+    rows: int
+    count: int
+    exact: bool  # False: the count says "10,000+"
+    stall_ms: float  # the longest the window's loop did not run meanwhile
+    gui_cpu_ms: float  # the GUI thread's own processor time meanwhile
+
+
+@dataclass(frozen=True, slots=True)
 class WindowTiming:
     """The real window, in its own process, opened on the store."""
 
@@ -76,6 +95,7 @@ class WindowTiming:
     reached_end: bool
     rows_in_model: int  # rows the list model held once at the end
     peak_rss_mb: float
+    searches: tuple[WindowSearch, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,14 +131,31 @@ class ScaleResult:
     kept_in: str | None = None
 
 
-def run(scale: int, keep: Path | None = None, progress: Progress | None = None) -> ScaleResult:
+BUILT = "bench-scale.json"  # beside a kept store: how it was built, for --from
+
+
+def run(
+    scale: int | None,
+    keep: Path | None = None,
+    progress: Progress | None = None,
+    source: Path | None = None,
+) -> ScaleResult:
     """Build the store (in `keep`, else a temporary folder removed at the end), measure it.
 
-    With `keep`, the store is left whole: pruning and delete all are not measured.
+    With `keep`, the store is left whole: pruning and delete all are not measured. With
+    `source`, a store an earlier run kept is copied instead of built (it is left as it was),
+    so a change is measured on the same captures.
     """
     say = progress or (lambda _: None)
     with _store_folder(keep) as directory:
-        result, expected = _build(directory, scale, say)
+        if source is None:
+            assert scale is not None
+            result, expected = _build(directory, scale, say)
+            if keep is not None:
+                (directory / BUILT).write_text(_built_json(result, expected))
+        else:
+            result, expected = _copied(source, directory, say)
+            scale = result.captures
         _measure_reads(directory, result, expected, say)
         say("opening the window on it...")
         result.window, result.window_note = _window(directory, oldest=1)
@@ -186,6 +223,54 @@ def _build(directory: Path, scale: int, say: Progress) -> tuple[ScaleResult, Exp
         index_per_second=round(scale / indexed),
         file_bytes=size,
         bytes_per_capture=round(size / scale, 1),
+        first_page_ms=0.0,
+        count_all_ms=0.0,
+        cli_startup_ms=0.0,
+    )
+    return result, expected
+
+
+def _built_json(result: ScaleResult, expected: Expected) -> str:
+    built = {name: getattr(result, name) for name in _BUILD_FIGURES}
+    # Not asdict(): it rebuilds a Counter from (key, value) pairs, counting the pairs.
+    counts = {f.name: getattr(expected, f.name) for f in fields(expected)}
+    return json.dumps({**built, "expected": {**counts, "kinds": dict(expected.kinds)}})
+
+
+_BUILD_FIGURES = (
+    "captures",
+    "seed",
+    "kinds",
+    "average_body_bytes",
+    "build_seconds",
+    "build_per_second",
+    "index_seconds",
+    "index_per_second",
+)
+
+
+def _copied(source: Path, directory: Path, say: Progress) -> tuple[ScaleResult, Expected]:
+    """Copy a store an earlier run kept (with the figures of its build) into `directory`."""
+    try:
+        built = json.loads((source / BUILT).read_text())
+        counts = built.pop("expected")
+        expected = Expected(**{**counts, "kinds": Counter(counts["kinds"])})
+        figures = {name: built[name] for name in _BUILD_FIGURES}
+    except (OSError, ValueError, TypeError, KeyError):
+        raise ScaleError(
+            f"{source} holds no store kept by `bench --scale N --keep` (its {BUILT} is missing"
+            " or unreadable)."
+        ) from None
+    say(f"copying the store in {source}...")
+    path = db_path(source)
+    for part in (path, path.with_name(path.name + "-wal")):
+        if part.exists():
+            shutil.copyfile(part, directory / part.name)
+    size = store_bytes(directory)
+    result = ScaleResult(
+        **figures,
+        file_bytes=size,
+        bytes_per_capture=round(size / figures["captures"], 1),
         first_page_ms=0.0,
         count_all_ms=0.0,
         cli_startup_ms=0.0,
@@ -289,7 +374,7 @@ def _window(directory: Path, oldest: int) -> tuple[WindowTiming | None, str]:
     command = [sys.executable, "-m", "hookscope.ui.bench_scale_gui", str(directory)]
     try:
         finished = subprocess.run(
-            [*command, str(oldest), repr(time.time())],
+            [*command, str(oldest), repr(time.time()), "--searches"],
             env=env,
             capture_output=True,
             text=True,
@@ -302,7 +387,9 @@ def _window(directory: Path, oldest: int) -> tuple[WindowTiming | None, str]:
     if finished.returncode != 0 or not lines:
         problem = (finished.stderr.strip().splitlines() or ["no output"])[-1]
         return None, f"the window could not be measured: {problem}"
-    return WindowTiming(**json.loads(lines[-1])), ""
+    figures = json.loads(lines[-1])
+    figures["searches"] = tuple(WindowSearch(**s) for s in figures.get("searches", ()))
+    return WindowTiming(**figures), ""
 
 
 def _prune(directory: Path, keep: int) -> tuple[PruneTiming | None, str]:
@@ -343,6 +430,16 @@ def _delete_all(directory: Path) -> tuple[float, int]:
     return round(seconds, 2), store_bytes(directory)
 
 
+def _window_search(search: WindowSearch) -> str:
+    label = f"{search.name} {search.search!r}" + (f" +{search.verdict}" if search.verdict else "")
+    count = f"{search.count:,}" + ("" if search.exact else "+")
+    return (
+        f"  window search {label:<30} rows in {search.rows_ms} ms, count {count} in"
+        f" {search.count_ms} ms, longest stall {search.stall_ms} ms"
+        f" (GUI thread busy {search.gui_cpu_ms} ms)"
+    )
+
+
 def as_json(result: ScaleResult) -> str:
     return json.dumps(asdict(result), indent=2)
 
@@ -379,6 +476,7 @@ def report(result: ScaleResult) -> str:
             f"  scroll to the oldest capture: {window.scroll_to_end_ms} ms ({end},"
             f" {window.rows_in_model:,} rows in the model), peak RSS {window.peak_rss_mb} MB",
         ]
+        lines += [_window_search(s) for s in window.searches]
     if result.retention is None:
         lines.append(f"  retention pruning: {result.retention_note}")
     else:

@@ -81,11 +81,57 @@ def test_scale_json_has_every_figure_and_the_store_is_removed(tmp_path: Path) ->
     assert window["reached_end"] is True
     assert window["rows_in_model"] >= 1
     assert window["peak_rss_mb"] >= window["rss_after_start_mb"] > 0
+    typed = {s["name"]: s for s in window["searches"]}
+    assert set(typed) == {"rare", "common", "prefix", "combined", "over another"}
+    for name in ("rare", "common", "prefix", "combined"):
+        # The window finds what the storage part counted, and shows its rows and its count.
+        assert typed[name]["count"] == searches[name]["count"], typed[name]
+        assert typed[name]["exact"] is True
+        assert typed[name]["rows_ms"] > 0
+        assert typed[name]["count_ms"] >= typed[name]["rows_ms"]
+    assert typed["combined"]["verdict"] == "verified"
+    # The rare word entered over the common one still being read: the rare one's rows win.
+    assert typed["over another"]["count"] == searches["rare"]["count"]
     assert result["retention"] is not None or result["retention_note"]
     assert result["delete_all_seconds"] > 0
     assert result["file_after_delete_bytes"] > 0
     assert result["kept_in"] is None
     assert leftovers(tmp_path) == []
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(300)
+def test_from_measures_a_copy_of_a_kept_store_and_leaves_it_as_it_was(tmp_path: Path) -> None:
+    kept = tmp_path / "kept"
+    built = bench(tmp_path, "--scale", "1000", "--keep", str(kept), "--json")
+    assert built.returncode == 0, built.stderr
+    first = json.loads(built.stdout)
+    files = {p.name: p.stat().st_mtime_ns for p in kept.iterdir()}
+
+    again = bench(tmp_path, "--from", str(kept), "--json")
+
+    assert again.returncode == 0, again.stderr
+    result = json.loads(again.stdout)
+    for name in ("captures", "kinds", "build_seconds", "index_seconds"):
+        assert result[name] == first[name], name
+    assert [s["count"] for s in result["searches"]] == [s["expected"] for s in first["searches"]]
+    assert result["window"] is not None, result["window_note"]
+    assert result["delete_all_seconds"] > 0  # measured on the copy
+    assert result["kept_in"] is None
+    assert {p.name: p.stat().st_mtime_ns for p in kept.iterdir()} == files
+    assert leftovers(tmp_path) == []
+
+
+def test_from_a_folder_without_a_kept_store_is_one_sentence(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    assert main(["bench", "--from", str(tmp_path)]) == 1
+    assert capsys.readouterr().err == (
+        f"hookscope: {tmp_path} holds no store kept by `bench --scale N --keep` (its"
+        " bench-scale.json is missing or unreadable).\n"
+    )
+    assert main(["bench", "--from", str(tmp_path), "--scale", "1000"]) == 1
+    assert "leave --scale out" in capsys.readouterr().err
 
 
 @pytest.mark.parametrize("scale", ["999", "5000001", "-3", "0"])

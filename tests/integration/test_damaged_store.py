@@ -94,3 +94,44 @@ def test_damage_past_the_checks_reach_is_one_sentence_when_read(
     out, err = capsys.readouterr()
     assert out == ""
     one_sentence(err, path)
+
+
+def test_a_reading_command_leaves_a_large_stores_check_to_its_reads(
+    data_dir: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Past READ_CHECK_BYTES a command that only reads opens without the page check (seconds on
+    a large store); the damage its read meets is still the one sentence. One that writes checks."""
+    store(data_dir, *(make_capture(body=b"%d" % n + b"x" * 3000) for n in range(300)))
+    path = db_path(data_dir)
+    zeroed_middle(path)
+    checked: list[Path] = []
+    check = db_module._quick_check
+
+    def spy(conn: object, checked_path: Path) -> None:
+        checked.append(checked_path)
+        check(conn, checked_path)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(db_module, "_quick_check", spy)
+    monkeypatch.setattr(db_module, "READ_CHECK_BYTES", path.stat().st_size - 1)
+
+    assert main(["captures", "list", "--limit", "1000"]) == 1
+    out, err = capsys.readouterr()
+    assert checked == []
+    assert out == ""
+    one_sentence(err, path)
+
+    assert main(["captures", "reverify"]) == 1
+    out, err = capsys.readouterr()
+    assert checked == [path]
+    one_sentence(err, path)
+
+
+def test_a_reading_command_checks_a_store_that_is_not_large(
+    data_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store(data_dir, make_capture())
+    checked: list[object] = []
+    monkeypatch.setattr(db_module, "_quick_check", lambda conn, path: checked.append(path))
+
+    assert main(["captures", "list"]) == 0
+    assert checked == [db_path(data_dir)]

@@ -32,7 +32,6 @@ from hookscope.cli import (
 from hookscope.cli.args import Parser
 from hookscope.cli.common import Command, UsageError, UserError, directory
 from hookscope.cli.listen import listener_flags
-from hookscope.engine import EngineError
 from hookscope.storage import private
 from hookscope.storage.db import StoreError, failure
 from hookscope.storage.paths import db_path
@@ -98,7 +97,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except UsageError as exc:
         print(f"hookscope: error: {exc}", file=sys.stderr)
         return 2
-    except (UserError, StoreError, EngineError) as exc:
+    except (UserError, StoreError, _engine_error()) as exc:
         print(f"hookscope: {exc}", file=sys.stderr)
         return 1
     except sqlite3.Error as exc:  # the store failed mid-command: damaged past the check, full
@@ -109,6 +108,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     finally:
         os.umask(previous)
+
+
+class _NoEngine(Exception):
+    """Never raised: the engine's error, for a run that did not load the engine."""
+
+
+def _engine_error() -> type[Exception]:
+    """EngineError, when this run loaded the engine: a command that did not (`captures list`
+    need not load aiohttp) cannot have raised it."""
+    runtime = sys.modules.get("hookscope.engine.runtime")
+    error: type[Exception] = _NoEngine if runtime is None else runtime.EngineError
+    return error
 
 
 def gui_main() -> int:

@@ -41,6 +41,14 @@ def register(commands: Commands, common: Parser) -> None:
         metavar="DIR",
         help="with --scale: build the store in DIR (new or empty) and keep it",
     )
+    bench.add_argument(
+        "--from",
+        dest="source",
+        type=Path,
+        metavar="DIR",
+        help="instead of --scale N: measure a copy of the store an earlier --keep kept in DIR"
+        " (DIR is left as it was)",
+    )
     # Run the hostile measurement against another checkout's serve (its app folder), for
     # a before/after comparison with the same client.
     bench.add_argument("--serve-pythonpath", default=None, help=argparse.SUPPRESS)
@@ -55,7 +63,7 @@ def cmd_bench(args: argparse.Namespace) -> int:
             "bench starts Python load generators, which a bundle does not carry; run it from "
             "a pip or pipx install."
         )
-    if args.scale is not None:
+    if args.scale is not None or args.source is not None:
         return _scale(args)
     if args.keep is not None:
         raise UserError("--keep goes with --scale N: it keeps the store that builds.")
@@ -95,14 +103,16 @@ def _captures(text: str) -> int:
 def _scale(args: argparse.Namespace) -> int:
     from hookscope import bench_scale
 
-    if problem := bench_scale.check_scale(args.scale):
+    if args.source is not None and args.scale is not None:
+        raise UserError("--from measures the store as it was built: leave --scale out.")
+    if args.scale is not None and (problem := bench_scale.check_scale(args.scale)):
         raise UserError(problem)
 
     def say(step: str) -> None:
         print(step, file=sys.stderr, flush=True)
 
     try:
-        result = bench_scale.run(args.scale, args.keep, None if args.json else say)
+        result = bench_scale.run(args.scale, args.keep, None if args.json else say, args.source)
     except bench_scale.ScaleError as exc:  # --keep names a folder that is not empty
         raise UserError(str(exc)) from None
     except KeyboardInterrupt:

@@ -32,7 +32,7 @@ def register(commands: Commands, common: Parser) -> None:
 
 def cmd_deliveries_list(args: argparse.Namespace) -> int:
     query = DeliveryQuery(fire_id=args.fire, failed=args.failed, limit=args.limit)
-    with open_store(directory(args)) as db:
+    with open_store(directory(args), reading=True) as db:
         attempts = delivery_store.list_attempts(db, query)
     if args.json:
         print(json.dumps([attempt_json(a) for a in attempts], indent=2))
@@ -46,7 +46,7 @@ def cmd_deliveries_list(args: argparse.Namespace) -> int:
 
 
 def cmd_deliveries_show(args: argparse.Namespace) -> int:
-    with open_store(directory(args)) as db:
+    with open_store(directory(args), reading=True) as db:
         attempt = delivery_store.get_attempt(db, args.id)
     if attempt is None:
         raise UserError(f"No delivery attempt with id {args.id}.")

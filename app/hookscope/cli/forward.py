@@ -16,7 +16,6 @@ from hookscope.cli.sending import SEND_TIMEOUT, running_engine
 from hookscope.core.forwarding import ForwardRule, check_forward_rule
 from hookscope.core.model import Attempt, utc_now
 from hookscope.core.providers import names
-from hookscope.engine import EngineError
 from hookscope.storage import credentials as credential_store
 from hookscope.storage import forwards as forward_store
 from hookscope.storage import schemes as scheme_store
@@ -187,6 +186,8 @@ def cmd_forward_retry(args: argparse.Namespace) -> int:
         raise UsageError("Give forward ids to send again, or --failed (not both).")
     if not args.failed and (args.since or args.until):
         raise UsageError("--since and --until go with --failed.")
+    from hookscope.engine import EngineError  # aiohttp: loaded only by commands that send
+
     with running_engine(args) as engine:
         if args.failed:
             asked = engine.retry_failed_forwards(args.since, args.until)

@@ -50,7 +50,7 @@ def cmd_paths_clear(args: argparse.Namespace) -> int:
 
 
 def cmd_paths_list(args: argparse.Namespace) -> int:
-    with open_store(directory(args)) as db:
+    with open_store(directory(args), reading=True) as db:
         paths = settings_store.provider_paths(db)
     if not paths:
         print("No path assumptions: providers are recognised by headers and body shape.")

@@ -10,7 +10,7 @@ import sys
 import threading
 import time
 from concurrent.futures import Future
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from hookscope.cli.args import Commands, Parser, positive
 from hookscope.cli.common import UserError
@@ -29,7 +29,9 @@ from hookscope.core import jsontext
 from hookscope.core.checks import check_concurrency
 from hookscope.core.model import Plan
 from hookscope.core.sending import MAX_CONCURRENCY, BulkProgress, BulkReplay, BulkResult
-from hookscope.engine import Engine
+
+if TYPE_CHECKING:
+    from hookscope.engine import Engine
 
 CANCELLED = 130  # the shell's status for a command stopped by Ctrl+C
 

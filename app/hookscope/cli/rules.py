@@ -41,7 +41,7 @@ def register(commands: Commands, common: Parser) -> None:
 
 
 def cmd_rules_list(args: argparse.Namespace) -> int:
-    with open_store(directory(args)) as db:
+    with open_store(directory(args), reading=True) as db:
         rules = settings_store.list_rules(db)
     if args.json:
         print(json.dumps([_rule_json(r) for r in rules], indent=2))

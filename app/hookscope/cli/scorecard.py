@@ -16,8 +16,7 @@ from hookscope.cli.args import Commands, Parser, seconds
 from hookscope.cli.common import UsageError, directory
 from hookscope.core.providers import names
 from hookscope.core.scoreboard import Outcome, as_json, markdown, text_table
-from hookscope.engine import Engine, EngineError
-from hookscope.engine.scorecard import DEFAULT_TIMEOUT, ReceiverUnreachable, ScorecardError
+from hookscope.core.scorecard import DEFAULT_TIMEOUT
 from hookscope.storage.db import StoreError
 
 CANNOT_RUN = 2
@@ -63,6 +62,10 @@ def register(commands: Commands, common: Parser) -> None:
 
 
 def cmd_scorecard(args: argparse.Namespace) -> int:
+    # aiohttp: loaded only by the commands that send
+    from hookscope.engine import Engine, EngineError
+    from hookscope.engine.scorecard import ReceiverUnreachable, ScorecardError
+
     try:
         engine = Engine(directory(args), watch=False)
         engine.start(listen=False)

@@ -171,7 +171,7 @@ def _kudoz_credential(args: argparse.Namespace) -> Credential:
 
 
 def cmd_secrets_list(args: argparse.Namespace) -> int:
-    with open_store(directory(args)) as db:
+    with open_store(directory(args), reading=True) as db:
         stored = credential_store.list_credentials(db)
     if args.json:
         print(json.dumps([info.as_json() for info in stored], indent=2))

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from hookscope.cli.args import Parser, seconds, whole
 from hookscope.cli.common import UserError, directory
@@ -19,7 +19,9 @@ from hookscope.core.checks import check_policy
 from hookscope.core.fire import FireError, wire_headers
 from hookscope.core.fresh import describe
 from hookscope.core.model import Plan, SendPolicy
-from hookscope.engine import Engine, EngineError
+
+if TYPE_CHECKING:  # the engine loads aiohttp: only the commands that send need it
+    from hookscope.engine import Engine
 
 SEND_TIMEOUT = 3600.0  # the policy bounds each request; this only stops a wedged engine
 
@@ -108,6 +110,8 @@ def policy_for(engine: Engine, args: argparse.Namespace) -> SendPolicy:
 @contextmanager
 def running_engine(args: argparse.Namespace) -> Iterator[Engine]:
     """An engine without listeners: the one writer logs the attempts."""
+    from hookscope.engine import Engine
+
     engine = Engine(directory(args))
     engine.start(listen=False)
     try:
@@ -120,6 +124,8 @@ def running_engine(args: argparse.Namespace) -> Iterator[Engine]:
 
 def make_plan(engine: Engine, planning: Any) -> Plan:
     """The engine's plan for `planning` (a coroutine of it); UserError when it refuses."""
+    from hookscope.engine import EngineError
+
     try:
         planned: Plan = engine.call(planning).result(60)
     except (FireError, EngineError) as exc:

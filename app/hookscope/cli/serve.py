@@ -10,7 +10,6 @@ from hookscope.cli.args import Commands, Parser, port_number, whole
 from hookscope.cli.common import UsageError, UserError, directory
 from hookscope.cli.listen import ListenerOverrides
 from hookscope.core.checks import check_retention, check_target_url, is_loopback
-from hookscope.engine import Engine
 from hookscope.memory import freeze_startup_objects
 from hookscope.stopsignals import StopSignals
 from hookscope.storage.targets import check_api_key
@@ -86,6 +85,8 @@ def retention_overrides(args: argparse.Namespace) -> dict[str, int]:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
+    from hookscope.engine import Engine  # aiohttp: loaded only by the commands that need it
+
     overrides = ListenerOverrides.from_args(args)
     for url in args.forward_to:
         if problem := check_target_url(url):

@@ -100,7 +100,7 @@ def _describe_target(target: Target) -> str:
 
 
 def cmd_targets_list(args: argparse.Namespace) -> int:
-    with open_store(directory(args)) as db:
+    with open_store(directory(args), reading=True) as db:
         targets = target_store.list_targets(db)
     if args.json:
         print(json.dumps([target.as_json() for target in targets], indent=2))

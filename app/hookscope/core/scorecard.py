@@ -43,6 +43,8 @@ KUDOZ_TOLERANCE = 300  # docs/protocols.md: assumed, ±300 s
 # A label the scheme does not use, for each prefix it does ("" is no prefix).
 _FOREIGN_PREFIX = {"": "sha256=", "sha256=": "sha1=", "v1=": "v0=", "v0=": "v1=", "v1,": "v2,"}
 
+DEFAULT_TIMEOUT = 15.0  # seconds per request: above every sender's ack deadline
+
 
 @dataclass(frozen=True, slots=True)
 class Case:

@@ -14,7 +14,7 @@ from typing import Any
 from hookscope.core.checks import check_target_url
 from hookscope.core.providers import names, provider
 from hookscope.core.scoreboard import Answer, Outcome, Scorecard, judge, skipped
-from hookscope.core.scorecard import Battery, Case, cases
+from hookscope.core.scorecard import DEFAULT_TIMEOUT, Battery, Case, cases
 from hookscope.core.tasks import spawn
 from hookscope.engine.config import Configuration
 from hookscope.engine.runtime import EngineError
@@ -24,7 +24,6 @@ log = logging.getLogger(__name__)
 
 # Called on the engine loop with the outcomes so far and the battery's size.
 ScorecardProgress = Callable[[tuple[Outcome, ...], int], None]
-DEFAULT_TIMEOUT = 15.0  # seconds per request: above every sender's ack deadline
 CANCEL_POLL = 0.1  # how often a request in flight looks at Cancel
 
 

@@ -14,7 +14,8 @@ those read every capture the other terms leave, and alone they read the whole st
 
 A search becomes a `SearchSql`: the index's MATCH for the captures it holds, and conditions
 read on the others; storage.captures joins the index to the captures so SQLite walks the
-matches in id order and a page stops at its last row (never sorting every match first).
+matches in id order and a page stops at its last row (never sorting every match first), and
+counts with the index alone when no other filter reads the capture.
 """
 
 from __future__ import annotations

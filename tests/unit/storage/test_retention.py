@@ -10,7 +10,7 @@ from sqlite_utils import Database
 
 from hookscope.core.model import CaptureQuery, RetentionPolicy, utc_now
 from hookscope.storage import retention
-from hookscope.storage.captures import index_pending, list_summaries, set_starred
+from hookscope.storage.captures import count, index_pending, list_summaries, nth_id, set_starred
 from hookscope.storage.db import open_store
 from hookscope.storage.settings import load_retention, save_retention
 from hookscope.storage.writer import insert_captures
@@ -126,6 +126,12 @@ def test_pruned_captures_leave_the_search_index(tmp_path: Path) -> None:
         "SELECT count(*) FROM captures_fts WHERE captures_fts MATCH 'tag'"
     ).fetchone()
     assert indexed == 10
+    # A count (and a jump) with nothing but a search reads the index alone: a pruned
+    # capture left in it would be counted.
+    assert count(db, CaptureQuery(search="tag")) == 10
+    assert count(db, CaptureQuery(search="tag003")) == 0
+    assert nth_id(db, CaptureQuery(search="tag"), 9) == ids[20]
+    assert nth_id(db, CaptureQuery(search="tag"), 10) is None
 
 
 def test_new_stores_give_space_back(tmp_path: Path) -> None:

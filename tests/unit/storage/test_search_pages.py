@@ -194,3 +194,19 @@ def test_a_page_walks_the_index_in_order_without_sorting(mixed: Database) -> Non
         plans += [row[3] for row in mixed.execute(f"EXPLAIN QUERY PLAN {sql}", params)]
     assert any("VIRTUAL TABLE" in step for step in plans), plans
     assert not any("TEMP B-TREE" in step for step in plans), plans
+
+
+def test_a_count_with_nothing_but_a_search_reads_the_index_alone(mixed: Database) -> None:
+    def plan(query: CaptureQuery, columns: str) -> list[str]:
+        steps: list[str] = []
+        for sql, params in _sources(mixed, query, columns):
+            if "captures_fts" in sql:
+                steps += [row[3] for row in mixed.execute(f"EXPLAIN QUERY PLAN {sql}", params)]
+        return steps
+
+    for columns in ("1", "c.id"):
+        (only,) = plan(CaptureQuery(search="engineer"), columns)
+        assert "VIRTUAL TABLE" in only
+    # A filter on the capture, or a page's columns, needs its row.
+    assert any("SEARCH c" in s for s in plan(CaptureQuery(search="engineer", verdict="n/a"), "1"))
+    assert any("SEARCH c" in s for s in plan(CaptureQuery(search="engineer"), "c.id, c.path"))
