@@ -55,13 +55,15 @@ def test_installed_in_a_clean_venv_it_runs_and_passes_its_self_check(
     env_dir = tmp_path / "venv"
     venv.create(env_dir, with_pip=True)
     bin_dir = env_dir / "bin"
+    clean = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV")}
+    clean["QT_QPA_PLATFORM"] = "offscreen"
+    # Without the caller's PYTHONPATH: a source tree on it would look installed to pip.
     subprocess.run(
         [str(bin_dir / "python"), "-m", "pip", "install", "-q", str(wheel)],
         check=True,
         timeout=900,
+        env=clean,
     )
-    clean = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV")}
-    clean["QT_QPA_PLATFORM"] = "offscreen"
 
     def run(*argv: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run(

@@ -59,9 +59,9 @@ async def test_selecting_a_then_b_quickly_shows_b_and_never_a(
     monkeypatch.setattr(
         page.detail,
         "show_capture",
-        lambda capture, replays=(): (
+        lambda capture, *more: (
             shown.append(capture and capture.id),
-            show_capture(capture, replays),
+            show_capture(capture, *more),
         ),
     )
 
