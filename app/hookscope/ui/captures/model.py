@@ -35,16 +35,27 @@ class ListedCapture(CaptureSummary):
     forwards: tuple[ForwardState, ...] = ()
 
 
+_SUMMARY_FIELDS = tuple(f.name for f in fields(CaptureSummary))
+
+
 def with_forwards(db: Database, summaries: Sequence[CaptureSummary]) -> list[CaptureSummary]:
-    """These summaries with their forwards' states (one read for them all, bodies left out)."""
+    """These summaries with their forwards' states (one read for them all, bodies left out).
+
+    Only a capture that was forwarded becomes a ListedCapture: the others (most, and all of
+    them while no rule forwards) stay as they were read, at no cost per row.
+    """
     found = reads.forwards_of(db, [s.id for s in summaries]) if summaries else {}
-    names = [f.name for f in fields(CaptureSummary)]
-    return [
-        ListedCapture(
-            **{name: getattr(s, name) for name in names}, forwards=tuple(found.get(s.id, ()))
-        )
-        for s in summaries
-    ]
+    if not found:
+        return list(summaries)
+    return [listed(s, states) if (states := found.get(s.id)) else s for s in summaries]
+
+
+def listed(summary: CaptureSummary, states: Sequence[ForwardState]) -> ListedCapture:
+    """The summary with these forwards' states."""
+    if isinstance(summary, ListedCapture):
+        return replace(summary, forwards=tuple(states))
+    values = {name: getattr(summary, name) for name in _SUMMARY_FIELDS}
+    return ListedCapture(**values, forwards=tuple(states))
 
 
 def forward_text(state: ForwardState) -> str:
@@ -186,8 +197,8 @@ class CaptureTableModel(KeysetTableModel[CaptureSummary, CaptureQuery]):
             for capture_id in ids:
                 row = self.row_of(capture_id)
                 record = None if row is None else self.record(row)
-                if row is not None and isinstance(record, ListedCapture):
-                    self.set_record(row, replace(record, forwards=tuple(found.get(capture_id, ()))))
+                if row is not None and record is not None:
+                    self.set_record(row, listed(record, found.get(capture_id, ())))
             if ids:
                 self.forwards_changed.emit(ids)
             if self._landed_upto > self._landed_seen and not self._landed.isActive():
