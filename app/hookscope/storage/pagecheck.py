@@ -11,8 +11,11 @@ honours inside the check's walk of a b-tree).
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import os
 import sqlite3
+import sys
 import threading
 from collections.abc import Callable
 from pathlib import Path
@@ -21,6 +24,11 @@ from hookscope.storage.db import BUSY_TIMEOUT_MS, check_result, failure
 from hookscope.storage.paths import db_path
 
 log = logging.getLogger(__name__)
+
+# The check copies gigabytes out of the page cache: on two cores it took processor time from
+# the window's start (1.50 s against 1.34 s without the check, medians of five on a million
+# captures; 1.39 s at this niceness).
+NICENESS = 19
 
 
 def whole_check(conn: sqlite3.Connection, path: Path) -> str | None:
@@ -63,6 +71,7 @@ class PageCheck:
             self._thread = None
 
     def _run(self) -> None:
+        _yield_processor()
         try:
             problem = self._check()
         finally:
@@ -94,3 +103,10 @@ class PageCheck:
                 self._conn = None
                 if conn is not None:
                     conn.close()
+
+
+def _yield_processor() -> None:
+    """Lower this thread's priority: on Linux a thread has its own niceness."""
+    if sys.platform == "linux":
+        with contextlib.suppress(OSError):
+            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), NICENESS)
