@@ -109,3 +109,4 @@ async def test_damage_found_while_the_window_is_open_is_shown_at_once(
     assert window.damage.box is not None
     assert window.damage.box.text() == window.engine.damage
     await wait_until(lambda: window.listen_state.text() == "○ Stopped")
+    assert window.url.text() == "capture stopped: the store is damaged"

@@ -35,6 +35,10 @@ class DamageAlert(QObject):
         if DAMAGE in kinds:
             self.show()
 
+    def reason(self) -> str:
+        """What the listener bar says while capture is stopped for damage ("" otherwise)."""
+        return "capture stopped: the store is damaged" if self._engine.damage else ""
+
     def show(self) -> None:
         if self.box is not None or not self._engine.damage:
             return

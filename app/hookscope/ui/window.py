@@ -359,7 +359,7 @@ class MainWindow(QMainWindow):
             self.listen_button.setText("Stop")
         else:
             self.listen_state.setText("○ Stopped")
-            self.url.setText(self.listen_error or "not listening")
+            self.url.setText(self.listen_error or self.damage.reason() or "not listening")
             self.listen_button.setText("Start")
         self.copy_url.setEnabled(bool(url))
         self.stats.setText(self.captures.stats_text())
