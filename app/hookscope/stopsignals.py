@@ -27,10 +27,12 @@ class StopSignals:
 
     Attributes:
         received: the signal numbers caught so far.
+        stopped: `stop()` was called (the process has a reason of its own to stop).
     """
 
     def __init__(self) -> None:
         self.received: list[int] = []
+        self.stopped = False
         self._reader: socket.socket | None = None
         self._writer: socket.socket | None = None
 
@@ -49,9 +51,16 @@ class StopSignals:
         # Only this: a list append never blocks and is safe to interrupt.
         self.received.append(signum)
 
+    def stop(self) -> None:
+        """End `wait()` as a signal would, from any thread (never from a signal handler)."""
+        self.stopped = True
+        if self._writer is not None:
+            with contextlib.suppress(OSError):  # a full buffer: the waiter wakes anyway
+                self._writer.send(b"\0")
+
     @property
     def stopping(self) -> bool:
-        return bool(self.received)
+        return bool(self.received) or self.stopped
 
     def wait(self, timeout: float | None = None) -> bool:
         """Block until a stop signal came (True) or `timeout` passed (False)."""

@@ -86,6 +86,7 @@ def retention_overrides(args: argparse.Namespace) -> dict[str, int]:
 
 def cmd_serve(args: argparse.Namespace) -> int:
     from hookscope.engine import Engine  # aiohttp: loaded only by the commands that need it
+    from hookscope.engine.config import DAMAGE
 
     overrides = ListenerOverrides.from_args(args)
     for url in args.forward_to:
@@ -100,12 +101,15 @@ def cmd_serve(args: argparse.Namespace) -> int:
     )
     signals = StopSignals()
     signals.install()
+    # The background check of a large store found it damaged: capture stopped; so does serve.
+    engine.on_config(lambda kinds: signals.stop() if DAMAGE in kinds else None)
     try:
         engine.start()
         freeze_startup_objects()  # started: what lives on is left out of collections
         listener = engine.listener
         assert listener is not None
-        print(f"listening on {engine.url}", flush=True)
+        # The address bound, even if the background check has stopped the listener since.
+        print(f"listening on {listener.url}", flush=True)
         if engine.api_url:
             print(f"kardow api on {engine.api_url}", flush=True)
             if engine.api_key_state(None) == "unconfigured":
@@ -117,7 +121,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
                 )
         for url in args.forward_to:
             print(f"hookscope: forwarding every capture to {url} (this run only)", file=sys.stderr)
-        for warning in engine.warnings:
+        for warning in engine.config.warnings:  # the damage is said once, as serve stops
             print(f"hookscope: warning: {warning}", file=sys.stderr, flush=True)
         if not is_loopback(listener.settings.host):
             print(
@@ -129,6 +133,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
         signals.wait()
     finally:
         engine.stop()
+    if engine.damage:
+        raise UserError(engine.damage)
     return 0
 
 

@@ -9,6 +9,8 @@ emulator's registry, sending, and capture edits.
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import logging
 import sqlite3
 from collections.abc import Coroutine
 from concurrent.futures import Future
@@ -20,7 +22,7 @@ from sqlite_utils import Database
 
 from hookscope.core.model import ListenerSettings, RetentionPolicy
 from hookscope.core.tasks import spawn
-from hookscope.engine.config import LISTENERS, SETTINGS, ConfigListener, Configuration
+from hookscope.engine.config import DAMAGE, LISTENERS, SETTINGS, ConfigListener, Configuration
 from hookscope.engine.edits import CaptureEdits
 from hookscope.engine.forwarding import Forwarding
 from hookscope.engine.imports import CaptureImports
@@ -36,6 +38,8 @@ from hookscope.storage.db import StoreError, failure, open_store
 from hookscope.storage.paths import db_path, key_path
 
 __all__ = ["Engine", "EngineError"]
+
+log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
@@ -61,6 +65,8 @@ class Engine:
         listener: the capture listener (None before `start`).
         api: the Kardow API emulator (None when off).
         api_error: why the emulator could not start, or "".
+        damage: the sentence for the damage the background check of a large store found
+            ("" while none was found); once set, capture stays stopped.
     """
 
     def __init__(
@@ -90,6 +96,7 @@ class Engine:
         self.listener: CaptureServer | None = None
         self.api: KardowApi | None = None
         self.api_error = ""
+        self.damage = ""
         self._watcher: asyncio.Task[None] | None = None
         self._expose_parts()
         self.config.on_change(self._config_changed)
@@ -135,7 +142,8 @@ class Engine:
     def start(self, timeout: float = 15.0, *, listen: bool = True) -> None:
         """Open the store, start the network thread and (unless told not to) the listeners.
 
-        Raises EngineError, with a sentence for the user, when it cannot.
+        Raises EngineError, with a sentence for the user, when it cannot. A large store is
+        checked whole only now, in the background: damage found stops capture (`damage`).
         """
         self._runtime.start(timeout)
         try:
@@ -146,9 +154,12 @@ class Engine:
         except BaseException:
             self.stop()
             raise
+        self._runtime.writer.check_pages(self._damage_found)
 
     def stop(self, timeout: float = 30.0) -> None:
         """Stop accepting, commit and answer what is in flight, then close everything."""
+        if self._runtime.running:
+            self._runtime.writer.stop_page_check()  # it would report to a loop that is gone
         self._runtime.stop(self._shutdown() if self._runtime.running else None, timeout)
 
     def call(self, coro: Coroutine[Any, Any, T]) -> Future[T]:
@@ -178,7 +189,7 @@ class Engine:
 
     @property
     def warnings(self) -> list[str]:
-        return self.config.warnings
+        return [*self.config.warnings, *([self.damage] if self.damage else [])]
 
     # -- on the engine loop -----------------------------------------------------------------
 
@@ -210,6 +221,23 @@ class Engine:
             self._runtime.reader.close()
             self._runtime.reader = None
 
+    def _damage_found(self, problem: str) -> None:
+        """The background check's report (on its thread)."""
+        with contextlib.suppress(EngineError, RuntimeError):  # the engine stopped meanwhile
+            self.call(self._stop_capturing(problem))
+
+    def _damage_now(self) -> str:
+        """`damage` as it is now (another task may have set it during an await)."""
+        return self.damage
+
+    async def _stop_capturing(self, problem: str) -> None:
+        """The store is damaged: stop the listener, so senders are refused rather than
+        answered 2xx for a capture written into a damaged file, and say so."""
+        self.damage = problem
+        log.error("capture stopped: %s", problem)
+        await self.stop_listener()
+        self.config.announce(frozenset({DAMAGE}))
+
     def listener_settings(self, db: Database | None = None) -> ListenerSettings:
         """The saved listener settings with this run's overrides (command-line flags) applied.
 
@@ -235,9 +263,12 @@ class Engine:
     async def start_listener(self, settings: ListenerSettings | None = None) -> str:
         """(Re)start the capture listener, with saved settings unless given; returns its URL.
 
-        Raises EngineError (a sentence for the user) when the address cannot be bound.
+        Raises EngineError (a sentence for the user) when the address cannot be bound, or
+        when the store was found damaged.
         """
         await self.stop_listener()
+        if self.damage:
+            raise EngineError(self.damage)
         if settings is None:
             settings = self.listener_settings()
         listener = CaptureServer(
@@ -251,6 +282,9 @@ class Engine:
             await listener.start()
         except ListenError as exc:
             raise EngineError(str(exc)) from exc
+        if damage := self._damage_now():  # found while it was starting
+            await listener.stop()
+            raise EngineError(damage)
         self.listener = listener
         self.config.announce(frozenset({LISTENERS}))
         return listener.url

@@ -60,6 +60,7 @@ API_KEYS = "api_keys"
 SETTINGS = "settings"  # listener settings, the send policy, provider paths, retention
 LISTENERS = "listeners"  # the capture listener or the emulator started or stopped
 FORWARDS = "forwards"  # the forward rules
+DAMAGE = "damage"  # the background check found the store damaged: capture stopped
 ConfigListener = Callable[[frozenset[str]], None]
 
 

@@ -60,6 +60,7 @@ class Checkpointer:
         self._committed = threading.Event()
         self._stopping = threading.Event()
         self._thread: threading.Thread | None = None
+        self._restarts_held = False
 
     def start(self) -> None:
         self._thread = threading.Thread(target=self._run, name="hookscope-checkpoint", daemon=True)
@@ -68,6 +69,11 @@ class Checkpointer:
     def committed(self) -> None:
         """Called by the writer after a commit: a checkpoint is due soon."""
         self._committed.set()
+
+    def hold_restarts(self, hold: bool) -> None:
+        """No RESTART checkpoint while `hold`: a long read is running (the store's background
+        check), and a RESTART would keep the writer waiting for it up to the busy timeout."""
+        self._restarts_held = hold
 
     def stop(self, timeout: float = 10.0) -> None:
         if self._thread is None:
@@ -90,7 +96,7 @@ class Checkpointer:
                 if self._stopping.is_set():
                     return
                 checkpoint(conn)
-                if wal_too_large(self._directory, RESTART_AT):
+                if not self._restarts_held and wal_too_large(self._directory, RESTART_AT):
                     checkpoint(conn, "RESTART")
                 self._stopping.wait(INTERVAL)  # commits meanwhile: the next checkpoint
         finally:

@@ -33,8 +33,9 @@ from hookscope.core.rules import Answers
 from hookscope.storage.captures import headers_json, index_pending
 from hookscope.storage.checkpoint import Checkpointer, checkpoint, defer_checkpoints, wal_too_large
 from hookscope.storage.credentials import forget_nonces
-from hookscope.storage.db import disk_full, open_store, text_param
+from hookscope.storage.db import disk_full, open_deferring_check, text_param
 from hookscope.storage.forwards import insert_forwards
+from hookscope.storage.pagecheck import PageCheck
 from hookscope.storage.retention import Pruner
 
 log = logging.getLogger(__name__)
@@ -139,6 +140,8 @@ class CaptureWriter:
         self._last_group = 0.0  # time.monotonic() of the last group committed
         self._answers = Answers()  # only the writer thread uses it
         self._answer_json: dict[Headers, str] = {}  # the answers' headers as stored, by value
+        self._check_later = False  # a large store: its whole check is left to `check_pages`
+        self._page_check: PageCheck | None = None
 
     def start(self) -> None:
         self._thread = threading.Thread(target=self._run, name="hookscope-writer", daemon=True)
@@ -171,8 +174,30 @@ class CaptureWriter:
         """Keep captures by this policy from now on (pruned between groups, in small steps)."""
         self.call(lambda _db: self._pruner.set_policy(policy))
 
+    def check_pages(self, on_damage: Callable[[str], None]) -> PageCheck | None:
+        """Start the whole check the open left to later, on its own thread; None when the
+        store was checked whole as it opened (see db.open_deferring_check).
+
+        `on_damage(sentence)` is called on that thread if the store is damaged. While the
+        check reads (its snapshot holds the WAL), no checkpoint waits for it.
+        """
+        if not self._check_later or self._page_check is not None:
+            return None
+        self._checkpointer.hold_restarts(True)
+        self._page_check = PageCheck(
+            self._directory, on_damage, on_end=lambda: self._checkpointer.hold_restarts(False)
+        )
+        self._page_check.start()
+        return self._page_check
+
+    def stop_page_check(self) -> None:
+        """Interrupt the background check if it still runs."""
+        if self._page_check is not None:
+            self._page_check.stop()
+
     def close(self, timeout: float = 30.0) -> None:
         """Commit everything queued, then stop the thread."""
+        self.stop_page_check()
         if self._thread is None:
             return
         self._queue.put(_STOP)
@@ -181,7 +206,7 @@ class CaptureWriter:
 
     def _run(self) -> None:
         try:
-            db = open_store(self._directory)
+            db, self._check_later = open_deferring_check(self._directory)
         except BaseException as exc:
             self._error = exc
             self._ready.set()

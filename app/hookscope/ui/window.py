@@ -38,6 +38,7 @@ from hookscope.ui.compose.bulkreplay import BulkReplayDialog
 from hookscope.ui.compose.composer import ComposerPanel
 from hookscope.ui.compose.replay import ReplayDialog
 from hookscope.ui.compose.text import summary
+from hookscope.ui.damage import DamageAlert
 from hookscope.ui.deliveries.panel import DeliveriesPanel
 from hookscope.ui.forwarding import ForwardingActions
 from hookscope.ui.icons import app_icon
@@ -73,6 +74,7 @@ class MainWindow(QMainWindow):
         scorecard: Send > Receiver scorecard… and its dialog.
         forwarding: Forward to…, sending failed forwards again, and their dialogs.
         tray: the tray icon, set by the app where there is a tray.
+        damage: the message shown when the store's background check finds it damaged.
     """
 
     closed = Signal()
@@ -102,6 +104,7 @@ class MainWindow(QMainWindow):
 
         self.bridge = EngineBridge(engine, self)
         self.bridge.config_changed.connect(self._config_changed)
+        self.damage = DamageAlert(self, engine, self.bridge)
         self._build()
         self._build_actions()
         attach_context_menu(self.captures.table, self._capture_menu)
@@ -356,7 +359,7 @@ class MainWindow(QMainWindow):
             self.listen_button.setText("Stop")
         else:
             self.listen_state.setText("○ Stopped")
-            self.url.setText(self.listen_error or "not listening")
+            self.url.setText(self.listen_error or self.damage.reason() or "not listening")
             self.listen_button.setText("Start")
         self.copy_url.setEnabled(bool(url))
         self.stats.setText(self.captures.stats_text())
