@@ -21,6 +21,7 @@ from hookscope.engine import Engine
 from hookscope.storage import credentials as credential_store
 from hookscope.storage.db import open_store
 from hookscope.storage.keyfile import load_vault
+from hookscope.ui.settings.dialog import SettingsDialog
 from hookscope.ui.window import MainWindow
 
 SECRET = "whsec-test-0123456789"
@@ -80,6 +81,15 @@ def gui_db(data_dir: Path) -> Iterator[Database]:
         yield db
     finally:
         db.close()
+
+
+@pytest.fixture
+def settings_dialog(engine: Engine, gui_db: Database, qtbot: QtBot) -> SettingsDialog:
+    """The Settings dialog on the test engine, shown (each test file picks its tab)."""
+    shown = SettingsDialog(engine, gui_db)
+    qtbot.addWidget(shown)
+    shown.show()
+    return shown
 
 
 @pytest_asyncio.fixture

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import base64
-from collections.abc import Iterator
 
 import pytest
 from PySide6.QtCore import Qt
@@ -17,7 +16,6 @@ from hookscope.engine import Engine
 from hookscope.storage import credentials as credential_store
 from hookscope.storage import schemes as scheme_store
 from hookscope.storage import settings as settings_store
-from hookscope.storage.db import open_store
 from hookscope.ui.settings.dialog import SettingsDialog
 from hookscope.ui.settings.schemes import SchemeEditor
 from hookscope.ui.settings.secrets import SecretEditor
@@ -28,21 +26,9 @@ PUBLIC_KEY = "whpk_" + base64.b64encode(bytes(range(32))).decode()
 
 
 @pytest.fixture
-def gui_db(engine: Engine) -> Iterator[Database]:
-    db = open_store(engine.directory)
-    try:
-        yield db
-    finally:
-        db.close()
-
-
-@pytest.fixture
-def dialog(engine: Engine, gui_db: Database, qtbot: QtBot) -> SettingsDialog:
-    shown = SettingsDialog(engine, gui_db)
-    qtbot.addWidget(shown)
-    shown.show()
-    shown.tabs.setCurrentWidget(shown.schemes)
-    return shown
+def dialog(settings_dialog: SettingsDialog) -> SettingsDialog:
+    settings_dialog.tabs.setCurrentWidget(settings_dialog.schemes)
+    return settings_dialog
 
 
 def fill(editor: SchemeEditor, **texts: str) -> None:

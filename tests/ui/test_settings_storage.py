@@ -2,16 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
-from pytestqt.qtbot import QtBot
-from sqlite_utils import Database
 
 from hookscope.core.model import RetentionPolicy
 from hookscope.engine import Engine
 from hookscope.storage import reads
-from hookscope.storage.db import open_store
 from hookscope.ui.settings.dialog import SettingsDialog
 from hookscope.ui.settings.storage import describe, size_text
 from tests.integration.conftest import http, listener_port
@@ -19,21 +14,9 @@ from tests.ui.conftest import wait_until
 
 
 @pytest.fixture
-def gui_db(engine: Engine) -> Iterator[Database]:
-    db = open_store(engine.directory)
-    try:
-        yield db
-    finally:
-        db.close()
-
-
-@pytest.fixture
-def dialog(engine: Engine, gui_db: Database, qtbot: QtBot) -> SettingsDialog:
-    shown = SettingsDialog(engine, gui_db)
-    qtbot.addWidget(shown)
-    shown.show()
-    shown.tabs.setCurrentWidget(shown.storage)
-    return shown
+def dialog(settings_dialog: SettingsDialog) -> SettingsDialog:
+    settings_dialog.tabs.setCurrentWidget(settings_dialog.storage)
+    return settings_dialog
 
 
 def _store(engine: Engine, count: int) -> None:

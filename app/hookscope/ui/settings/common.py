@@ -10,10 +10,14 @@ from PySide6.QtWidgets import (
     QAbstractButton,
     QAbstractItemView,
     QDoubleSpinBox,
+    QHBoxLayout,
     QHeaderView,
+    QLabel,
+    QLayout,
     QLineEdit,
     QSpinBox,
     QTableView,
+    QVBoxLayout,
     QWidget,
 )
 from sqlite_utils import Database
@@ -153,3 +157,16 @@ def select(view: QTableView, model: RecordTableModel[T], which: Callable[[T], bo
             )
             view.setCurrentIndex(model.index(row, 0))
             return
+
+
+def beside_problems(form: QLayout, error_label: QLabel) -> QHBoxLayout:
+    """An editor's form with its problems in a column to its right: the sentence wraps there
+    instead of widening the dialog as it changes."""
+    beside = QHBoxLayout()
+    beside.addLayout(form, 1)
+    problems = QVBoxLayout()
+    problems.addWidget(error_label)
+    problems.addStretch(1)
+    error_label.setFixedWidth(error_label.fontMetrics().averageCharWidth() * 32)
+    beside.addLayout(problems)
+    return beside

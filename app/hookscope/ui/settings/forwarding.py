@@ -14,7 +14,6 @@ from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
     QFormLayout,
-    QHBoxLayout,
     QLineEdit,
     QPushButton,
     QSpinBox,
@@ -30,6 +29,7 @@ from hookscope.storage import reads
 from hookscope.ui.background import Background
 from hookscope.ui.client import EngineClient
 from hookscope.ui.settings.checks import scheme_title
+from hookscope.ui.settings.common import beside_problems
 from hookscope.ui.settings.drafts import DraftModel, ListTab
 from hookscope.ui.settings.writes import SettingsWrites
 from hookscope.ui.style import say
@@ -197,15 +197,8 @@ class ForwardRuleEditor(QDialog):
         self.ok_button = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
         self.buttons.accepted.connect(lambda: self._work.run(self.submit()))
         self.buttons.rejected.connect(self.reject)
-        beside = QHBoxLayout()
-        beside.addLayout(form, 1)
-        problems = QVBoxLayout()
-        problems.addWidget(self.error_label)
-        problems.addStretch(1)
-        self.error_label.setFixedWidth(self.fontMetrics().averageCharWidth() * 32)
-        beside.addLayout(problems)
         layout = QVBoxLayout(self)
-        layout.addLayout(beside)
+        layout.addLayout(beside_problems(form, self.error_label))
         layout.addWidget(self.buttons)
 
     def read_form(self) -> ForwardRule:

@@ -29,6 +29,7 @@ from hookscope.engine import Engine
 from hookscope.storage import reads
 from hookscope.storage.reads import SchemeError
 from hookscope.ui.settings.checks import read_scheme, scheme_title, show_template
+from hookscope.ui.settings.common import beside_problems
 from hookscope.ui.settings.drafts import DraftModel, ListTab
 from hookscope.ui.settings.writes import WRITE_ERRORS, SettingsWrites
 from hookscope.ui.style import monospace, show_text
@@ -159,15 +160,8 @@ class SchemeEditor(QDialog):
         self.ok_button = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
         self.buttons.accepted.connect(self.submit)
         self.buttons.rejected.connect(self.reject)
-        beside = QHBoxLayout()
-        beside.addLayout(form, 1)
-        problems = QVBoxLayout()
-        problems.addWidget(self.error_label)
-        problems.addStretch(1)
-        self.error_label.setFixedWidth(self.fontMetrics().averageCharWidth() * 32)
-        beside.addLayout(problems)
         layout = QVBoxLayout(self)
-        layout.addLayout(beside)
+        layout.addLayout(beside_problems(form, self.error_label))
         layout.addWidget(self.preview_label)
         layout.addWidget(self.buttons)
 
