@@ -202,6 +202,9 @@ def count(db: Database, query: CaptureQuery, cap: int | None = None) -> int:
     With a `cap`, counting stops there: `cap` means "at least that many", which a list shows
     as "10,000+" without walking a million matches.
     """
+    stored = _all_below(db, query)
+    if stored is not None:
+        return stored if cap is None else min(stored, cap)
     total = 0
     sources = _sources(db, query, "1", after=query.after_id, before=query.before_id)
     for sql, params in sources:
@@ -215,6 +218,30 @@ def count(db: Database, query: CaptureQuery, cap: int | None = None) -> int:
         if cap is not None and total >= cap:
             return cap
     return total
+
+
+# Past this many captures newer than a cursor, counting them costs about what counting the
+# older ones does: the total kept by the store is not worth subtracting from then.
+NEWER_COUNTED = 50_000
+
+
+def _all_below(db: Database, query: CaptureQuery) -> int | None:
+    """How many captures there are (below the query's before_id), from the total the store
+    keeps (migration m012), when the query filters nothing else; None: count them."""
+    if query.search or query.after_id is not None or _filters(query)[0]:
+        return None
+    (total,) = db.execute("SELECT n FROM capture_total").fetchone()
+    if query.before_id is None:
+        return int(total)
+    (newest,) = db.execute("SELECT max(id) FROM captures").fetchone()
+    if newest is None or newest < query.before_id:
+        return int(total)
+    if newest - query.before_id >= NEWER_COUNTED:
+        return None
+    (newer,) = db.execute(
+        "SELECT count(*) FROM captures WHERE id >= ?", [query.before_id]
+    ).fetchone()
+    return int(total) - int(newer)
 
 
 def rank(db: Database, query: CaptureQuery, capture_id: int) -> int | None:
