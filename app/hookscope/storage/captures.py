@@ -225,10 +225,16 @@ def count(db: Database, query: CaptureQuery, cap: int | None = None) -> int:
 NEWER_COUNTED = 50_000
 
 
+def counted_at_once(query: CaptureQuery) -> bool:
+    """Whether `count` answers this query from the total the store keeps (no filter, no
+    search): then an exact count costs nothing, whatever the size of the store."""
+    return not (query.search or query.after_id is not None or _filters(query)[0])
+
+
 def _all_below(db: Database, query: CaptureQuery) -> int | None:
     """How many captures there are (below the query's before_id), from the total the store
     keeps (migration m012), when the query filters nothing else; None: count them."""
-    if query.search or query.after_id is not None or _filters(query)[0]:
+    if not counted_at_once(query):
         return None
     (total,) = db.execute("SELECT n FROM capture_total").fetchone()
     if query.before_id is None:

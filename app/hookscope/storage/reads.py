@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from hookscope.storage.captures import count as count_captures
 from hookscope.storage.captures import (
+    counted_at_once,
     get_capture,
     iter_matching,
     list_summaries,
@@ -49,6 +50,7 @@ __all__ = [
     "TargetError",
     "count_attempts",
     "count_captures",
+    "counted_at_once",
     "digest",
     "forwards_of",
     "get_attempt",
