@@ -17,6 +17,7 @@ import os
 import sqlite3
 import sys
 import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -61,14 +62,20 @@ class PageCheck:
         self._thread.start()
 
     def stop(self, timeout: float = 10.0) -> None:
-        """Interrupt the check (it ends within milliseconds) and wait for the thread."""
+        """Interrupt the check (it ends within milliseconds) and wait for the thread.
+
+        Interrupted again until it ends: an interrupt reaches only the statement running at
+        that moment, and the check may be just about to start its own.
+        """
         with self._lock:
             self._stopping = True
-            if self._conn is not None:
-                self._conn.interrupt()
-        if self._thread is not None:
-            self._thread.join(timeout)
-            self._thread = None
+        thread, deadline = self._thread, time.monotonic() + timeout
+        while thread is not None and thread.is_alive() and time.monotonic() < deadline:
+            with self._lock:
+                if self._conn is not None:
+                    self._conn.interrupt()
+            thread.join(0.05)
+        self._thread = None
 
     def _run(self) -> None:
         _yield_processor()
