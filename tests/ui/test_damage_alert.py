@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 import pytest_asyncio
+import shiboken6
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QMessageBox
 from pytestqt.qtbot import QtBot
@@ -51,8 +52,9 @@ async def damaged_window(
     try:
         yield shown
     finally:
-        if shown.damage.box is not None:
-            shown.damage.box.done(0)
+        box = shown.damage.box
+        if box is not None and shiboken6.isValid(box):  # (Qt may have deleted it already)
+            box.done(0)
         await shown.settle()
         shown.bridge.detach()
         app.setQuitOnLastWindowClosed(quits)
