@@ -73,6 +73,12 @@ def test_a_cell_answers_all_its_roles_at_once_as_it_does_one_by_one(
         nothing = QModelRoleData(int(Qt.ItemDataRole.DisplayRole))
         model.multiData(QModelIndex(), nothing)
         assert nothing.data() is None
+        # A delegate reuses its role data from cell to cell: a role this cell has no value
+        # for must not keep the previous cell's (a red forward state painted a whole list red).
+        reused = QModelRoleData(int(Qt.ItemDataRole.ForegroundRole))
+        reused.setData(QColor("red"))
+        model.multiData(model.index(0, model.TIME), reused)
+        assert reused.data() is None
         model.stop()
     finally:
         db.close()

@@ -124,11 +124,9 @@ class RecordTableModel(QAbstractTableModel, Generic[T]):
         column = index.column()
         answer = self._data  # looked up once: an attribute of a Qt object is slow to find
         for role_data in wanted:
-            # Each role comes in without data (an invalid QVariant, Qt's None): most roles of
-            # most cells have none, and each setData is one more call into Qt.
-            value = answer(item, column, role_data.role())
-            if value is not None:
-                role_data.setData(value)
+            # Every role is set, None included: a view's delegate reuses the same role data
+            # from cell to cell, so a role left alone would keep the previous cell's value.
+            role_data.setData(answer(item, column, role_data.role()))
 
     def _cell_record(self, index: Index) -> T | None:
         """The record a cell shows, when data() answers for it with `_data` alone (the record
