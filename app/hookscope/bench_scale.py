@@ -374,7 +374,15 @@ def _window(directory: Path, oldest: int) -> tuple[WindowTiming | None, str]:
     command = [sys.executable, "-m", "hookscope.ui.bench_scale_gui", str(directory)]
     try:
         finished = subprocess.run(
-            [*command, str(oldest), repr(time.time()), "--searches"],
+            [
+                *command,
+                str(oldest),
+                repr(time.time()),
+                "--searches",
+                RARE_WORD,
+                COMMON_WORD,
+                PREFIX,
+            ],
             env=env,
             capture_output=True,
             text=True,

@@ -19,12 +19,12 @@ import os
 import sys
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 from PySide6.QtCore import QEvent, QModelIndex, QObject, QTimer, SignalInstance
 from PySide6.QtWidgets import QApplication, QWidget
 
-from hookscope.bench_scale_data import COMMON_WORD, PREFIX, RARE_WORD
 from hookscope.engine import Engine
 from hookscope.memory import freeze_startup_objects
 from hookscope.storage import reads
@@ -37,13 +37,24 @@ FIRST_PAGE_S = 60.0
 SCROLL_S = 600.0
 SEARCH_S = 60.0  # for a search's rows, and again for its count
 TICK_MS = 5  # the ticker that finds the loop's stalls
-# (name, search, verdict): what the bench's storage part searches, typed in the window.
-SEARCHES = (
-    ("rare", RARE_WORD, None),
-    ("common", COMMON_WORD, None),
-    ("prefix", PREFIX, None),
-    ("combined", COMMON_WORD, "verified"),
-)
+
+
+@dataclass(frozen=True, slots=True)
+class Words:
+    """What the bench's storage part searched (its vocabulary), typed again in the window."""
+
+    rare: str
+    common: str
+    prefix: str
+
+    def searches(self) -> tuple[tuple[str, str, str | None], ...]:
+        """(name, search, verdict) of each timed search."""
+        return (
+            ("rare", self.rare, None),
+            ("common", self.common, None),
+            ("prefix", self.prefix, None),
+            ("combined", self.common, "verified"),
+        )
 
 
 def memory_mb(field: str) -> float:
@@ -216,36 +227,36 @@ async def search(
     return await _timed(window, asked, lambda: window.captures.filters.search.setText(text))
 
 
-async def search_over_another(window: MainWindow, asked: _Asked) -> dict[str, object]:
+async def search_over_another(window: MainWindow, asked: _Asked, words: Words) -> dict[str, object]:
     """Enter the common word, then at once the rare one while the first is being read: the
     rare one's rows, timed from its Enter, must not wait for the first."""
     await _filter(window, "", None)
     filters = window.captures.filters
-    filters.search.setText(COMMON_WORD)
+    filters.search.setText(words.common)
     filters.search.returnPressed.emit()
 
     def enter_another() -> None:
-        filters.search.setText(RARE_WORD)
+        filters.search.setText(words.rare)
         filters.search.returnPressed.emit()
 
     return await _timed(window, asked, enter_another)
 
 
-async def searches(window: MainWindow) -> list[dict[str, object]]:
+async def searches(window: MainWindow, words: Words) -> list[dict[str, object]]:
     """Every search, then the filters cleared again."""
     asked = _Asked(window)
     timed: list[dict[str, object]] = []
-    for name, text, verdict in SEARCHES:
+    for name, text, verdict in words.searches():
         figures = await search(window, asked, text, verdict)
         timed.append({"name": name, "search": text, "verdict": verdict, **figures})
-    figures = await search_over_another(window, asked)
-    timed.append({"name": "over another", "search": RARE_WORD, "verdict": None, **figures})
+    figures = await search_over_another(window, asked, words)
+    timed.append({"name": "over another", "search": words.rare, "verdict": None, **figures})
     await _filter(window, "", None)
     return timed
 
 
 async def measure(
-    directory: Path, oldest: int, started: float, search_too: bool = True
+    directory: Path, oldest: int, started: float, words: Words | None = None
 ) -> dict[str, object]:
     QApplication.instance().setQuitOnLastWindowClosed(False)  # type: ignore[union-attr]
     # As the app starts (ui/app.py): the engine without its listeners, then the window.
@@ -263,7 +274,7 @@ async def measure(
         rss = memory_mb("VmRSS")
         freeze_startup_objects()  # as the app does once its window is up
         await asyncio.sleep(SETTLE_S)
-        searched = await searches(window) if search_too else []
+        searched = await searches(window, words) if words is not None else []
         scrolled, reached = await scroll_to_end(window, oldest, SCROLL_S)
         await asyncio.sleep(SETTLE_S)  # what the last rows cost is counted in the peak
         figures: dict[str, object] = {
@@ -275,7 +286,7 @@ async def measure(
             "rows_in_model": window.captures.model.rowCount(),
             "peak_rss_mb": memory_mb("VmHWM"),
         }
-        if search_too:
+        if words is not None:
             figures["searches"] = searched
         window.close_without_asking()
         await window.settle()
@@ -287,7 +298,8 @@ async def measure(
 
 def main(argv: list[str]) -> int:
     directory, oldest, started = Path(argv[0]), int(argv[1]), float(argv[2])
-    search_too = argv[3:] == ["--searches"]  # an older bench reads no searches
+    # `--searches RARE COMMON PREFIX`: the words the bench searched (none: no searches).
+    words = Words(*argv[4:7]) if argv[3:4] == ["--searches"] else None
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     import qasync
 
@@ -299,7 +311,7 @@ def main(argv: list[str]) -> int:
     collector.start()
     try:
         with asyncio.Runner(loop_factory=lambda: qasync.QEventLoop(app)) as runner:
-            figures = runner.run(measure(directory, oldest, started, search_too))
+            figures = runner.run(measure(directory, oldest, started, words))
     finally:
         collector.stop()
     print(json.dumps(figures), flush=True)
