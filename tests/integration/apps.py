@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 from aiohttp import web
 
-from tests.integration.receiver import Received
+from tests.integration.receiver import Received, serving
 
 
 def kardow_signature(secret: str, body: bytes) -> str:
@@ -81,31 +81,9 @@ def free_port() -> int:
 @contextmanager
 def running_app(secret: str, port: int = 0) -> Iterator[App]:
     app = App(secret, port)
-    loop = asyncio.new_event_loop()
-    ready = threading.Event()
-
-    async def start() -> web.ServerRunner:
-        runner = web.ServerRunner(web.Server(app.handle), shutdown_timeout=0.1)
-        await runner.setup()
-        site = web.TCPSite(runner, "127.0.0.1", port, reuse_address=True)
-        await site.start()
-        app.port = runner.addresses[0][1]
-        return runner
-
-    def run() -> None:
-        asyncio.set_event_loop(loop)
-        runner = loop.run_until_complete(start())
-        ready.set()
-        loop.run_forever()
-        loop.run_until_complete(runner.cleanup())
-        loop.close()
-
-    thread = threading.Thread(target=run, name="test-app", daemon=True)
-    thread.start()
-    assert ready.wait(10)
-    try:
-        yield app
-    finally:
-        app.release.set()
-        loop.call_soon_threadsafe(loop.stop)
-        thread.join(10)
+    with serving(app.handle, port=port, name="test-app") as bound:
+        app.port = bound
+        try:
+            yield app
+        finally:
+            app.release.set()

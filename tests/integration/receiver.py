@@ -100,17 +100,25 @@ class Receiver:
 
 
 @contextmanager
-def running_receiver(tls: ssl.SSLContext | None = None) -> Iterator[Receiver]:
-    receiver = Receiver(scheme="https" if tls else "http")
+def serving(
+    handle: Callable[[web.BaseRequest], Awaitable[web.StreamResponse]],
+    *,
+    port: int = 0,
+    tls: ssl.SSLContext | None = None,
+    name: str = "test-server",
+) -> Iterator[int]:
+    """`handle` answering on 127.0.0.1 (`port`, 0: a free one) from a loop on its own thread;
+    yields the bound port."""
     loop = asyncio.new_event_loop()
     ready = threading.Event()
+    bound: list[int] = []
 
     async def start() -> web.ServerRunner:
-        runner = web.ServerRunner(web.Server(receiver.handle), shutdown_timeout=0.1)
+        runner = web.ServerRunner(web.Server(handle), shutdown_timeout=0.1)
         await runner.setup()
-        site = web.TCPSite(runner, "127.0.0.1", 0, ssl_context=tls)
+        site = web.TCPSite(runner, "127.0.0.1", port, ssl_context=tls, reuse_address=True)
         await site.start()
-        receiver.port = runner.addresses[0][1]
+        bound.append(runner.addresses[0][1])
         return runner
 
     def run() -> None:
@@ -121,14 +129,22 @@ def running_receiver(tls: ssl.SSLContext | None = None) -> Iterator[Receiver]:
         loop.run_until_complete(runner.cleanup())
         loop.close()
 
-    thread = threading.Thread(target=run, name="test-receiver", daemon=True)
+    thread = threading.Thread(target=run, name=name, daemon=True)
     thread.start()
-    ready.wait(10)
+    assert ready.wait(10)
     try:
-        yield receiver
+        yield bound[0]
     finally:
         loop.call_soon_threadsafe(loop.stop)
         thread.join(10)
+
+
+@contextmanager
+def running_receiver(tls: ssl.SSLContext | None = None) -> Iterator[Receiver]:
+    receiver = Receiver(scheme="https" if tls else "http")
+    with serving(receiver.handle, tls=tls, name="test-receiver") as port:
+        receiver.port = port
+        yield receiver
 
 
 def self_signed_context() -> ssl.SSLContext:
