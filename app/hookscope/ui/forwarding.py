@@ -35,6 +35,7 @@ from hookscope.ui.captures.model import ListedCapture
 from hookscope.ui.captures.page import CapturesPage
 from hookscope.ui.client import EngineClient
 from hookscope.ui.style import say
+from hookscope.ui.widgets.fields import no_default_buttons
 from hookscope.ui.widgets.labels import plain_label
 
 RECENT = "ui.forward_to.recent"  # the URLs Forward to… offers, newest first
@@ -119,9 +120,7 @@ class ForwardToDialog(QDialog):
         layout.addLayout(form)
         layout.addWidget(self.status_label)
         layout.addWidget(self.buttons)
-        for button in self.findChildren(QPushButton):
-            button.setAutoDefault(False)
-            button.setDefault(False)
+        no_default_buttons(self)
 
     def refresh(self, current: str) -> None:
         """Offer the URLs used before; show the one forwarded to now, if any."""
@@ -255,9 +254,7 @@ class RetryFailedDialog(QDialog):
         layout.addLayout(row)
         layout.addWidget(self.status_label)
         layout.addWidget(buttons)
-        for button in self.findChildren(QPushButton):
-            button.setAutoDefault(False)
-            button.setDefault(False)
+        no_default_buttons(self)
         self._set_running(False)
         self._period_changed()
 

@@ -41,6 +41,7 @@ from hookscope.ui.client import EngineClient
 from hookscope.ui.compose.flow import FIRE_KEYS
 from hookscope.ui.compose.replay import last_url, remember_url
 from hookscope.ui.style import retint, say, tone_colour
+from hookscope.ui.widgets.fields import no_default_buttons
 from hookscope.ui.widgets.labels import heading, plain_label
 from hookscope.ui.widgets.records import RecordTableModel, plain_tooltip
 
@@ -173,10 +174,7 @@ class BulkReplayDialog(QDialog):
         layout.addWidget(self.results, 1)
         layout.addWidget(self.empty)
         layout.addWidget(self.buttons)
-        # Enter in the URL field must neither close the dialog nor start by surprise.
-        for button in self.findChildren(QPushButton):
-            button.setAutoDefault(False)
-            button.setDefault(False)
+        no_default_buttons(self)
 
     def _build_results(self) -> None:
         self.model = OutcomesModel(self)

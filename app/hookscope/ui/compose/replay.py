@@ -36,6 +36,7 @@ from hookscope.ui.compose.preview import RequestPreview
 from hookscope.ui.compose.text import can_edit_body, editable_text
 from hookscope.ui.formats import human_size
 from hookscope.ui.style import monospace, retint, say
+from hookscope.ui.widgets.fields import no_default_buttons
 from hookscope.ui.widgets.labels import heading, plain_label
 
 log = logging.getLogger(__name__)
@@ -211,10 +212,7 @@ class ReplayDialog(QDialog):
         layout.addLayout(form)
         layout.addWidget(self.splitter, 1)
         layout.addLayout(bottom)
-        # Enter in the URL field must neither close the dialog nor send by surprise.
-        for button in self.findChildren(QPushButton):
-            button.setAutoDefault(False)
-            button.setDefault(False)
+        no_default_buttons(self)
 
         self.url_edit.textChanged.connect(lambda _: self._changed())
         self._body_group.buttonToggled.connect(lambda _button, _on: self._mode_changed())

@@ -9,7 +9,6 @@ from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
     QMessageBox,
-    QPushButton,
     QTabWidget,
     QVBoxLayout,
     QWidget,
@@ -32,6 +31,7 @@ from hookscope.ui.settings.sending import SendingTab
 from hookscope.ui.settings.storage import StorageTab
 from hookscope.ui.settings.writes import SettingsWrites
 from hookscope.ui.style import retint, say
+from hookscope.ui.widgets.fields import no_default_buttons
 from hookscope.ui.widgets.labels import plain_label
 
 Button = QDialogButtonBox.StandardButton
@@ -116,10 +116,7 @@ class SettingsDialog(QDialog):
         layout.addWidget(self.tabs, 1)
         layout.addWidget(self.status)
         layout.addWidget(self.buttons)
-        # Enter in a field must not press a button of the dialog.
-        for button in self.findChildren(QPushButton):
-            button.setAutoDefault(False)
-            button.setDefault(False)
+        no_default_buttons(self)
         self.reload()
 
     def all_tabs(self) -> tuple[SettingsTab, ...]:

@@ -1,8 +1,9 @@
-"""Line edits with a job: a read-only value that scrolls, a secret typed hidden."""
+"""Line edits with a job: a read-only value that scrolls, a secret typed hidden; and dialogs
+whose fields Enter does not close."""
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QHBoxLayout, QLineEdit, QToolButton, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QLineEdit, QPushButton, QToolButton, QWidget
 
 from hookscope.ui.widgets.records import plain_tooltip
 
@@ -54,3 +55,11 @@ class SecretField(QWidget):
         mode = QLineEdit.EchoMode.Normal if shown else QLineEdit.EchoMode.Password
         self.edit.setEchoMode(mode)
         self.toggle.setText("Hide" if shown else "Show")
+
+
+def no_default_buttons(dialog: QWidget) -> None:
+    """Enter in one of the dialog's fields presses none of its buttons (a dialog's default
+    button would close it, or send, by surprise)."""
+    for button in dialog.findChildren(QPushButton):
+        button.setAutoDefault(False)
+        button.setDefault(False)
