@@ -233,20 +233,26 @@ def counted_at_once(query: CaptureQuery) -> bool:
 
 def _all_below(db: Database, query: CaptureQuery) -> int | None:
     """How many captures there are (below the query's before_id), from the total the store
-    keeps (migration m012), when the query filters nothing else; None: count them."""
+    keeps (migration m012), when the query filters nothing else; None: count them.
+
+    One statement, so one snapshot: the writer commits between two statements, and a total
+    read before a capture landed less the newer rows read after would come out short.
+    """
     if not counted_at_once(query):
         return None
-    (total,) = db.execute("SELECT n FROM capture_total").fetchone()
-    if query.before_id is None:
-        return int(total)
-    (newest,) = db.execute("SELECT max(id) FROM captures").fetchone()
-    if newest is None or newest < query.before_id:
-        return int(total)
-    if newest - query.before_id >= NEWER_COUNTED:
-        return None
-    (newer,) = db.execute(
-        "SELECT count(*) FROM captures WHERE id >= ?", [query.before_id]
+    before = query.before_id
+    total, newer = db.execute(
+        """
+        SELECT (SELECT n FROM capture_total),
+               CASE WHEN :before IS NULL OR newest IS NULL OR newest < :before THEN 0
+                    WHEN newest - :before >= :far THEN NULL
+                    ELSE (SELECT count(*) FROM captures WHERE id >= :before) END
+        FROM (SELECT max(id) AS newest FROM captures)
+        """,
+        {"before": before, "far": NEWER_COUNTED},
     ).fetchone()
+    if newer is None:
+        return None
     return int(total) - int(newer)
 
 

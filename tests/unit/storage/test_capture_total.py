@@ -96,3 +96,20 @@ def test_an_older_store_gets_its_total_when_migrated(tmp_path: Path) -> None:
         assert db.execute("SELECT n FROM capture_total").fetchone()[0] == 12
         insert_captures(db, [make_capture()])
         _agrees(db)
+
+
+def test_a_capture_committed_while_counting_does_not_skew_the_count(tmp_path: Path) -> None:
+    """The list counts below a cursor while the writer goes on: the total, the newest id and
+    the newer rows must come from one snapshot, or the list shows fewer rows than stored."""
+    with open_store(tmp_path) as reader, open_store(tmp_path) as writer:
+        insert_captures(writer, [make_capture() for _ in range(2)])
+
+        def commit_one(_: str) -> None:  # called as each statement starts
+            insert_captures(writer, [make_capture()])
+
+        reader.conn.set_trace_callback(commit_one)
+        try:
+            counted = count(reader, CaptureQuery(before_id=3))
+        finally:
+            reader.conn.set_trace_callback(None)
+        assert counted == 2  # the two below the cursor, whenever the third landed
