@@ -10,8 +10,12 @@ import asyncio
 import hashlib
 import hmac
 import json
+from collections import deque
+from collections.abc import Callable
+from typing import cast
+from urllib.parse import urlsplit
 
-import aiohttp
+import httptools
 
 BENCH_SECRET = b"bench-secret-0123456789abcdef"
 
@@ -39,20 +43,136 @@ def kardow_delivery(size: int = 1024) -> tuple[bytes, dict[str, str]]:
 
 
 async def paced(url: str, rate: int, seconds: float) -> list[float]:
-    """Send at a fixed rate; latency counts from when each request was due (no omission)."""
+    """Send at a fixed rate; latency counts from when each request was due (no omission).
+
+    A lean sender (pre-encoded requests on kept-alive connections, llhttp parsing the answers):
+    on a 2-core machine a general HTTP client at 500 req/s takes a quarter of a core from the
+    server it measures; this one a few percent. A request that is due while every connection
+    waits for its answer opens another connection (at most MAX_CONNECTIONS).
+    """
     body, headers = kardow_delivery()
-    latencies: list[float] = []
-    connector = aiohttp.TCPConnector(limit=256)
-    async with aiohttp.ClientSession(connector=connector) as session:
-        loop = asyncio.get_running_loop()
-        start = loop.time() + 0.1
+    pacer = _Pacer(url, body, headers, int(rate * seconds))
+    async with asyncio.timeout(seconds + ANSWER_TIMEOUT):
+        return await pacer.run(rate)
 
-        async def one(due: float) -> None:
-            await asyncio.sleep(max(0.0, due - loop.time()))
-            async with session.post(url, data=body, headers=headers) as response:
-                await response.read()
-            latencies.append(loop.time() - due)
 
-        count = int(rate * seconds)
-        await asyncio.gather(*(one(start + i / rate) for i in range(count)))
-    return latencies
+MAX_CONNECTIONS = 256
+ANSWER_TIMEOUT = 30.0  # seconds past the last due request before giving up on answers
+
+
+class _Pacer:
+    def __init__(self, url: str, body: bytes, headers: dict[str, str], count: int) -> None:
+        target = urlsplit(url)
+        self._host, self._port = target.hostname or "127.0.0.1", target.port or 80
+        head = [f"POST {target.path or '/'} HTTP/1.1", f"Host: {target.netloc}"]
+        head += [f"{name}: {value}" for name, value in headers.items()]
+        head.append(f"Content-Length: {len(body)}")
+        self._request = ("\r\n".join(head) + "\r\n\r\n").encode() + body
+        self._count = count
+        self._loop = asyncio.get_running_loop()
+        self._finished: asyncio.Future[None] = self._loop.create_future()
+        self._idle: list[_Connection] = []
+        self._opened: list[_Connection] = []
+        self._waiting: deque[float] = deque()  # dues no connection could take yet
+        self._sending: set[asyncio.Task[None]] = set()
+        self.latencies: list[float] = []
+
+    async def run(self, rate: int) -> list[float]:
+        start = self._loop.time() + 0.1
+        for i in range(self._count):
+            self._loop.call_at(start + i / rate, self._fire, start + i / rate)
+        try:
+            if self._count:
+                await self._finished
+        finally:
+            for connection in self._opened:
+                connection.close()
+        return self.latencies
+
+    def _fire(self, due: float) -> None:
+        task = self._loop.create_task(self._send(due))
+        self._sending.add(task)
+        task.add_done_callback(self._sending.discard)
+
+    async def _send(self, due: float) -> None:
+        while self._idle:
+            connection = self._idle.pop()
+            if connection.open:
+                connection.send(self._request, due)
+                return
+        if len(self._opened) >= MAX_CONNECTIONS:
+            self._waiting.append(due)
+            return
+        connection = _Connection(self._answered)
+        self._opened.append(connection)
+        try:
+            await self._loop.create_connection(lambda: connection, self._host, self._port)
+        except OSError as exc:
+            self._fail(exc)
+            return
+        connection.send(self._request, due)
+
+    def _answered(self, connection: _Connection, due: float, error: Exception | None) -> None:
+        if error is not None:
+            self._fail(error)
+            return
+        self.latencies.append(self._loop.time() - due)
+        if len(self.latencies) == self._count and not self._finished.done():
+            self._finished.set_result(None)
+        if self._waiting:
+            connection.send(self._request, self._waiting.popleft())
+        elif connection.open:
+            self._idle.append(connection)
+
+    def _fail(self, error: Exception) -> None:
+        if not self._finished.done():
+            self._finished.set_exception(error)
+
+
+class _Connection(asyncio.Protocol):
+    """One kept-alive connection of `paced`: a request at a time, its answer parsed by llhttp."""
+
+    def __init__(self, answered: Callable[[_Connection, float, Exception | None], None]) -> None:
+        self._answered = answered
+        self._parser = httptools.HttpResponseParser(self)
+        self._transport: asyncio.Transport | None = None
+        self._due = 0.0
+        self._busy = False
+        self.open = False
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self._transport = cast(asyncio.Transport, transport)
+        self.open = True
+
+    def send(self, request: bytes, due: float) -> None:
+        assert self._transport is not None
+        self._due = due
+        self._busy = True
+        self._transport.write(request)
+
+    def data_received(self, data: bytes) -> None:
+        try:
+            self._parser.feed_data(data)
+        except httptools.HttpParserError as exc:
+            self._lost(ConnectionError(f"a malformed answer: {exc}"))
+
+    def on_message_complete(self) -> None:  # called by the parser
+        self._busy = False
+        if not self._parser.should_keep_alive():
+            self.close()
+        self._answered(self, self._due, None)
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self.open = False
+        if self._busy:
+            self._lost(ConnectionError("the connection closed before the answer came"))
+
+    def _lost(self, error: Exception) -> None:
+        self._busy = False
+        self.close()
+        self._answered(self, self._due, error)
+
+    def close(self) -> None:
+        self.open = False
+        if self._transport is not None:
+            self._transport.close()
