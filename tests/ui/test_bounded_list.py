@@ -58,7 +58,7 @@ def big_store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Database]:
 
 
 def shown(qtbot: QtBot, model: CaptureTableModel) -> QTableView:
-    table = list_table(model)
+    table = list_table(model, live=True)  # as the window shows it: painted row by row
     table.resize(900, 600)
     qtbot.addWidget(table)
     table.show()

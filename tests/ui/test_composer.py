@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 import pytest_asyncio
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QColor, QGuiApplication, QPalette
+from PySide6.QtGui import QGuiApplication, QPalette
 from PySide6.QtWidgets import QApplication, QWidget
 from pytestqt.modeltest import ModelTester
 from pytestqt.qtbot import QtBot
@@ -35,6 +35,7 @@ from hookscope.storage.keyfile import load_vault
 from hookscope.ui.compose.composer import ComposerPanel
 from hookscope.ui.compose.text import parse_data
 from tests.ui.conftest import wait_until
+from tests.ui.palettes import dark_palette
 
 SECRET = "s" * 16
 ANSWER = b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok"
@@ -134,38 +135,6 @@ def press_ctrl_return(qtbot: QtBot, widget: QWidget) -> None:
     qtbot.keyClick(widget, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
     qtbot.keyRelease(widget, Qt.Key.Key_Control)
     assert QGuiApplication.keyboardModifiers() == Qt.KeyboardModifier.NoModifier
-
-
-def dark_palette() -> QPalette:
-    palette = QPalette()
-    colours = {
-        QPalette.ColorRole.Window: "#2b2b2e",
-        QPalette.ColorRole.WindowText: "#e6e6e6",
-        QPalette.ColorRole.Base: "#1e1e20",
-        QPalette.ColorRole.AlternateBase: "#26262a",
-        QPalette.ColorRole.Text: "#e6e6e6",
-        QPalette.ColorRole.Button: "#37373b",
-        QPalette.ColorRole.ButtonText: "#e6e6e6",
-        QPalette.ColorRole.Highlight: "#3d6fb4",
-        QPalette.ColorRole.HighlightedText: "#ffffff",
-        QPalette.ColorRole.ToolTipBase: "#37373b",
-        QPalette.ColorRole.ToolTipText: "#e6e6e6",
-        QPalette.ColorRole.PlaceholderText: "#8c8c8c",
-        QPalette.ColorRole.Light: "#4a4a4f",
-        QPalette.ColorRole.Midlight: "#404045",
-        QPalette.ColorRole.Mid: "#303034",
-        QPalette.ColorRole.Dark: "#19191b",
-        QPalette.ColorRole.Shadow: "#000000",
-    }
-    for role, colour in colours.items():
-        palette.setColor(role, QColor(colour))
-    for role in (
-        QPalette.ColorRole.WindowText,
-        QPalette.ColorRole.Text,
-        QPalette.ColorRole.ButtonText,
-    ):
-        palette.setColor(QPalette.ColorGroup.Disabled, role, QColor("#7a7a7a"))
-    return palette
 
 
 @contextmanager

@@ -159,7 +159,7 @@ class CapturesPage(QWidget):
         layout.addWidget(self.splitter, 1)
 
     def _build_table(self) -> None:
-        self.table = list_table(self.model)
+        self.table = list_table(self.model, live=True)
         self.table.setItemDelegateForColumn(CaptureTableModel.VERDICT, VerdictDelegate(self.table))
         self._size_columns()
         self.table.selectionModel().currentRowChanged.connect(self._current_changed)

@@ -133,7 +133,7 @@ class DeliveriesPanel(QWidget):
         for button in (self.send_again_button, self.copy_curl_button, self.clear_button):
             bar.addWidget(button)
 
-        self.table = list_table(self.model, selection=Selection.SingleSelection)
+        self.table = list_table(self.model, selection=Selection.SingleSelection, live=True)
         header = self.table.horizontalHeader()
         chars = self.table.fontMetrics().averageCharWidth()
         M = DeliveryTableModel

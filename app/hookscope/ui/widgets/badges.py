@@ -93,9 +93,14 @@ class BadgeDelegate(QStyledItemDelegate):
         option.text = ""
         style = option.widget.style() if option.widget else QApplication.style()
         style.drawControl(QStyle.ControlElement.CE_ItemViewItem, option, painter, option.widget)
-        if not word:
-            return
-        cell = option.rect
+        if word:
+            self.paint_word(painter, option, word, option.rect)
+
+    def paint_word(
+        self, painter: QPainter, option: QStyleOptionViewItem, word: str, cell: QRect
+    ) -> None:
+        """The badge of `word` in `cell` (its background already painted), in `option`'s
+        palette and font."""
         height = min(cell.height() - 4, option.fontMetrics.height() + 4)
         pill = self._pill(word, option, height, painter.device().devicePixelRatioF())
         width = round(pill.width() / pill.devicePixelRatio())

@@ -149,6 +149,16 @@ class RecordTableModel(QAbstractTableModel, Generic[T]):
             return self._tooltip(item, column)
         return None
 
+    # -- what a row painter asks (RowsTable): the roles above, for a record at hand ----------
+
+    def cell_text(self, item: T, column: int) -> str:
+        """What the cell of `item` in `column` says (its display role)."""
+        return self._text(item, column)
+
+    def cell_colour(self, item: T, column: int) -> QColor | None:
+        """The cell's own text colour (its foreground role); None: the palette's."""
+        return self._foreground(item, column)
+
     def _text(self, item: T, column: int) -> str:
         raise NotImplementedError
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 from PySide6.QtCore import QAbstractItemModel, Qt
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView
 
+from hookscope.ui.widgets.rowstable import RowsTable
+
 Selection = QAbstractItemView.SelectionMode
 
 
@@ -13,10 +15,15 @@ def list_table(
     *,
     selection: Selection = Selection.ExtendedSelection,
     per_pixel: bool = True,
+    live: bool = False,
 ) -> QTableView:
     """A read-only table of whole rows over `model`: alternating colours, long text elided in
-    the middle, rows of one fixed height (`per_pixel`: scrolled by pixels, not by rows)."""
-    table = QTableView()
+    the middle, rows of one fixed height (`per_pixel`: scrolled by pixels, not by rows).
+
+    `live`: rows keep arriving while the engine is busy (captures, delivery attempts): the
+    table paints its rows itself, in one pass (see RowsTable).
+    """
+    table = RowsTable() if live else QTableView()
     table.setModel(model)
     table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
     table.setSelectionMode(selection)
