@@ -79,12 +79,18 @@ class _Pacer:
 
     async def run(self, rate: int) -> list[float]:
         start = self._loop.time() + 0.1
-        for i in range(self._count):
+        timers = [
             self._loop.call_at(start + i / rate, self._fire, start + i / rate)
+            for i in range(self._count)
+        ]
         try:
             if self._count:
                 await self._finished
-        finally:
+        finally:  # failed or done: nothing more is sent
+            for timer in timers:
+                timer.cancel()
+            for task in list(self._sending):
+                task.cancel()
             for connection in self._opened:
                 connection.close()
         return self.latencies

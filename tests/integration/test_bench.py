@@ -74,8 +74,14 @@ def test_bench_with_wrk_reports_every_server_and_its_ratios() -> None:
     )
     assert figures["stored"] >= figures["rps"]["hookscope"] * 0.5  # all committed, verified
     assert figures["verified"] == figures["stored"]
+    # Paced twice: on the fresh serve, and right after the rounds.
+    for phase in ("ack", "ack_after_burst"):
+        p50, p99, most = (figures[f"{phase}_{q}_ms"] for q in ("p50", "p99", "max"))
+        assert 0 < p50 <= p99 <= most
     text = bench.report(result, as_json=False)
     assert "load: wrk, 1 thread, 32 connections" in text
+    assert "steady capture" in text
+    assert "after the rounds" in text
     assert "ratio to the durable limit" in text
 
 
