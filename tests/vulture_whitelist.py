@@ -56,6 +56,11 @@ _.OVERVIEW
 _.RESPONSE
 _.VERIFICATION
 
+# httptools' response parser calls its protocol's callbacks (load.paced's connections).
+_.on_message_complete
+# Qt's style reads a focus frame's background (rowstable.RowsTable draws the frame).
+_.backgroundColor
+
 # -- used only by the tests: oracles for what the product builds, and counters they read -------
 _.discord_problems  # checks every Discord message against the platform's limits
 _.slack_problems  # the same for Slack
