@@ -131,6 +131,7 @@ def run(plan: Plan | None = None) -> BenchResult:
                 for name in SERVERS
             }
             url = f"http://127.0.0.1:{children['hookscope'][0]}/hook"
+            asyncio.run(paced(url, plan.rate, min(1.0, plan.paced_seconds)))  # warm up
             steady = asyncio.run(paced(url, plan.rate, plan.paced_seconds))
             rounds = _measure(children, plan, Path(tmp))
             after_burst = asyncio.run(paced(url, plan.rate, plan.paced_seconds))

@@ -11,7 +11,6 @@ import hashlib
 import hmac
 import json
 from collections import deque
-from collections.abc import Callable
 from typing import cast
 from urllib.parse import urlsplit
 
@@ -61,10 +60,13 @@ ANSWER_TIMEOUT = 30.0  # seconds past the last due request before giving up on a
 
 
 class _Pacer:
+    """Sends one pre-encoded request at each due time and collects the answers' latencies."""
+
     def __init__(self, url: str, body: bytes, headers: dict[str, str], count: int) -> None:
         target = urlsplit(url)
         self._host, self._port = target.hostname or "127.0.0.1", target.port or 80
-        head = [f"POST {target.path or '/'} HTTP/1.1", f"Host: {target.netloc}"]
+        path = (target.path or "/") + (f"?{target.query}" if target.query else "")
+        head = [f"POST {path} HTTP/1.1", f"Host: {target.netloc}"]
         head += [f"{name}: {value}" for name, value in headers.items()]
         head.append(f"Content-Length: {len(body)}")
         self._request = ("\r\n".join(head) + "\r\n\r\n").encode() + body
@@ -72,8 +74,9 @@ class _Pacer:
         self._loop = asyncio.get_running_loop()
         self._finished: asyncio.Future[None] = self._loop.create_future()
         self._idle: list[_Connection] = []
-        self._opened: list[_Connection] = []
+        self._live: set[_Connection] = set()  # open, or being opened
         self._waiting: deque[float] = deque()  # dues no connection could take yet
+        self._resent: set[float] = set()  # dues sent again after their connection was lost
         self._sending: set[asyncio.Task[None]] = set()
         self.latencies: list[float] = []
 
@@ -91,46 +94,63 @@ class _Pacer:
                 timer.cancel()
             for task in list(self._sending):
                 task.cancel()
-            for connection in self._opened:
+            for connection in list(self._live):
                 connection.close()
         return self.latencies
 
     def _fire(self, due: float) -> None:
-        task = self._loop.create_task(self._send(due))
-        self._sending.add(task)
-        task.add_done_callback(self._sending.discard)
-
-    async def _send(self, due: float) -> None:
         while self._idle:
             connection = self._idle.pop()
             if connection.open:
                 connection.send(self._request, due)
                 return
-        if len(self._opened) >= MAX_CONNECTIONS:
+        if len(self._live) >= MAX_CONNECTIONS:
             self._waiting.append(due)
             return
-        connection = _Connection(self._answered)
-        self._opened.append(connection)
+        connection = _Connection(self)
+        self._live.add(connection)
+        task = self._loop.create_task(self._open(connection, due))
+        self._sending.add(task)
+        task.add_done_callback(self._sending.discard)
+
+    async def _open(self, connection: _Connection, due: float) -> None:
         try:
             await self._loop.create_connection(lambda: connection, self._host, self._port)
         except OSError as exc:
-            self._fail(exc)
+            self._live.discard(connection)
+            self.fail(exc)
             return
         connection.send(self._request, due)
 
-    def _answered(self, connection: _Connection, due: float, error: Exception | None) -> None:
-        if error is not None:
-            self._fail(error)
+    def answered(self, connection: _Connection, due: float, status: int) -> None:
+        if not 200 <= status < 300:
+            self.fail(ConnectionError(f"the server answered {status}, not 2xx"))
             return
         self.latencies.append(self._loop.time() - due)
         if len(self.latencies) == self._count and not self._finished.done():
             self._finished.set_result(None)
-        if self._waiting:
+        if self._waiting and connection.open:
             connection.send(self._request, self._waiting.popleft())
         elif connection.open:
             self._idle.append(connection)
+        elif self._waiting:  # the server closed it after answering: another takes the next
+            self._fire(self._waiting.popleft())
 
-    def _fail(self, error: Exception) -> None:
+    def lost(self, connection: _Connection, due: float | None, *, answering: bool) -> None:
+        """`connection` closed; `due`: the request it carried, unanswered (None: none)."""
+        self._live.discard(connection)
+        if due is not None:
+            if answering or due in self._resent:
+                self.fail(ConnectionError("the connection closed before the answer came"))
+                return
+            # Closed as the request went out (an idle connection the server was closing):
+            # sent again once, still counted from when it was due.
+            self._resent.add(due)
+            self._fire(due)
+        if self._waiting and len(self._live) < MAX_CONNECTIONS:
+            self._fire(self._waiting.popleft())
+
+    def fail(self, error: Exception) -> None:
         if not self._finished.done():
             self._finished.set_exception(error)
 
@@ -138,12 +158,12 @@ class _Pacer:
 class _Connection(asyncio.Protocol):
     """One kept-alive connection of `paced`: a request at a time, its answer parsed by llhttp."""
 
-    def __init__(self, answered: Callable[[_Connection, float, Exception | None], None]) -> None:
-        self._answered = answered
+    def __init__(self, pacer: _Pacer) -> None:
+        self._pacer = pacer
         self._parser = httptools.HttpResponseParser(self)
         self._transport: asyncio.Transport | None = None
-        self._due = 0.0
-        self._busy = False
+        self._due: float | None = None  # the request in flight, if any
+        self._answering = False  # bytes of its answer have come
         self.open = False
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
@@ -153,30 +173,28 @@ class _Connection(asyncio.Protocol):
     def send(self, request: bytes, due: float) -> None:
         assert self._transport is not None
         self._due = due
-        self._busy = True
+        self._answering = False
         self._transport.write(request)
 
     def data_received(self, data: bytes) -> None:
+        self._answering = True
         try:
             self._parser.feed_data(data)
         except httptools.HttpParserError as exc:
-            self._lost(ConnectionError(f"a malformed answer: {exc}"))
+            self.close()
+            self._pacer.fail(ConnectionError(f"a malformed answer: {exc}"))
 
     def on_message_complete(self) -> None:  # called by the parser
-        self._busy = False
+        due, self._due = self._due, None
         if not self._parser.should_keep_alive():
             self.close()
-        self._answered(self, self._due, None)
+        if due is not None:
+            self._pacer.answered(self, due, self._parser.get_status_code())
 
     def connection_lost(self, exc: Exception | None) -> None:
         self.open = False
-        if self._busy:
-            self._lost(ConnectionError("the connection closed before the answer came"))
-
-    def _lost(self, error: Exception) -> None:
-        self._busy = False
-        self.close()
-        self._answered(self, self._due, error)
+        due, self._due = self._due, None
+        self._pacer.lost(self, due, answering=self._answering)
 
     def close(self) -> None:
         self.open = False

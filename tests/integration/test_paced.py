@@ -12,6 +12,7 @@ import pytest
 import pytest_asyncio
 from aiohttp import web
 
+from hookscope import load
 from hookscope.core.tasks import spawn
 from hookscope.load import BENCH_SECRET, paced
 
@@ -61,41 +62,63 @@ async def test_every_request_arrives_signed_and_is_timed(
     assert len(peers) < 100  # connections are kept alive and used again
 
 
-async def test_a_slow_answer_is_counted_from_when_the_request_was_due(
-    serve: Callable[[Handler], Awaitable[str]],
+async def test_latency_counts_from_when_each_request_was_due_not_when_it_went_out(
+    serve: Callable[[Handler], Awaitable[str]], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     async def handler(request: web.Request) -> web.Response:
         await request.read()
         await asyncio.sleep(0.2)
         return web.Response(text="late")
 
+    # One connection: each request waits for the answers before it, as behind a slow server.
+    monkeypatch.setattr(load, "MAX_CONNECTIONS", 1)
     url = await serve(handler)
     latencies = await paced(url, rate=50, seconds=0.2)
     assert len(latencies) == 10
     assert min(latencies) >= 0.2
+    assert max(latencies) >= 1.5  # the 10th was due 0.18 s in and answered about 2 s in
 
 
 async def test_connections_the_server_closes_are_opened_again(
+    serve: Callable[[Handler], Awaitable[str]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    queries: list[str] = []
+
+    async def handler(request: web.Request) -> web.Response:
+        await request.read()
+        queries.append(request.query_string)
+        return web.Response(text="bye", headers={"Connection": "close"})
+
+    monkeypatch.setattr(load, "MAX_CONNECTIONS", 4)  # far fewer than the requests
+    url = await serve(handler)
+    assert len(await paced(url + "?tenant=7", rate=100, seconds=0.3)) == 30
+    assert queries == ["tenant=7"] * 30
+
+
+async def test_an_answer_other_than_2xx_is_one_clear_error(
     serve: Callable[[Handler], Awaitable[str]],
 ) -> None:
     async def handler(request: web.Request) -> web.Response:
         await request.read()
-        return web.Response(text="bye", headers={"Connection": "close"})
+        return web.Response(status=503, text="busy")
 
     url = await serve(handler)
-    assert len(await paced(url, rate=100, seconds=0.3)) == 30
+    with pytest.raises(ConnectionError, match="answered 503"):
+        await paced(url, rate=10, seconds=0.1)
 
 
 async def test_a_server_that_hangs_up_without_answering_is_one_clear_error() -> None:
+    # (A request lost with an idle connection the server was closing is sent once more.)
     listener = socket.create_server(("127.0.0.1", 0))
     listener.setblocking(False)
     port = listener.getsockname()[1]
     loop = asyncio.get_running_loop()
 
     async def hang_up() -> None:
-        connection, _ = await loop.sock_accept(listener)
-        await loop.sock_recv(connection, 65536)
-        connection.close()
+        while True:  # every connection: the request read, then closed unanswered
+            connection, _ = await loop.sock_accept(listener)
+            await loop.sock_recv(connection, 65536)
+            connection.close()
 
     task = spawn(hang_up(), name="hang-up")
     try:

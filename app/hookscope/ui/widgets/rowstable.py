@@ -3,9 +3,9 @@
 Qt's own table asks the model, for every cell it paints, for an index and then for its roles:
 two calls into Python per cell, about 600 for one repaint of the capture list. Each call
 takes the interpreter lock, and while the engine's threads capture they hold it often: a
-repaint that costs 18 ms with the app idle took 60 ms at 500 captures a second, and a list
-that follows new captures repaints every time rows arrive. Painted here, the rows cost one
-call into Python for the whole repaint: 5 ms idle, 10-15 ms under the same load.
+repaint that costs 17 ms with the app idle took about 60 ms at 500 captures a second, and a
+list that follows new captures repaints every time rows arrive. Painted here, the rows cost
+one call into Python for the whole repaint: 11 ms idle, 27-35 ms under the same load.
 
 Everything else is Qt's: scrolling, selection, keyboard, tooltips, accessibility, headers.
 """
@@ -23,6 +23,9 @@ from hookscope.ui.widgets.paging import PLACEHOLDER
 from hookscope.ui.widgets.records import RecordRole, RecordTableModel
 
 _RECORD = int(RecordRole)
+# Styles whose item views paint plain rows (fills and text): the rows are painted here for
+# them. Native styles (Windows, macOS) draw their own selection and hover: Qt paints those.
+PLAIN_STYLES = frozenset({"fusion"})
 _LEFT = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
 _RIGHT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
 
@@ -39,7 +42,11 @@ class RowsTable(QTableView):
 
     def paintEvent(self, event: QPaintEvent) -> None:
         model = self.model()
-        if not isinstance(model, RecordTableModel) or model.rowCount() == 0:
+        if (
+            not isinstance(model, RecordTableModel)
+            or model.rowCount() == 0
+            or self.style().name().lower() not in PLAIN_STYLES
+        ):
             super().paintEvent(event)
             return
         area = event.rect()
@@ -51,7 +58,7 @@ class RowsTable(QTableView):
             last = model.rowCount() - 1
         option = QStyleOptionViewItem()
         self.initViewItemOption(option)
-        colours = _Colours(self.palette(), self._colour_group())
+        colours = _Colours(self.palette(), _colour_group(option))
         cells = _Cells(self, model, option, colours)
         selection = self.selectionModel()
         root = QModelIndex()
@@ -82,13 +89,6 @@ class RowsTable(QTableView):
                 found.append((column, left, span))
         return found
 
-    def _colour_group(self) -> QPalette.ColorGroup:
-        if not self.isEnabled():
-            return QPalette.ColorGroup.Disabled
-        if self.isActiveWindow():
-            return QPalette.ColorGroup.Active
-        return QPalette.ColorGroup.Inactive
-
     def _paint_focus(self, painter: QPainter, option: QStyleOptionViewItem) -> None:
         """The current cell's focus frame, drawn as Qt's table draws it (QCommonStyle)."""
         current = self.currentIndex()
@@ -105,8 +105,25 @@ class RowsTable(QTableView):
         )
         selected = self.selectionModel().isSelected(current)
         role = QPalette.ColorRole.Highlight if selected else QPalette.ColorRole.Window
-        frame.backgroundColor = self.palette().color(self._colour_group(), role)
+        frame.backgroundColor = self.palette().color(_colour_group(option), role)
         self.style().drawPrimitive(QStyle.PrimitiveElement.PE_FrameFocusRect, frame, painter, self)
+
+
+def _colour_group(option: QStyleOptionViewItem) -> QPalette.ColorGroup:
+    """The palette's group for the view's state, as Qt's delegate picks it: Inactive when
+    the list has not the focus (initViewItemOption drops State_Active then)."""
+    if not option.state & QStyle.StateFlag.State_Enabled:
+        return QPalette.ColorGroup.Disabled
+    if option.state & QStyle.StateFlag.State_Active:
+        return QPalette.ColorGroup.Active
+    return QPalette.ColorGroup.Inactive
+
+
+def _one_line(text: str) -> str:
+    """A cell shows one line: what follows a line break is left out, as Qt's delegate
+    leaves it (a sender chooses event names, and may put newlines in them)."""
+    line, brk, _ = text.replace("\r", "\n").partition("\n")
+    return line.replace("\t", " ") + ("…" if brk else "")
 
 
 class _Cells:
@@ -169,7 +186,7 @@ class _Cells:
     ) -> None:
         painter.setPen(self._colours.text(selected, colour))
         inner = cell.adjusted(self._margin, 0, -self._margin, 0)
-        shown = self._metrics.elidedText(text, self._elide, inner.width())
+        shown = self._metrics.elidedText(_one_line(text), self._elide, inner.width())
         painter.drawText(inner, _RIGHT if column in self._model.RIGHT else _LEFT, shown)
 
 
