@@ -36,8 +36,9 @@ class RowsTable(QTableView):
     What it draws is what Qt's delegate draws for these lists: the row backgrounds (base,
     alternate, selected), each cell's display text elided as the view says, aligned and
     coloured as the model says, the badge columns through their BadgeDelegate, and the
-    focus frame of the current cell after keyboard navigation. A row whose record is not in
-    memory yet shows the model's placeholder (asking for it, as a view's data() call does).
+    focus frame of the current cell while the list has the focus. A row whose record is not
+    in memory yet shows the model's placeholder (asking for it, as a view's data() call does).
+    Under a native style (not in PLAIN_STYLES) Qt paints instead.
     """
 
     def paintEvent(self, event: QPaintEvent) -> None:
