@@ -18,7 +18,6 @@ from PySide6.QtWidgets import (
     QDialogButtonBox,
     QFormLayout,
     QHBoxLayout,
-    QProgressBar,
     QPushButton,
     QVBoxLayout,
     QWidget,
@@ -35,7 +34,7 @@ from hookscope.ui.captures.model import ListedCapture
 from hookscope.ui.captures.page import CapturesPage
 from hookscope.ui.client import EngineClient
 from hookscope.ui.style import say
-from hookscope.ui.widgets.fields import no_default_buttons
+from hookscope.ui.widgets.fields import RunRow, no_default_buttons
 from hookscope.ui.widgets.labels import plain_label
 
 RECENT = "ui.forward_to.recent"  # the URLs Forward to… offers, newest first
@@ -233,17 +232,12 @@ class RetryFailedDialog(QDialog):
         form.addRow("&Period", self.period_box)
         form.addRow("&From", self.since_edit)
         form.addRow("&To", self.until_edit)
-        self.send_button = QPushButton("&Send again  (Ctrl+Return)")
+        row = RunRow("&Send again  (Ctrl+Return)", "Leave the forwards not sent yet as they are")
+        self.send_button, self.progress_bar = row.start_button, row.progress_bar
+        self.cancel_button = row.cancel_button
         self.send_button.setShortcut(QKeySequence("Ctrl+Return"))
         self.send_button.clicked.connect(self._send_clicked)
-        self.progress_bar = QProgressBar()
-        self.cancel_button = QPushButton("&Cancel")
-        self.cancel_button.setToolTip("Leave the forwards not sent yet as they are")
         self.cancel_button.clicked.connect(self.cancel)
-        row = QHBoxLayout()
-        row.addWidget(self.send_button)
-        row.addWidget(self.progress_bar, 1)
-        row.addWidget(self.cancel_button)
         self.status_label = plain_label()
         self.status_label.hide()
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)

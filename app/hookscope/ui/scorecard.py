@@ -23,11 +23,8 @@ from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
     QFormLayout,
-    QHBoxLayout,
     QHeaderView,
     QLineEdit,
-    QProgressBar,
-    QPushButton,
     QTableView,
     QVBoxLayout,
     QWidget,
@@ -41,7 +38,7 @@ from hookscope.ui.client import EngineClient
 from hookscope.ui.compose.flow import FIRE_KEYS
 from hookscope.ui.style import retint, say, verdict_colour
 from hookscope.ui.widgets.badges import BadgeDelegate
-from hookscope.ui.widgets.fields import no_default_buttons
+from hookscope.ui.widgets.fields import RunRow, no_default_buttons
 from hookscope.ui.widgets.labels import heading, plain_label
 from hookscope.ui.widgets.records import RecordTableModel, plain_tooltip
 
@@ -146,17 +143,11 @@ class ScorecardDialog(QDialog):
         form.addRow("&Scheme", self.scheme_box)
         form.addRow("Cre&dential", self.credential_box)
 
-        self.run_button = QPushButton("&Run  (Ctrl+Return)")
+        run_row = RunRow("&Run  (Ctrl+Return)", "Stop the run now, the request in flight included")
+        self.run_button, self.progress_bar = run_row.start_button, run_row.progress_bar
+        self.cancel_button = run_row.cancel_button
         self.run_button.clicked.connect(self._run_clicked)
-        self.progress_bar = QProgressBar()
-        self.progress_bar.setTextVisible(True)
-        self.cancel_button = QPushButton("&Cancel")
-        self.cancel_button.setToolTip("Stop the run now, the request in flight included")
         self.cancel_button.clicked.connect(self.cancel)
-        run_row = QHBoxLayout()
-        run_row.addWidget(self.run_button)
-        run_row.addWidget(self.progress_bar, 1)
-        run_row.addWidget(self.cancel_button)
         self.status_label = plain_label()
         self.status_label.hide()
 

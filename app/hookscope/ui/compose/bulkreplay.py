@@ -13,11 +13,8 @@ from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
     QFormLayout,
-    QHBoxLayout,
     QHeaderView,
     QLineEdit,
-    QProgressBar,
-    QPushButton,
     QSpinBox,
     QTableView,
     QVBoxLayout,
@@ -41,7 +38,7 @@ from hookscope.ui.client import EngineClient
 from hookscope.ui.compose.flow import FIRE_KEYS
 from hookscope.ui.compose.replay import last_url, remember_url
 from hookscope.ui.style import retint, say, tone_colour
-from hookscope.ui.widgets.fields import no_default_buttons
+from hookscope.ui.widgets.fields import RunRow, no_default_buttons
 from hookscope.ui.widgets.labels import heading, plain_label
 from hookscope.ui.widgets.records import RecordTableModel, plain_tooltip
 
@@ -148,17 +145,11 @@ class BulkReplayDialog(QDialog):
         form.addRow("Signature", self.resign_check)
         form.addRow("C&oncurrency", self.concurrency_spin)
 
-        self.start_button = QPushButton("&Start  (Ctrl+Return)")
+        run_row = RunRow("&Start  (Ctrl+Return)", "Start no more replays; those in flight finish")
+        self.start_button, self.progress_bar = run_row.start_button, run_row.progress_bar
+        self.cancel_button = run_row.cancel_button
         self.start_button.clicked.connect(self._start_clicked)
-        self.progress_bar = QProgressBar()
-        self.progress_bar.setTextVisible(True)
-        self.cancel_button = QPushButton("&Cancel")
-        self.cancel_button.setToolTip("Start no more replays; those in flight finish")
         self.cancel_button.clicked.connect(self.cancel)
-        run_row = QHBoxLayout()
-        run_row.addWidget(self.start_button)
-        run_row.addWidget(self.progress_bar, 1)
-        run_row.addWidget(self.cancel_button)
         self.status_label = plain_label()
 
         self._build_results()

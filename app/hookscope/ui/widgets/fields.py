@@ -1,9 +1,16 @@
-"""Line edits with a job: a read-only value that scrolls, a secret typed hidden; and dialogs
-whose fields Enter does not close."""
+"""Line edits with a job: a read-only value that scrolls, a secret typed hidden; dialogs
+whose fields Enter does not close, and the row of controls that runs a dialog's job."""
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QHBoxLayout, QLineEdit, QPushButton, QToolButton, QWidget
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLineEdit,
+    QProgressBar,
+    QPushButton,
+    QToolButton,
+    QWidget,
+)
 
 from hookscope.ui.widgets.records import plain_tooltip
 
@@ -63,3 +70,21 @@ def no_default_buttons(dialog: QWidget) -> None:
     for button in dialog.findChildren(QPushButton):
         button.setAutoDefault(False)
         button.setDefault(False)
+
+
+class RunRow(QHBoxLayout):
+    """A job's controls in one line: the button that starts it, its progress, and Cancel.
+
+    Attributes:
+        start_button, progress_bar, cancel_button: the three, for the dialog to wire up.
+    """
+
+    def __init__(self, start: str, cancel_tip: str) -> None:
+        super().__init__()
+        self.start_button = QPushButton(start)
+        self.progress_bar = QProgressBar()
+        self.cancel_button = QPushButton("&Cancel")
+        self.cancel_button.setToolTip(cancel_tip)
+        self.addWidget(self.start_button)
+        self.addWidget(self.progress_bar, 1)
+        self.addWidget(self.cancel_button)
