@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import Any
 
 from aiohttp import web
-from multidict import CIMultiDict
 
 from hookscope.core.checks import is_loopback as is_loopback  # re-exported
 from hookscope.core.fire import replay_link
@@ -35,6 +34,7 @@ from hookscope.net.guard import (
     GuardLimits,
 )
 from hookscope.net.runtime import fit_to_file_limit, quiet_parse_errors
+from hookscope.net.wire import WireAnswer
 
 log = logging.getLogger(__name__)
 
@@ -205,15 +205,10 @@ class CaptureServer:
         self.captured += 1
         if stored.delay_ms:
             await asyncio.sleep(stored.delay_ms / 1000)
-        response = stored.response
         # The stored answer carries every header (Date, Server, Content-Length, ...: see
         # rules.as_sent), so the server adds none of its own and the sender gets what is kept.
-        answer = web.Response(
-            status=response.status, body=response.body, headers=CIMultiDict(response.headers)
-        )
-        if problem is not None or (connection is not None and connection.peer_eof):
-            answer.force_close()
-        return answer
+        close = problem is not None or (connection is not None and connection.peer_eof)
+        return WireAnswer(stored.response, close=close)
 
     def _record(
         self,
