@@ -499,8 +499,11 @@ def summaries_of(db: Database, ids: list[int]) -> list[CaptureSummary]:
 
 
 def newest_and_count(db: Database) -> tuple[int, int]:
-    """The newest id and how many captures there are."""
-    row = db.execute("SELECT max(id), count(*) FROM captures").fetchone()
+    """The newest id and how many captures there are (the total the store keeps, m012:
+    counting a million rows read a cold file's index for a few hundred milliseconds)."""
+    row = db.execute(
+        "SELECT (SELECT max(id) FROM captures), (SELECT n FROM capture_total)"
+    ).fetchone()
     return int(row[0] or 0), int(row[1])
 
 
