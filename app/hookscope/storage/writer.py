@@ -20,15 +20,7 @@ from sqlite_utils import Database
 
 from hookscope.core.forwarding import PROXY, Forward
 from hookscope.core.http import Headers
-from hookscope.core.model import (
-    Capture,
-    Response,
-    ResponseRule,
-    RetentionPolicy,
-    Stored,
-    iso_utc,
-    utc_now,
-)
+from hookscope.core.model import Capture, Response, ResponseRule, RetentionPolicy, Stored, utc_now
 from hookscope.core.rules import Answers
 from hookscope.storage.captures import headers_json, index_pending
 from hookscope.storage.checkpoint import Checkpointer, checkpoint, defer_checkpoints, wal_too_large
@@ -37,6 +29,10 @@ from hookscope.storage.db import disk_full, open_deferring_check, text_param
 from hookscope.storage.forwards import insert_forwards
 from hookscope.storage.pagecheck import PageCheck
 from hookscope.storage.retention import Pruner
+from hookscope.storage.rows import FTS_BODY_LIMIT as FTS_BODY_LIMIT  # re-exported
+from hookscope.storage.rows import GUARDED_ROWS, insert_guarded, insert_rows, row_values
+from hookscope.storage.rows import insert_captures as insert_captures  # re-exported
+from hookscope.storage.rows import text_prefix_len as text_prefix_len  # re-exported
 
 log = logging.getLogger(__name__)
 
@@ -57,39 +53,9 @@ WAL_CHECK_EVERY = 64  # groups between two looks at the WAL's size
 # After the disk was found full, the index waits this long: space freed goes to captures first,
 # and search still finds what is not indexed yet (it scans the rest).
 INDEX_BACKOFF = 60.0
-# Index at most this much of a body's text: a 25 MB JSON body would otherwise hold up the
-# whole group's acknowledgements while FTS5 tokenises it.
-FTS_BODY_LIMIT = 1024 * 1024
 # Kudoz nonces are kept until their tokens would be stale anyway; the expired ones are deleted
 # when the writer starts and then at most this often (seconds), after a group that added some.
 NONCE_PRUNE_INTERVAL = 60.0
-
-# Written with a prepared statement instead of sqlite-utils' insert_all(): this is the capture
-# hot path, and insert_all() re-reads the table's schema on every call.
-INSERT = """
-INSERT INTO captures (
-    id, received_at, method, path, query, http_version, remote, headers, body, body_size,
-    body_truncated, fts_len, content_type, provider, event, verdict, verdict_detail, checks,
-    response_status, response_headers, response_body, replay_of, imported_from, receive_ms,
-    answer_ms
-) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-"""
-
-
-def text_prefix_len(body: bytes, limit: int = FTS_BODY_LIMIT) -> int:
-    """How many leading bytes of `body` are UTF-8 text to index (0: not text)."""
-    head = body[:limit]
-    try:
-        head.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        # A body cut at the limit may end inside a character: index up to it. Anything else
-        # that fails to decode is binary (or another charset) and is not indexed.
-        if len(body) > limit and exc.start >= limit - 3 and exc.reason == "unexpected end of data":
-            return exc.start
-        return 0
-    if b"\x00" in head:
-        return 0
-    return len(head)
 
 
 @dataclass(slots=True)
@@ -140,6 +106,9 @@ class CaptureWriter:
         self._last_group = 0.0  # time.monotonic() of the last group committed
         self._answers = Answers()  # only the writer thread uses it
         self._answer_json: dict[Headers, str] = {}  # the answers' headers as stored, by value
+        # The last capture id this writer handed out, while no other writer is known to have
+        # written since (only the writer thread uses it; None: read the sequence first).
+        self._last_id: int | None = None
         self._check_later = False  # a large store: its whole check is left to `check_pages`
         self._page_check: PageCheck | None = None
 
@@ -405,40 +374,25 @@ class CaptureWriter:
 
     def _commit(self, db: Database, group: list[_Pending]) -> list[Stored]:
         conn = db.conn
+        last = self._last_id
+        if (
+            last is not None
+            and len(group) <= GUARDED_ROWS
+            and not any(pending.forwards or pending.capture.verdict.nonce for pending in group)
+        ):
+            # Most groups: one statement, guarded by the id sequence (see insert_guarded).
+            stored, params = self._rows(conn, group, last + 1)
+            self._last_id = None  # unknown until the statement went through
+            if insert_guarded(conn, params, last):
+                self._last_id = last + len(group)
+                return stored
         # IMMEDIATE: take the write lock before reading the id sequence, so ids handed out
         # here cannot collide with another writer's.
         conn.execute("BEGIN IMMEDIATE")
         try:
             row = conn.execute("SELECT seq FROM sqlite_sequence WHERE name = 'captures'").fetchone()
-            next_id = (row[0] if row else 0) + 1
-            stored: list[Stored] = []
-            params: list[tuple[Any, ...]] = []
-            now = utc_now()
-            date = formatdate(now.timestamp(), usegmt=True)
-            for offset, pending in enumerate(group):
-                capture_id = next_id + offset
-                capture = pending.capture
-                decided = capture.response
-                response = decided or self._answers.answer(
-                    pending.rule, capture.request, capture_id, date
-                )
-                # A rule's delay is spent before its answer; an answer already decided goes now.
-                delay_ms = pending.rule.delay_ms if decided is None else 0
-                kept: Response | None = response
-                forward_ids: tuple[int, ...] = ()
-                if pending.forwards:
-                    forward_ids = insert_forwards(conn, capture_id, pending.forwards)
-                    if any(forward.mode == PROXY for forward in pending.forwards):
-                        kept = None  # the app's answer is the sender's: recorded once given
-                stored.append(Stored(capture_id, response, delay_ms, forward_ids))
-                answer_ms = None
-                if capture.receive_ms is not None:
-                    # From the whole request to the answer: judging, the queue, this commit
-                    # (nearly all of it by now), and the rule's delay still to come.
-                    elapsed = (now - capture.received_at).total_seconds() * 1000
-                    answer_ms = max(0.0, elapsed - capture.receive_ms) + delay_ms
-                headers = None if kept is None else self._headers_json(kept)
-                params.append(row_values(capture, capture_id, kept, answer_ms, headers))
+            first = (row[0] if row else 0) + 1
+            stored, params = self._rows(conn, group, first)
             insert_rows(conn, params)
             nonces = [
                 (text_param(n.api_key), text_param(n.uuid), n.expires)
@@ -455,109 +409,43 @@ class CaptureWriter:
             if conn.in_transaction:
                 conn.execute("ROLLBACK")
             raise
+        self._last_id = first + len(group) - 1
         return stored
 
-
-# Rows per INSERT statement: a group is written with a few multi-row statements instead of one
-# statement step per row. Each step lets go of the GIL and must take it back from the network
-# thread, which then waits in turn: fewer steps, fewer of those hand-overs (and fewer stalls of
-# the listener's loop) per group. A few fixed sizes keep the statement cache small.
-CHUNKS = (64, 16, 4, 1)
-_COLUMNS = INSERT[INSERT.index("(") : INSERT.index("VALUES")].strip()
-
-
-def _insert_sql(rows: int) -> str:
-    marks = "(" + ", ".join(["?"] * (_COLUMNS.count(",") + 1)) + ")"
-    return f"INSERT INTO captures {_COLUMNS} VALUES " + ", ".join([marks] * rows)
-
-
-_INSERTS = {size: _insert_sql(size) for size in CHUNKS}
-
-
-def insert_rows(conn: sqlite3.Connection, rows: list[tuple[Any, ...]]) -> None:
-    """INSERT these capture rows (row_values tuples), in as few statements as CHUNKS allow."""
-    start = 0
-    for size in CHUNKS:
-        sql = _INSERTS[size]
-        while len(rows) - start >= size:
-            chunk = rows[start : start + size]
-            conn.execute(sql, [value for row in chunk for value in row])
-            start += size
-
-
-def row_values(
-    capture: Capture,
-    capture_id: int,
-    response: Response | None,
-    answer_ms: float | None = None,
-    response_headers: str | None = None,
-) -> tuple[Any, ...]:
-    """The INSERT parameters for one capture (`answer_ms`: see Capture; else the capture's;
-    `response_headers`: the answer's headers as JSON, when the caller has them already).
-
-    Every text a sender chose goes through text_param: one byte that is not UTF-8 must never
-    make the insert fail, or the delivery would be refused on every retry.
-    """
-    verdict = capture.verdict
-    return (
-        capture_id,
-        iso_utc(capture.received_at),
-        text_param(capture.method),
-        text_param(capture.path),
-        text_param(capture.query),
-        text_param(capture.http_version),
-        text_param(capture.remote),
-        headers_json(capture.headers),
-        capture.body,
-        capture.body_size,
-        int(capture.body_truncated),
-        text_prefix_len(capture.body),
-        text_param(capture.content_type),
-        verdict.provider,
-        None if verdict.event is None else text_param(verdict.event),
-        verdict.verdict,
-        text_param(verdict.detail),
-        verdict.checks_json(),
-        None if response is None else response.status,
-        _response_headers(response, response_headers),
-        None if response is None else response.body,
-        capture.replay_of,
-        None if capture.imported_from is None else text_param(capture.imported_from),
-        capture.receive_ms,
-        capture.answer_ms if answer_ms is None else answer_ms,
-    )
-
-
-def _response_headers(response: Response | None, known: str | None) -> str:
-    if response is None:
-        return "[]"
-    return known if known is not None else headers_json(response.headers)
-
-
-def insert_captures(db: Database, captures: list[Capture]) -> list[int]:
-    """Store captures made elsewhere (an import) in one transaction: all of them, or none.
-
-    Run on the writer thread (`CaptureWriter.call`); each keeps the response it carries.
-    """
-    conn = db.conn
-    conn.execute("BEGIN IMMEDIATE")
-    try:
-        row = conn.execute("SELECT seq FROM sqlite_sequence WHERE name = 'captures'").fetchone()
-        first = (row[0] if row else 0) + 1
-        ids = list(range(first, first + len(captures)))
-        conn.executemany(
-            INSERT,
-            [
-                row_values(capture, capture_id, capture.response)
-                for capture, capture_id in zip(captures, ids, strict=True)
-            ],
-        )
-        conn.execute("COMMIT")
-    except BaseException:
-        if conn.in_transaction:
-            conn.execute("ROLLBACK")
-        raise
-    return ids
+    def _rows(
+        self, conn: sqlite3.Connection, group: list[_Pending], first: int
+    ) -> tuple[list[Stored], list[tuple[Any, ...]]]:
+        """Each capture's answer and row, with ids from `first` on (its forwards are inserted
+        too: only inside a transaction)."""
+        stored: list[Stored] = []
+        params: list[tuple[Any, ...]] = []
+        now = utc_now()
+        date = formatdate(now.timestamp(), usegmt=True)
+        for offset, pending in enumerate(group):
+            capture_id = first + offset
+            capture = pending.capture
+            decided = capture.response
+            response = decided or self._answers.answer(
+                pending.rule, capture.request, capture_id, date
+            )
+            # A rule's delay is spent before its answer; an answer already decided goes now.
+            delay_ms = pending.rule.delay_ms if decided is None else 0
+            kept: Response | None = response
+            forward_ids: tuple[int, ...] = ()
+            if pending.forwards:
+                forward_ids = insert_forwards(conn, capture_id, pending.forwards)
+                if any(forward.mode == PROXY for forward in pending.forwards):
+                    kept = None  # the app's answer is the sender's: recorded once given
+            stored.append(Stored(capture_id, response, delay_ms, forward_ids))
+            answer_ms = None
+            if capture.receive_ms is not None:
+                # From the whole request to the answer: judging, the queue, this commit
+                # (nearly all of it by now), and the rule's delay still to come.
+                elapsed = (now - capture.received_at).total_seconds() * 1000
+                answer_ms = max(0.0, elapsed - capture.receive_ms) + delay_ms
+            headers = None if kept is None else self._headers_json(kept)
+            params.append(row_values(capture, capture_id, kept, answer_ms, headers))
+        return stored, params
 
 
 def _resolve(results: list[tuple[_Pending, Stored]]) -> None:
