@@ -27,8 +27,10 @@ def header_bytes(text: str) -> bytes:
 def first_header(headers: Iterable[Header], name: str) -> str | None:
     """The first value of a header, by case-insensitive name."""
     lower = name.lower()
+    size = len(lower)
     for key, value in headers:
-        if key.lower() == lower:
+        # The length first: most names differ in it, and lower() makes a new string each time.
+        if len(key) == size and key.lower() == lower:
             return value
     return None
 

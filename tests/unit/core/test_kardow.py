@@ -11,7 +11,7 @@ import pytest
 
 from hookscope.core import providers
 from hookscope.core.model import Capture, Check, Credential, Verdict
-from hookscope.core.providers import VerifyContext, kardow
+from hookscope.core.providers import VerifyContext, base, kardow
 from tests.conftest import make_capture
 
 SECRET = "kardow-test-secret-alpha"
@@ -367,3 +367,24 @@ def test_a_re_serialised_lone_surrogate_body_is_still_recognised() -> None:
     verdict = providers.verify(capture, secrets(("main", SECRET)))
     assert verdict.verdict == "failed"
     assert "with non-ASCII escaped" in verdict.detail
+
+
+def test_the_checks_of_two_alike_deliveries_are_the_same_objects_and_still_each_its_own() -> None:
+    """A Check is shared between verdicts that have it (it is immutable), never confused."""
+    context = VerifyContext([Credential("kardow", "main", SECRET)])
+    first = kardow.verify(delivery(COMPACT, hmac_hex(SECRET, COMPACT)), context)
+    second = kardow.verify(delivery(COMPACT, hmac_hex(SECRET, COMPACT)), context)
+    wrong = kardow.verify(delivery(COMPACT, hmac_hex(OTHER, COMPACT)), context)
+    assert first.verdict == second.verdict == "verified"
+    assert all(a is b for a, b in zip(first.checks, second.checks, strict=True))
+    assert wrong.verdict == "failed"
+    assert [c.ok for c in wrong.checks if "HMAC-SHA256" in c.step] == [False]
+    assert [c.ok for c in first.checks if "HMAC-SHA256" in c.step] == [True]
+
+
+def test_checks_quoting_what_senders_sent_are_kept_for_a_bounded_number() -> None:
+    context = VerifyContext([Credential("kardow", "main", SECRET)])
+    for n in range(3 * base._CHECKS_KEPT):
+        capture = delivery(COMPACT, "x" * (n % 500 + 1) + str(n))
+        assert kardow.verify(capture, context).verdict == "failed"
+    assert 0 < len(base._CHECKS) <= base._CHECKS_KEPT

@@ -204,6 +204,12 @@ class NonceMemory:
         return len(self._expires)
 
 
+# The same few checks come back delivery after delivery ("64 hex characters", a match with
+# the same secret): a Check is immutable, so one object each is shared instead of built anew.
+_CHECKS: dict[tuple[str, str, bool | None, bool], Check] = {}
+_CHECKS_KEPT = 512
+
+
 @dataclass(slots=True)
 class Report:
     """The checks of one verification as they happen, and the verdict they end in."""
@@ -213,7 +219,13 @@ class Report:
     checks: list[Check] = field(default_factory=list)
 
     def check(self, step: str, outcome: str, ok: bool | None = None, assumed: bool = False) -> None:
-        self.checks.append(Check(step, outcome, ok, assumed))
+        key = (step, outcome, ok, assumed)
+        found = _CHECKS.get(key)
+        if found is None:
+            if len(_CHECKS) >= _CHECKS_KEPT:
+                _CHECKS.clear()
+            found = _CHECKS[key] = Check(step, outcome, ok, assumed)
+        self.checks.append(found)
 
     def verdict(self, kind: str, detail: str, nonce: Nonce | None = None) -> Verdict:
         return Verdict(kind, detail, self.provider, self.event, tuple(self.checks), nonce)
