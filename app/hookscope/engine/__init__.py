@@ -275,7 +275,6 @@ class Engine:
             settings,
             store=self.forwarding.store,
             rule_for=self.config.rule_for,
-            verify=self.config.judge,
             spool_dir=self.directory / "spool",
         )
         try:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -121,6 +122,7 @@ class Configuration:
         self.nonces = NonceMemory()
         self._now = Snapshot()
         self._verifier = Verifier([], nonces=self.nonces)
+        self._judging = threading.Lock()
         self._listeners: list[ConfigListener] = []
         self._data_version = -1
 
@@ -163,8 +165,20 @@ class Configuration:
         return self._now.forward_rules
 
     def judge(self, capture: Capture) -> Verdict:
-        """Verify on arrival, on the engine loop: a UUID is checked and remembered at once."""
-        return self._verifier(capture)
+        """Verify on arrival: a UUID is checked and remembered at once. Called on the writer
+        thread for most captures, on the engine loop for those forwarding must choose by
+        verdict: one at a time, so the nonces remembered are never read half-written."""
+        with self._judging:
+            return self._verifier(capture)
+
+    def safe_judge(self, capture: Capture) -> Verdict:
+        """`judge`, and a verdict saying so when verification itself failed: a verifier bug
+        must never lose a delivery."""
+        try:
+            return self.judge(capture)
+        except Exception as exc:
+            log.exception("verification failed")
+            return Verdict(verdict="n/a", detail=f"Verification could not run: {exc}")
 
     def credentials(self) -> list[Credential]:
         """The stored secrets, decrypted (for signing fires and replays)."""

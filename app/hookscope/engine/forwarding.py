@@ -95,10 +95,14 @@ class Forwarding:
         """Commit `capture` with its forwards; its id and the answer its sender gets."""
         rules = self._config.forward_rules()
         if rules or self.forward_to:
+            # The rules choose by provider and event, and a forward names the provider: the
+            # verdict is needed now. Else the writer judges the capture with its group.
+            object.__setattr__(capture, "verdict", self._config.safe_judge(capture))
             forwards = forwarding.plan_forwards(rules, capture, self.forward_to)
             if forwards:
                 return self._store_and_forward(capture, rule, forwards)
-        return self._runtime.writer.submit(capture, rule)
+            return self._runtime.writer.submit(capture, rule)
+        return self._runtime.writer.submit(capture, rule, judge=self._config.judge)
 
     async def _store_and_forward(
         self, capture: Capture, rule: ResponseRule, forwards: tuple[Forward, ...]

@@ -75,6 +75,10 @@ def json_error(status: int, code: str, message: str) -> web.Response:
 class CaptureServer:
     """The capture listener.
 
+    `verify` judges each capture as it arrives, before `store` sees it; without it, the
+    capture goes to `store` unjudged (its verdict the default) and the store sets it (the
+    engine's writer judges each group of captures together).
+
     Attributes:
         port: the bound port (known after `start`, also when 0 was asked for).
         captured: captures committed since start.
@@ -88,7 +92,7 @@ class CaptureServer:
         *,
         store: StoreFn,
         rule_for: RuleFn,
-        verify: VerifyFn,
+        verify: VerifyFn | None = None,
         spool_dir: Path | None = None,
     ) -> None:
         self.settings = settings
@@ -244,9 +248,10 @@ class CaptureServer:
             receive_ms=receive_ms,
             verdict=_UNJUDGED,
         )
-        # Judged before anyone else sees it: set in place instead of copying the whole capture
-        # with dataclasses.replace (a few microseconds on every delivery).
-        object.__setattr__(capture, "verdict", self._safe_verify(capture))
+        if self._verify is not None:
+            # Judged before anyone else sees it: set in place instead of copying the whole
+            # capture with dataclasses.replace (a few microseconds on every delivery).
+            object.__setattr__(capture, "verdict", self._safe_verify(capture))
         return capture
 
     async def _read_body(
@@ -315,6 +320,7 @@ class CaptureServer:
             )
 
     def _safe_verify(self, capture: Capture) -> Verdict:
+        assert self._verify is not None
         try:
             return self._verify(capture)
         except Exception as exc:  # a verifier bug must never lose a delivery

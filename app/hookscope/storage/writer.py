@@ -20,7 +20,15 @@ from sqlite_utils import Database
 
 from hookscope.core.forwarding import PROXY, Forward
 from hookscope.core.http import Headers
-from hookscope.core.model import Capture, Response, ResponseRule, RetentionPolicy, Stored, utc_now
+from hookscope.core.model import (
+    Capture,
+    Response,
+    ResponseRule,
+    RetentionPolicy,
+    Stored,
+    Verdict,
+    utc_now,
+)
 from hookscope.core.rules import Answers
 from hookscope.storage.captures import headers_json, index_pending
 from hookscope.storage.checkpoint import Checkpointer, checkpoint, defer_checkpoints, wal_too_large
@@ -37,6 +45,7 @@ from hookscope.storage.rows import text_prefix_len as text_prefix_len  # re-expo
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
+Judge = Callable[[Capture], Verdict]
 
 MAX_GROUP = 512
 # Rows per indexing transaction while quiet: a delivery that arrives meanwhile waits for it.
@@ -65,6 +74,7 @@ class _Pending:
     future: asyncio.Future[Stored]
     loop: asyncio.AbstractEventLoop
     forwards: tuple[Forward, ...] = ()
+    judge: Judge | None = None  # the capture's verdict is still to be set, by this
 
 
 @dataclass(slots=True)
@@ -120,17 +130,27 @@ class CaptureWriter:
             raise self._error
 
     def submit(
-        self, capture: Capture, rule: ResponseRule, forwards: tuple[Forward, ...] = ()
+        self,
+        capture: Capture,
+        rule: ResponseRule,
+        forwards: tuple[Forward, ...] = (),
+        *,
+        judge: Judge | None = None,
     ) -> asyncio.Future[Stored]:
         """Queue a capture; the future gives its id and answer once committed. Call on a loop.
 
         `forwards` are stored in the same commit (their ids come back in `Stored.forwards`).
         When one is a proxy, the app's answer is the sender's: the capture is stored with no
         answer yet, and the engine records the answer once the app gave it.
+
+        With `judge`, the capture's verdict is set here, on the writer thread, in the order the
+        captures were queued, just before its group is written. Judging a group in one loop
+        costs a third of judging each delivery between the listener's other work (the same
+        code, run while it is still in the processor's caches).
         """
         loop = asyncio.get_running_loop()
         future: asyncio.Future[Stored] = loop.create_future()
-        self._queue.put(_Pending(capture, rule, future, loop, forwards))
+        self._queue.put(_Pending(capture, rule, future, loop, forwards, judge))
         return future
 
     def call(self, fn: Callable[[Database], T]) -> ThreadFuture[T]:
@@ -314,6 +334,7 @@ class CaptureWriter:
     def _flush(self, db: Database, group: list[_Pending]) -> None:
         if not group:
             return
+        _judge_group(group)
         try:
             stored = self._commit(db, group)
         except Exception as exc:
@@ -446,6 +467,26 @@ class CaptureWriter:
             headers = None if kept is None else self._headers_json(kept)
             params.append(row_values(capture, capture_id, kept, answer_ms, headers))
         return stored, params
+
+
+def _judge_group(group: list[_Pending]) -> None:
+    """Set the verdict of each capture left to the writer, once (a group retried one by one is
+    not judged again)."""
+    for pending in group:
+        judge, pending.judge = pending.judge, None
+        if judge is not None:
+            _judge(pending, judge)
+
+
+def _judge(pending: _Pending, judge: Judge) -> None:
+    try:
+        verdict = judge(pending.capture)
+    except Exception as exc:  # a verifier bug must never lose a delivery
+        log.exception("verification failed")
+        verdict = Verdict(verdict="n/a", detail=f"Verification could not run: {exc}")
+    # Nobody else reads the verdict before the capture is stored: set it in place instead of
+    # copying the whole capture.
+    object.__setattr__(pending.capture, "verdict", verdict)
 
 
 def _resolve(results: list[tuple[_Pending, Stored]]) -> None:
