@@ -40,7 +40,6 @@ log = logging.getLogger(__name__)
 
 StoreFn = Callable[[Capture, ResponseRule], Awaitable[Stored]]
 RuleFn = Callable[[str, str], ResponseRule]
-VerifyFn = Callable[[Capture], Verdict]
 
 READ_CHUNK = 256 * 1024
 SHUTDOWN_TIMEOUT = 10.0
@@ -75,9 +74,8 @@ def json_error(status: int, code: str, message: str) -> web.Response:
 class CaptureServer:
     """The capture listener.
 
-    `verify` judges each capture as it arrives, before `store` sees it; without it, the
-    capture goes to `store` unjudged (its verdict the default) and the store sets it (the
-    engine's writer judges each group of captures together).
+    Captures go to `store` unjudged (their verdict the default): the store sets it (the
+    engine's writer judges each group of captures together, in the order they came).
 
     Attributes:
         port: the bound port (known after `start`, also when 0 was asked for).
@@ -92,13 +90,11 @@ class CaptureServer:
         *,
         store: StoreFn,
         rule_for: RuleFn,
-        verify: VerifyFn | None = None,
         spool_dir: Path | None = None,
     ) -> None:
         self.settings = settings
         self._store = store
         self._rule_for = rule_for
-        self._verify = verify
         self._spool_dir = spool_dir
         self._runner: web.ServerRunner | None = None
         self._site: GuardedSite | None = None
@@ -224,7 +220,7 @@ class CaptureServer:
         *,
         receive_ms: float,
     ) -> Capture:
-        """The capture of what arrived, judged."""
+        """The capture of what arrived, its verdict still to be set (see the class)."""
         target = request.raw_path
         if connection is not None:
             target = connection.original_target(target)
@@ -238,7 +234,7 @@ class CaptureServer:
             body=body,
             http_version=f"{request.version.major}.{request.version.minor}",
         )
-        capture = Capture(
+        return Capture(
             arrived,
             remote=_format_peer(peer),
             body_truncated=problem is not None,
@@ -248,11 +244,6 @@ class CaptureServer:
             receive_ms=receive_ms,
             verdict=_UNJUDGED,
         )
-        if self._verify is not None:
-            # Judged before anyone else sees it: set in place instead of copying the whole
-            # capture with dataclasses.replace (a few microseconds on every delivery).
-            object.__setattr__(capture, "verdict", self._safe_verify(capture))
-        return capture
 
     async def _read_body(
         self, request: web.BaseRequest, body: SpooledBody, connection: Connection | None
@@ -318,14 +309,6 @@ class CaptureServer:
             return _error_rule(
                 400, "incomplete_body", f"The body could not be read whole ({exc}); kept as cut."
             )
-
-    def _safe_verify(self, capture: Capture) -> Verdict:
-        assert self._verify is not None
-        try:
-            return self._verify(capture)
-        except Exception as exc:  # a verifier bug must never lose a delivery
-            log.exception("verification failed")
-            return Verdict(verdict="n/a", detail=f"Verification could not run: {exc}")
 
 
 def _keep(body: SpooledBody, chunk: bytes, limit: int) -> ResponseRule | None:
