@@ -126,7 +126,8 @@ def run(plan: Plan | None = None) -> BenchResult:
                 name: stack.enter_context(
                     _child(*ours, "--data-dir", str(data))
                     if name == "hookscope"
-                    else _child("-m", "hookscope.benchbase", name)
+                    # In the bench's own folder: removed with it, whatever becomes of the child.
+                    else _child("-m", "hookscope.benchbase", name, str(Path(tmp) / name))
                 )
                 for name in SERVERS
             }

@@ -1,7 +1,8 @@
 """The servers `hookscope bench` holds the capture listener to, each run as its own process.
 
-`python -m hookscope.benchbase KIND` prints "listening on 127.0.0.1:PORT" and serves until
-terminated. The kinds:
+`python -m hookscope.benchbase KIND [DIR]` prints "listening on 127.0.0.1:PORT" and serves until
+terminated; the group-commit servers keep their store in DIR (by default a temporary folder,
+removed when the server is terminated or interrupted). The kinds:
 
 - `app`: a bare aiohttp handler, a route of a `web.Application`, as most aiohttp code has it.
 - `server`: the same handler on aiohttp's low-level `web.Server` (what the listener is built on).
@@ -16,8 +17,10 @@ reference a durable capture server is measured against, not a part of one.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import queue
+import signal
 import sqlite3
 import sys
 import tempfile
@@ -31,6 +34,7 @@ from aiohttp import web
 from hookscope.core.tasks import spawn
 
 KINDS = ("app", "server", "commit-loop", "commit-thread")
+PREFIX = "hookscope-baseline-"
 MAX_GROUP = 512
 
 Handler = Callable[[web.BaseRequest], Awaitable[web.StreamResponse]]
@@ -148,11 +152,19 @@ async def serve(kind: str, directory: Path) -> None:
 
 
 def main(argv: list[str]) -> int:
-    if len(argv) != 1 or argv[0] not in KINDS:
-        print(f"usage: python -m hookscope.benchbase {{{','.join(KINDS)}}}", file=sys.stderr)
+    if len(argv) not in (1, 2) or argv[0] not in KINDS:
+        print(f"usage: python -m hookscope.benchbase {{{','.join(KINDS)}}} [DIR]", file=sys.stderr)
         return 2
-    with tempfile.TemporaryDirectory(prefix="hookscope-baseline-") as tmp:
-        asyncio.run(serve(argv[0], Path(tmp)))
+    # Terminated is how the bench stops it: leave as on Ctrl+C, so the store is removed.
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
+    with contextlib.ExitStack() as stack:
+        if len(argv) == 2:
+            directory = Path(argv[1])
+            directory.mkdir(parents=True, exist_ok=True)
+        else:
+            directory = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix=PREFIX)))
+        with contextlib.suppress(KeyboardInterrupt):
+            asyncio.run(serve(argv[0], directory))
     return 0
 
 

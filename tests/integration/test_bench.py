@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
@@ -94,3 +95,23 @@ def test_python_client_fallback_measures_a_baseline_and_its_cpu() -> None:
     assert measured.rps > 0
     assert measured.cpu_us is not None
     assert measured.cpu_us > 0
+
+
+@pytest.mark.parametrize("given", [False, True], ids=["its own folder", "the bench's folder"])
+def test_a_terminated_baseline_server_leaves_no_store_behind(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, given: bool
+) -> None:
+    """Each bench ran four of them: their stores (up to 130 MB each) must not pile up."""
+    monkeypatch.setenv("TMPDIR", str(tmp_path))
+    folder = tmp_path / "bench" / "commit-thread"
+    args = [str(folder)] if given else []
+    body, headers = kardow_delivery()
+    with bench._child("-m", "hookscope.benchbase", "commit-thread", *args) as (port, pid):
+        measured = benchload.run_python(f"http://127.0.0.1:{port}/x", body, headers, 50, pid)
+        stores = list(tmp_path.rglob("baseline.db"))
+    assert measured.requests == 50
+    assert len(stores) == 1, "the server kept no store where it was told to"
+    if given:
+        assert stores[0].parent == folder  # the bench removes its own folder at the end
+    else:
+        assert not list(tmp_path.iterdir()), "the terminated server left its store behind"
