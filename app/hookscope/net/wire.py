@@ -32,7 +32,7 @@ _FORBIDDEN = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
 _REASONS = {status.value: status.phrase for status in HTTPStatus}
 _HEADS_KEPT = 64  # serialised heads kept; past it, the cache starts again
 
-Key = tuple[Headers, int, int, int, bool, bool, int]
+Key = tuple[Headers, int, int, int, bool, str, int]
 _heads: dict[Key, bytes | None] = {}
 
 
@@ -46,13 +46,14 @@ def wire_head(
 ) -> bytes | None:
     """The status line and headers aiohttp would write for `response` (None: ask aiohttp)."""
     empty = empty_body(method, response.status)
+    # Only HEAD and CONNECT change what is written (see _serialise): other methods share heads.
     key = (
         response.headers,
         response.status,
         version[0],
         version[1],
         keep_alive,
-        empty,
+        method if method in ("HEAD", "CONNECT") else "",
         len(response.body),
     )
     head = _heads.get(key, b"")

@@ -112,6 +112,17 @@ async def test_the_head_is_written_from_the_stored_headers_not_worked_out_again(
     assert keep is True
 
 
+@pytest.mark.asyncio
+async def test_head_and_connect_answers_with_the_same_headers_are_written_each_their_way() -> None:
+    """A HEAD keeps its Content-Length, a 2xx to CONNECT loses it: one must not borrow the
+    other's head."""
+    headers = (("Content-Type", "application/json"), ("X-Capture", "1"))
+    response = _stored(200, b'{"ok": true}', "GET", headers)
+    for method in ("HEAD", "CONNECT", "HEAD", "GET"):
+        theirs, ours = await _both(response, method, (1, 1), close=False, closing=False)
+        assert ours == theirs, method
+
+
 # Answers the listener never stores, but which must still go out exactly as before: each is
 # left to aiohttp, which adds, frames or refuses as it always did.
 INCOMPLETE: list[tuple[str, tuple[tuple[str, str], ...], bytes]] = [
