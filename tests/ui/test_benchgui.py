@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+
 import pytest
 
 from hookscope.ui import benchgui
@@ -63,3 +67,27 @@ async def test_the_gui_bench_measures_the_loop_while_two_huge_bodies_are_compare
     assert "a 2.0 MB JSON body in the body view" in text
     assert f"max {result.lag_max_ms} ms" in text
     assert '"compare": {' in benchgui.report(figures, as_json=True)
+
+
+CHILD = """
+from PySide6.QtCore import qInstallMessageHandler, qWarning
+from PySide6.QtWidgets import QApplication, QWidget
+from hookscope.ui import benchgui
+app = QApplication([])
+qInstallMessageHandler(benchgui.quiet_offscreen_notices)
+window = QWidget()
+window.show()
+window.setMinimumSize(300, 200)  # the offscreen platform says it cannot pass this on
+app.processEvents()
+qWarning("a message of the bench's own")
+"""
+
+
+def test_offscreen_size_hint_notices_are_dropped_and_other_messages_kept() -> None:
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
+    done = subprocess.run(
+        [sys.executable, "-c", CHILD], env=env, capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 0, done.stderr
+    assert "a message of the bench's own" in done.stderr
+    assert benchgui.OFFSCREEN_NOTICE not in done.stderr

@@ -18,7 +18,14 @@ from dataclasses import asdict, dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
-from PySide6.QtCore import QModelIndex, Qt, QTimer
+from PySide6.QtCore import (
+    QMessageLogContext,
+    QModelIndex,
+    Qt,
+    QTimer,
+    QtMsgType,
+    qInstallMessageHandler,
+)
 from PySide6.QtWidgets import QApplication
 
 from hookscope.core.http import Headers, Request
@@ -337,9 +344,23 @@ async def measure_compare(size: int = HUGE_BODY) -> CompareBenchResult:
     )
 
 
+OFFSCREEN_NOTICE = "This plugin does not support "
+
+
+def quiet_offscreen_notices(_kind: QtMsgType, _context: QMessageLogContext, message: str) -> None:
+    """Qt's message handler while the bench draws offscreen: the offscreen platform says it
+    cannot pass a window's size hints on, each time they change (a dozen lines a run, none
+    about the bench); every other message goes to stderr as Qt writes it."""
+    if not message.startswith(OFFSCREEN_NOTICE):
+        print(message, file=sys.stderr)
+
+
 def run(rate: int = 500, seconds: float = 5.0) -> GuiBenchResult:
-    if not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY"):
-        os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    no_display = not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY")
+    if no_display and not os.environ.get("QT_QPA_PLATFORM"):  # unset or empty
+        os.environ["QT_QPA_PLATFORM"] = "offscreen"
+    if os.environ.get("QT_QPA_PLATFORM") == "offscreen":
+        qInstallMessageHandler(quiet_offscreen_notices)
     import qasync
 
     from hookscope.ui.app import GarbageCollector, application
