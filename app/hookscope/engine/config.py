@@ -171,15 +171,6 @@ class Configuration:
         with self._judging:
             return self._verifier(capture)
 
-    def safe_judge(self, capture: Capture) -> Verdict:
-        """`judge`, and a verdict saying so when verification itself failed: a verifier bug
-        must never lose a delivery."""
-        try:
-            return self.judge(capture)
-        except Exception as exc:
-            log.exception("verification failed")
-            return Verdict(verdict="n/a", detail=f"Verification could not run: {exc}")
-
     def credentials(self) -> list[Credential]:
         """The stored secrets, decrypted (for signing fires and replays)."""
         return list(self._now.credentials)

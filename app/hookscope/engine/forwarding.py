@@ -54,6 +54,7 @@ from hookscope.storage import captures as capture_store
 from hookscope.storage import deliveries as delivery_store
 from hookscope.storage import forwards as forward_store
 from hookscope.storage.db import write_transaction
+from hookscope.storage.writer import judge_in_place
 
 log = logging.getLogger(__name__)
 
@@ -97,7 +98,7 @@ class Forwarding:
         if rules or self.forward_to:
             # The rules choose by provider and event, and a forward names the provider: the
             # verdict is needed now. Else the writer judges the capture with its group.
-            object.__setattr__(capture, "verdict", self._config.safe_judge(capture))
+            judge_in_place(capture, self._config.judge)
             forwards = forwarding.plan_forwards(rules, capture, self.forward_to)
             if forwards:
                 return self._store_and_forward(capture, rule, forwards)

@@ -475,18 +475,19 @@ def _judge_group(group: list[_Pending]) -> None:
     for pending in group:
         judge, pending.judge = pending.judge, None
         if judge is not None:
-            _judge(pending, judge)
+            judge_in_place(pending.capture, judge)
 
 
-def _judge(pending: _Pending, judge: Judge) -> None:
+def judge_in_place(capture: Capture, judge: Judge) -> None:
+    """Set the capture's verdict from `judge`, or an `n/a` one saying why verification could
+    not run: a verifier bug must never lose a delivery. Only before the capture is stored:
+    nobody else reads the verdict yet, so it is set in place instead of copying the capture."""
     try:
-        verdict = judge(pending.capture)
-    except Exception as exc:  # a verifier bug must never lose a delivery
+        verdict = judge(capture)
+    except Exception as exc:
         log.exception("verification failed")
         verdict = Verdict(verdict="n/a", detail=f"Verification could not run: {exc}")
-    # Nobody else reads the verdict before the capture is stored: set it in place instead of
-    # copying the whole capture.
-    object.__setattr__(pending.capture, "verdict", verdict)
+    object.__setattr__(capture, "verdict", verdict)
 
 
 def _resolve(results: list[tuple[_Pending, Stored]]) -> None:
